@@ -1,0 +1,197 @@
+/* sbx cleanup: remove everything sbx created, then its own state. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/converge.h"
+#include "util/platform.h"
+
+static const char help[] =
+    "usage: sbx cleanup [--dry-run] [--state DIR]\n"
+    "\n"
+    "Remove everything sbx ever created that the ledger records (accounts, groups,\n"
+    "memberships, ACL entries, firewall rules, installed files, credentials), plus any\n"
+    "object on the machine that carries sbx's marker though the ledger lost it, then the\n"
+    "ledger and the state directories sbx made.  As root it cleans the machine ledger\n"
+    "and root's own ledger.  Anything not sbx's is never touched.\n"
+    "  --dry-run  list everything that would be removed and change nothing\n";
+
+enum { OPT_DRY_RUN };
+static const struct cli_optdef defs[] = {
+    [OPT_DRY_RUN] = {"dry-run", false},
+    {NULL, false},
+};
+
+/* Objects with sbx's marker that the ledger of ce does not record. */
+static int find_orphans(struct cli_engine *ce, struct sbx_resource_list *orphans,
+                        struct sbx_error *err)
+{
+    struct sbx_resource_list marked = {0}, known = {0};
+    int rc = sbx_os_find_marked(ce->os, &marked, err);
+    if (rc == 0 && ce->ledger)
+        rc = sbx_ledger_resources(ce->ledger, &known, err);
+    for (size_t i = 0; rc == 0 && i < marked.len; i++)
+        if (sbx_rlist_find(&known, marked.items[i].kind, marked.items[i].key) < 0)
+            rc = sbx_rlist_push(orphans, &marked.items[i]);
+    sbx_rlist_free(&marked);
+    sbx_rlist_free(&known);
+    return rc;
+}
+
+/* The ledger's files and the directories sbx made for them. */
+static int remove_state(const struct sbx_cli *cli, const char *dir, const char *created_root,
+                        bool dry_run, struct sbx_error *err)
+{
+    static const char *const files[] = {"ledger.db", "ledger.db-wal", "ledger.db-shm",
+                                        "plan.lock"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        char path[4200];
+        snprintf(path, sizeof path, "%s%c%s", dir, SBX_PATH_SEP, files[i]);
+        if (!sbx_fs_exists(path))
+            continue;
+        if (dry_run) {
+            if (!cli->json && !cli->quiet)
+                printf("would remove file %s\n", path);
+        } else if (remove(path) != 0) {
+            return sbx_err_set(err, SBX_EIO, "cannot remove %s", path);
+        }
+    }
+    /* Up from the state directory to the outermost one sbx created; a
+     * directory holding anything else stays. */
+    char cur[4096], parent[4096];
+    snprintf(cur, sizeof cur, "%s", dir);
+    for (;;) {
+        if (dry_run) {
+            if (!cli->json && !cli->quiet)
+                printf("would remove directory %s (if empty)\n", cur);
+        } else if (sbx_fs_rmdir(cur, NULL) != 0) {
+            cli_info(cli, "sbx cleanup: kept %s: it holds files sbx did not create", cur);
+            break;
+        }
+        if (!created_root[0] || strcmp(cur, created_root) == 0)
+            break;
+        if (sbx_fs_dirname(cur, parent, sizeof parent, err) || strcmp(parent, cur) == 0 ||
+            strlen(parent) < strlen(created_root))
+            break;
+        snprintf(cur, sizeof cur, "%s", parent);
+    }
+    return 0;
+}
+
+static int clean_dir(const struct sbx_cli *cli, const char *dir, bool with_orphans, bool dry_run,
+                     bool *did, struct sbx_error *err)
+{
+    struct cli_engine ce;
+    struct sbx_resource_list orphans = {0};
+    int rc = cli_engine_open_dir(cli, dir, false, &ce, err);
+    bool have_ledger = rc == 0;
+    if (rc == -SBX_ENOENT) {
+        /* No ledger: only marked objects can be left.  Journal their
+         * removal in a fresh ledger all the same. */
+        struct sbx_os *os = NULL;
+        if ((rc = cli_open_os(&os, err)))
+            return rc;
+        struct cli_engine probe = {.os = os};
+        rc = with_orphans ? find_orphans(&probe, &orphans, err) : 0;
+        sbx_os_destroy(os);
+        if (rc || orphans.len == 0) {
+            sbx_rlist_free(&orphans);
+            return rc;
+        }
+        if (dry_run) {
+            struct converge_request req = {.verb = "cleanup", .orphans = &orphans, .dry_run = true};
+            struct sbx_plan p = {0};
+            struct sbx_resource_list none = {0};
+            rc = sbx_plan_compute(&orphans, &none, req.verb, &p, err);
+            if (rc == 0)
+                cli_print_plan(cli, &p, true);
+            sbx_plan_free(&p);
+            sbx_rlist_free(&orphans);
+            *did = true;
+            return rc;
+        }
+        sbx_rlist_free(&orphans);
+        if ((rc = cli_engine_open_dir(cli, dir, true, &ce, err)))
+            return rc;
+    } else if (rc) {
+        return rc;
+    }
+    *did = true;
+    char created_root[4096] = "";
+    if ((rc = cli_engine_recover(cli, &ce, false, err)))
+        goto out;
+    if (sbx_ledger_meta_get(ce.ledger, "created_dir", created_root, sizeof created_root, NULL))
+        created_root[0] = '\0';
+    if (with_orphans && (rc = find_orphans(&ce, &orphans, err)))
+        goto out;
+    struct converge_request req = {
+        .verb = "cleanup", .mode = SBX_MODE_NONE, .orphans = &orphans, .dry_run = dry_run,
+    };
+    if ((rc = cli_converge(cli, &ce, &req, err)))
+        goto out;
+    (void)have_ledger;
+    /* Everything is gone from the machine: the ledger itself goes last. */
+    sbx_ledger_close(ce.ledger);
+    ce.ledger = NULL;
+    rc = remove_state(cli, dir, created_root, dry_run, err);
+out:
+    sbx_rlist_free(&orphans);
+    cli_engine_close(&ce);
+    return rc;
+}
+
+int cmd_cleanup(struct sbx_cli *cli, int argc, char **argv)
+{
+    struct sbx_error err = {0};
+    struct cli_args args;
+    if (cli_parse(cli, argc, argv, defs, false, &args, &err))
+        return cli_fail(cli, &err);
+    if (cli->help) {
+        cli_print_help(help);
+        return SBX_EXIT_OK;
+    }
+    if (args.n_positional > 0)
+        return cli_usage_error(cli, "unexpected argument '%s'", args.positional[0]);
+    bool dry_run = args.n_opts > 0;
+
+    struct sbx_os *os = NULL;
+    if (cli_open_os(&os, &err))
+        return cli_fail(cli, &err);
+    enum sbx_privilege priv = SBX_PRIV_USER;
+    int rc = sbx_os_privilege(os, &priv, &err);
+    sbx_os_destroy(os);
+    if (rc)
+        return cli_fail(cli, &err);
+
+    /* With --state / SBX_STATE: that ledger alone.  Otherwise the caller's
+     * own ledger and, for root, the machine ledger (first, with the
+     * objects whose ledger was lost). */
+    char dirs[2][4096];
+    size_t n = 0;
+    bool explicit_state = cli->state_opt || (getenv("SBX_STATE") && *getenv("SBX_STATE"));
+    if (priv == SBX_PRIV_ADMIN && !explicit_state) {
+        if (cli_state_dir(cli, true, dirs[n], sizeof dirs[n], &err))
+            return cli_fail(cli, &err);
+        n++;
+    }
+    if (cli_state_dir(cli, false, dirs[n], sizeof dirs[n], &err))
+        return cli_fail(cli, &err);
+    n++;
+    bool did = false;
+    for (size_t i = 0; i < n; i++) {
+        bool did_one = false;
+        if ((rc = clean_dir(cli, dirs[i], i == 0, dry_run, &did_one, &err)))
+            return cli_fail(cli, &err);
+        did |= did_one;
+    }
+    if (!did) {
+        if (cli->json)
+            printf("{\"ok\":true,\"dry_run\":%s,\"verb\":\"cleanup\",\"operations\":[]}\n",
+                   dry_run ? "true" : "false");
+        else
+            cli_info(cli, "sbx cleanup: nothing of sbx's is on this machine");
+    } else if (!dry_run) {
+        cli_info(cli, "sbx cleanup: everything sbx created is removed");
+    }
+    return SBX_EXIT_OK;
+}

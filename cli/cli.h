@@ -1,0 +1,115 @@
+/* The sbx command: shared parsing, output and setup of the engine.  The
+ * only place that prints and chooses exit codes. */
+#ifndef SBX_CLI_CLI_H
+#define SBX_CLI_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cli/json.h"
+#include "migrate/plan.h"
+#include "modes/mode.h"
+#include "modes/os/os.h"
+#include "state/ledger.h"
+#include "util/error.h"
+
+/* Exit codes (DESIGN: the conventions of env, timeout and docker run). */
+enum {
+    SBX_EXIT_OK = 0,
+    SBX_EXIT_DRIFT = 1,       /* doctor found drift */
+    SBX_EXIT_FAIL = 125,      /* sbx itself failed, or bad input */
+    SBX_EXIT_CANNOT_RUN = 126,
+    SBX_EXIT_NOT_FOUND = 127,
+};
+
+struct sbx_cli {
+    const char *cmd;       /* subcommand name */
+    const char *state_opt; /* --state */
+    bool json, quiet, verbose, help;
+};
+
+/* One option of a subcommand. */
+struct cli_optdef {
+    const char *name; /* without the leading "--" */
+    bool has_arg;
+};
+
+struct cli_optval {
+    int def;           /* index in the definitions */
+    const char *value; /* its argument, or NULL */
+};
+
+#define CLI_MAX_ARGS 64
+
+struct cli_args {
+    struct cli_optval opts[CLI_MAX_ARGS];
+    size_t n_opts;
+    char **positional; /* the arguments that are not options */
+    int n_positional;
+    char *positional_buf[CLI_MAX_ARGS + 1];
+};
+
+/* Parse argv (after the subcommand name).  The common options (--state,
+ * --json, --quiet, --verbose, --help) are understood everywhere.  With
+ * stop_at_command, the first non-option or "--" ends the options and
+ * everything after is positional (sbx run's command). */
+int cli_parse(struct sbx_cli *cli, int argc, char **argv, const struct cli_optdef *defs,
+              bool stop_at_command, struct cli_args *out, struct sbx_error *err);
+
+/* Print an error (text on stderr; with --json also a JSON document on
+ * stdout) and return SBX_EXIT_FAIL. */
+int cli_fail(const struct sbx_cli *cli, const struct sbx_error *err);
+/* Print a usage error for the subcommand, pointing at --help. */
+int cli_usage_error(const struct sbx_cli *cli, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Informational line on stderr unless --quiet. */
+void cli_info(const struct sbx_cli *cli, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* State directory for a scope: --state, else $SBX_STATE, else the default
+ * machine or per-user location. */
+int cli_state_dir(const struct sbx_cli *cli, bool machine, char *out, size_t len,
+                  struct sbx_error *err);
+/* Open the OS driver (the fake one when built for tests and SBX_FAKE_OS
+ * names its file). */
+int cli_open_os(struct sbx_os **out, struct sbx_error *err);
+
+/* Everything a plan command needs: ledger (locked), OS, fault injection,
+ * a finished recovery of any crashed plan. */
+struct cli_engine {
+    struct sbx_ledger *ledger;
+    struct sbx_os *os;
+    struct sbx_engine engine;
+};
+int cli_engine_open(const struct sbx_cli *cli, bool machine, struct cli_engine *ce,
+                    struct sbx_error *err);
+/* The same for an explicit state directory; without create, a missing
+ * ledger is -SBX_ENOENT. */
+int cli_engine_open_dir(const struct sbx_cli *cli, const char *dir, bool create,
+                        struct cli_engine *ce, struct sbx_error *err);
+/* Roll back (or resume) a plan a crash left running, and say so. */
+int cli_engine_recover(const struct sbx_cli *cli, struct cli_engine *ce, bool resume,
+                       struct sbx_error *err);
+void cli_engine_close(struct cli_engine *ce);
+
+/* Print a plan (--dry-run, or what was done). */
+void cli_print_plan(const struct sbx_cli *cli, const struct sbx_plan *p, bool dry_run);
+
+/* Subcommands: each returns the exit code. */
+int cmd_run(struct sbx_cli *cli, int argc, char **argv);
+int cmd_setup(struct sbx_cli *cli, int argc, char **argv);
+int cmd_workspace(struct sbx_cli *cli, int argc, char **argv);
+int cmd_status(struct sbx_cli *cli, int argc, char **argv);
+int cmd_doctor(struct sbx_cli *cli, int argc, char **argv);
+int cmd_log(struct sbx_cli *cli, int argc, char **argv);
+int cmd_migrate(struct sbx_cli *cli, int argc, char **argv);
+int cmd_rollback(struct sbx_cli *cli, int argc, char **argv);
+int cmd_cleanup(struct sbx_cli *cli, int argc, char **argv);
+
+/* Parse a TCP port (1..65535). */
+int cli_parse_port(const char *s, unsigned *out, struct sbx_error *err);
+
+/* Print the subcommand's help (its text is in its own file). */
+void cli_print_help(const char *text);
+
+#endif

@@ -1,0 +1,342 @@
+/* Shared by the subcommands: option parsing, messages, opening the engine. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "util/platform.h"
+
+#ifdef SBX_WITH_FAKE_OS
+#include "modes/os/fake/fake.h"
+#endif
+
+#ifndef _WIN32
+#include <unistd.h>
+#else
+#include <io.h>
+#define isatty _isatty
+#endif
+
+static const char *common_opts[] = {"state", "json", "quiet", "verbose", "help"};
+
+static int common_option(struct sbx_cli *cli, const char *name, const char *value)
+{
+    if (strcmp(name, "state") == 0)
+        cli->state_opt = value;
+    else if (strcmp(name, "json") == 0)
+        cli->json = true;
+    else if (strcmp(name, "quiet") == 0)
+        cli->quiet = true;
+    else if (strcmp(name, "verbose") == 0)
+        cli->verbose = true;
+    else if (strcmp(name, "help") == 0)
+        cli->help = true;
+    else
+        return -1;
+    return 0;
+}
+
+int cli_parse(struct sbx_cli *cli, int argc, char **argv, const struct cli_optdef *defs,
+              bool stop_at_command, struct cli_args *out, struct sbx_error *err)
+{
+    memset(out, 0, sizeof *out);
+    int i = 0;
+    static char *empty[] = {NULL};
+    for (; i < argc; i++) {
+        char *arg = argv[i];
+        if (strcmp(arg, "--") == 0) {
+            i++;
+            break;
+        }
+        if (strcmp(arg, "-h") == 0) {
+            cli->help = true;
+            continue;
+        }
+        if (strncmp(arg, "--", 2) != 0 || arg[2] == '\0') {
+            if (stop_at_command)
+                break;
+            if (arg[0] == '-' && arg[1] != '\0')
+                return sbx_err_set(err, SBX_EINVAL, "unknown option %s for sbx %s", arg, cli->cmd);
+            continue; /* positional among options: collected below */
+        }
+        const char *name = arg + 2;
+        const char *eq = strchr(name, '=');
+        size_t nlen = eq ? (size_t)(eq - name) : strlen(name);
+        char namebuf[64];
+        if (nlen >= sizeof namebuf)
+            return sbx_err_set(err, SBX_EINVAL, "unknown option %s for sbx %s", arg, cli->cmd);
+        memcpy(namebuf, name, nlen);
+        namebuf[nlen] = '\0';
+
+        bool is_common = false, common_arg = false;
+        for (size_t c = 0; c < sizeof common_opts / sizeof common_opts[0]; c++)
+            if (strcmp(namebuf, common_opts[c]) == 0) {
+                is_common = true;
+                common_arg = c == 0;
+            }
+        int def = -1;
+        for (int d = 0; !is_common && defs && defs[d].name; d++)
+            if (strcmp(namebuf, defs[d].name) == 0)
+                def = d;
+        if (!is_common && def < 0)
+            return sbx_err_set(err, SBX_EINVAL, "unknown option --%s for sbx %s", namebuf,
+                               cli->cmd);
+        bool has_arg = is_common ? common_arg : defs[def].has_arg;
+        const char *value = NULL;
+        if (has_arg) {
+            if (eq) {
+                value = eq + 1;
+            } else if (i + 1 < argc) {
+                value = argv[++i];
+            } else {
+                return sbx_err_set(err, SBX_EINVAL, "option --%s of sbx %s needs a value", namebuf,
+                                   cli->cmd);
+            }
+            if (!*value)
+                return sbx_err_set(err, SBX_EINVAL, "option --%s of sbx %s needs a non-empty value",
+                                   namebuf, cli->cmd);
+        } else if (eq) {
+            return sbx_err_set(err, SBX_EINVAL, "option --%s of sbx %s takes no value", namebuf,
+                               cli->cmd);
+        }
+        if (is_common) {
+            common_option(cli, namebuf, value);
+            continue;
+        }
+        if (out->n_opts == CLI_MAX_ARGS)
+            return sbx_err_set(err, SBX_EINVAL, "too many options for sbx %s", cli->cmd);
+        out->opts[out->n_opts++] = (struct cli_optval){def, value};
+    }
+    if (stop_at_command) {
+        out->positional = i < argc ? argv + i : empty;
+        out->n_positional = argc - i;
+        return 0;
+    }
+    /* Positionals may sit among the options (sbx workspace add DIR --json). */
+    out->positional = out->positional_buf;
+    int skip_next = 0;
+    for (int k = 0; k < argc; k++) {
+        char *arg = argv[k];
+        if (skip_next) {
+            skip_next = 0;
+            continue;
+        }
+        if (out->n_positional == CLI_MAX_ARGS)
+            return sbx_err_set(err, SBX_EINVAL, "too many arguments for sbx %s", cli->cmd);
+        if (k >= i) { /* after "--" */
+            out->positional[out->n_positional++] = arg;
+            continue;
+        }
+        if (strcmp(arg, "--") == 0 || strcmp(arg, "-h") == 0)
+            continue;
+        if (strncmp(arg, "--", 2) == 0) {
+            const char *name = arg + 2;
+            if (strchr(name, '='))
+                continue;
+            bool has_arg = strcmp(name, "state") == 0;
+            for (int d = 0; defs && defs[d].name; d++)
+                if (strcmp(name, defs[d].name) == 0)
+                    has_arg = defs[d].has_arg;
+            skip_next = has_arg;
+            continue;
+        }
+        out->positional[out->n_positional++] = arg;
+    }
+    return 0;
+}
+
+int cli_fail(const struct sbx_cli *cli, const struct sbx_error *err)
+{
+    fprintf(stderr, "sbx%s%s: error: %s\n", cli->cmd ? " " : "", cli->cmd ? cli->cmd : "",
+            err->msg[0] ? err->msg : "unknown error");
+    if (cli->json) {
+        struct json j;
+        json_init(&j, stdout);
+        json_object_begin(&j);
+        json_kv_bool(&j, "ok", false);
+        json_key(&j, "error");
+        json_object_begin(&j);
+        json_kv_string(&j, "code", sbx_errc_name(err->code));
+        json_kv_string(&j, "message", err->msg);
+        json_object_end(&j);
+        json_object_end(&j);
+        json_end(&j);
+    }
+    return SBX_EXIT_FAIL;
+}
+
+int cli_usage_error(const struct sbx_cli *cli, const char *fmt, ...)
+{
+    struct sbx_error err = {.code = SBX_EINVAL};
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err.msg, sizeof err.msg, fmt, ap);
+    va_end(ap);
+    size_t len = strlen(err.msg);
+    snprintf(err.msg + len, sizeof err.msg - len, " (see sbx %s --help)", cli->cmd ? cli->cmd : "");
+    return cli_fail(cli, &err);
+}
+
+void cli_info(const struct sbx_cli *cli, const char *fmt, ...)
+{
+    if (cli->quiet)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+void cli_print_help(const char *text)
+{
+    fputs(text, stdout);
+}
+
+int cli_state_dir(const struct sbx_cli *cli, bool machine, char *out, size_t len,
+                  struct sbx_error *err)
+{
+    const char *dir = cli->state_opt ? cli->state_opt : getenv("SBX_STATE");
+    if (dir && *dir) {
+        if (snprintf(out, len, "%s", dir) >= (int)len)
+            return sbx_err_set(err, SBX_EINVAL, "state directory path too long");
+        return 0;
+    }
+    return sbx_default_state_dir(machine, out, len, err);
+}
+
+int cli_open_os(struct sbx_os **out, struct sbx_error *err)
+{
+#ifdef SBX_WITH_FAKE_OS
+    /* Test builds only: the whole CLI against the in-memory machine. */
+    const char *fake = getenv("SBX_FAKE_OS");
+    if (fake && *fake)
+        return sbx_fake_os_open(fake, out, err);
+#endif
+    return sbx_os_open_native(out, err);
+}
+
+static void progress_tty(void *ctx, const struct sbx_plan *p, size_t done)
+{
+    (void)ctx;
+    fprintf(stderr, "\r  %s: %zu/%zu operations", p->verb, done, p->n_ops);
+    if (done >= p->n_ops)
+        fputc('\n', stderr);
+    fflush(stderr);
+}
+
+/* How long a plan waits for another one to finish: SBX_LOCK_TIMEOUT
+ * seconds (0: fail at once), 30 by default. */
+static unsigned cli_lock_wait_ms(void)
+{
+    const char *s = getenv("SBX_LOCK_TIMEOUT");
+    if (!s || !*s)
+        return 30000;
+    char *end = NULL;
+    unsigned long v = strtoul(s, &end, 10);
+    return (*end || v > 3600) ? 30000 : (unsigned)v * 1000;
+}
+
+int cli_engine_open(const struct sbx_cli *cli, bool machine, struct cli_engine *ce,
+                    struct sbx_error *err)
+{
+    memset(ce, 0, sizeof *ce);
+    char dir[4096];
+    int rc = cli_state_dir(cli, machine, dir, sizeof dir, err);
+    if (rc)
+        return rc;
+    return cli_engine_open_dir(cli, dir, true, ce, err);
+}
+
+int cli_engine_open_dir(const struct sbx_cli *cli, const char *dir, bool create,
+                        struct cli_engine *ce, struct sbx_error *err)
+{
+    memset(ce, 0, sizeof *ce);
+    struct sbx_fault fault;
+    int rc;
+    if ((rc = sbx_fault_parse(getenv("SBX_FAULT"), &fault, err)))
+        return rc;
+    if ((rc = cli_open_os(&ce->os, err)))
+        return rc;
+    if ((rc = sbx_ledger_open(dir, create ? SBX_LEDGER_CREATE : 0, &ce->ledger, err)) ||
+        (rc = sbx_ledger_lock(ce->ledger, cli_lock_wait_ms(), err))) {
+        cli_engine_close(ce);
+        return rc;
+    }
+    ce->engine = (struct sbx_engine){.ledger = ce->ledger, .os = ce->os, .fault = fault};
+    if (!cli->quiet && !cli->json && isatty(2))
+        ce->engine.progress = progress_tty;
+    return 0;
+}
+
+int cli_engine_recover(const struct sbx_cli *cli, struct cli_engine *ce, bool resume,
+                       struct sbx_error *err)
+{
+    bool found = false;
+    int rc = sbx_plan_recover(&ce->engine, resume, &found, err);
+    if (rc)
+        return sbx_err_wrap(err, "recovering an interrupted plan");
+    if (found)
+        cli_info(cli, "sbx: an interrupted plan was found and %s",
+                 resume ? "resumed to its end" : "rolled back");
+    return 0;
+}
+
+void cli_engine_close(struct cli_engine *ce)
+{
+    sbx_ledger_close(ce->ledger);
+    if (ce->os)
+        sbx_os_destroy(ce->os);
+    memset(ce, 0, sizeof *ce);
+}
+
+static const char *action_word(enum sbx_action a)
+{
+    return a == SBX_ACT_CREATE ? "create" : "delete";
+}
+
+void cli_print_plan(const struct sbx_cli *cli, const struct sbx_plan *p, bool dry_run)
+{
+    if (cli->json) {
+        struct json j;
+        json_init(&j, stdout);
+        json_object_begin(&j);
+        json_kv_bool(&j, "ok", true);
+        json_kv_bool(&j, "dry_run", dry_run);
+        json_kv_string(&j, "verb", p->verb);
+        if (p->id)
+            json_kv_int(&j, "plan", p->id);
+        json_key(&j, "operations");
+        json_array_begin(&j);
+        for (size_t i = 0; i < p->n_ops; i++) {
+            const struct sbx_plan_op *op = &p->ops[i];
+            json_object_begin(&j);
+            json_kv_int(&j, "seq", (long long)i + 1);
+            json_kv_string(&j, "action", action_word(op->action));
+            json_kv_string(&j, "kind", sbx_rkind_name(op->res.kind));
+            json_kv_string(&j, "key", op->res.key);
+            json_kv_string(&j, "principal", op->res.principal);
+            json_kv_string(&j, "state", dry_run ? "planned" : sbx_op_state_name(op->state));
+            json_object_end(&j);
+        }
+        json_array_end(&j);
+        json_object_end(&j);
+        json_end(&j);
+        return;
+    }
+    if (cli->quiet)
+        return;
+    if (p->n_ops == 0) {
+        printf("%s: nothing to do, the machine already matches\n", p->verb);
+        return;
+    }
+    printf("%s%s: %zu operation%s\n", dry_run ? "would " : "", p->verb, p->n_ops,
+           p->n_ops == 1 ? "" : "s");
+    for (size_t i = 0; i < p->n_ops; i++) {
+        const struct sbx_plan_op *op = &p->ops[i];
+        printf("  %3zu. %s %-14s %s%s%s%s\n", i + 1, action_word(op->action),
+               sbx_rkind_name(op->res.kind), op->res.key, op->res.principal ? " (" : "",
+               op->res.principal ? op->res.principal : "", op->res.principal ? ")" : "");
+    }
+}

@@ -1,0 +1,110 @@
+#include "cli/converge.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/platform.h"
+
+#ifdef _WIN32
+#define SBX_PLATFORM_NAME "Windows"
+#else
+#define SBX_PLATFORM_NAME "Linux"
+#endif
+
+const struct sbx_mode_ops *cli_mode_ops(enum sbx_mode_kind mode, struct sbx_error *err)
+{
+    const struct sbx_mode_ops *ops = sbx_mode_get(mode);
+    if (!ops)
+        sbx_err_set(err, SBX_ENOTSUP,
+                    "the %s driver of the %s mode is not built yet in this version of sbx",
+                    SBX_PLATFORM_NAME, sbx_mode_name(mode));
+    return ops;
+}
+
+int cli_ledger_workspaces(struct sbx_ledger *l, struct sbx_resource_list *rs,
+                          const char **paths, size_t max, size_t *n, struct sbx_error *err)
+{
+    *n = 0;
+    int rc = sbx_ledger_resources(l, rs, err);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < rs->len; i++) {
+        if (rs->items[i].kind != SBX_R_WORKSPACE)
+            continue;
+        if (*n == max)
+            return sbx_err_set(err, SBX_EINVAL, "too many workspaces (at most %zu)", max);
+        paths[(*n)++] = rs->items[i].path ? rs->items[i].path : rs->items[i].key;
+    }
+    return 0;
+}
+
+int cli_converge(const struct sbx_cli *cli, struct cli_engine *ce,
+                 const struct converge_request *req, struct sbx_error *err)
+{
+    struct sbx_resource_list current = {0}, desired = {0};
+    struct sbx_plan plan = {0};
+    int rc = sbx_ledger_resources(ce->ledger, &current, err);
+    if (rc)
+        goto out;
+    if (req->mode != SBX_MODE_NONE) {
+        const struct sbx_mode_ops *ops = cli_mode_ops(req->mode, err);
+        if (!ops) {
+            rc = -err->code;
+            goto out;
+        }
+        struct sbx_config cfg = {
+            .mode = req->mode,
+            .workspaces = req->workspaces,
+            .n_workspaces = req->n_workspaces,
+            .users = req->users,
+            .n_users = req->n_users,
+            .loopback_ports = req->ports,
+            .n_loopback_ports = req->n_ports,
+            .state_dir = sbx_ledger_dir(ce->ledger),
+            .current = &current,
+        };
+        enum sbx_scope scope = req->mode == SBX_MODE_ELEVATED ? SBX_SCOPE_MACHINE : SBX_SCOPE_USER;
+        if ((rc = ops->desired(&cfg, scope, &desired, err)))
+            goto out;
+    }
+    if ((rc = sbx_plan_compute(&current, &desired, req->verb, &plan, err)))
+        goto out;
+    snprintf(plan.mode_to, sizeof plan.mode_to, "%s", sbx_mode_name(req->mode));
+    for (size_t i = 0; i < current.len; i++)
+        if (current.items[i].kind == SBX_R_MODE)
+            snprintf(plan.mode_from, sizeof plan.mode_from, "%s", current.items[i].key);
+    if (req->orphans && req->orphans->len) {
+        /* Marked objects the ledger does not know: removed last, after
+         * everything the ledger knows is gone. */
+        struct sbx_plan extra = {0};
+        struct sbx_resource_list none = {0};
+        if ((rc = sbx_plan_compute(req->orphans, &none, req->verb, &extra, err)))
+            goto out;
+        struct sbx_plan_op *ops = realloc(plan.ops, (plan.n_ops + extra.n_ops) * sizeof *ops);
+        if (!ops) {
+            sbx_plan_free(&extra);
+            rc = sbx_err_set(err, SBX_ENOMEM, "out of memory");
+            goto out;
+        }
+        plan.ops = ops;
+        memcpy(plan.ops + plan.n_ops, extra.ops, extra.n_ops * sizeof *ops);
+        plan.n_ops += extra.n_ops;
+        free(extra.ops);
+        extra.ops = NULL;
+        extra.n_ops = 0;
+        sbx_plan_free(&extra);
+    }
+    if (req->dry_run) {
+        cli_print_plan(cli, &plan, true);
+        goto out;
+    }
+    if ((rc = sbx_plan_apply(&ce->engine, &plan, err)))
+        goto out;
+    cli_print_plan(cli, &plan, false);
+out:
+    sbx_plan_free(&plan);
+    sbx_rlist_free(&current);
+    sbx_rlist_free(&desired);
+    return rc;
+}

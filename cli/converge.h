@@ -1,0 +1,34 @@
+/* The one operation behind setup, workspace add/remove, migrate and
+ * cleanup: converge the ledger's machine to what a mode wants. */
+#ifndef SBX_CLI_CONVERGE_H
+#define SBX_CLI_CONVERGE_H
+
+#include "cli/cli.h"
+
+struct converge_request {
+    const char *verb;
+    enum sbx_mode_kind mode;       /* NONE: nothing desired (cleanup) */
+    const char *const *workspaces; /* the full list wanted after the plan */
+    size_t n_workspaces;
+    const char *const *users;
+    size_t n_users;
+    const unsigned *ports;
+    size_t n_ports;
+    bool dry_run;
+    /* Extra deletions (cleanup: marked objects the ledger lost). */
+    const struct sbx_resource_list *orphans;
+};
+
+/* Plan, print (dry run) or apply, print the outcome.  Returns 0 or the
+ * negative error (already in err). */
+int cli_converge(const struct sbx_cli *cli, struct cli_engine *ce,
+                 const struct converge_request *req, struct sbx_error *err);
+
+/* The registered workspaces of the ledger (paths point into rs). */
+int cli_ledger_workspaces(struct sbx_ledger *l, struct sbx_resource_list *rs,
+                          const char **paths, size_t max, size_t *n, struct sbx_error *err);
+
+/* The implementation of a mode, or an error saying it is not built. */
+const struct sbx_mode_ops *cli_mode_ops(enum sbx_mode_kind mode, struct sbx_error *err);
+
+#endif

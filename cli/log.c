@@ -1,0 +1,87 @@
+/* sbx log: every OS change sbx made, with time, plan and outcome. */
+#include <stdio.h>
+
+#include "cli/cli.h"
+
+static const char help[] =
+    "usage: sbx log [--json] [--state DIR]\n"
+    "\n"
+    "Print every operation of every plan recorded in the ledger, oldest first: when it\n"
+    "started and finished, which plan (setup, migrate, rollback, ...) it belonged to,\n"
+    "what it created or deleted, and how it ended (done, failed, undone).\n";
+
+static int print_text(const struct sbx_log_entry *e, void *ctx)
+{
+    (void)ctx;
+    printf("%-20s plan %-4lld %-10s %-11s #%-3d %-6s %-14s %s%s%s%s [%s]%s%s\n",
+           e->started_at ? e->started_at : "-", (long long)e->plan_id, e->plan_verb,
+           e->plan_state, e->seq, e->action, e->kind, e->key, e->principal ? " (" : "",
+           e->principal ? e->principal : "", e->principal ? ")" : "", e->op_state,
+           e->error ? ": " : "", e->error ? e->error : "");
+    return 0;
+}
+
+static int print_json(const struct sbx_log_entry *e, void *ctx)
+{
+    struct json *j = ctx;
+    json_object_begin(j);
+    json_kv_int(j, "plan", e->plan_id);
+    json_kv_string(j, "verb", e->plan_verb);
+    json_kv_string(j, "plan_state", e->plan_state);
+    json_kv_int(j, "seq", e->seq);
+    json_kv_string(j, "action", e->action);
+    json_kv_string(j, "kind", e->kind);
+    json_kv_string(j, "key", e->key);
+    json_kv_string(j, "principal", e->principal);
+    json_kv_string(j, "outcome", e->op_state);
+    json_kv_string(j, "started_at", e->started_at);
+    json_kv_string(j, "finished_at", e->finished_at);
+    json_kv_string(j, "undone_at", e->undone_at);
+    json_kv_string(j, "error", e->error);
+    json_object_end(j);
+    return 0;
+}
+
+int cmd_log(struct sbx_cli *cli, int argc, char **argv)
+{
+    struct sbx_error err = {0};
+    struct cli_args args;
+    if (cli_parse(cli, argc, argv, NULL, false, &args, &err))
+        return cli_fail(cli, &err);
+    if (cli->help) {
+        cli_print_help(help);
+        return SBX_EXIT_OK;
+    }
+    if (args.n_positional > 0)
+        return cli_usage_error(cli, "unexpected argument '%s'", args.positional[0]);
+    char dir[4096];
+    if (cli_state_dir(cli, false, dir, sizeof dir, &err))
+        return cli_fail(cli, &err);
+    struct sbx_ledger *l = NULL;
+    int rc = sbx_ledger_open(dir, SBX_LEDGER_READONLY, &l, &err);
+    if (rc == -SBX_ENOENT) {
+        if (cli->json)
+            printf("{\"ledger\":null,\"entries\":[]}\n");
+        else
+            cli_info(cli, "sbx log: %s; nothing recorded", err.msg);
+        return SBX_EXIT_OK;
+    }
+    if (rc)
+        return cli_fail(cli, &err);
+    struct json j;
+    if (cli->json) {
+        json_init(&j, stdout);
+        json_object_begin(&j);
+        json_kv_string(&j, "ledger", sbx_ledger_path(l));
+        json_key(&j, "entries");
+        json_array_begin(&j);
+        rc = sbx_ledger_log(l, print_json, &j, &err);
+        json_array_end(&j);
+        json_object_end(&j);
+        json_end(&j);
+    } else {
+        rc = sbx_ledger_log(l, print_text, NULL, &err);
+    }
+    sbx_ledger_close(l);
+    return rc ? cli_fail(cli, &err) : SBX_EXIT_OK;
+}

@@ -1,0 +1,65 @@
+/* sbx rollback: undo the last committed plan exactly. */
+#include <stdio.h>
+
+#include "cli/cli.h"
+
+static const char help[] =
+    "usage: sbx rollback [--dry-run] [--state DIR]\n"
+    "\n"
+    "Undo the newest committed plan (setup, workspace add/remove, migrate), going back\n"
+    "to the previous mode or version.  Rolling back again undoes the plan before it.\n"
+    "  --dry-run  print the plan and change nothing\n";
+
+enum { OPT_DRY_RUN };
+static const struct cli_optdef defs[] = {
+    [OPT_DRY_RUN] = {"dry-run", false},
+    {NULL, false},
+};
+
+int cmd_rollback(struct sbx_cli *cli, int argc, char **argv)
+{
+    struct sbx_error err = {0};
+    struct cli_args args;
+    if (cli_parse(cli, argc, argv, defs, false, &args, &err))
+        return cli_fail(cli, &err);
+    if (cli->help) {
+        cli_print_help(help);
+        return SBX_EXIT_OK;
+    }
+    if (args.n_positional > 0)
+        return cli_usage_error(cli, "unexpected argument '%s'", args.positional[0]);
+    bool dry_run = args.n_opts > 0;
+    struct cli_engine ce;
+    char dir[4096];
+    if (cli_state_dir(cli, false, dir, sizeof dir, &err))
+        return cli_fail(cli, &err);
+    int orc = cli_engine_open_dir(cli, dir, false, &ce, &err);
+    if (orc == -SBX_ENOENT) {
+        sbx_err_set(&err, SBX_ESTATE, "nothing to roll back: no ledger in %s", dir);
+        return cli_fail(cli, &err);
+    }
+    if (orc)
+        return cli_fail(cli, &err);
+    struct sbx_plan plan = {0};
+    int rc;
+    if ((rc = cli_engine_recover(cli, &ce, false, &err)) ||
+        (rc = sbx_plan_compute_rollback(ce.ledger, &plan, &err)))
+        goto out;
+    if (plan.undoes == 0) {
+        rc = sbx_err_set(&err, SBX_ESTATE, "nothing to roll back in %s: no committed plan left",
+                         sbx_ledger_path(ce.ledger));
+        goto out;
+    }
+    if (dry_run) {
+        cli_print_plan(cli, &plan, true);
+        goto out;
+    }
+    if ((rc = sbx_plan_apply(&ce.engine, &plan, &err)))
+        goto out;
+    cli_print_plan(cli, &plan, false);
+    cli_info(cli, "sbx: plan %lld rolled back", (long long)plan.undoes);
+out:
+    sbx_plan_free(&plan);
+    cli_engine_close(&ce);
+    return rc ? cli_fail(cli, &err) : SBX_EXIT_OK;
+}

@@ -1,0 +1,174 @@
+/* sbx run: run one command confined, in the mode chosen for the caller. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/facts.h"
+#include "cli/converge.h"
+
+#ifndef _WIN32
+#include <unistd.h>
+#else
+#include <direct.h>
+#define getcwd _getcwd
+#define realpath(path, out) _fullpath((out), (path), 4096)
+#endif
+
+static const char help[] =
+    "usage: sbx run [--mode auto|unelevated|elevated] [--workspace DIR]... [--net off|on]\n"
+    "               [--timeout SEC] [--protect PATH]... [--allow-git] -- CMD [ARG...]\n"
+    "\n"
+    "Run CMD in the sandbox.  It may read what you can read, write only beneath the\n"
+    "workspaces (default: the current directory) and a private TMPDIR removed afterwards,\n"
+    "and reaches no network unless --net on.\n"
+    "  --workspace DIR  a directory CMD may write (repeatable)\n"
+    "  --protect PATH   keep PATH inside a workspace read-only (repeatable); .git and\n"
+    "                   sbx's own files always are, unless --allow-git lifts the .git rule\n"
+    "  --net off|on     network access (default off)\n"
+    "  --timeout SEC    kill CMD and everything it started after SEC seconds\n"
+    "  --mode MODE      auto (default: elevated when set up for you, else unelevated)\n"
+    "\n"
+    "exit status: CMD's; 128+N when signal N ended it; 124 when --timeout killed it;\n"
+    "125 sbx failed; 126 CMD not executable; 127 CMD not found.\n";
+
+enum { OPT_MODE, OPT_WORKSPACE, OPT_NET, OPT_TIMEOUT, OPT_PROTECT, OPT_ALLOW_GIT };
+static const struct cli_optdef defs[] = {
+    [OPT_MODE] = {"mode", true},       [OPT_WORKSPACE] = {"workspace", true},
+    [OPT_NET] = {"net", true},         [OPT_TIMEOUT] = {"timeout", true},
+    [OPT_PROTECT] = {"protect", true}, [OPT_ALLOW_GIT] = {"allow-git", false},
+    {NULL, false},
+};
+
+static int parse_timeout(const char *s, unsigned *out, struct sbx_error *err)
+{
+    char *end = NULL;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 10);
+    if (errno || !*s || *end || s[0] == '-' || s[0] == '+' || v == 0 || v > 7 * 24 * 3600)
+        return sbx_err_set(err, SBX_EINVAL,
+                           "--timeout %s: expected a whole number of seconds from 1 to 604800", s);
+    *out = (unsigned)v;
+    return 0;
+}
+
+int cmd_run(struct sbx_cli *cli, int argc, char **argv)
+{
+    struct sbx_error err = {0};
+    struct cli_args args;
+    if (cli_parse(cli, argc, argv, defs, true, &args, &err))
+        return cli_fail(cli, &err);
+    if (cli->help) {
+        cli_print_help(help);
+        return SBX_EXIT_OK;
+    }
+    if (args.n_positional == 0)
+        return cli_usage_error(cli, "missing the command to run (sbx run -- CMD [ARG...])");
+
+    enum sbx_mode_kind mode = SBX_MODE_NONE;
+    static char ws_buf[CLI_MAX_ARGS][4096], protect_buf[CLI_MAX_ARGS][4096];
+    const char *ws[CLI_MAX_ARGS], *protect[CLI_MAX_ARGS];
+    size_t n_ws = 0, n_protect = 0;
+    struct sbx_run_request req = {0};
+    for (size_t i = 0; i < args.n_opts; i++) {
+        const struct cli_optval *o = &args.opts[i];
+        switch (o->def) {
+        case OPT_MODE:
+            if (sbx_mode_parse(o->value, true, &mode, &err))
+                return cli_fail(cli, &err);
+            break;
+        case OPT_WORKSPACE:
+            if (sbx_workspace_resolve(o->value, ws_buf[n_ws], sizeof ws_buf[n_ws], &err))
+                return cli_fail(cli, &err);
+            ws[n_ws] = ws_buf[n_ws];
+            n_ws++;
+            break;
+        case OPT_NET:
+            if (strcmp(o->value, "on") == 0)
+                req.net = true;
+            else if (strcmp(o->value, "off") == 0)
+                req.net = false;
+            else
+                return cli_usage_error(cli, "--net %s: expected off or on", o->value);
+            break;
+        case OPT_TIMEOUT:
+            if (parse_timeout(o->value, &req.timeout_sec, &err))
+                return cli_fail(cli, &err);
+            break;
+        case OPT_PROTECT:
+            if (!realpath(o->value, protect_buf[n_protect])) {
+                sbx_err_sys(&err, SBX_EINVAL, errno, "--protect %s", o->value);
+                return cli_fail(cli, &err);
+            }
+            protect[n_protect] = protect_buf[n_protect];
+            n_protect++;
+            break;
+        case OPT_ALLOW_GIT: req.allow_git = true; break;
+        }
+    }
+    char cwd[4096];
+    if (!getcwd(cwd, sizeof cwd)) {
+        sbx_err_sys(&err, SBX_EIO, errno, "cannot read the current directory");
+        return cli_fail(cli, &err);
+    }
+    if (n_ws == 0) {
+        if (sbx_workspace_resolve(cwd, ws_buf[0], sizeof ws_buf[0], &err)) {
+            sbx_err_wrap(&err, "the current directory can't be the workspace (pass --workspace)");
+            return cli_fail(cli, &err);
+        }
+        ws[n_ws++] = ws_buf[0];
+    }
+    /* A protected path outside every workspace is read-only anyway: saying
+     * so beats silently accepting a typo. */
+    for (size_t p = 0; p < n_protect; p++) {
+        bool inside = false;
+        for (size_t w = 0; w < n_ws && !inside; w++) {
+            size_t len = strlen(ws[w]);
+            inside = strncmp(protect[p], ws[w], len) == 0 &&
+                     (protect[p][len] == '/' || protect[p][len] == '\0' || len == 1);
+        }
+        if (!inside) {
+            sbx_err_set(&err, SBX_EINVAL, "--protect %s is not inside a workspace", protect[p]);
+            return cli_fail(cli, &err);
+        }
+    }
+
+    struct sbx_os *os = NULL;
+    struct sbx_error oserr = {0};
+    cli_open_os(&os, &oserr);
+    struct sbx_mode_facts facts;
+    cli_mode_facts(cli, os, &facts);
+    if (os)
+        sbx_os_destroy(os);
+    if (mode == SBX_MODE_NONE) {
+        mode = cli_mode_for_run(&facts);
+        if (mode == SBX_MODE_NONE) {
+            sbx_err_set(&err, SBX_ENOTSUP, "no sandbox mode is built for this platform yet");
+            return cli_fail(cli, &err);
+        }
+    } else if (mode == SBX_MODE_ELEVATED && sbx_mode_select_run(&facts) != SBX_MODE_ELEVATED) {
+        sbx_err_set(&err, SBX_ESTATE,
+                    "the elevated mode is not set up for you on this machine (root runs sbx "
+                    "setup, then sbx setup --user YOU); use --mode unelevated or auto");
+        return cli_fail(cli, &err);
+    }
+    const struct sbx_mode_ops *ops = cli_mode_ops(mode, &err);
+    if (!ops)
+        return cli_fail(cli, &err);
+
+    char state_dir[4096];
+    if (cli_state_dir(cli, false, state_dir, sizeof state_dir, &err))
+        return cli_fail(cli, &err);
+    req.workspaces = ws;
+    req.n_workspaces = n_ws;
+    req.protect = protect;
+    req.n_protect = n_protect;
+    req.state_dir = state_dir;
+    req.argv = args.positional;
+    req.cwd = cwd;
+    int status = SBX_EXIT_FAIL;
+    if (ops->run(&req, &status, &err))
+        return cli_fail(cli, &err);
+    return status;
+}

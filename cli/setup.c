@@ -1,0 +1,133 @@
+/* sbx setup: set a mode up on this machine through the plan engine. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/converge.h"
+#include "cli/facts.h"
+
+static const char help[] =
+    "usage: sbx setup [--mode auto|unelevated|elevated] [--user NAME]...\n"
+    "                 [--allow-loopback-port N]... [--dry-run] [--state DIR]\n"
+    "\n"
+    "Set a mode up.  Without --mode (or with auto) sbx picks elevated when run as\n"
+    "root / Administrator and unelevated otherwise.\n"
+    "  unelevated  needs no privilege: records the mode and the workspaces in your ledger\n"
+    "  elevated    needs root: creates the sandbox accounts, their group, the firewall\n"
+    "              rules and the launcher; --user NAME lets NAME use them\n"
+    "  --allow-loopback-port N  (elevated) leave loopback port N open to the offline account\n"
+    "  --dry-run   print the plan and change nothing\n"
+    "Every change is journaled in the ledger; a failure rolls everything back.\n";
+
+enum { OPT_MODE, OPT_USER, OPT_PORT, OPT_DRY_RUN };
+static const struct cli_optdef defs[] = {
+    [OPT_MODE] = {"mode", true},
+    [OPT_USER] = {"user", true},
+    [OPT_PORT] = {"allow-loopback-port", true},
+    [OPT_DRY_RUN] = {"dry-run", false},
+    {NULL, false},
+};
+
+int cli_parse_port(const char *s, unsigned *out, struct sbx_error *err)
+{
+    char *end = NULL;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 10);
+    if (errno || !*s || *end || s[0] == '-' || s[0] == '+' || v == 0 || v > 65535)
+        return sbx_err_set(err, SBX_EINVAL, "--allow-loopback-port %s: expected a port from 1 to 65535",
+                           s);
+    *out = (unsigned)v;
+    return 0;
+}
+
+int cmd_setup(struct sbx_cli *cli, int argc, char **argv)
+{
+    struct sbx_error err = {0};
+    struct cli_args args;
+    if (cli_parse(cli, argc, argv, defs, false, &args, &err))
+        return cli_fail(cli, &err);
+    if (cli->help) {
+        cli_print_help(help);
+        return SBX_EXIT_OK;
+    }
+    if (args.n_positional > 0)
+        return cli_usage_error(cli, "unexpected argument '%s'", args.positional[0]);
+    enum sbx_mode_kind mode = SBX_MODE_NONE;
+    const char *users[CLI_MAX_ARGS];
+    unsigned ports[CLI_MAX_ARGS];
+    size_t n_users = 0, n_ports = 0;
+    bool dry_run = false;
+    for (size_t i = 0; i < args.n_opts; i++) {
+        const struct cli_optval *o = &args.opts[i];
+        switch (o->def) {
+        case OPT_MODE:
+            if (sbx_mode_parse(o->value, true, &mode, &err))
+                return cli_fail(cli, &err);
+            break;
+        case OPT_USER: users[n_users++] = o->value; break;
+        case OPT_PORT:
+            if (cli_parse_port(o->value, &ports[n_ports++], &err))
+                return cli_fail(cli, &err);
+            break;
+        case OPT_DRY_RUN: dry_run = true; break;
+        }
+    }
+
+    struct sbx_os *os = NULL;
+    if (cli_open_os(&os, &err))
+        return cli_fail(cli, &err);
+    enum sbx_privilege priv = SBX_PRIV_USER;
+    int rc = sbx_os_privilege(os, &priv, &err);
+    sbx_os_destroy(os);
+    if (rc)
+        return cli_fail(cli, &err);
+    if (mode == SBX_MODE_NONE)
+        mode = sbx_mode_select_setup(priv);
+    if (mode == SBX_MODE_ELEVATED && priv != SBX_PRIV_ADMIN) {
+        sbx_err_set(&err, SBX_EPERM,
+                    "the elevated mode creates accounts and firewall rules: run sbx setup as "
+                    "root / Administrator, or use --mode unelevated");
+        return cli_fail(cli, &err);
+    }
+    if (mode == SBX_MODE_UNELEVATED && (n_users || n_ports)) {
+        sbx_err_set(&err, SBX_EINVAL, "%s applies to the elevated mode only",
+                    n_users ? "--user" : "--allow-loopback-port");
+        return cli_fail(cli, &err);
+    }
+    if (!cli_mode_ops(mode, &err))
+        return cli_fail(cli, &err);
+
+    struct cli_engine ce;
+    if (cli_engine_open(cli, mode == SBX_MODE_ELEVATED, &ce, &err))
+        return cli_fail(cli, &err);
+    struct sbx_resource_list rs = {0};
+    const char *ws[CLI_MAX_ARGS];
+    size_t n_ws = 0;
+    enum sbx_mode_kind have = SBX_MODE_NONE;
+    if ((rc = cli_engine_recover(cli, &ce, false, &err)) ||
+        (rc = cli_mode_setup_in(ce.ledger, &have, &err)) ||
+        (rc = cli_ledger_workspaces(ce.ledger, &rs, ws, CLI_MAX_ARGS, &n_ws, &err)))
+        goto out;
+    if (have != SBX_MODE_NONE && have != mode) {
+        rc = sbx_err_set(&err, SBX_ESTATE,
+                         "the %s mode is set up in %s already; use sbx migrate --to %s to move "
+                         "to the %s mode",
+                         sbx_mode_name(have), sbx_ledger_path(ce.ledger), sbx_mode_name(mode),
+                         sbx_mode_name(mode));
+        goto out;
+    }
+    struct converge_request req = {
+        .verb = "setup", .mode = mode, .workspaces = ws, .n_workspaces = n_ws,
+        .users = users, .n_users = n_users, .ports = ports, .n_ports = n_ports,
+        .dry_run = dry_run,
+    };
+    rc = cli_converge(cli, &ce, &req, &err);
+    if (rc == 0 && !dry_run)
+        cli_info(cli, "sbx: the %s mode is set up (ledger %s)", sbx_mode_name(mode),
+                 sbx_ledger_path(ce.ledger));
+out:
+    sbx_rlist_free(&rs);
+    cli_engine_close(&ce);
+    return rc ? cli_fail(cli, &err) : SBX_EXIT_OK;
+}

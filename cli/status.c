@@ -1,0 +1,119 @@
+/* sbx status: what is set up, where the ledger is, what sbx run would use. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/facts.h"
+
+static const char help[] =
+    "usage: sbx status [--json] [--state DIR]\n"
+    "\n"
+    "Show the ledger (path, schema version), the mode set up in it, the mode `sbx run`\n"
+    "would use for you now, the registered workspaces, resource counts by kind, and\n"
+    "any plan an interrupted sbx left open.  Changes nothing.\n";
+
+int cmd_status(struct sbx_cli *cli, int argc, char **argv)
+{
+    struct sbx_error err = {0};
+    struct cli_args args;
+    if (cli_parse(cli, argc, argv, NULL, false, &args, &err))
+        return cli_fail(cli, &err);
+    if (cli->help) {
+        cli_print_help(help);
+        return SBX_EXIT_OK;
+    }
+    if (args.n_positional > 0)
+        return cli_usage_error(cli, "unexpected argument '%s'", args.positional[0]);
+
+    char dir[4096];
+    if (cli_state_dir(cli, false, dir, sizeof dir, &err))
+        return cli_fail(cli, &err);
+    struct sbx_ledger *l = NULL;
+    int rc = sbx_ledger_open(dir, SBX_LEDGER_READONLY, &l, &err);
+    if (rc && rc != -SBX_ENOENT)
+        return cli_fail(cli, &err);
+
+    size_t counts[SBX_R_KIND_COUNT] = {0};
+    struct sbx_resource_list rs = {0};
+    enum sbx_mode_kind setup = SBX_MODE_NONE;
+    int64_t running = 0;
+    if (l && ((rc = sbx_ledger_count(l, counts, &err)) || (rc = sbx_ledger_resources(l, &rs, &err)) ||
+              (rc = cli_mode_setup_in(l, &setup, &err)) ||
+              (rc = sbx_ledger_plan_running(l, &running, &err)))) {
+        sbx_rlist_free(&rs);
+        sbx_ledger_close(l);
+        return cli_fail(cli, &err);
+    }
+    struct sbx_os *os = NULL;
+    struct sbx_error oserr = {0};
+    cli_open_os(&os, &oserr);
+    struct sbx_mode_facts facts;
+    cli_mode_facts(cli, os, &facts);
+    enum sbx_mode_kind runmode = cli_mode_for_run(&facts);
+    if (os)
+        sbx_os_destroy(os);
+
+    char path[4200];
+    snprintf(path, sizeof path, "%s/ledger.db", dir);
+    const char *ledger_path = l ? sbx_ledger_path(l) : path;
+    if (cli->json) {
+        struct json j;
+        json_init(&j, stdout);
+        json_object_begin(&j);
+        json_kv_string(&j, "ledger", ledger_path);
+        json_kv_bool(&j, "ledger_exists", l != NULL);
+        json_key(&j, "schema_version");
+        if (l)
+            json_int(&j, sbx_ledger_schema_version(l));
+        else
+            json_null(&j);
+        json_kv_int(&j, "schema_version_supported", SBX_SCHEMA_VERSION);
+        json_kv_string(&j, "mode", sbx_mode_name(runmode));
+        json_kv_string(&j, "mode_setup", sbx_mode_name(setup));
+        json_kv_string(&j, "privilege", facts.privilege == SBX_PRIV_ADMIN ? "admin" : "user");
+        json_key(&j, "resources");
+        json_object_begin(&j);
+        for (int k = 0; k < SBX_R_KIND_COUNT; k++)
+            json_kv_int(&j, sbx_rkind_name((enum sbx_rkind)k), (long long)counts[k]);
+        json_object_end(&j);
+        json_key(&j, "workspaces");
+        json_array_begin(&j);
+        for (size_t i = 0; i < rs.len; i++)
+            if (rs.items[i].kind == SBX_R_WORKSPACE)
+                json_string(&j, rs.items[i].path ? rs.items[i].path : rs.items[i].key);
+        json_array_end(&j);
+        json_key(&j, "interrupted_plan");
+        if (running)
+            json_int(&j, running);
+        else
+            json_null(&j);
+        json_object_end(&j);
+        json_end(&j);
+    } else {
+        printf("ledger:         %s%s\n", ledger_path, l ? "" : " (not created yet)");
+        if (l)
+            printf("schema version: %d\n", sbx_ledger_schema_version(l));
+        printf("mode set up:    %s\n", sbx_mode_name(setup));
+        printf("sbx run uses:   %s%s\n", sbx_mode_name(runmode),
+               runmode == SBX_MODE_NONE ? " (no mode is built for this platform yet)" : "");
+        for (size_t i = 0; i < rs.len; i++)
+            if (rs.items[i].kind == SBX_R_WORKSPACE)
+                printf("workspace:      %s\n", rs.items[i].path ? rs.items[i].path : rs.items[i].key);
+        printf("resources:     ");
+        size_t total = 0;
+        for (int k = 0; k < SBX_R_KIND_COUNT; k++) {
+            if (counts[k]) {
+                printf(" %s=%zu", sbx_rkind_name((enum sbx_rkind)k), counts[k]);
+                total += counts[k];
+            }
+        }
+        printf("%s\n", total ? "" : " none");
+        if (running)
+            printf("interrupted:    plan %lld was left open by a crash; the next sbx setup, "
+                   "migrate or cleanup rolls it back (sbx migrate --resume finishes it)\n",
+                   (long long)running);
+    }
+    sbx_rlist_free(&rs);
+    sbx_ledger_close(l);
+    return SBX_EXIT_OK;
+}

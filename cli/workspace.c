@@ -1,0 +1,155 @@
+/* sbx workspace add|remove|list: the directories commands may write. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/converge.h"
+#include "cli/facts.h"
+
+static const char help[] =
+    "usage: sbx workspace add DIR [--dry-run]\n"
+    "       sbx workspace remove DIR [--dry-run]\n"
+    "       sbx workspace list [--json]\n"
+    "\n"
+    "Register a workspace (a directory sandboxed commands may write) with the mode set\n"
+    "up in your ledger, or remove one; remove takes out exactly what add created.\n"
+    "DIR is resolved (symlinks followed) and must be an existing directory that is not a\n"
+    "system root, nor your home directory itself.\n";
+
+enum { OPT_DRY_RUN };
+static const struct cli_optdef defs[] = {
+    [OPT_DRY_RUN] = {"dry-run", false},
+    {NULL, false},
+};
+
+static int list(const struct sbx_cli *cli, struct sbx_error *err)
+{
+    char dir[4096];
+    int rc = cli_state_dir(cli, false, dir, sizeof dir, err);
+    if (rc)
+        return rc;
+    struct sbx_ledger *l = NULL;
+    rc = sbx_ledger_open(dir, SBX_LEDGER_READONLY, &l, err);
+    if (rc && rc != -SBX_ENOENT)
+        return rc;
+    struct sbx_resource_list rs = {0};
+    const char *ws[CLI_MAX_ARGS];
+    size_t n = 0;
+    if (l && (rc = cli_ledger_workspaces(l, &rs, ws, CLI_MAX_ARGS, &n, err))) {
+        sbx_ledger_close(l);
+        sbx_rlist_free(&rs);
+        return rc;
+    }
+    if (cli->json) {
+        struct json j;
+        json_init(&j, stdout);
+        json_object_begin(&j);
+        json_key(&j, "workspaces");
+        json_array_begin(&j);
+        for (size_t i = 0; i < n; i++)
+            json_string(&j, ws[i]);
+        json_array_end(&j);
+        json_object_end(&j);
+        json_end(&j);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            printf("%s\n", ws[i]);
+        if (n == 0)
+            cli_info(cli, "no workspace registered");
+    }
+    sbx_rlist_free(&rs);
+    sbx_ledger_close(l);
+    return 0;
+}
+
+int cmd_workspace(struct sbx_cli *cli, int argc, char **argv)
+{
+    struct sbx_error err = {0};
+    struct cli_args args;
+    if (cli_parse(cli, argc, argv, defs, false, &args, &err))
+        return cli_fail(cli, &err);
+    if (cli->help) {
+        cli_print_help(help);
+        return SBX_EXIT_OK;
+    }
+    if (args.n_positional == 0)
+        return cli_usage_error(cli, "missing action: add, remove or list");
+    const char *action = args.positional[0];
+    bool add = strcmp(action, "add") == 0, remove = strcmp(action, "remove") == 0;
+    bool dry_run = args.n_opts > 0;
+    if (strcmp(action, "list") == 0) {
+        if (args.n_positional > 1)
+            return cli_usage_error(cli, "unexpected argument '%s'", args.positional[1]);
+        return list(cli, &err) ? cli_fail(cli, &err) : SBX_EXIT_OK;
+    }
+    if (!add && !remove)
+        return cli_usage_error(cli, "unknown action '%s': expected add, remove or list", action);
+    if (args.n_positional != 2)
+        return cli_usage_error(cli, "sbx workspace %s takes exactly one directory", action);
+
+    char path[4096];
+    if (sbx_workspace_resolve(args.positional[1], path, sizeof path, &err)) {
+        /* A workspace deleted or moved since it was added can still be
+         * removed by the path it was registered under. */
+        if (!remove || args.positional[1][0] != '/' ||
+            snprintf(path, sizeof path, "%s", args.positional[1]) >= (int)sizeof path)
+            return cli_fail(cli, &err);
+        sbx_err_clear(&err);
+    }
+
+    struct cli_engine ce;
+    char dir[4096];
+    if (cli_state_dir(cli, false, dir, sizeof dir, &err))
+        return cli_fail(cli, &err);
+    int orc = cli_engine_open_dir(cli, dir, false, &ce, &err);
+    if (orc == -SBX_ENOENT) {
+        sbx_err_set(&err, SBX_ESTATE,
+                    "no mode is set up in %s: run sbx setup first (sbx setup --mode "
+                    "unelevated needs no privilege)",
+                    dir);
+        return cli_fail(cli, &err);
+    }
+    if (orc)
+        return cli_fail(cli, &err);
+    struct sbx_resource_list rs = {0};
+    const char *ws[CLI_MAX_ARGS + 1];
+    size_t n = 0;
+    enum sbx_mode_kind mode = SBX_MODE_NONE;
+    int rc;
+    if ((rc = cli_engine_recover(cli, &ce, false, &err)) ||
+        (rc = cli_mode_setup_in(ce.ledger, &mode, &err)) ||
+        (rc = cli_ledger_workspaces(ce.ledger, &rs, ws, CLI_MAX_ARGS, &n, &err)))
+        goto out;
+    if (mode == SBX_MODE_NONE) {
+        rc = sbx_err_set(&err, SBX_ESTATE,
+                         "no mode is set up in %s: run sbx setup first (sbx setup --mode "
+                         "unelevated needs no privilege)",
+                         sbx_ledger_path(ce.ledger));
+        goto out;
+    }
+    long at = -1;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(ws[i], path) == 0)
+            at = (long)i;
+    if (add && at < 0) {
+        ws[n++] = path;
+    } else if (remove) {
+        if (at < 0) {
+            rc = sbx_err_set(&err, SBX_ENOENT, "%s is not a registered workspace (sbx workspace "
+                             "list shows them)", path);
+            goto out;
+        }
+        ws[at] = ws[--n];
+    }
+    struct converge_request req = {
+        .verb = add ? "workspace-add" : "workspace-remove",
+        .mode = mode,
+        .workspaces = ws,
+        .n_workspaces = n,
+        .dry_run = dry_run,
+    };
+    rc = cli_converge(cli, &ce, &req, &err);
+out:
+    sbx_rlist_free(&rs);
+    cli_engine_close(&ce);
+    return rc ? cli_fail(cli, &err) : SBX_EXIT_OK;
+}

@@ -1,0 +1,104 @@
+/* The one interface both modes implement, on Linux and on Windows.
+ *
+ * A mode says two things: which resources it needs on the machine for a
+ * configuration (the plan engine converges the machine to them), and how a
+ * command is started confined.  Four implementations exist: unelevated and
+ * elevated, each for Linux and for Windows; sbx_mode_get() returns the ones
+ * built for this platform. */
+#ifndef SBX_MODES_MODE_H
+#define SBX_MODES_MODE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "modes/os/os.h"
+#include "state/resource.h"
+#include "util/error.h"
+
+enum sbx_mode_kind {
+    SBX_MODE_NONE = 0,
+    SBX_MODE_UNELEVATED = 1,
+    SBX_MODE_ELEVATED = 2,
+};
+
+/* "none", "unelevated", "elevated" */
+const char *sbx_mode_name(enum sbx_mode_kind kind);
+/* Parses "unelevated" / "elevated"; "auto" (when allow_auto) gives NONE,
+ * meaning "choose for me". */
+int sbx_mode_parse(const char *s, bool allow_auto, enum sbx_mode_kind *out,
+                   struct sbx_error *err);
+
+/* Which ledger a resource belongs in: the machine ledger (root-owned,
+ * elevated resources) or the caller's own ledger (unelevated resources,
+ * workspace grants a user made). */
+enum sbx_scope {
+    SBX_SCOPE_MACHINE = 0,
+    SBX_SCOPE_USER = 1,
+};
+
+/* What a configuration asks for. */
+struct sbx_config {
+    enum sbx_mode_kind mode;
+    const char *const *workspaces; /* resolved absolute roots */
+    size_t n_workspaces;
+    const char *const *users;      /* callers allowed to use elevated mode */
+    size_t n_users;
+    const unsigned *loopback_ports; /* elevated: loopback ports left open */
+    size_t n_loopback_ports;
+    const char *state_dir;         /* where sbx keeps its files */
+    /* Resources already in the ledger: modes reuse generated values from it
+     * (a capability SID is generated once, not per plan). */
+    const struct sbx_resource_list *current;
+};
+
+/* A command to run confined. */
+struct sbx_run_request {
+    const char *const *workspaces; /* resolved absolute roots, >= 1 */
+    size_t n_workspaces;
+    const char *const *protect;    /* extra read-only paths inside them */
+    size_t n_protect;
+    bool allow_git;                /* lift the read-only rule on .git */
+    bool net;                      /* network on */
+    unsigned timeout_sec;          /* 0: none */
+    const char *state_dir;         /* sbx's own files: always read-only */
+    char *const *argv;             /* argv[0] is looked up in PATH */
+    const char *cwd;               /* working directory (inside a workspace) */
+};
+
+struct sbx_mode_ops {
+    enum sbx_mode_kind kind;
+    const char *platform; /* "linux" / "win32" */
+
+    /* The resources this mode wants for cfg in the given scope.  Appends to
+     * out; deterministic for the same cfg and current ledger. */
+    int (*desired)(const struct sbx_config *cfg, enum sbx_scope scope,
+                   struct sbx_resource_list *out, struct sbx_error *err);
+
+    /* Start the command confined and wait for it; *status receives the exit
+     * status per DESIGN (the command's, 128+N for a signal, 125/126/127). */
+    int (*run)(const struct sbx_run_request *req, int *status, struct sbx_error *err);
+};
+
+/* The implementation of `kind` built for this platform, or NULL. */
+const struct sbx_mode_ops *sbx_mode_get(enum sbx_mode_kind kind);
+
+/* Resolve a workspace argument the platform's way (symlinks and junctions
+ * resolved) and refuse dangerous roots (/, /etc, the user's home itself, a
+ * drive root, %SystemRoot%, ...).  out receives the resolved path. */
+int sbx_workspace_resolve(const char *arg, char *out, size_t out_len, struct sbx_error *err);
+
+/* Automatic choice (select.c): elevated where it is set up for the caller
+ * and healthy, else unelevated. */
+struct sbx_mode_facts {
+    enum sbx_privilege privilege; /* of the caller */
+    bool elevated_installed;      /* machine ledger has the elevated mode */
+    bool elevated_healthy;        /* its launcher/accounts pass the cheap check */
+    bool caller_authorized;       /* caller is a member of the sbx users group */
+};
+
+/* Mode `sbx run` uses for these facts. */
+enum sbx_mode_kind sbx_mode_select_run(const struct sbx_mode_facts *facts);
+/* Mode `sbx setup` without --mode sets up. */
+enum sbx_mode_kind sbx_mode_select_setup(enum sbx_privilege privilege);
+
+#endif

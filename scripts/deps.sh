@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Install the Debian 12 packages sbx needs to build and test, only those
+# missing (apt-get update runs once, and only when something is missing).
+# Usage: scripts/deps.sh [--windows]   (as root)
+set -euo pipefail
+pkgs=(build-essential cmake pkg-config libsqlite3-dev libcmocka-dev libseccomp-dev
+      libacl1-dev libnftables-dev nftables acl git passwd util-linux iproute2 expect)
+if [[ "${1:-}" == "--windows" ]]; then
+  pkgs+=(gcc-mingw-w64-x86-64 wine64 wine tcl dpkg-dev)
+fi
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "deps.sh: missing packages: ${missing[*]}; run as root to install them" >&2
+    exit 1
+  fi
+  echo "deps.sh: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

@@ -1,0 +1,23 @@
+/* Internals shared by the ledger's translation units (not for other
+ * modules: they use state/ledger.h). */
+#ifndef SBX_STATE_LEDGER_IMPL_H
+#define SBX_STATE_LEDGER_IMPL_H
+
+#include <sqlite3.h>
+
+#include "state/ledger.h"
+#include "util/platform.h"
+
+struct sbx_ledger {
+    sqlite3 *db;
+    char *path; /* the ledger file */
+    char *dir;  /* its state directory */
+    int schema_version;
+    struct sbx_lock *lock; /* the plan lock, when held */
+};
+
+int sbx_ledger_exec(struct sbx_ledger *l, const char *sql, struct sbx_error *err);
+/* Fill err from the connection's last error; returns the negative code. */
+int sbx_ledger_sqlite_err(struct sbx_ledger *l, const char *what, struct sbx_error *err);
+
+#endif

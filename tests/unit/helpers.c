@@ -1,0 +1,173 @@
+#include "helpers.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+char *make_temp_dir(void)
+{
+    const char *base = getenv("TMPDIR");
+    char tmpl[4096];
+    snprintf(tmpl, sizeof tmpl, "%s/sbx-unit-XXXXXX", base && *base ? base : "/tmp");
+    char *dir = mkdtemp(tmpl);
+    assert_non_null(dir);
+    return strdup(dir);
+}
+
+void rm_tree(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d) {
+        unlink(dir);
+        return;
+    }
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        char p[4096];
+        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        struct stat st;
+        if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
+            rm_tree(p);
+        else
+            unlink(p);
+    }
+    closedir(d);
+    rmdir(dir);
+}
+
+void path_join(char *out, size_t len, const char *dir, const char *name)
+{
+    snprintf(out, len, "%s/%s", dir, name);
+}
+
+void write_file(const char *path, const void *data, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(data, 1, len, f), len);
+    assert_int_equal(fclose(f), 0);
+}
+
+char *read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap + 1);
+    size_t got;
+    while ((got = fread(buf + n, 1, cap - n, f)) > 0) {
+        n += got;
+        if (n == cap) {
+            cap *= 2;
+            buf = realloc(buf, cap + 1);
+        }
+    }
+    fclose(f);
+    buf[n] = '\0';
+    if (len)
+        *len = n;
+    return buf;
+}
+
+void assert_fake_matches_ledger(struct sbx_os *os, struct sbx_ledger *l)
+{
+    struct sbx_error err = {0};
+    struct sbx_resource_list marked = {0}, rs = {0};
+    assert_int_equal(sbx_fake_os_open != NULL, 1);
+    assert_int_equal(sbx_os_find_marked(os, &marked, &err), 0);
+    assert_int_equal(sbx_ledger_resources(l, &rs, &err), 0);
+    size_t os_kinds = 0;
+    for (size_t i = 0; i < rs.len; i++) {
+        if (sbx_rkind_ledger_only(rs.items[i].kind))
+            continue;
+        os_kinds++;
+        long at = sbx_rlist_find(&marked, rs.items[i].kind, rs.items[i].key);
+        if (at < 0)
+            fail_msg("ledger has %s %s, the machine does not", sbx_rkind_name(rs.items[i].kind),
+                     rs.items[i].key);
+        const char *a = marked.items[at].principal, *b = rs.items[i].principal;
+        if ((a || b) && (!a || !b || strcmp(a, b) != 0))
+            fail_msg("%s %s: machine id %s, ledger id %s", rs.items[i].key,
+                     sbx_rkind_name(rs.items[i].kind), a ? a : "-", b ? b : "-");
+    }
+    for (size_t i = 0; i < marked.len; i++)
+        if (sbx_rlist_find(&rs, marked.items[i].kind, marked.items[i].key) < 0)
+            fail_msg("the machine has %s %s, the ledger does not",
+                     sbx_rkind_name(marked.items[i].kind), marked.items[i].key);
+    assert_int_equal(os_kinds, marked.len);
+    sbx_rlist_free(&marked);
+    sbx_rlist_free(&rs);
+}
+
+static char *slurp_fd(int fd)
+{
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap + 1);
+    ssize_t got;
+    while ((got = read(fd, buf + n, cap - n)) > 0) {
+        n += (size_t)got;
+        if (n == cap) {
+            cap *= 2;
+            buf = realloc(buf, cap + 1);
+        }
+    }
+    buf[n] = '\0';
+    return buf;
+}
+
+int run_sbx(const char *const *env, char **out, char **err, const char *arg0, ...)
+{
+    const char *bin = getenv("SBX_BIN");
+    assert_non_null(bin);
+    const char *argv[64] = {bin};
+    int argc = 1;
+    va_list ap;
+    va_start(ap, arg0);
+    for (const char *a = arg0; a && argc < 63; a = va_arg(ap, const char *))
+        argv[argc++] = a;
+    va_end(ap);
+    argv[argc] = NULL;
+    char outpath[] = "/tmp/sbx-out-XXXXXX", errpath[] = "/tmp/sbx-err-XXXXXX";
+    int ofd = mkstemp(outpath), efd = mkstemp(errpath);
+    assert_true(ofd >= 0 && efd >= 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        dup2(ofd, 1);
+        dup2(efd, 2);
+        int devnull = open("/dev/null", O_RDONLY);
+        dup2(devnull, 0);
+        for (size_t i = 0; env && env[i]; i++)
+            putenv((char *)env[i]);
+        execv(bin, (char *const *)argv);
+        _exit(127);
+    }
+    int status;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    lseek(ofd, 0, SEEK_SET);
+    lseek(efd, 0, SEEK_SET);
+    char *o = slurp_fd(ofd), *e = slurp_fd(efd);
+    close(ofd);
+    close(efd);
+    unlink(outpath);
+    unlink(errpath);
+    if (out)
+        *out = o;
+    else
+        free(o);
+    if (err)
+        *err = e;
+    else
+        free(e);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}

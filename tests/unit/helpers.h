@@ -1,0 +1,33 @@
+/* Shared by the unit tests: temporary directories and the fake machine. */
+#ifndef SBX_TESTS_UNIT_HELPERS_H
+#define SBX_TESTS_UNIT_HELPERS_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "modes/os/fake/fake.h"
+#include "state/ledger.h"
+#include "util/platform.h"
+
+/* A fresh directory under $TMPDIR, removed (recursively) by rm_tree. */
+char *make_temp_dir(void);
+void rm_tree(const char *dir);
+/* path = dir + "/" + name, in a static-free caller buffer. */
+void path_join(char *out, size_t len, const char *dir, const char *name);
+/* Write a file with the given content. */
+void write_file(const char *path, const void *data, size_t len);
+/* Read a whole file (caller frees); NULL when missing. */
+char *read_file(const char *path, size_t *len);
+
+/* Assert that the fake machine's sbx objects are exactly the ledger's
+ * present OS resources (same keys, same principals). */
+void assert_fake_matches_ledger(struct sbx_os *os, struct sbx_ledger *l);
+
+/* Run `sbx ARGS...` (SBX_BIN) with extra environment entries, capturing
+ * stdout and stderr; returns the exit status (128+N for a signal). */
+int run_sbx(const char *const *env, char **out, char **err, const char *arg0, ...);
+
+#endif

@@ -1,0 +1,504 @@
+/* The plan engine on the fake OS: apply, failure at every operation, crash
+ * at every operation (then roll back, or resume), rollback of committed
+ * plans, cleanup with a lost ledger, and never touching what is not sbx's. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "helpers.h"
+#include "migrate/plan.h"
+
+struct world {
+    char *dir;
+    char fake_path[4200];
+    struct sbx_os *os;
+    struct sbx_ledger *ledger;
+};
+
+static void world_open(struct world *w)
+{
+    struct sbx_error err = {0};
+    if (sbx_fake_os_open(w->fake_path, &w->os, &err))
+        fail_msg("%s", err.msg);
+    if (sbx_ledger_open(w->dir, SBX_LEDGER_CREATE, &w->ledger, &err) ||
+        sbx_ledger_lock(w->ledger, 0, &err))
+        fail_msg("%s", err.msg);
+}
+
+static void world_close(struct world *w)
+{
+    sbx_ledger_close(w->ledger);
+    sbx_os_destroy(w->os);
+    w->ledger = NULL;
+    w->os = NULL;
+}
+
+static void world_init(struct world *w)
+{
+    memset(w, 0, sizeof *w);
+    w->dir = make_temp_dir();
+    path_join(w->fake_path, sizeof w->fake_path, w->dir, "machine.fake");
+    world_open(w);
+    struct sbx_error err = {0};
+    /* Things on the machine that are not sbx's. */
+    assert_int_equal(sbx_fake_os_add_foreign(w->os, SBX_R_ACCOUNT, "dev", "dev", &err), 0);
+    assert_int_equal(
+        sbx_fake_os_add_foreign(w->os, SBX_R_FIREWALL_RULE, "someone-elses", NULL, &err), 0);
+}
+
+static void world_free(struct world *w)
+{
+    world_close(w);
+    rm_tree(w->dir);
+    free(w->dir);
+}
+
+/* An elevated-like setup: 9 OS objects and 2 ledger records. */
+static void desired_v1(struct sbx_resource_list *l)
+{
+    sbx_rlist_add(l, SBX_R_MODE, "elevated", "elevated", NULL, NULL, NULL, "elevated");
+    sbx_rlist_add(l, SBX_R_WORKSPACE, "/ws", NULL, NULL, "/ws", NULL, NULL);
+    sbx_rlist_add(l, SBX_R_ACL_ENTRY, "/ws|sbx-offline|rwx", NULL, NULL, "/ws",
+                  "grantee=sbx-offline\nrights=rwx", "elevated");
+    sbx_rlist_add(l, SBX_R_ACL_ENTRY, "/ws|sbx-online|rwx", NULL, NULL, "/ws",
+                  "grantee=sbx-online\nrights=rwx", "elevated");
+    sbx_rlist_add(l, SBX_R_INSTALLED_FILE, "/usr/libexec/sbx-launch", NULL, NULL,
+                  "/usr/libexec/sbx-launch", "mode=4750", "elevated");
+    sbx_rlist_add(l, SBX_R_FIREWALL_RULE, "block-offline", "block-offline", NULL, NULL,
+                  "account=sbx-offline", "elevated");
+    sbx_rlist_add(l, SBX_R_CREDENTIAL, "sbx-offline", NULL, NULL, NULL, "account=sbx-offline",
+                  "elevated");
+    sbx_rlist_add(l, SBX_R_MEMBERSHIP, "sbx-users:dev", NULL, NULL, NULL,
+                  "group=sbx-users\nmember=dev", "elevated");
+    sbx_rlist_add(l, SBX_R_ACCOUNT, "sbx-online", "sbx-online", NULL, NULL, NULL, "elevated");
+    sbx_rlist_add(l, SBX_R_ACCOUNT, "sbx-offline", "sbx-offline", NULL, NULL, NULL, "elevated");
+    sbx_rlist_add(l, SBX_R_GROUP, "sbx-users", "sbx-users", NULL, NULL, NULL, "elevated");
+}
+#define V1_OS_OPS 9
+
+/* A newer version: a changed firewall rule and ACL right, one ACL entry
+ * dropped, a second workspace: 3 creates and 3 deletes on the OS. */
+static void desired_v2(struct sbx_resource_list *l)
+{
+    sbx_rlist_add(l, SBX_R_MODE, "elevated", "elevated", NULL, NULL, NULL, "elevated");
+    sbx_rlist_add(l, SBX_R_WORKSPACE, "/ws", NULL, NULL, "/ws", NULL, NULL);
+    sbx_rlist_add(l, SBX_R_WORKSPACE, "/ws2", NULL, NULL, "/ws2", NULL, NULL);
+    sbx_rlist_add(l, SBX_R_ACL_ENTRY, "/ws|sbx-offline|rwxd", NULL, NULL, "/ws",
+                  "grantee=sbx-offline\nrights=rwxd", "elevated");
+    sbx_rlist_add(l, SBX_R_ACL_ENTRY, "/ws2|sbx-offline|rwxd", NULL, NULL, "/ws2",
+                  "grantee=sbx-offline\nrights=rwxd", "elevated");
+    sbx_rlist_add(l, SBX_R_INSTALLED_FILE, "/usr/libexec/sbx-launch", NULL, NULL,
+                  "/usr/libexec/sbx-launch", "mode=4750", "elevated");
+    sbx_rlist_add(l, SBX_R_FIREWALL_RULE, "block-offline-v2", "block-offline-v2", NULL, NULL,
+                  "account=sbx-offline", "elevated");
+    sbx_rlist_add(l, SBX_R_CREDENTIAL, "sbx-offline", NULL, NULL, NULL, "account=sbx-offline",
+                  "elevated");
+    sbx_rlist_add(l, SBX_R_MEMBERSHIP, "sbx-users:dev", NULL, NULL, NULL,
+                  "group=sbx-users\nmember=dev", "elevated");
+    sbx_rlist_add(l, SBX_R_ACCOUNT, "sbx-online", "sbx-online", NULL, NULL, NULL, "elevated");
+    sbx_rlist_add(l, SBX_R_ACCOUNT, "sbx-offline", "sbx-offline", NULL, NULL, NULL, "elevated");
+    sbx_rlist_add(l, SBX_R_GROUP, "sbx-users", "sbx-users", NULL, NULL, NULL, "elevated");
+}
+#define V2_OS_OPS 6
+
+static int plan_to(struct world *w, void (*desired)(struct sbx_resource_list *),
+                   const char *fault, struct sbx_plan *p, struct sbx_error *err)
+{
+    struct sbx_resource_list cur = {0}, want = {0};
+    if (desired)
+        desired(&want);
+    assert_int_equal(sbx_ledger_resources(w->ledger, &cur, err), 0);
+    assert_int_equal(sbx_plan_compute(&cur, &want, "test", p, err), 0);
+    struct sbx_engine e = {.ledger = w->ledger, .os = w->os};
+    assert_int_equal(sbx_fault_parse(fault, &e.fault, err), 0);
+    int rc = sbx_plan_apply(&e, p, err);
+    sbx_rlist_free(&cur);
+    sbx_rlist_free(&want);
+    return rc;
+}
+
+static void apply_ok(struct world *w, void (*desired)(struct sbx_resource_list *))
+{
+    struct sbx_plan p = {0};
+    struct sbx_error err = {0};
+    if (plan_to(w, desired, NULL, &p, &err))
+        fail_msg("plan failed: %s", err.msg);
+    assert_int_equal(p.state, SBX_PLAN_COMMITTED);
+    sbx_plan_free(&p);
+}
+
+/* The ledger's present resources as sorted text (kind|key|principal). */
+static char *ledger_text(struct sbx_ledger *l)
+{
+    struct sbx_resource_list rs = {0};
+    struct sbx_error err = {0};
+    assert_int_equal(sbx_ledger_resources(l, &rs, &err), 0);
+    size_t cap = 64 + rs.len * 512;
+    char *out = calloc(1, cap);
+    for (size_t i = 0; i < rs.len; i++) {
+        char line[512];
+        snprintf(line, sizeof line, "%s|%s|%s\n", sbx_rkind_name(rs.items[i].kind),
+                 rs.items[i].key, rs.items[i].principal ? rs.items[i].principal : "");
+        strcat(out, line);
+    }
+    sbx_rlist_free(&rs);
+    return out;
+}
+
+static char *machine_text(struct world *w)
+{
+    char *s = NULL;
+    struct sbx_error err = {0};
+    assert_int_equal(sbx_fake_os_snapshot(w->os, &s, &err), 0);
+    return s;
+}
+
+/* --- tests ---------------------------------------------------------------- */
+
+static void test_compute_orders_creates_then_deletes(void **state)
+{
+    (void)state;
+    struct sbx_resource_list cur = {0}, want = {0};
+    desired_v1(&cur);
+    desired_v2(&want);
+    struct sbx_plan p;
+    struct sbx_error err = {0};
+    assert_int_equal(sbx_plan_compute(&cur, &want, "migrate", &p, &err), 0);
+    /* 3 OS creates + 1 workspace record, then 3 OS deletes. */
+    assert_int_equal(p.n_ops, 7);
+    int last_order = -1;
+    size_t i = 0;
+    for (; i < p.n_ops && p.ops[i].action == SBX_ACT_CREATE; i++) {
+        assert_true(sbx_rkind_order(p.ops[i].res.kind) >= last_order);
+        last_order = sbx_rkind_order(p.ops[i].res.kind);
+    }
+    assert_int_equal(i, 4);
+    last_order = 1000;
+    for (; i < p.n_ops; i++) {
+        assert_int_equal(p.ops[i].action, SBX_ACT_DELETE);
+        assert_true(sbx_rkind_order(p.ops[i].res.kind) <= last_order);
+        last_order = sbx_rkind_order(p.ops[i].res.kind);
+    }
+    sbx_plan_free(&p);
+    /* Same sets: nothing to do. */
+    assert_int_equal(sbx_plan_compute(&cur, &cur, "noop", &p, &err), 0);
+    assert_int_equal(p.n_ops, 0);
+    sbx_plan_free(&p);
+    sbx_rlist_free(&cur);
+    sbx_rlist_free(&want);
+}
+
+static void test_apply_commits_and_records_ids(void **state)
+{
+    (void)state;
+    struct world w;
+    world_init(&w);
+    apply_ok(&w, desired_v1);
+    assert_fake_matches_ledger(w.os, w.ledger);
+    /* The uid the fake OS assigned is in the ledger, and the ACL entry
+     * names the account by that uid, not by name. */
+    bool present = false;
+    char uid[64];
+    struct sbx_error err = {0};
+    assert_int_equal(sbx_fake_os_lookup(w.os, SBX_R_ACCOUNT, "sbx-offline", &present, uid,
+                                        sizeof uid, &err), 0);
+    assert_true(present);
+    char *text = ledger_text(w.ledger);
+    char expect[128];
+    snprintf(expect, sizeof expect, "acl_entry|/ws|sbx-offline|rwx|%s\n", uid);
+    assert_non_null(strstr(text, expect));
+    free(text);
+    size_t n = 0;
+    assert_int_equal(sbx_fake_os_count(w.os, &n, &err), 0);
+    assert_int_equal(n, V1_OS_OPS + 2); /* + the two foreign objects */
+    /* Applying the same desired set again changes nothing. */
+    struct sbx_plan p = {0};
+    assert_int_equal(plan_to(&w, desired_v1, NULL, &p, &err), 0);
+    assert_int_equal(p.n_ops, 0);
+    sbx_plan_free(&p);
+    world_free(&w);
+}
+
+/* fail:K for every K: the machine and the ledger end as before. */
+static void check_fail_every_k(void (*before)(struct sbx_resource_list *),
+                               void (*after)(struct sbx_resource_list *), int n_ops)
+{
+    for (int k = 1; k <= n_ops; k++) {
+        struct world w;
+        world_init(&w);
+        if (before)
+            apply_ok(&w, before);
+        char *m0 = machine_text(&w), *l0 = ledger_text(w.ledger);
+        char fault[32];
+        snprintf(fault, sizeof fault, "fail:%d", k);
+        struct sbx_plan p = {0};
+        struct sbx_error err = {0};
+        assert_int_equal(plan_to(&w, after, fault, &p, &err), -SBX_EFAULT);
+        if (!strstr(err.msg, "rolled back"))
+            fail_msg("K=%d: message does not say it rolled back: %s", k, err.msg);
+        assert_int_equal(p.state, SBX_PLAN_ROLLED_BACK);
+        struct sbx_plan stored;
+        assert_int_equal(sbx_ledger_plan_load(w.ledger, p.id, &stored, &err), 0);
+        assert_int_equal(stored.state, SBX_PLAN_ROLLED_BACK);
+        for (size_t i = 0; i < stored.n_ops; i++)
+            assert_true(stored.ops[i].state == SBX_OP_UNDONE ||
+                        stored.ops[i].state == SBX_OP_FAILED ||
+                        stored.ops[i].state == SBX_OP_PLANNED);
+        sbx_plan_free(&stored);
+        sbx_plan_free(&p);
+        char *m1 = machine_text(&w), *l1 = ledger_text(w.ledger);
+        if (strcmp(m0, m1) != 0)
+            fail_msg("K=%d: machine differs after rollback:\n%s\nvs\n%s", k, m0, m1);
+        assert_string_equal(l0, l1);
+        assert_fake_matches_ledger(w.os, w.ledger);
+        free(m0);
+        free(m1);
+        free(l0);
+        free(l1);
+        world_free(&w);
+    }
+}
+
+static void test_fail_every_k_setup(void **state)
+{
+    (void)state;
+    check_fail_every_k(NULL, desired_v1, V1_OS_OPS);
+}
+
+static void test_fail_every_k_upgrade(void **state)
+{
+    (void)state;
+    check_fail_every_k(desired_v1, desired_v2, V2_OS_OPS);
+}
+
+static void test_fail_every_k_cleanup(void **state)
+{
+    (void)state;
+    check_fail_every_k(desired_v1, NULL, V1_OS_OPS);
+}
+
+/* crash:K for every K, in a child; then recover by rollback or resume. */
+static void check_crash_every_k(void (*before)(struct sbx_resource_list *),
+                                void (*after)(struct sbx_resource_list *), int n_ops, bool resume)
+{
+    for (int k = 1; k <= n_ops; k++) {
+        struct world w;
+        world_init(&w);
+        if (before)
+            apply_ok(&w, before);
+        char *m0 = machine_text(&w), *l0 = ledger_text(w.ledger);
+        world_close(&w);
+        fflush(NULL);
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+            world_open(&w);
+            char fault[32];
+            snprintf(fault, sizeof fault, "crash:%d", k);
+            struct sbx_plan p = {0};
+            struct sbx_error err = {0};
+            plan_to(&w, after, fault, &p, &err);
+            _exit(0); /* not reached: the crash kills the child */
+        }
+        int status = 0;
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL)
+            fail_msg("K=%d: the child did not crash (status %d)", k, status);
+
+        world_open(&w);
+        struct sbx_engine e = {.ledger = w.ledger, .os = w.os};
+        struct sbx_error err = {0};
+        bool found = false;
+        if (sbx_plan_recover(&e, resume, &found, &err))
+            fail_msg("K=%d: recovery failed: %s", k, err.msg);
+        assert_true(found);
+        int64_t running = 1;
+        assert_int_equal(sbx_ledger_plan_running(w.ledger, &running, &err), 0);
+        assert_int_equal(running, 0);
+        assert_fake_matches_ledger(w.os, w.ledger);
+        char *m1 = machine_text(&w), *l1 = ledger_text(w.ledger);
+        if (resume) {
+            /* The plan was finished: the ledger holds exactly the desired
+             * set. */
+            struct sbx_resource_list want = {0}, have = {0};
+            if (after)
+                after(&want);
+            assert_int_equal(sbx_ledger_resources(w.ledger, &have, &err), 0);
+            assert_int_equal(have.len, want.len);
+            for (size_t i = 0; i < want.len; i++)
+                assert_true(sbx_rlist_find(&have, want.items[i].kind, want.items[i].key) >= 0);
+            sbx_rlist_free(&want);
+            sbx_rlist_free(&have);
+        } else {
+            if (strcmp(m0, m1) != 0)
+                fail_msg("K=%d: machine differs after recovery:\n%s\nvs\n%s", k, m0, m1);
+            /* Ids may be reassigned when a deleted object is re-created,
+             * so compare keys where the OS had to make objects again. */
+            if (strcmp(l0, l1) != 0 && before == NULL)
+                fail_msg("K=%d: ledger differs after recovery:\n%s\nvs\n%s", k, l0, l1);
+        }
+        free(m0);
+        free(m1);
+        free(l0);
+        free(l1);
+        /* A second recovery finds nothing. */
+        assert_int_equal(sbx_plan_recover(&e, resume, &found, &err), 0);
+        assert_false(found);
+        world_free(&w);
+    }
+}
+
+static void test_crash_every_k_rollback(void **state)
+{
+    (void)state;
+    check_crash_every_k(NULL, desired_v1, V1_OS_OPS, false);
+    check_crash_every_k(desired_v1, desired_v2, V2_OS_OPS, false);
+    check_crash_every_k(desired_v1, NULL, V1_OS_OPS, false);
+}
+
+static void test_crash_every_k_resume(void **state)
+{
+    (void)state;
+    check_crash_every_k(NULL, desired_v1, V1_OS_OPS, true);
+    check_crash_every_k(desired_v1, desired_v2, V2_OS_OPS, true);
+    check_crash_every_k(desired_v1, NULL, V1_OS_OPS, true);
+}
+
+static int rollback_last(struct world *w, struct sbx_plan *p, struct sbx_error *err)
+{
+    int rc = sbx_plan_compute_rollback(w->ledger, p, err);
+    if (rc)
+        return rc;
+    struct sbx_engine e = {.ledger = w->ledger, .os = w->os};
+    return sbx_plan_apply(&e, p, err);
+}
+
+static void test_rollback_walks_back(void **state)
+{
+    (void)state;
+    struct world w;
+    world_init(&w);
+    char *m_empty = machine_text(&w);
+    apply_ok(&w, desired_v1);
+    char *m_v1 = machine_text(&w);
+    apply_ok(&w, desired_v2);
+    struct sbx_plan p = {0};
+    struct sbx_error err = {0};
+    assert_int_equal(rollback_last(&w, &p, &err), 0);
+    assert_true(p.undoes > 0);
+    sbx_plan_free(&p);
+    char *m = machine_text(&w);
+    assert_string_equal(m, m_v1);
+    free(m);
+    assert_fake_matches_ledger(w.os, w.ledger);
+    assert_int_equal(rollback_last(&w, &p, &err), 0);
+    sbx_plan_free(&p);
+    m = machine_text(&w);
+    assert_string_equal(m, m_empty);
+    free(m);
+    assert_fake_matches_ledger(w.os, w.ledger);
+    /* Nothing left to roll back. */
+    assert_int_equal(sbx_plan_compute_rollback(w.ledger, &p, &err), 0);
+    assert_int_equal(p.undoes, 0);
+    sbx_plan_free(&p);
+    free(m_empty);
+    free(m_v1);
+    world_free(&w);
+}
+
+static void test_lost_ledger_cleanup_by_markers(void **state)
+{
+    (void)state;
+    struct world w;
+    world_init(&w);
+    char *m_empty = machine_text(&w);
+    apply_ok(&w, desired_v1);
+    /* The ledger is lost: a new, empty one knows nothing. */
+    sbx_ledger_close(w.ledger);
+    char db[4200];
+    path_join(db, sizeof db, w.dir, "ledger.db");
+    unlink(db);
+    struct sbx_error err = {0};
+    assert_int_equal(sbx_ledger_open(w.dir, SBX_LEDGER_CREATE, &w.ledger, &err), 0);
+    assert_int_equal(sbx_ledger_lock(w.ledger, 0, &err), 0);
+    struct sbx_resource_list marked = {0}, none = {0};
+    assert_int_equal(sbx_os_find_marked(w.os, &marked, &err), 0);
+    assert_int_equal(marked.len, V1_OS_OPS);
+    struct sbx_plan p = {0};
+    assert_int_equal(sbx_plan_compute(&marked, &none, "cleanup", &p, &err), 0);
+    struct sbx_engine e = {.ledger = w.ledger, .os = w.os};
+    if (sbx_plan_apply(&e, &p, &err))
+        fail_msg("%s", err.msg);
+    sbx_plan_free(&p);
+    sbx_rlist_free(&marked);
+    char *m = machine_text(&w);
+    assert_string_equal(m, m_empty); /* the foreign objects are still there */
+    free(m);
+    free(m_empty);
+    world_free(&w);
+}
+
+static void test_tampered_ledger_never_removes_foreign(void **state)
+{
+    (void)state;
+    struct world w;
+    world_init(&w);
+    apply_ok(&w, desired_v1);
+    char *m0 = machine_text(&w);
+    /* A tampered plan asks to delete the user's own account and another
+     * tool's firewall rule. */
+    struct sbx_resource_list cur = {0}, none = {0};
+    sbx_rlist_add(&cur, SBX_R_FIREWALL_RULE, "someone-elses", NULL, NULL, NULL, NULL, NULL);
+    sbx_rlist_add(&cur, SBX_R_ACCOUNT, "dev", "dev", NULL, NULL, NULL, NULL);
+    struct sbx_plan p = {0};
+    struct sbx_error err = {0};
+    assert_int_equal(sbx_plan_compute(&cur, &none, "cleanup", &p, &err), 0);
+    struct sbx_engine e = {.ledger = w.ledger, .os = w.os};
+    assert_int_equal(sbx_plan_apply(&e, &p, &err), -SBX_EPERM);
+    assert_non_null(strstr(err.msg, "not sbx's"));
+    sbx_plan_free(&p);
+    char *m1 = machine_text(&w);
+    assert_string_equal(m0, m1);
+    free(m0);
+    free(m1);
+    sbx_rlist_free(&cur);
+    world_free(&w);
+}
+
+static void test_fault_spec_parsing(void **state)
+{
+    (void)state;
+    struct sbx_fault f;
+    struct sbx_error err = {0};
+    assert_int_equal(sbx_fault_parse(NULL, &f, &err), 0);
+    assert_int_equal(f.kind, SBX_FAULT_NONE);
+    assert_int_equal(sbx_fault_parse("fail:3", &f, &err), 0);
+    assert_int_equal(f.kind, SBX_FAULT_FAIL);
+    assert_int_equal(f.k, 3);
+    assert_int_equal(sbx_fault_parse("crash:1", &f, &err), 0);
+    assert_int_equal(f.kind, SBX_FAULT_CRASH);
+    const char *bad[] = {"fail", "fail:", "fail:0", "fail:-1", "fail:x", "boom:1", "crash:1x"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_int_equal(sbx_fault_parse(bad[i], &f, &err), -SBX_EINVAL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_compute_orders_creates_then_deletes),
+        cmocka_unit_test(test_apply_commits_and_records_ids),
+        cmocka_unit_test(test_fail_every_k_setup),
+        cmocka_unit_test(test_fail_every_k_upgrade),
+        cmocka_unit_test(test_fail_every_k_cleanup),
+        cmocka_unit_test(test_crash_every_k_rollback),
+        cmocka_unit_test(test_crash_every_k_resume),
+        cmocka_unit_test(test_rollback_walks_back),
+        cmocka_unit_test(test_lost_ledger_cleanup_by_markers),
+        cmocka_unit_test(test_tampered_ledger_never_removes_foreign),
+        cmocka_unit_test(test_fault_spec_parsing),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
