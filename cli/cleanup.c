@@ -144,24 +144,15 @@ int cmd_cleanup(struct sbx_cli *cli, int argc, char **argv)
 {
     struct sbx_error err = {0};
     struct cli_args args;
-    if (cli_parse(cli, argc, argv, defs, false, &args, &err))
-        return cli_fail(cli, &err);
-    if (cli->help) {
-        cli_print_help(help);
-        return SBX_EXIT_OK;
-    }
-    if (args.n_positional > 0)
-        return cli_usage_error(cli, "unexpected argument '%s'", args.positional[0]);
+    int start = cli_start(cli, argc, argv, defs, CLI_POS_NONE, help, &args);
+    if (start != CLI_CONTINUE)
+        return start;
     bool dry_run = args.n_opts > 0;
 
-    struct sbx_os *os = NULL;
-    if (cli_open_os(&os, &err))
-        return cli_fail(cli, &err);
     enum sbx_privilege priv = SBX_PRIV_USER;
-    int rc = sbx_os_privilege(os, &priv, &err);
-    sbx_os_destroy(os);
-    if (rc)
+    if (cli_privilege(&priv, &err))
         return cli_fail(cli, &err);
+    int rc = 0;
 
     /* With --state / SBX_STATE: that ledger alone.  Otherwise the caller's
      * own ledger and, for root, the machine ledger (first, with the

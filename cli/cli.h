@@ -56,6 +56,19 @@ struct cli_args {
 int cli_parse(struct sbx_cli *cli, int argc, char **argv, const struct cli_optdef *defs,
               bool stop_at_command, struct cli_args *out, struct sbx_error *err);
 
+/* What a subcommand accepts besides options. */
+enum cli_positional {
+    CLI_POS_NONE,    /* nothing */
+    CLI_POS_ANY,     /* arguments among the options (workspace add DIR) */
+    CLI_POS_COMMAND, /* a command after the options or "--" (sbx run) */
+};
+#define CLI_CONTINUE (-1)
+
+/* The start every subcommand shares: parse, answer --help, refuse stray
+ * arguments.  Returns CLI_CONTINUE, or the exit code to return now. */
+int cli_start(struct sbx_cli *cli, int argc, char **argv, const struct cli_optdef *defs,
+              enum cli_positional pos, const char *help, struct cli_args *args);
+
 /* Print an error (text on stderr; with --json also a JSON document on
  * stdout) and return SBX_EXIT_FAIL. */
 int cli_fail(const struct sbx_cli *cli, const struct sbx_error *err);
@@ -74,6 +87,9 @@ int cli_state_dir(const struct sbx_cli *cli, bool machine, char *out, size_t len
  * names its file). */
 int cli_open_os(struct sbx_os **out, struct sbx_error *err);
 
+/* The caller's privilege level, asked of the OS driver. */
+int cli_privilege(enum sbx_privilege *out, struct sbx_error *err);
+
 /* Everything a plan command needs: ledger (locked), OS, fault injection,
  * a finished recovery of any crashed plan. */
 struct cli_engine {
@@ -87,6 +103,10 @@ int cli_engine_open(const struct sbx_cli *cli, bool machine, struct cli_engine *
  * ledger is -SBX_ENOENT. */
 int cli_engine_open_dir(const struct sbx_cli *cli, const char *dir, bool create,
                         struct cli_engine *ce, struct sbx_error *err);
+/* The same on a ledger that must exist already: a missing one is
+ * -SBX_ESTATE, "<missing>: there is no ledger in DIR". */
+int cli_engine_open_existing(const struct sbx_cli *cli, bool machine, const char *missing,
+                             struct cli_engine *ce, struct sbx_error *err);
 /* Roll back (or resume) a plan a crash left running, and say so. */
 int cli_engine_recover(const struct sbx_cli *cli, struct cli_engine *ce, bool resume,
                        struct sbx_error *err);

@@ -146,6 +146,21 @@ int cli_parse(struct sbx_cli *cli, int argc, char **argv, const struct cli_optde
     return 0;
 }
 
+int cli_start(struct sbx_cli *cli, int argc, char **argv, const struct cli_optdef *defs,
+              enum cli_positional pos, const char *help, struct cli_args *args)
+{
+    struct sbx_error err = {0};
+    if (cli_parse(cli, argc, argv, defs, pos == CLI_POS_COMMAND, args, &err))
+        return cli_fail(cli, &err);
+    if (cli->help) {
+        cli_print_help(help);
+        return SBX_EXIT_OK;
+    }
+    if (pos == CLI_POS_NONE && args->n_positional > 0)
+        return cli_usage_error(cli, "unexpected argument '%s'", args->positional[0]);
+    return CLI_CONTINUE;
+}
+
 int cli_fail(const struct sbx_cli *cli, const struct sbx_error *err)
 {
     fprintf(stderr, "sbx%s%s: error: %s\n", cli->cmd ? " " : "", cli->cmd ? cli->cmd : "",
@@ -217,6 +232,18 @@ int cli_open_os(struct sbx_os **out, struct sbx_error *err)
     return sbx_os_open_native(out, err);
 }
 
+int cli_privilege(enum sbx_privilege *out, struct sbx_error *err)
+{
+    struct sbx_os *os = NULL;
+    *out = SBX_PRIV_USER;
+    int rc = cli_open_os(&os, err);
+    if (rc)
+        return rc;
+    rc = sbx_os_privilege(os, out, err);
+    sbx_os_destroy(os);
+    return rc;
+}
+
 static void progress_tty(void *ctx, const struct sbx_plan *p, size_t done)
 {
     (void)ctx;
@@ -268,6 +295,20 @@ int cli_engine_open_dir(const struct sbx_cli *cli, const char *dir, bool create,
     if (!cli->quiet && !cli->json && isatty(2))
         ce->engine.progress = progress_tty;
     return 0;
+}
+
+int cli_engine_open_existing(const struct sbx_cli *cli, bool machine, const char *missing,
+                             struct cli_engine *ce, struct sbx_error *err)
+{
+    memset(ce, 0, sizeof *ce);
+    char dir[4096];
+    int rc = cli_state_dir(cli, machine, dir, sizeof dir, err);
+    if (rc)
+        return rc;
+    rc = cli_engine_open_dir(cli, dir, false, ce, err);
+    if (rc == -SBX_ENOENT)
+        return sbx_err_set(err, SBX_ESTATE, "%s: there is no ledger in %s", missing, dir);
+    return rc;
 }
 
 int cli_engine_recover(const struct sbx_cli *cli, struct cli_engine *ce, bool resume,

@@ -33,14 +33,9 @@ int cmd_doctor(struct sbx_cli *cli, int argc, char **argv)
 {
     struct sbx_error err = {0};
     struct cli_args args;
-    if (cli_parse(cli, argc, argv, defs, false, &args, &err))
-        return cli_fail(cli, &err);
-    if (cli->help) {
-        cli_print_help(help);
-        return SBX_EXIT_OK;
-    }
-    if (args.n_positional > 0)
-        return cli_usage_error(cli, "unexpected argument '%s'", args.positional[0]);
+    int start = cli_start(cli, argc, argv, defs, CLI_POS_NONE, help, &args);
+    if (start != CLI_CONTINUE)
+        return start;
     bool repair = false;
     for (size_t i = 0; i < args.n_opts; i++)
         repair |= args.opts[i].def == OPT_REPAIR;

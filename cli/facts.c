@@ -17,11 +17,10 @@ int cli_mode_setup_in(struct sbx_ledger *l, enum sbx_mode_kind *out, struct sbx_
     return rc;
 }
 
-void cli_mode_facts(const struct sbx_cli *cli, struct sbx_os *os, struct sbx_mode_facts *facts)
+void cli_mode_facts(const struct sbx_cli *cli, struct sbx_mode_facts *facts)
 {
     memset(facts, 0, sizeof *facts);
-    if (os)
-        sbx_os_privilege(os, &facts->privilege, NULL);
+    cli_privilege(&facts->privilege, NULL);
     /* The elevated mode is recorded in the machine ledger. */
     char dir[4096];
     struct sbx_ledger *machine = NULL;

@@ -46,14 +46,9 @@ int cmd_log(struct sbx_cli *cli, int argc, char **argv)
 {
     struct sbx_error err = {0};
     struct cli_args args;
-    if (cli_parse(cli, argc, argv, NULL, false, &args, &err))
-        return cli_fail(cli, &err);
-    if (cli->help) {
-        cli_print_help(help);
-        return SBX_EXIT_OK;
-    }
-    if (args.n_positional > 0)
-        return cli_usage_error(cli, "unexpected argument '%s'", args.positional[0]);
+    int start = cli_start(cli, argc, argv, NULL, CLI_POS_NONE, help, &args);
+    if (start != CLI_CONTINUE)
+        return start;
     char dir[4096];
     if (cli_state_dir(cli, false, dir, sizeof dir, &err))
         return cli_fail(cli, &err);

@@ -30,14 +30,9 @@ int cmd_migrate(struct sbx_cli *cli, int argc, char **argv)
 {
     struct sbx_error err = {0};
     struct cli_args args;
-    if (cli_parse(cli, argc, argv, defs, false, &args, &err))
-        return cli_fail(cli, &err);
-    if (cli->help) {
-        cli_print_help(help);
-        return SBX_EXIT_OK;
-    }
-    if (args.n_positional > 0)
-        return cli_usage_error(cli, "unexpected argument '%s'", args.positional[0]);
+    int start = cli_start(cli, argc, argv, defs, CLI_POS_NONE, help, &args);
+    if (start != CLI_CONTINUE)
+        return start;
     enum sbx_mode_kind to = SBX_MODE_NONE;
     const char *user = NULL;
     bool resume = false, dry_run = false;
@@ -63,15 +58,7 @@ int cmd_migrate(struct sbx_cli *cli, int argc, char **argv)
         return cli_fail(cli, &err);
 
     struct cli_engine ce;
-    char dir[4096];
-    if (cli_state_dir(cli, to == SBX_MODE_ELEVATED, dir, sizeof dir, &err))
-        return cli_fail(cli, &err);
-    int orc = cli_engine_open_dir(cli, dir, false, &ce, &err);
-    if (orc == -SBX_ENOENT) {
-        sbx_err_set(&err, SBX_ESTATE, "no mode is set up in %s: use sbx setup", dir);
-        return cli_fail(cli, &err);
-    }
-    if (orc)
+    if (cli_engine_open_existing(cli, to == SBX_MODE_ELEVATED, "no mode is set up (use sbx setup)", &ce, &err))
         return cli_fail(cli, &err);
     struct sbx_resource_list rs = {0};
     const char *ws[CLI_MAX_ARGS];

@@ -20,25 +20,12 @@ int cmd_rollback(struct sbx_cli *cli, int argc, char **argv)
 {
     struct sbx_error err = {0};
     struct cli_args args;
-    if (cli_parse(cli, argc, argv, defs, false, &args, &err))
-        return cli_fail(cli, &err);
-    if (cli->help) {
-        cli_print_help(help);
-        return SBX_EXIT_OK;
-    }
-    if (args.n_positional > 0)
-        return cli_usage_error(cli, "unexpected argument '%s'", args.positional[0]);
+    int start = cli_start(cli, argc, argv, defs, CLI_POS_NONE, help, &args);
+    if (start != CLI_CONTINUE)
+        return start;
     bool dry_run = args.n_opts > 0;
     struct cli_engine ce;
-    char dir[4096];
-    if (cli_state_dir(cli, false, dir, sizeof dir, &err))
-        return cli_fail(cli, &err);
-    int orc = cli_engine_open_dir(cli, dir, false, &ce, &err);
-    if (orc == -SBX_ENOENT) {
-        sbx_err_set(&err, SBX_ESTATE, "nothing to roll back: no ledger in %s", dir);
-        return cli_fail(cli, &err);
-    }
-    if (orc)
+    if (cli_engine_open_existing(cli, false, "nothing to roll back", &ce, &err))
         return cli_fail(cli, &err);
     struct sbx_plan plan = {0};
     int rc;

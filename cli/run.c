@@ -57,12 +57,9 @@ int cmd_run(struct sbx_cli *cli, int argc, char **argv)
 {
     struct sbx_error err = {0};
     struct cli_args args;
-    if (cli_parse(cli, argc, argv, defs, true, &args, &err))
-        return cli_fail(cli, &err);
-    if (cli->help) {
-        cli_print_help(help);
-        return SBX_EXIT_OK;
-    }
+    int start = cli_start(cli, argc, argv, defs, CLI_POS_COMMAND, help, &args);
+    if (start != CLI_CONTINUE)
+        return start;
     if (args.n_positional == 0)
         return cli_usage_error(cli, "missing the command to run (sbx run -- CMD [ARG...])");
 
@@ -134,13 +131,8 @@ int cmd_run(struct sbx_cli *cli, int argc, char **argv)
         }
     }
 
-    struct sbx_os *os = NULL;
-    struct sbx_error oserr = {0};
-    cli_open_os(&os, &oserr);
     struct sbx_mode_facts facts;
-    cli_mode_facts(cli, os, &facts);
-    if (os)
-        sbx_os_destroy(os);
+    cli_mode_facts(cli, &facts);
     if (mode == SBX_MODE_NONE) {
         mode = cli_mode_for_run(&facts);
         if (mode == SBX_MODE_NONE) {

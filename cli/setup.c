@@ -45,14 +45,9 @@ int cmd_setup(struct sbx_cli *cli, int argc, char **argv)
 {
     struct sbx_error err = {0};
     struct cli_args args;
-    if (cli_parse(cli, argc, argv, defs, false, &args, &err))
-        return cli_fail(cli, &err);
-    if (cli->help) {
-        cli_print_help(help);
-        return SBX_EXIT_OK;
-    }
-    if (args.n_positional > 0)
-        return cli_usage_error(cli, "unexpected argument '%s'", args.positional[0]);
+    int start = cli_start(cli, argc, argv, defs, CLI_POS_NONE, help, &args);
+    if (start != CLI_CONTINUE)
+        return start;
     enum sbx_mode_kind mode = SBX_MODE_NONE;
     const char *users[CLI_MAX_ARGS];
     unsigned ports[CLI_MAX_ARGS];
@@ -74,14 +69,10 @@ int cmd_setup(struct sbx_cli *cli, int argc, char **argv)
         }
     }
 
-    struct sbx_os *os = NULL;
-    if (cli_open_os(&os, &err))
-        return cli_fail(cli, &err);
     enum sbx_privilege priv = SBX_PRIV_USER;
-    int rc = sbx_os_privilege(os, &priv, &err);
-    sbx_os_destroy(os);
-    if (rc)
+    if (cli_privilege(&priv, &err))
         return cli_fail(cli, &err);
+    int rc = 0;
     if (mode == SBX_MODE_NONE)
         mode = sbx_mode_select_setup(priv);
     if (mode == SBX_MODE_ELEVATED && priv != SBX_PRIV_ADMIN) {

@@ -16,14 +16,9 @@ int cmd_status(struct sbx_cli *cli, int argc, char **argv)
 {
     struct sbx_error err = {0};
     struct cli_args args;
-    if (cli_parse(cli, argc, argv, NULL, false, &args, &err))
-        return cli_fail(cli, &err);
-    if (cli->help) {
-        cli_print_help(help);
-        return SBX_EXIT_OK;
-    }
-    if (args.n_positional > 0)
-        return cli_usage_error(cli, "unexpected argument '%s'", args.positional[0]);
+    int start = cli_start(cli, argc, argv, NULL, CLI_POS_NONE, help, &args);
+    if (start != CLI_CONTINUE)
+        return start;
 
     char dir[4096];
     if (cli_state_dir(cli, false, dir, sizeof dir, &err))
@@ -44,14 +39,9 @@ int cmd_status(struct sbx_cli *cli, int argc, char **argv)
         sbx_ledger_close(l);
         return cli_fail(cli, &err);
     }
-    struct sbx_os *os = NULL;
-    struct sbx_error oserr = {0};
-    cli_open_os(&os, &oserr);
     struct sbx_mode_facts facts;
-    cli_mode_facts(cli, os, &facts);
+    cli_mode_facts(cli, &facts);
     enum sbx_mode_kind runmode = cli_mode_for_run(&facts);
-    if (os)
-        sbx_os_destroy(os);
 
     char path[4200];
     snprintf(path, sizeof path, "%s/ledger.db", dir);

@@ -65,12 +65,9 @@ int cmd_workspace(struct sbx_cli *cli, int argc, char **argv)
 {
     struct sbx_error err = {0};
     struct cli_args args;
-    if (cli_parse(cli, argc, argv, defs, false, &args, &err))
-        return cli_fail(cli, &err);
-    if (cli->help) {
-        cli_print_help(help);
-        return SBX_EXIT_OK;
-    }
+    int start = cli_start(cli, argc, argv, defs, CLI_POS_ANY, help, &args);
+    if (start != CLI_CONTINUE)
+        return start;
     if (args.n_positional == 0)
         return cli_usage_error(cli, "missing action: add, remove or list");
     const char *action = args.positional[0];
@@ -97,18 +94,10 @@ int cmd_workspace(struct sbx_cli *cli, int argc, char **argv)
     }
 
     struct cli_engine ce;
-    char dir[4096];
-    if (cli_state_dir(cli, false, dir, sizeof dir, &err))
-        return cli_fail(cli, &err);
-    int orc = cli_engine_open_dir(cli, dir, false, &ce, &err);
-    if (orc == -SBX_ENOENT) {
-        sbx_err_set(&err, SBX_ESTATE,
-                    "no mode is set up in %s: run sbx setup first (sbx setup --mode "
-                    "unelevated needs no privilege)",
-                    dir);
-        return cli_fail(cli, &err);
-    }
-    if (orc)
+    if (cli_engine_open_existing(cli, false,
+                                 "no mode is set up: run sbx setup first (sbx setup --mode "
+                                 "unelevated needs no privilege)",
+                                 &ce, &err))
         return cli_fail(cli, &err);
     struct sbx_resource_list rs = {0};
     const char *ws[CLI_MAX_ARGS + 1];
