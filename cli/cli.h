@@ -74,10 +74,10 @@ int cli_start(struct sbx_cli *cli, int argc, char **argv, const struct cli_optde
 int cli_fail(const struct sbx_cli *cli, const struct sbx_error *err);
 /* Print a usage error for the subcommand, pointing at --help. */
 int cli_usage_error(const struct sbx_cli *cli, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+    SBX_PRINTF(2, 3);
 /* Informational line on stderr unless --quiet. */
 void cli_info(const struct sbx_cli *cli, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+    SBX_PRINTF(2, 3);
 
 /* State directory for a scope: --state, else $SBX_STATE, else the default
  * machine or per-user location. */

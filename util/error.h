@@ -8,6 +8,13 @@
 
 #include <stddef.h>
 
+/* printf-style checking; mingw's ANSI stdio takes the GNU formats (%zu). */
+#ifdef _WIN32
+#define SBX_PRINTF(fmt, args) __attribute__((format(gnu_printf, fmt, args)))
+#else
+#define SBX_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
+#endif
+
 enum sbx_errc {
     SBX_OK = 0,
     SBX_EINVAL = 1,   /* bad input from the user */
@@ -34,15 +41,15 @@ struct sbx_error {
 /* Set the error and return -code, so callers can write
  * `return sbx_err_set(err, SBX_EINVAL, "...");`. err may be NULL. */
 int sbx_err_set(struct sbx_error *err, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+    SBX_PRINTF(3, 4);
 
 /* Like sbx_err_set, with ": <strerror(errnum)>" appended. */
 int sbx_err_sys(struct sbx_error *err, int code, int errnum, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+    SBX_PRINTF(4, 5);
 
 /* Prefix the existing message with more context ("while X: <old message>"). */
 int sbx_err_wrap(struct sbx_error *err, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+    SBX_PRINTF(2, 3);
 
 void sbx_err_clear(struct sbx_error *err);
 
