@@ -265,6 +265,19 @@ static unsigned cli_lock_wait_ms(void)
     return (*end || v > 3600) ? 30000 : (unsigned)v * 1000;
 }
 
+static void progress_os_tty(void *ctx, const char *what, unsigned long long done,
+                            unsigned long long total)
+{
+    (void)ctx;
+    if (total)
+        fprintf(stderr, "\r  %s: %llu/%llu", what, done, total);
+    else
+        fprintf(stderr, "\r  %s: %llu", what, done);
+    if (total && done >= total)
+        fputc('\n', stderr);
+    fflush(stderr);
+}
+
 int cli_engine_open(const struct sbx_cli *cli, bool machine, struct cli_engine *ce,
                     struct sbx_error *err)
 {
@@ -292,8 +305,10 @@ int cli_engine_open_dir(const struct sbx_cli *cli, const char *dir, bool create,
         return rc;
     }
     ce->engine = (struct sbx_engine){.ledger = ce->ledger, .os = ce->os, .fault = fault};
-    if (!cli->quiet && !cli->json && isatty(2))
+    if (!cli->quiet && !cli->json && isatty(2)) {
         ce->engine.progress = progress_tty;
+        ce->os->progress = progress_os_tty;
+    }
     return 0;
 }
 

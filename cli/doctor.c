@@ -36,12 +36,11 @@ int cmd_doctor(struct sbx_cli *cli, int argc, char **argv)
     int start = cli_start(cli, argc, argv, defs, CLI_POS_NONE, help, &args);
     if (start != CLI_CONTINUE)
         return start;
-    bool repair = false;
-    for (size_t i = 0; i < args.n_opts; i++)
+    bool repair = false, deep = false;
+    for (size_t i = 0; i < args.n_opts; i++) {
         repair |= args.opts[i].def == OPT_REPAIR;
-    /* --deep: the grants are walked by the OS driver's probe of each ACL
-     * entry; the drivers built so far check the root entry, which is all
-     * a deep walk adds nothing to yet. */
+        deep |= args.opts[i].def == OPT_DEEP;
+    }
 
     char dir[4096];
     if (cli_state_dir(cli, false, dir, sizeof dir, &err))
@@ -57,6 +56,8 @@ int cmd_doctor(struct sbx_cli *cli, int argc, char **argv)
     }
     if (rc)
         return cli_fail(cli, &err);
+    if (deep)
+        ce.os->flags |= SBX_OS_DEEP;
 
     struct sbx_resource_list rs = {0}, marked = {0};
     struct finding findings[256];

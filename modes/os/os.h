@@ -59,7 +59,18 @@ struct sbx_os_ops {
 struct sbx_os {
     const struct sbx_os_ops *ops;
     void *impl;
+    /* Long work (an ACL grant over a big tree) reports progress here when
+     * set (the CLI sets it on a TTY); drivers call it now and then, never
+     * print.  total is 0 while unknown. */
+    void (*progress)(void *ctx, const char *what, unsigned long long done,
+                     unsigned long long total);
+    void *progress_ctx;
+    /* SBX_OS_DEEP: probes walk whole granted trees instead of checking
+     * the root's entries only (sbx doctor --deep). */
+    unsigned flags;
 };
+
+#define SBX_OS_DEEP 1u
 
 /* Dispatch helpers (check for NULL ops where a driver may leave one out). */
 int sbx_os_apply(struct sbx_os *os, enum sbx_action act, struct sbx_resource *r,
