@@ -38,6 +38,36 @@ static int find_orphans(struct cli_engine *ce, struct sbx_resource_list *orphans
     return rc;
 }
 
+/* The ledgers of the users the machine ledger lets use the elevated mode
+ * (membership resources, "member=NAME"), at their default location. */
+static int member_ledgers(const char *machine_dir, char (*dirs)[4096], size_t max, size_t *n,
+                          struct sbx_error *err)
+{
+    struct sbx_ledger *l = NULL;
+    int rc = sbx_ledger_open(machine_dir, SBX_LEDGER_READONLY, &l, err);
+    if (rc == -SBX_ENOENT)
+        return 0;
+    if (rc)
+        return rc;
+    struct sbx_resource_list rs = {0};
+    rc = sbx_ledger_resources(l, &rs, err);
+    for (size_t i = 0; rc == 0 && i < rs.len; i++) {
+        char member[256];
+        if (rs.items[i].kind != SBX_R_MEMBERSHIP ||
+            sbx_detail_get(rs.items[i].detail, "member", member, sizeof member) != 0)
+            continue;
+        if (*n == max) {
+            rc = sbx_err_set(err, SBX_EINVAL, "too many users in %s", sbx_ledger_path(l));
+            break;
+        }
+        if (sbx_user_state_dir(member, dirs[*n], sizeof dirs[*n], NULL) == 0)
+            (*n)++;
+    }
+    sbx_rlist_free(&rs);
+    sbx_ledger_close(l);
+    return rc;
+}
+
 /* The ledger's files and the directories sbx made for them. */
 static int remove_state(const struct sbx_cli *cli, const char *dir, const char *created_root,
                         bool dry_run, struct sbx_error *err)
@@ -154,35 +184,62 @@ int cmd_cleanup(struct sbx_cli *cli, int argc, char **argv)
         return cli_fail(cli, &err);
     int rc = 0;
 
-    /* With --state / SBX_STATE: that ledger alone.  Otherwise the caller's
-     * own ledger and, for root, the machine ledger (first, with the
-     * objects whose ledger was lost). */
-    char dirs[2][4096];
+    /* With --state / SBX_STATE: that ledger alone.  Otherwise the ledgers
+     * of the users the elevated mode knows (their grants name the sandbox
+     * accounts, so they go before the accounts), the caller's own, and for
+     * root the machine ledger last, with the objects whose ledger was lost. */
+    char dirs[CLI_MAX_ARGS][4096];
     size_t n = 0;
     bool explicit_state = cli->state_opt || (getenv("SBX_STATE") && *getenv("SBX_STATE"));
+    char machine[4096] = "";
     if (priv == SBX_PRIV_ADMIN && !explicit_state) {
-        if (cli_state_dir(cli, true, dirs[n], sizeof dirs[n], &err))
+        if (cli_state_dir(cli, true, machine, sizeof machine, &err) ||
+            member_ledgers(machine, dirs, CLI_MAX_ARGS - 2, &n, &err))
             return cli_fail(cli, &err);
-        n++;
     }
     if (cli_state_dir(cli, false, dirs[n], sizeof dirs[n], &err))
         return cli_fail(cli, &err);
     n++;
+    if (machine[0])
+        snprintf(dirs[n++], sizeof dirs[0], "%s", machine);
+
+    struct json j;
+    if (cli->json) {
+        json_init(&j, stdout);
+        json_object_begin(&j);
+        json_kv_bool(&j, "ok", true);
+        json_kv_string(&j, "verb", "cleanup");
+        json_kv_bool(&j, "dry_run", dry_run);
+        json_key(&j, "plans");
+        json_array_begin(&j);
+        cli->plans_out = &j;
+    }
     bool did = false;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n && rc == 0; i++) {
         bool did_one = false;
-        if ((rc = clean_dir(cli, dirs[i], i == 0, dry_run, &did_one, &err)))
-            return cli_fail(cli, &err);
+        /* A directory listed twice (root's own ledger is the machine one
+         * under --state) is cleaned once. */
+        bool seen = false;
+        for (size_t k = 0; k < i; k++)
+            seen |= strcmp(dirs[k], dirs[i]) == 0;
+        if (!seen)
+            rc = clean_dir(cli, dirs[i], i == n - 1, dry_run, &did_one, &err);
         did |= did_one;
     }
-    if (!did) {
-        if (cli->json)
-            printf("{\"ok\":true,\"dry_run\":%s,\"verb\":\"cleanup\",\"operations\":[]}\n",
-                   dry_run ? "true" : "false");
+    if (cli->json) {
+        cli->plans_out = NULL;
+        json_array_end(&j);
+        json_object_end(&j);
+        if (rc == 0)
+            json_end(&j);
         else
-            cli_info(cli, "sbx cleanup: nothing of sbx's is on this machine");
-    } else if (!dry_run) {
-        cli_info(cli, "sbx cleanup: everything sbx created is removed");
+            fputc('\n', stdout);
     }
+    if (rc)
+        return cli_fail(cli, &err);
+    if (!did)
+        cli_info(cli, "sbx cleanup: nothing of sbx's is on this machine");
+    else if (!dry_run)
+        cli_info(cli, "sbx cleanup: everything sbx created is removed");
     return SBX_EXIT_OK;
 }

@@ -26,6 +26,9 @@ struct sbx_cli {
     const char *cmd;       /* subcommand name */
     const char *state_opt; /* --state */
     bool json, quiet, verbose, help;
+    /* With --json, a command that runs several plans (cleanup over several
+     * ledgers) collects them here, one document in all. */
+    struct json *plans_out;
 };
 
 /* One option of a subcommand. */

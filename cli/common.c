@@ -355,10 +355,15 @@ static const char *action_word(enum sbx_action a)
 void cli_print_plan(const struct sbx_cli *cli, const struct sbx_plan *p, bool dry_run)
 {
     if (cli->json) {
-        struct json j;
-        json_init(&j, stdout);
+        struct json own, *jp = cli->plans_out;
+        if (!jp) {
+            json_init(&own, stdout);
+            jp = &own;
+        }
+        struct json j = *jp; /* written back below */
         json_object_begin(&j);
-        json_kv_bool(&j, "ok", true);
+        if (!cli->plans_out)
+            json_kv_bool(&j, "ok", true);
         json_kv_bool(&j, "dry_run", dry_run);
         json_kv_string(&j, "verb", p->verb);
         if (p->id)
@@ -378,7 +383,10 @@ void cli_print_plan(const struct sbx_cli *cli, const struct sbx_plan *p, bool dr
         }
         json_array_end(&j);
         json_object_end(&j);
-        json_end(&j);
+        if (cli->plans_out)
+            *cli->plans_out = j;
+        else
+            json_end(&j);
         return;
     }
     if (cli->quiet)

@@ -47,6 +47,10 @@ int sbx_fs_dirname(const char *path, char *out, size_t len, struct sbx_error *er
  * %LOCALAPPDATA%\sbx). */
 int sbx_default_state_dir(bool machine, char *out, size_t len, struct sbx_error *err);
 
+/* Default per-user state directory of another user, by account name
+ * (root's cleanup finds the users' ledgers with it). */
+int sbx_user_state_dir(const char *user, char *out, size_t len, struct sbx_error *err);
+
 /* Path separator of the platform. */
 #ifdef _WIN32
 #define SBX_PATH_SEP '\\'

@@ -158,6 +158,17 @@ int sbx_default_state_dir(bool machine, char *out, size_t len, struct sbx_error 
     return 0;
 }
 
+int sbx_user_state_dir(const char *user, char *out, size_t len, struct sbx_error *err)
+{
+    struct passwd *pw = getpwnam(user);
+    if (!pw || !pw->pw_dir || pw->pw_dir[0] != '/')
+        return sbx_err_set(err, SBX_ENOENT, "no home directory for user %s", user);
+    int n = snprintf(out, len, "%s/.local/state/sbx", strcmp(pw->pw_dir, "/") ? pw->pw_dir : "");
+    if (n < 0 || (size_t)n >= len)
+        return sbx_err_set(err, SBX_EINVAL, "state directory path too long");
+    return 0;
+}
+
 long sbx_proc_self_id(void)
 {
     return (long)getpid();

@@ -131,6 +131,16 @@ static void test_dry_run_changes_nothing(void **state)
     assert_int_equal(run_sbx(e.vars, &out, NULL, "status", "--json", NULL), 0);
     assert_non_null(strstr(out, "\"mode_setup\":\"none\""));
     free(out);
+    /* A cleanup dry run is one JSON document, whatever the ledgers. */
+    assert_int_equal(run_sbx(e.vars, &out, NULL, "setup", "--mode", "unelevated", NULL), 0);
+    free(out);
+    assert_int_equal(run_sbx(e.vars, &out, NULL, "cleanup", "--dry-run", "--json", NULL), 0);
+    if (!json_valid(out))
+        fail_msg("not JSON: %s", out);
+    assert_non_null(strstr(out, "\"plans\":[{"));
+    assert_non_null(strstr(out, "\"action\":\"delete\""));
+    free(out);
+    assert_true(sbx_fs_exists(e.state));
     env_free(&e);
 }
 

@@ -1,0 +1,382 @@
+/* util/platform.h for Windows.  Self-contained (no dependency on the
+ * Windows driver in modes/os/win32): sbx's own files and directories get a
+ * protected DACL naming only the caller (and Administrators when the caller
+ * is elevated) and SYSTEM. */
+#include "util/platform.h"
+
+#include <windows.h>
+#include <aclapi.h>
+#include <sddl.h>
+#include <shlobj.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+
+struct sbx_lock {
+    HANDLE h;
+};
+
+static wchar_t *wide(const char *s)
+{
+    int n = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, -1, NULL, 0);
+    wchar_t *w = n > 0 ? malloc((size_t)n * sizeof *w) : NULL;
+    if (w && MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, -1, w, n) != n) {
+        free(w);
+        w = NULL;
+    }
+    return w;
+}
+
+static int narrow(const wchar_t *w, char *out, size_t len)
+{
+    if (len == 0 || len > 0x7fffffff)
+        return -1;
+    return WideCharToMultiByte(CP_UTF8, 0, w, -1, out, (int)len, NULL, NULL) > 0 ? 0 : -1;
+}
+
+/* ": <system message> (error N)" after the formatted text. */
+static int win_fail(struct sbx_error *err, int code, DWORD e, const char *what, const char *obj)
+{
+    wchar_t *buf = NULL;
+    char msg[400] = "unknown error";
+    DWORD n = FormatMessageW(FORMAT_MESSAGE_ALLOCATE_BUFFER | FORMAT_MESSAGE_FROM_SYSTEM |
+                                 FORMAT_MESSAGE_IGNORE_INSERTS,
+                             NULL, e, 0, (LPWSTR)&buf, 0, NULL);
+    if (n && buf) {
+        while (n > 0 && (buf[n - 1] == L'\r' || buf[n - 1] == L'\n' || buf[n - 1] == L'.'))
+            buf[--n] = L'\0';
+        narrow(buf, msg, sizeof msg);
+        LocalFree(buf);
+    }
+    if (code == 0)
+        code = e == ERROR_ACCESS_DENIED ? SBX_EPERM
+               : (e == ERROR_FILE_NOT_FOUND || e == ERROR_PATH_NOT_FOUND) ? SBX_ENOENT
+                                                                           : SBX_EIO;
+    return sbx_err_set(err, code, "%s %s: %s (error %lu)", what, obj, msg, (unsigned long)e);
+}
+
+/* The owner-only DACL as SDDL: the caller, SYSTEM, and Administrators when
+ * the caller's token is elevated (its files are then owned by that group). */
+static int private_sddl(wchar_t *out, size_t len)
+{
+    HANDLE tok;
+    if (!OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &tok))
+        return -1;
+    BYTE buf[sizeof(TOKEN_USER) + SECURITY_MAX_SID_SIZE];
+    DWORD got = 0;
+    TOKEN_ELEVATION elev = {0};
+    BOOL ok = GetTokenInformation(tok, TokenUser, buf, sizeof buf, &got);
+    DWORD elen = 0;
+    BOOL elevated = GetTokenInformation(tok, TokenElevation, &elev, sizeof elev, &elen) &&
+                    elev.TokenIsElevated;
+    CloseHandle(tok);
+    wchar_t *sid = NULL;
+    if (!ok || !ConvertSidToStringSidW(((TOKEN_USER *)buf)->User.Sid, &sid))
+        return -1;
+    swprintf(out, len, L"D:P(A;OICI;FA;;;%ls)(A;OICI;FA;;;SY)%ls", sid,
+             elevated ? L"(A;OICI;FA;;;BA)" : L"");
+    LocalFree(sid);
+    return 0;
+}
+
+static int private_sd(PSECURITY_DESCRIPTOR *sd)
+{
+    wchar_t sddl[300];
+    *sd = NULL;
+    if (private_sddl(sddl, 300) != 0)
+        return -1;
+    return ConvertStringSecurityDescriptorToSecurityDescriptorW(sddl, SDDL_REVISION_1, sd, NULL)
+               ? 0
+               : -1;
+}
+
+static int make_private_w(const wchar_t *path, const char *upath, struct sbx_error *err)
+{
+    PSECURITY_DESCRIPTOR sd;
+    if (private_sd(&sd) != 0)
+        return win_fail(err, SBX_EIO, GetLastError(), "building the owner-only DACL for", upath);
+    BOOL present = FALSE, defaulted = FALSE;
+    PACL dacl = NULL;
+    GetSecurityDescriptorDacl(sd, &present, &dacl, &defaulted);
+    DWORD e = SetNamedSecurityInfoW((LPWSTR)path, SE_FILE_OBJECT,
+                                    DACL_SECURITY_INFORMATION | PROTECTED_DACL_SECURITY_INFORMATION,
+                                    NULL, NULL, dacl, NULL);
+    LocalFree(sd);
+    return e == ERROR_SUCCESS ? 0 : win_fail(err, 0, e, "restricting to its owner:", upath);
+}
+
+int sbx_lock_acquire(const char *path, unsigned wait_ms, struct sbx_lock **out,
+                     struct sbx_error *err)
+{
+    *out = NULL;
+    wchar_t *w = wide(path);
+    if (!w)
+        return sbx_err_set(err, SBX_EINVAL, "lock path '%s' is not valid UTF-8", path);
+    PSECURITY_DESCRIPTOR sd = NULL;
+    private_sd(&sd);
+    SECURITY_ATTRIBUTES sa = {sizeof sa, sd, FALSE};
+    HANDLE h = CreateFileW(w, GENERIC_READ | GENERIC_WRITE,
+                           FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+                           sd ? &sa : NULL, OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+    DWORD e = GetLastError();
+    LocalFree(sd);
+    free(w);
+    if (h == INVALID_HANDLE_VALUE)
+        return win_fail(err, 0, e, "opening the lock file", path);
+    for (unsigned waited = 0;; waited += 50) {
+        OVERLAPPED ov = {0};
+        if (LockFileEx(h, LOCKFILE_EXCLUSIVE_LOCK | LOCKFILE_FAIL_IMMEDIATELY, 0, 1, 0, &ov))
+            break;
+        e = GetLastError();
+        if (e != ERROR_LOCK_VIOLATION && e != ERROR_IO_PENDING) {
+            CloseHandle(h);
+            return win_fail(err, 0, e, "locking", path);
+        }
+        if (waited >= wait_ms) {
+            CloseHandle(h);
+            return sbx_err_set(err, SBX_ELOCKED,
+                               "another sbx process holds the lock %s (setup, migrate, rollback "
+                               "or cleanup running); wait for it to finish and try again",
+                               path);
+        }
+        Sleep(50);
+    }
+    struct sbx_lock *l = malloc(sizeof *l);
+    if (!l) {
+        CloseHandle(h);
+        return sbx_err_set(err, SBX_ENOMEM, "out of memory");
+    }
+    l->h = h;
+    *out = l;
+    return 0;
+}
+
+void sbx_lock_release(struct sbx_lock *lock)
+{
+    if (!lock)
+        return;
+    OVERLAPPED ov = {0};
+    UnlockFileEx(lock->h, 0, 1, 0, &ov);
+    CloseHandle(lock->h);
+    free(lock);
+}
+
+static bool is_sep(wchar_t c) { return c == L'\\' || c == L'/'; }
+
+int sbx_fs_mkdir_private(const char *dir, struct sbx_error *err)
+{
+    wchar_t *w = wide(dir);
+    if (!w)
+        return sbx_err_set(err, SBX_EINVAL, "directory '%s' is not valid UTF-8", dir);
+    size_t n = wcslen(w);
+    int rc = 0;
+    PSECURITY_DESCRIPTOR sd = NULL;
+    if (private_sd(&sd) != 0) {
+        rc = win_fail(err, SBX_EIO, GetLastError(), "building the owner-only DACL for", dir);
+        goto out;
+    }
+    SECURITY_ATTRIBUTES sa = {sizeof sa, sd, FALSE};
+    /* Skip the root ("C:\", "\\server\share\" or "\\?\C:\"), then create
+     * each missing component. */
+    size_t i = 0;
+    if (n >= 4 && is_sep(w[0]) && is_sep(w[1]) && (w[2] == L'?' || w[2] == L'.'))
+        i = 4;
+    if (i + 2 <= n && w[i + 1] == L':')
+        i += 2;
+    else if (i == 0 && n >= 2 && is_sep(w[0]) && is_sep(w[1])) {
+        int seps = 0; /* \\server\share */
+        for (i = 2; i < n && seps < 2; i++)
+            if (is_sep(w[i]))
+                seps++;
+    }
+    for (; i <= n && !rc; i++) {
+        if (i < n && !is_sep(w[i]))
+            continue;
+        if (i == 0 || is_sep(w[i - 1]) || w[i - 1] == L':')
+            continue;
+        wchar_t saved = w[i];
+        w[i] = L'\0';
+        DWORD attr = GetFileAttributesW(w);
+        if (attr == INVALID_FILE_ATTRIBUTES) {
+            if (!CreateDirectoryW(w, &sa) && GetLastError() != ERROR_ALREADY_EXISTS) {
+                char comp[4096];
+                narrow(w, comp, sizeof comp);
+                rc = win_fail(err, 0, GetLastError(), "creating the directory", comp);
+            }
+        } else if (!(attr & FILE_ATTRIBUTE_DIRECTORY)) {
+            char comp[4096];
+            narrow(w, comp, sizeof comp);
+            rc = sbx_err_set(err, SBX_EINVAL, "cannot create %s: %s is a file", dir, comp);
+        }
+        w[i] = saved;
+    }
+out:
+    LocalFree(sd);
+    free(w);
+    return rc;
+}
+
+int sbx_fs_make_private(const char *file, struct sbx_error *err)
+{
+    wchar_t *w = wide(file);
+    if (!w)
+        return sbx_err_set(err, SBX_EINVAL, "path '%s' is not valid UTF-8", file);
+    int rc = make_private_w(w, file, err);
+    free(w);
+    return rc;
+}
+
+int sbx_fs_rmdir(const char *dir, struct sbx_error *err)
+{
+    wchar_t *w = wide(dir);
+    if (!w)
+        return sbx_err_set(err, SBX_EINVAL, "directory '%s' is not valid UTF-8", dir);
+    BOOL ok = RemoveDirectoryW(w);
+    DWORD e = GetLastError();
+    free(w);
+    return ok ? 0 : win_fail(err, SBX_EIO, e, "cannot remove directory", dir);
+}
+
+static DWORD attrs(const char *path)
+{
+    wchar_t *w = wide(path);
+    DWORD a = w ? GetFileAttributesW(w) : INVALID_FILE_ATTRIBUTES;
+    free(w);
+    return a;
+}
+
+bool sbx_fs_exists(const char *path)
+{
+    return attrs(path) != INVALID_FILE_ATTRIBUTES;
+}
+
+bool sbx_fs_is_dir(const char *path)
+{
+    DWORD a = attrs(path);
+    return a != INVALID_FILE_ATTRIBUTES && (a & FILE_ATTRIBUTE_DIRECTORY);
+}
+
+int sbx_fs_dirname(const char *path, char *out, size_t len, struct sbx_error *err)
+{
+    const char *last = NULL;
+    for (const char *p = path; *p; p++)
+        if (*p == '\\' || *p == '/')
+            last = p;
+    size_t n;
+    if (!last) {
+        /* "C:name" -> "C:", "name" -> "." */
+        if (path[0] && path[1] == ':')
+            n = 2;
+        else {
+            if (len < 2)
+                return sbx_err_set(err, SBX_EINVAL, "buffer too small for the directory of %s",
+                                   path);
+            strcpy(out, ".");
+            return 0;
+        }
+    } else {
+        n = (size_t)(last - path);
+        /* keep the separator of a root: "C:\x" -> "C:\", "\x" -> "\" */
+        if (n == 0 || (n == 2 && path[1] == ':'))
+            n++;
+        /* drop repeated separators before the last one */
+        while (n > 3 && (path[n - 1] == '\\' || path[n - 1] == '/'))
+            n--;
+    }
+    if (n + 1 > len)
+        return sbx_err_set(err, SBX_EINVAL, "buffer too small for the directory of %s", path);
+    memcpy(out, path, n);
+    out[n] = '\0';
+    return 0;
+}
+
+int sbx_default_state_dir(bool machine, char *out, size_t len, struct sbx_error *err)
+{
+    wchar_t base[MAX_PATH];
+    HRESULT hr = SHGetFolderPathW(NULL, machine ? CSIDL_COMMON_APPDATA : CSIDL_LOCAL_APPDATA,
+                                  NULL, SHGFP_TYPE_CURRENT, base);
+    if (FAILED(hr))
+        return sbx_err_set(err, SBX_EIO, "cannot locate %s (HRESULT 0x%08lx)",
+                           machine ? "ProgramData" : "LocalAppData", (unsigned long)hr);
+    char b[MAX_PATH * 3];
+    if (narrow(base, b, sizeof b) != 0)
+        return sbx_err_set(err, SBX_EINVAL, "the application data folder has a bad name");
+    int n = snprintf(out, len, "%s\\sbx", b);
+    if (n < 0 || (size_t)n >= len)
+        return sbx_err_set(err, SBX_EINVAL, "state directory path too long: %s\\sbx", b);
+    return 0;
+}
+
+long sbx_proc_self_id(void)
+{
+    return (long)GetCurrentProcessId();
+}
+
+bool sbx_proc_alive(long pid)
+{
+    if (pid <= 0)
+        return false;
+    HANDLE h = OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, (DWORD)pid);
+    if (!h)
+        return GetLastError() == ERROR_ACCESS_DENIED; /* exists, not ours to open */
+    DWORD code = 0;
+    bool alive = GetExitCodeProcess(h, &code) && code == STILL_ACTIVE;
+    CloseHandle(h);
+    return alive;
+}
+
+_Noreturn void sbx_proc_crash(void)
+{
+    TerminateProcess(GetCurrentProcess(), 137);
+    for (;;)
+        Sleep(INFINITE);
+}
+
+int sbx_user_current(char *id, size_t id_len, char *name, size_t name_len,
+                     struct sbx_error *err)
+{
+    HANDLE tok;
+    if (!OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &tok))
+        return win_fail(err, SBX_EIO, GetLastError(), "opening the token of", "this process");
+    BYTE buf[sizeof(TOKEN_USER) + SECURITY_MAX_SID_SIZE];
+    DWORD got = 0;
+    BOOL ok = GetTokenInformation(tok, TokenUser, buf, sizeof buf, &got);
+    DWORD e = GetLastError();
+    CloseHandle(tok);
+    if (!ok)
+        return win_fail(err, SBX_EIO, e, "reading the user of", "this process");
+    PSID sid = ((TOKEN_USER *)buf)->User.Sid;
+    wchar_t *ssid = NULL;
+    if (!ConvertSidToStringSidW(sid, &ssid))
+        return win_fail(err, SBX_EIO, GetLastError(), "formatting the SID of", "this user");
+    int rc = narrow(ssid, id, id_len);
+    LocalFree(ssid);
+    if (rc)
+        return sbx_err_set(err, SBX_EINVAL, "buffer too small for the user's SID");
+    wchar_t wname[256], dom[256];
+    DWORD nlen = 256, dlen = 256;
+    SID_NAME_USE use;
+    if (!LookupAccountSidW(NULL, sid, wname, &nlen, dom, &dlen, &use)) {
+        DWORD n2 = 256;
+        if (!GetUserNameW(wname, &n2))
+            return win_fail(err, SBX_EIO, GetLastError(), "reading the name of", "this user");
+    }
+    if (narrow(wname, name, name_len))
+        return sbx_err_set(err, SBX_EINVAL, "buffer too small for the user's name");
+    return 0;
+}
+
+void sbx_time_iso8601(char *out, size_t len)
+{
+    SYSTEMTIME t;
+    GetSystemTime(&t);
+    snprintf(out, len, "%04u-%02u-%02uT%02u:%02u:%02uZ", t.wYear, t.wMonth, t.wDay, t.wHour,
+             t.wMinute, t.wSecond);
+}
+
+void sbx_sleep_ms(unsigned ms)
+{
+    Sleep(ms);
+}
