@@ -160,7 +160,11 @@ int cmd_run(struct sbx_cli *cli, int argc, char **argv)
     req.argv = args.positional;
     req.cwd = cwd;
     int status = SBX_EXIT_FAIL;
-    if (ops->run(&req, &status, &err))
-        return cli_fail(cli, &err);
+    if (ops->run(&req, &status, &err)) {
+        /* The command could not be run (126) or found (127): say why, and
+         * exit with that status rather than sbx's own 125. */
+        int code = cli_fail(cli, &err);
+        return status == SBX_EXIT_CANNOT_RUN || status == SBX_EXIT_NOT_FOUND ? status : code;
+    }
     return status;
 }

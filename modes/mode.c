@@ -1,4 +1,5 @@
 #include "modes/mode.h"
+#include "modes/unelevated/unelevated.h"
 
 #include <string.h>
 
@@ -25,3 +26,20 @@ int sbx_mode_parse(const char *s, bool allow_auto, enum sbx_mode_kind *out,
                            s ? s : "", allow_auto ? "auto, " : "");
     return 0;
 }
+
+/* Shared by every mode on every platform: the mode marker and one record
+ * per workspace.  Workspace records carry no mode, so moving between modes
+ * keeps them. */
+int sbx_mode_ledger_records(const struct sbx_config *cfg, enum sbx_mode_kind kind,
+                            struct sbx_resource_list *out, struct sbx_error *err)
+{
+    const char *name = sbx_mode_name(kind);
+    if (sbx_rlist_add(out, SBX_R_MODE, name, name, NULL, NULL, NULL, name))
+        return sbx_err_set(err, SBX_ENOMEM, "out of memory");
+    for (size_t i = 0; i < cfg->n_workspaces; i++)
+        if (sbx_rlist_add(out, SBX_R_WORKSPACE, cfg->workspaces[i], NULL, NULL,
+                          cfg->workspaces[i], NULL, NULL))
+            return sbx_err_set(err, SBX_ENOMEM, "out of memory");
+    return 0;
+}
+

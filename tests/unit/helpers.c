@@ -2,22 +2,43 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
+
+#ifdef _WIN32
+#include <direct.h>
+#include <process.h>
+#include <windows.h>
+#else
+#include <sys/wait.h>
+#endif
 
 char *make_temp_dir(void)
 {
+#ifdef _WIN32
+    char base[MAX_PATH];
+    DWORD n = GetTempPathA(sizeof base, base);
+    assert_true(n > 0 && n < sizeof base);
+    for (unsigned attempt = 0; attempt < 1000; attempt++) {
+        char dir[MAX_PATH + 64];
+        snprintf(dir, sizeof dir, "%ssbx-unit-%lu-%u-%u", base, GetCurrentProcessId(),
+                 (unsigned)GetTickCount(), attempt);
+        if (_mkdir(dir) == 0)
+            return strdup(dir);
+    }
+    fail_msg("cannot create a temporary directory under %s", base);
+    return NULL;
+#else
     const char *base = getenv("TMPDIR");
     char tmpl[4096];
     snprintf(tmpl, sizeof tmpl, "%s/sbx-unit-XXXXXX", base && *base ? base : "/tmp");
     char *dir = mkdtemp(tmpl);
     assert_non_null(dir);
     return strdup(dir);
+#endif
 }
 
 void rm_tree(const char *dir)
@@ -34,7 +55,12 @@ void rm_tree(const char *dir)
         char p[4096];
         snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
         struct stat st;
-        if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
+#ifdef _WIN32
+        bool is_dir = stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+#else
+        bool is_dir = lstat(p, &st) == 0 && S_ISDIR(st.st_mode);
+#endif
+        if (is_dir)
             rm_tree(p);
         else
             unlink(p);
@@ -45,7 +71,33 @@ void rm_tree(const char *dir)
 
 void path_join(char *out, size_t len, const char *dir, const char *name)
 {
-    snprintf(out, len, "%s/%s", dir, name);
+    snprintf(out, len, "%s%c%s", dir, SBX_PATH_SEP, name);
+}
+
+int spawn_self(const char *self, const char *const *args)
+{
+    const char *argv[32] = {self};
+    int argc = 1;
+    for (size_t i = 0; args[i] && argc < 31; i++)
+        argv[argc++] = args[i];
+    argv[argc] = NULL;
+    fflush(NULL);
+#ifdef _WIN32
+    intptr_t rc = _spawnv(_P_WAIT, self, argv);
+    assert_true(rc >= 0);
+    return (int)rc;
+#else
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        execv(self, (char *const *)argv);
+        _exit(127);
+    }
+    int status;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+#endif
 }
 
 void write_file(const char *path, const void *data, size_t len)
@@ -108,66 +160,3 @@ void assert_fake_matches_ledger(struct sbx_os *os, struct sbx_ledger *l)
     sbx_rlist_free(&rs);
 }
 
-static char *slurp_fd(int fd)
-{
-    size_t cap = 4096, n = 0;
-    char *buf = malloc(cap + 1);
-    ssize_t got;
-    while ((got = read(fd, buf + n, cap - n)) > 0) {
-        n += (size_t)got;
-        if (n == cap) {
-            cap *= 2;
-            buf = realloc(buf, cap + 1);
-        }
-    }
-    buf[n] = '\0';
-    return buf;
-}
-
-int run_sbx(const char *const *env, char **out, char **err, const char *arg0, ...)
-{
-    const char *bin = getenv("SBX_BIN");
-    assert_non_null(bin);
-    const char *argv[64] = {bin};
-    int argc = 1;
-    va_list ap;
-    va_start(ap, arg0);
-    for (const char *a = arg0; a && argc < 63; a = va_arg(ap, const char *))
-        argv[argc++] = a;
-    va_end(ap);
-    argv[argc] = NULL;
-    char outpath[] = "/tmp/sbx-out-XXXXXX", errpath[] = "/tmp/sbx-err-XXXXXX";
-    int ofd = mkstemp(outpath), efd = mkstemp(errpath);
-    assert_true(ofd >= 0 && efd >= 0);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        dup2(ofd, 1);
-        dup2(efd, 2);
-        int devnull = open("/dev/null", O_RDONLY);
-        dup2(devnull, 0);
-        for (size_t i = 0; env && env[i]; i++)
-            putenv((char *)env[i]);
-        execv(bin, (char *const *)argv);
-        _exit(127);
-    }
-    int status;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    lseek(ofd, 0, SEEK_SET);
-    lseek(efd, 0, SEEK_SET);
-    char *o = slurp_fd(ofd), *e = slurp_fd(efd);
-    close(ofd);
-    close(efd);
-    unlink(outpath);
-    unlink(errpath);
-    if (out)
-        *out = o;
-    else
-        free(o);
-    if (err)
-        *err = e;
-    else
-        free(e);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}

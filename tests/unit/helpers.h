@@ -4,6 +4,7 @@
 
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
@@ -25,6 +26,18 @@ char *read_file(const char *path, size_t *len);
 /* Assert that the fake machine's sbx objects are exactly the ledger's
  * present OS resources (same keys, same principals). */
 void assert_fake_matches_ledger(struct sbx_os *os, struct sbx_ledger *l);
+
+/* Run this test program again with args (NULL-terminated) and wait:
+ * returns its exit status (128+N for a signal on POSIX; on Windows the
+ * exit code, 137 for sbx_proc_crash). */
+int spawn_self(const char *self, const char *const *args);
+
+/* The exit status of a process that sbx_proc_crash() ended. */
+#ifdef _WIN32
+#define CRASH_STATUS 137
+#else
+#define CRASH_STATUS (128 + 9)
+#endif
 
 /* Run `sbx ARGS...` (SBX_BIN) with extra environment entries, capturing
  * stdout and stderr; returns the exit status (128+N for a signal). */

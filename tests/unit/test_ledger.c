@@ -34,21 +34,25 @@ static void test_create_private(void **state)
     (void)state;
     char *tmp = make_temp_dir();
     char dir[4096], file[4200];
-    snprintf(dir, sizeof dir, "%s/a/b/sbx", tmp);
+    snprintf(dir, sizeof dir, "%s%ca%cb%csbx", tmp, SBX_PATH_SEP, SBX_PATH_SEP, SBX_PATH_SEP);
     struct sbx_error err = {0};
     struct sbx_ledger *l = NULL;
     assert_int_equal(sbx_ledger_open(dir, SBX_LEDGER_CREATE, &l, &err), 0);
     assert_int_equal(sbx_ledger_schema_version(l), SBX_SCHEMA_VERSION);
-    snprintf(file, sizeof file, "%s/ledger.db", dir);
+    path_join(file, sizeof file, dir, "ledger.db");
     assert_string_equal(sbx_ledger_path(l), file);
+#ifndef _WIN32
+    /* (On Windows the owner-only DACL is set by platform_win32.c; Wine
+     * does not keep DACLs, so nothing to check there.) */
     struct stat st;
     assert_int_equal(stat(dir, &st), 0);
     assert_int_equal(st.st_mode & 0777, 0700);
     assert_int_equal(stat(file, &st), 0);
     assert_int_equal(st.st_mode & 0777, 0600);
+#endif
     char created[4096], expect[4200];
     assert_int_equal(sbx_ledger_meta_get(l, "created_dir", created, sizeof created, &err), 0);
-    snprintf(expect, sizeof expect, "%s/a", tmp);
+    path_join(expect, sizeof expect, tmp, "a");
     assert_string_equal(created, expect);
     assert_int_equal(sbx_ledger_meta_set(l, "k", "v1", &err), 0);
     assert_int_equal(sbx_ledger_meta_set(l, "k", "v2", &err), 0);
@@ -69,7 +73,7 @@ static void test_missing_without_create(void **state)
     (void)state;
     char *tmp = make_temp_dir();
     char dir[4096];
-    snprintf(dir, sizeof dir, "%s/none", tmp);
+    path_join(dir, sizeof dir, tmp, "none");
     struct sbx_error err = {0};
     struct sbx_ledger *l = NULL;
     assert_int_equal(sbx_ledger_open(dir, 0, &l, &err), -SBX_ENOENT);
@@ -86,7 +90,7 @@ static void test_fixture_every_schema(void **state)
     for (int v = 1; v <= SBX_SCHEMA_VERSION; v++) {
         char *tmp = make_temp_dir();
         char db[4200], sql[4200], name[64];
-        snprintf(db, sizeof db, "%s/ledger.db", tmp);
+        path_join(db, sizeof db, tmp, "ledger.db");
         snprintf(name, sizeof name, "ledger-v%d.sql", v);
         fixture_path(sql, sizeof sql, name);
         build_from_sql(db, sql);
@@ -118,7 +122,7 @@ static void test_fixture_every_schema(void **state)
 static void assert_refused(const char *tmp, int code, const char *needle)
 {
     char db[4200];
-    snprintf(db, sizeof db, "%s/ledger.db", tmp);
+    path_join(db, sizeof db, tmp, "ledger.db");
     size_t before_len = 0, after_len = 0;
     char *before = read_file(db, &before_len);
     struct sbx_error err = {0};
@@ -142,7 +146,7 @@ static void test_newer_schema_refused(void **state)
     (void)state;
     char *tmp = make_temp_dir();
     char db[4200], sql[4200];
-    snprintf(db, sizeof db, "%s/ledger.db", tmp);
+    path_join(db, sizeof db, tmp, "ledger.db");
     fixture_path(sql, sizeof sql, "ledger-newer.sql");
     build_from_sql(db, sql);
     assert_refused(tmp, SBX_ENEWER, "schema version 999");
@@ -155,7 +159,7 @@ static void test_not_sqlite_refused(void **state)
     (void)state;
     char *tmp = make_temp_dir();
     char db[4200];
-    snprintf(db, sizeof db, "%s/ledger.db", tmp);
+    path_join(db, sizeof db, tmp, "ledger.db");
     const char junk[] = "this is not a database, just some text that is long enough to read a "
                         "whole header from it without hitting the end of the file at all.....";
     write_file(db, junk, sizeof junk);
@@ -171,7 +175,7 @@ static void test_other_sqlite_refused(void **state)
     (void)state;
     char *tmp = make_temp_dir();
     char db[4200];
-    snprintf(db, sizeof db, "%s/ledger.db", tmp);
+    path_join(db, sizeof db, tmp, "ledger.db");
     sqlite3 *h = NULL;
     assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
     assert_int_equal(sqlite3_exec(h, "CREATE TABLE t(x); INSERT INTO t VALUES(1);", NULL, NULL, NULL),
@@ -198,11 +202,12 @@ static void test_truncated_refused(void **state)
     }
     sbx_ledger_close(l);
     char db[4200];
-    snprintf(db, sizeof db, "%s/ledger.db", tmp);
-    struct stat st;
-    assert_int_equal(stat(db, &st), 0);
-    assert_true(st.st_size > 3 * 4096);
-    assert_int_equal(truncate(db, st.st_size / 2), 0);
+    path_join(db, sizeof db, tmp, "ledger.db");
+    size_t len = 0;
+    char *whole = read_file(db, &len);
+    assert_true(len > 3 * 4096);
+    write_file(db, whole, len / 2); /* cut in half, as a full disk might */
+    free(whole);
     assert_refused(tmp, SBX_ECORRUPT, "truncated");
     rm_tree(tmp);
     free(tmp);

@@ -1,11 +1,9 @@
 /* The plan engine on the fake OS: apply, failure at every operation, crash
  * at every operation (then roll back, or resume), rollback of committed
  * plans, cleanup with a lost ledger, and never touching what is not sbx's. */
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "helpers.h"
@@ -280,6 +278,36 @@ static void test_fail_every_k_cleanup(void **state)
     check_fail_every_k(desired_v1, NULL, V1_OS_OPS);
 }
 
+/* This test program's path, to run a plan in a child process. */
+static const char *self_path;
+
+static void (*const variants[])(struct sbx_resource_list *) = {NULL, desired_v1, desired_v2};
+
+static int variant_index(void (*desired)(struct sbx_resource_list *))
+{
+    for (int i = 0; i < 3; i++)
+        if (variants[i] == desired)
+            return i;
+    return 0;
+}
+
+/* The child: run the plan to `variant` with SBX_FAULT-style crash:K. */
+static int crash_child(const char *dir, const char *variant, const char *k)
+{
+    struct world w;
+    memset(&w, 0, sizeof w);
+    w.dir = (char *)dir;
+    path_join(w.fake_path, sizeof w.fake_path, w.dir, "machine.fake");
+    world_open(&w);
+    char fault[32];
+    snprintf(fault, sizeof fault, "crash:%s", k);
+    struct sbx_plan p = {0};
+    struct sbx_error err = {0};
+    plan_to(&w, variants[atoi(variant) % 3], fault, &p, &err);
+    fprintf(stderr, "crash child: the plan ended without crashing: %s\n", err.msg);
+    return 0; /* not reached when the crash happens */
+}
+
 /* crash:K for every K, in a child; then recover by rollback or resume. */
 static void check_crash_every_k(void (*before)(struct sbx_resource_list *),
                                 void (*after)(struct sbx_resource_list *), int n_ops, bool resume)
@@ -291,21 +319,13 @@ static void check_crash_every_k(void (*before)(struct sbx_resource_list *),
             apply_ok(&w, before);
         char *m0 = machine_text(&w), *l0 = ledger_text(w.ledger);
         world_close(&w);
-        fflush(NULL);
-        pid_t pid = fork();
-        assert_true(pid >= 0);
-        if (pid == 0) {
-            world_open(&w);
-            char fault[32];
-            snprintf(fault, sizeof fault, "crash:%d", k);
-            struct sbx_plan p = {0};
-            struct sbx_error err = {0};
-            plan_to(&w, after, fault, &p, &err);
-            _exit(0); /* not reached: the crash kills the child */
-        }
-        int status = 0;
-        assert_int_equal(waitpid(pid, &status, 0), pid);
-        if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL)
+        /* The plan runs in another process that dies at operation K. */
+        char kbuf[16], vbuf[16];
+        snprintf(kbuf, sizeof kbuf, "%d", k);
+        snprintf(vbuf, sizeof vbuf, "%d", variant_index(after));
+        const char *args[] = {"--crash-child", w.dir, vbuf, kbuf, NULL};
+        int status = spawn_self(self_path, args);
+        if (status != CRASH_STATUS)
             fail_msg("K=%d: the child did not crash (status %d)", k, status);
 
         world_open(&w);
@@ -485,8 +505,11 @@ static void test_fault_spec_parsing(void **state)
         assert_int_equal(sbx_fault_parse(bad[i], &f, &err), -SBX_EINVAL);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    self_path = argv[0];
+    if (argc == 5 && strcmp(argv[1], "--crash-child") == 0)
+        return crash_child(argv[2], argv[3], argv[4]);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_compute_orders_creates_then_deletes),
         cmocka_unit_test(test_apply_commits_and_records_ids),
