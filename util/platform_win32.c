@@ -309,6 +309,43 @@ int sbx_default_state_dir(bool machine, char *out, size_t len, struct sbx_error 
     return 0;
 }
 
+int sbx_user_state_dir(const char *user, char *out, size_t len, struct sbx_error *err)
+{
+    /* The user's SID, then the profile folder Windows recorded for it. */
+    wchar_t *wuser = wide(user);
+    if (!wuser)
+        return sbx_err_set(err, SBX_EINVAL, "user name '%s' is not valid UTF-8", user);
+    BYTE sid[SECURITY_MAX_SID_SIZE];
+    DWORD sidlen = sizeof sid, domlen = 256;
+    wchar_t dom[256];
+    SID_NAME_USE use;
+    BOOL ok = LookupAccountNameW(NULL, wuser, sid, &sidlen, dom, &domlen, &use);
+    DWORD e = GetLastError();
+    free(wuser);
+    if (!ok)
+        return win_fail(err, SBX_ENOENT, e, "no account named", user);
+    wchar_t *ssid = NULL;
+    if (!ConvertSidToStringSidW(sid, &ssid))
+        return win_fail(err, SBX_EIO, GetLastError(), "formatting the SID of", user);
+    wchar_t key[400], raw[MAX_PATH], path[MAX_PATH];
+    swprintf(key, 400, L"SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\ProfileList\\%ls", ssid);
+    LocalFree(ssid);
+    DWORD size = sizeof raw;
+    LSTATUS st = RegGetValueW(HKEY_LOCAL_MACHINE, key, L"ProfileImagePath",
+                              RRF_RT_REG_SZ | RRF_RT_REG_EXPAND_SZ | RRF_NOEXPAND, NULL, raw,
+                              &size);
+    if (st != ERROR_SUCCESS)
+        return win_fail(err, SBX_ENOENT, (DWORD)st, "no profile folder for user", user);
+    DWORD n = ExpandEnvironmentStringsW(raw, path, MAX_PATH);
+    char p8[MAX_PATH * 3];
+    if (n == 0 || n > MAX_PATH || narrow(path, p8, sizeof p8) != 0)
+        return sbx_err_set(err, SBX_EINVAL, "the profile folder of %s has a bad name", user);
+    int w = snprintf(out, len, "%s\\AppData\\Local\\sbx", p8);
+    if (w < 0 || (size_t)w >= len)
+        return sbx_err_set(err, SBX_EINVAL, "state directory path too long");
+    return 0;
+}
+
 long sbx_proc_self_id(void)
 {
     return (long)GetCurrentProcessId();

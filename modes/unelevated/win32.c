@@ -1,0 +1,245 @@
+/* The unelevated mode on Windows.
+ *
+ * Resources (user scope; conventions in modes/os/win32/resources.h):
+ *   - the mode marker and the workspace records (ledger only);
+ *   - capability_sid "capability": a random S-1-5-21-a-b-c-d, generated
+ *     once and then reused from cfg->current;
+ *   - acl_entry "<ws>|(A;OICI;0x1301bf;;;<cap>)": inheritable Modify grant
+ *     on each workspace root;
+ *   - acl_entry "<ws>\.git|(D;OICI;0xd0156;;;<cap>)" when .git exists and
+ *     "<state dir>|(D;...)": .git and sbx's own files are never writable.
+ *
+ * run(): a write-restricted token whose restricting SIDs are the capability
+ * SID, the logon SID and Everyone, so the command writes only where the
+ * grants above (or Everyone-writable places) allow; a private TEMP granted
+ * the same way and removed afterwards; network "off" is environment hints
+ * only - nothing in this mode enforces it on Windows. */
+#include <windows.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "modes/os/win32/acl.h"
+#include "modes/os/win32/launch.h"
+#include "modes/os/win32/resources.h"
+#include "modes/os/win32/sid.h"
+#include "modes/os/win32/token.h"
+#include "modes/os/win32/winpath.h"
+#include "modes/os/win32/winutil.h"
+#include "modes/unelevated/unelevated.h"
+#include "modes/win32_modes.h"
+#include "state/ledger.h"
+#include "util/platform.h"
+
+int sbx_win32_protect_resources(const struct sbx_config *cfg, const char *trustee_sid,
+                                const char *trustee_group, const char *mode,
+                                struct sbx_resource_list *out, struct sbx_error *err)
+{
+    int rc = 0;
+    char path[4096];
+    for (size_t i = 0; i < cfg->n_workspaces && !rc; i++) {
+        snprintf(path, sizeof path, "%s\\.git", cfg->workspaces[i]);
+        if (sbx_fs_exists(path))
+            rc = sbx_winres_ace(out, path, SBX_WINRES_DENY, trustee_sid, trustee_group, mode,
+                                err);
+    }
+    if (!rc && cfg->state_dir && sbx_fs_is_dir(cfg->state_dir))
+        rc = sbx_winres_ace(out, cfg->state_dir, SBX_WINRES_DENY, trustee_sid, trustee_group,
+                            mode, err);
+    return rc;
+}
+
+static int capability_of(const struct sbx_resource_list *l, char *sid, size_t len)
+{
+    long i = l ? sbx_rlist_find(l, SBX_R_CAPABILITY_SID, "capability") : -1;
+    if (i < 0 || !l->items[i].principal)
+        return -SBX_ENOENT;
+    return sbx_sid_canonical(l->items[i].principal, sid, len, NULL);
+}
+
+static int desired(const struct sbx_config *cfg, enum sbx_scope scope,
+                   struct sbx_resource_list *out, struct sbx_error *err)
+{
+    if (scope != SBX_SCOPE_USER)
+        return 0;
+    int rc = sbx_mode_ledger_records(cfg, SBX_MODE_UNELEVATED, out, err);
+    if (rc)
+        return rc;
+    char cap[SBX_SID_STR_MAX];
+    if (capability_of(cfg->current, cap, sizeof cap) != 0 &&
+        (rc = sbx_sid_generate_capability(cap, sizeof cap, err)) != 0)
+        return rc;
+    if ((rc = sbx_winres_capability(out, cap, err)) != 0)
+        return rc;
+    for (size_t i = 0; i < cfg->n_workspaces && !rc; i++)
+        rc = sbx_winres_ace(out, cfg->workspaces[i], SBX_WINRES_GRANT, cap, NULL, "unelevated",
+                            err);
+    if (!rc)
+        rc = sbx_win32_protect_resources(cfg, cap, NULL, "unelevated", out, err);
+    return rc;
+}
+
+/* The capability SID from the caller's ledger, and a check that every
+ * workspace carries its grant. */
+static int ledger_capability(const struct sbx_run_request *req, char *cap, size_t len,
+                             struct sbx_error *err)
+{
+    struct sbx_ledger *l = NULL;
+    struct sbx_resource_list rs = {0};
+    int rc = sbx_ledger_open(req->state_dir, SBX_LEDGER_READONLY, &l, err);
+    if (rc == -SBX_ENOENT)
+        return sbx_err_set(err, SBX_ESTATE,
+                           "the unelevated mode is not set up for you (no ledger in %s): run "
+                           "sbx setup, then sbx workspace add DIR for each workspace",
+                           req->state_dir);
+    if (rc)
+        return rc;
+    if ((rc = sbx_ledger_resources(l, &rs, err)) != 0)
+        goto out;
+    if (capability_of(&rs, cap, len) != 0) {
+        rc = sbx_err_set(err, SBX_ESTATE, "the unelevated mode is not set up for you: run sbx "
+                         "setup --mode unelevated");
+        goto out;
+    }
+    for (size_t w = 0; w < req->n_workspaces && !rc; w++) {
+        struct sbx_resource_list want = {0};
+        rc = sbx_winres_ace(&want, req->workspaces[w], SBX_WINRES_GRANT, cap, NULL, "unelevated",
+                            err);
+        if (!rc && sbx_rlist_find(&rs, SBX_R_ACL_ENTRY, want.items[0].key) < 0)
+            rc = sbx_err_set(err, SBX_ESTATE,
+                             "workspace %s is not registered, so the sandbox could not write "
+                             "there: run sbx workspace add %s",
+                             req->workspaces[w], req->workspaces[w]);
+        sbx_rlist_free(&want);
+    }
+out:
+    sbx_rlist_free(&rs);
+    sbx_ledger_close(l);
+    return rc;
+}
+
+/* Remove a directory tree sbx made (the private TEMP). */
+static void remove_tree(const wchar_t *dir)
+{
+    size_t n = wcslen(dir);
+    wchar_t *pat = malloc((n + 3) * sizeof *pat);
+    if (!pat)
+        return;
+    swprintf(pat, n + 3, L"%ls\\*", dir);
+    WIN32_FIND_DATAW fd;
+    HANDLE f = FindFirstFileW(pat, &fd);
+    if (f != INVALID_HANDLE_VALUE) {
+        do {
+            if (!wcscmp(fd.cFileName, L".") || !wcscmp(fd.cFileName, L".."))
+                continue;
+            size_t m = n + wcslen(fd.cFileName) + 2;
+            wchar_t *child = malloc(m * sizeof *child);
+            if (!child)
+                continue;
+            swprintf(child, m, L"%ls\\%ls", dir, fd.cFileName);
+            if ((fd.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) &&
+                !(fd.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT))
+                remove_tree(child);
+            else if (fd.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY)
+                RemoveDirectoryW(child); /* a junction: the link, not its target */
+            else {
+                SetFileAttributesW(child, FILE_ATTRIBUTE_NORMAL);
+                DeleteFileW(child);
+            }
+            free(child);
+        } while (FindNextFileW(f, &fd));
+        FindClose(f);
+    }
+    free(pat);
+    RemoveDirectoryW(dir);
+}
+
+/* A fresh TEMP the restricted command can write: %TEMP%\sbx-<pid>-<tick>. */
+static int private_temp(const char *cap, wchar_t *out, size_t len, struct sbx_error *err)
+{
+    wchar_t base[MAX_PATH + 1];
+    DWORD n = GetTempPathW(MAX_PATH + 1, base);
+    if (n == 0 || n > MAX_PATH)
+        return sbx_win_err(err, SBX_EIO, GetLastError(), "locating the temporary folder");
+    swprintf(out, len, L"%lssbx-%lu-%llu", base, (unsigned long)GetCurrentProcessId(),
+             (unsigned long long)GetTickCount64());
+    if (!CreateDirectoryW(out, NULL))
+        return sbx_win_err(err, 0, GetLastError(), "creating a private temporary folder");
+    struct sbx_ace_spec g;
+    int rc = sbx_ace_workspace_grant(cap, &g, err);
+    if (!rc)
+        rc = sbx_path_ace_set(out, &g, true, err);
+    if (rc)
+        RemoveDirectoryW(out);
+    return rc;
+}
+
+static int run(const struct sbx_run_request *req, int *status, struct sbx_error *err)
+{
+    *status = 125;
+    if (req->n_protect > 0)
+        return sbx_err_set(err, SBX_ENOTSUP, "--protect is not supported on Windows yet: "
+                           "protections are ACEs set by sbx workspace add, not per run");
+    if (req->allow_git)
+        return sbx_err_set(err, SBX_ENOTSUP, "--allow-git is not supported on Windows: .git "
+                           "carries a deny ACE from sbx workspace add");
+    char cap[SBX_SID_STR_MAX];
+    int rc = ledger_capability(req, cap, sizeof cap, err);
+    if (rc)
+        return rc;
+    wchar_t app[MAX_PATH * 4], temp[MAX_PATH * 2];
+    wchar_t *cmdline = NULL, *env = NULL, *base = NULL, *cwd = NULL;
+    HANDLE tok = NULL;
+    bool have_temp = false;
+    if ((rc = sbx_exe_find(req->argv[0], app, sizeof app / sizeof app[0], err)) != 0) {
+        *status = 127;
+        return rc;
+    }
+    if ((rc = sbx_cmdline_build(req->argv, &cmdline, err)) != 0)
+        goto out;
+    if ((rc = sbx_token_restricted(cap, &tok, err)) != 0)
+        goto out;
+    if ((rc = private_temp(cap, temp, sizeof temp / sizeof temp[0], err)) != 0)
+        goto out;
+    have_temp = true;
+    char tmpenv[2][MAX_PATH * 6 + 8];
+    char utemp[MAX_PATH * 6];
+    sbx_utf8_buf(temp, utemp, sizeof utemp);
+    snprintf(tmpenv[0], sizeof tmpenv[0], "TEMP=%s", utemp);
+    snprintf(tmpenv[1], sizeof tmpenv[1], "TMP=%s", utemp);
+    const char *set[32];
+    size_t n_set = 0;
+    set[n_set++] = tmpenv[0];
+    set[n_set++] = tmpenv[1];
+    set[n_set++] = req->net ? "SBX_NET=on" : "SBX_NET=off";
+    for (size_t i = 0; !req->net && i < sbx_offline_env_len && n_set < 32; i++)
+        set[n_set++] = sbx_offline_env[i];
+    base = GetEnvironmentStringsW();
+    if ((rc = sbx_env_block_build(base, set, n_set, &env, err)) != 0)
+        goto out;
+    cwd = req->cwd ? sbx_wide(req->cwd) : NULL;
+    struct sbx_launch l = {
+        .token = tok, .app = app, .cmdline = cmdline, .env = env, .cwd = cwd,
+        .timeout_sec = req->timeout_sec,
+    };
+    rc = sbx_launch_run(&l, status, err);
+out:
+    if (base)
+        FreeEnvironmentStringsW(base);
+    if (have_temp)
+        remove_tree(temp);
+    if (tok)
+        CloseHandle(tok);
+    free(cmdline);
+    free(env);
+    free(cwd);
+    return rc;
+}
+
+const struct sbx_mode_ops sbx_unelevated_win32 = {
+    .kind = SBX_MODE_UNELEVATED,
+    .platform = "win32",
+    .desired = desired,
+    .run = run,
+};

@@ -1,0 +1,200 @@
+/* The Windows modes' resources for a configuration (keys, trustees, reuse of
+ * the capability SID), mode selection by privilege, and the driver's
+ * answers that need no privilege. */
+#include <windows.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "modes/mode.h"
+#include "modes/os/win32/resources.h"
+#include "modes/os/win32/sid.h"
+
+static char ws[MAX_PATH * 3];
+
+static int setup(void **state)
+{
+    (void)state;
+    char tmp[MAX_PATH];
+    GetTempPathA(MAX_PATH, tmp);
+    snprintf(ws, sizeof ws, "%ssbx-modes-%lu", tmp, (unsigned long)GetCurrentProcessId());
+    CreateDirectoryA(ws, NULL);
+    char git[MAX_PATH * 3 + 8];
+    snprintf(git, sizeof git, "%s\\.git", ws);
+    CreateDirectoryA(git, NULL);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char git[MAX_PATH * 3 + 8];
+    snprintf(git, sizeof git, "%s\\.git", ws);
+    RemoveDirectoryA(git);
+    RemoveDirectoryA(ws);
+    return 0;
+}
+
+static const struct sbx_resource *find(const struct sbx_resource_list *l, enum sbx_rkind k,
+                                       const char *key)
+{
+    long i = sbx_rlist_find(l, k, key);
+    if (i < 0)
+        fail_msg("no %s resource '%s'", sbx_rkind_name(k), key);
+    return &l->items[i];
+}
+
+static void test_unelevated_desired(void **state)
+{
+    (void)state;
+    const struct sbx_mode_ops *m = sbx_mode_get(SBX_MODE_UNELEVATED);
+    assert_non_null(m);
+    assert_string_equal(m->platform, "win32");
+    const char *wss[] = {ws};
+    struct sbx_config cfg = {.mode = SBX_MODE_UNELEVATED, .workspaces = wss, .n_workspaces = 1};
+    struct sbx_resource_list out = {0};
+    struct sbx_error err = {0};
+    assert_int_equal(m->desired(&cfg, SBX_SCOPE_MACHINE, &out, &err), 0);
+    assert_int_equal(out.len, 0);
+    assert_int_equal(m->desired(&cfg, SBX_SCOPE_USER, &out, &err), 0);
+    const struct sbx_resource *cap = find(&out, SBX_R_CAPABILITY_SID, "capability");
+    struct sbx_sid sid;
+    assert_int_equal(sbx_sid_parse(cap->principal, &sid, NULL), 0);
+    assert_true(sbx_sid_is_capability_shape(&sid));
+    char key[4096];
+    snprintf(key, sizeof key, "%s|(A;OICI;0x1301bf;;;%s)", ws, cap->principal);
+    const struct sbx_resource *g = find(&out, SBX_R_ACL_ENTRY, key);
+    assert_string_equal(g->principal, cap->principal);
+    assert_string_equal(g->path, ws);
+    snprintf(key, sizeof key, "%s\\.git|(D;OICI;0xd0156;;;%s)", ws, cap->principal);
+    find(&out, SBX_R_ACL_ENTRY, key);
+    find(&out, SBX_R_MODE, "unelevated");
+    find(&out, SBX_R_WORKSPACE, ws);
+
+    /* the capability SID is reused from the ledger, so plans are stable */
+    struct sbx_resource_list again = {0};
+    cfg.current = &out;
+    assert_int_equal(m->desired(&cfg, SBX_SCOPE_USER, &again, &err), 0);
+    assert_int_equal(again.len, out.len);
+    for (size_t i = 0; i < out.len; i++)
+        assert_true(sbx_rlist_find(&again, out.items[i].kind, out.items[i].key) >= 0);
+    sbx_rlist_free(&again);
+    sbx_rlist_free(&out);
+}
+
+static void test_elevated_desired(void **state)
+{
+    (void)state;
+    const struct sbx_mode_ops *m = sbx_mode_get(SBX_MODE_ELEVATED);
+    assert_non_null(m);
+    const char *wss[] = {ws};
+    struct sbx_config cfg = {.mode = SBX_MODE_ELEVATED, .workspaces = wss, .n_workspaces = 1,
+                             .state_dir = "C:\\ProgramData\\sbx"};
+    struct sbx_resource_list out = {0};
+    struct sbx_error err = {0};
+    assert_int_equal(m->desired(&cfg, SBX_SCOPE_MACHINE, &out, &err), 0);
+    find(&out, SBX_R_MODE, "elevated");
+    find(&out, SBX_R_GROUP, "group:SbxUsers");
+    const struct sbx_resource *off = find(&out, SBX_R_ACCOUNT, "account:SbxOffline");
+    assert_string_equal(off->name, "SbxOffline");
+    assert_null(off->principal); /* the OS assigns it */
+    find(&out, SBX_R_ACCOUNT, "account:SbxOnline");
+    find(&out, SBX_R_MEMBERSHIP, "member:SbxUsers/SbxOffline");
+    find(&out, SBX_R_MEMBERSHIP, "member:SbxUsers/SbxOnline");
+    find(&out, SBX_R_FIREWALL_RULE, "firewall:block-outbound:SbxOffline");
+    size_t creds = 0;
+    for (size_t i = 0; i < out.len; i++)
+        if (out.items[i].kind == SBX_R_CREDENTIAL) {
+            creds++;
+            assert_non_null(strstr(out.items[i].path, "C:\\ProgramData\\sbx\\credentials\\"));
+        }
+    assert_int_equal(creds, 2);
+    assert_true(sbx_rlist_find(&out, SBX_R_ACL_ENTRY, "x") < 0);
+    sbx_rlist_free(&out);
+
+    assert_int_equal(m->desired(&cfg, SBX_SCOPE_USER, &out, &err), 0);
+    char key[4096];
+    snprintf(key, sizeof key, "%s|(A;OICI;0x1301bf;;;group:SbxUsers)", ws);
+    const struct sbx_resource *g = find(&out, SBX_R_ACL_ENTRY, key);
+    assert_null(g->principal);
+    char trustee[64];
+    assert_int_equal(sbx_detail_get(g->detail, "trustee", trustee, sizeof trustee), 0);
+    assert_string_equal(trustee, "SbxUsers");
+    snprintf(key, sizeof key, "%s\\.git|(D;OICI;0xd0156;;;group:SbxUsers)", ws);
+    find(&out, SBX_R_ACL_ENTRY, key);
+    sbx_rlist_free(&out);
+
+    /* another user can't be given a DPAPI credential */
+    const char *users[] = {"somebody-else"};
+    cfg.users = users;
+    cfg.n_users = 1;
+    assert_int_equal(m->desired(&cfg, SBX_SCOPE_MACHINE, &out, &err), -SBX_ENOTSUP);
+    assert_non_null(strstr(err.msg, "somebody-else"));
+    sbx_rlist_free(&out);
+}
+
+static void test_ace_spec_from_resource(void **state)
+{
+    (void)state;
+    struct sbx_resource_list l = {0};
+    assert_int_equal(sbx_winres_ace(&l, "C:\\w", SBX_WINRES_DENY, NULL, "SbxUsers", "elevated",
+                                    NULL),
+                     0);
+    struct sbx_ace_spec a;
+    assert_int_equal(sbx_winres_ace_spec(&l.items[0], "S-1-5-21-7-8-9-1003", &a, NULL), 0);
+    char sddl[256];
+    sbx_ace_to_sddl(&a, sddl, sizeof sddl);
+    assert_string_equal(sddl, "(D;OICI;0xd0156;;;S-1-5-21-7-8-9-1003)");
+    sbx_rlist_free(&l);
+}
+
+static void test_selection(void **state)
+{
+    (void)state;
+    assert_int_equal(sbx_mode_select_setup(SBX_PRIV_ADMIN), SBX_MODE_ELEVATED);
+    assert_int_equal(sbx_mode_select_setup(SBX_PRIV_USER), SBX_MODE_UNELEVATED);
+    struct sbx_mode_facts f = {.privilege = SBX_PRIV_USER, .elevated_installed = true,
+                               .elevated_healthy = true, .caller_authorized = true};
+    assert_int_equal(sbx_mode_select_run(&f), SBX_MODE_ELEVATED);
+    f.caller_authorized = false;
+    assert_int_equal(sbx_mode_select_run(&f), SBX_MODE_UNELEVATED);
+}
+
+static void test_driver(void **state)
+{
+    (void)state;
+    struct sbx_os *os = NULL;
+    struct sbx_error err = {0};
+    assert_int_equal(sbx_os_open_native(&os, &err), 0);
+    assert_string_equal(os->ops->name, "win32");
+    enum sbx_privilege p = (enum sbx_privilege)7;
+    assert_int_equal(sbx_os_privilege(os, &p, &err), 0);
+    assert_true(p == SBX_PRIV_USER || p == SBX_PRIV_ADMIN);
+    /* nothing recorded: deleting an account never created is a no-op, and a
+     * kind the driver has no objects of is refused by name */
+    struct sbx_resource r = {.kind = SBX_R_ACCOUNT, .key = "account:SbxOffline",
+                             .name = "SbxOffline"};
+    assert_int_equal(sbx_os_apply(os, SBX_ACT_DELETE, &r, &err), 0);
+    struct sbx_resource f = {.kind = SBX_R_INSTALLED_FILE, .key = "launcher"};
+    assert_int_equal(sbx_os_apply(os, SBX_ACT_CREATE, &f, &err), -SBX_ENOTSUP);
+    assert_non_null(strstr(err.msg, "launcher"));
+    sbx_os_destroy(os);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_unelevated_desired),
+        cmocka_unit_test(test_elevated_desired),
+        cmocka_unit_test(test_ace_spec_from_resource),
+        cmocka_unit_test(test_selection),
+        cmocka_unit_test(test_driver),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
