@@ -1,0 +1,217 @@
+/* The public face of the Linux confinement: turns a run request into a
+ * run plan (workspaces checked again, protected paths found, a private
+ * TMPDIR made) and hands it to the runner. */
+#include "modes/os/linux/confine.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "modes/os/linux/cleanup.h"
+#include "modes/os/linux/landlock.h"
+#include "modes/os/linux/policy.h"
+#include "modes/os/linux/runner.h"
+#include "modes/os/linux/tmpdir.h"
+#include "modes/os/linux/wspath.h"
+
+static void add_note(const char *note, void *ctx)
+{
+    struct sbx_linux_report *rep = ctx;
+    if (rep->n_notes < SBX_LINUX_MAX_NOTES)
+        snprintf(rep->notes[rep->n_notes++], SBX_LINUX_NOTE_LEN, "%s", note);
+}
+
+int sbx_linux_workspace_resolve(const char *arg, char *out, size_t out_len,
+                                struct sbx_error *err)
+{
+    return sbx_ws_resolve(arg, getuid(), out, out_len, err);
+}
+
+int sbx_linux_check(bool net, struct sbx_linux_report *rep, struct sbx_error *err)
+{
+    memset(rep, 0, sizeof *rep);
+    rep->landlock_abi = sbx_landlock_abi();
+    sbx_landlock_gaps(rep->landlock_abi, net, add_note, rep);
+    if (rep->landlock_abi <= 0)
+        return sbx_err_set(err, SBX_ENOTSUP, "Landlock is not available in this kernel: "
+                                             "sbx refuses to run commands unconfined");
+    return 0;
+}
+
+/* Everything the run needs that lives in memory: freed in one place. */
+struct prep {
+    char **ws;            /* canonical workspaces */
+    size_t n_ws;
+    char **ro;            /* protected paths */
+    size_t n_ro;
+    const char **rw;      /* ws + tmpdir, for the view and Landlock */
+    char cwd[PATH_MAX];
+    char tmpdir[PATH_MAX];
+    bool have_tmpdir;
+};
+
+static void prep_free(struct prep *p)
+{
+    for (size_t i = 0; i < p->n_ws; i++)
+        free(p->ws[i]);
+    for (size_t i = 0; i < p->n_ro; i++)
+        free(p->ro[i]);
+    free(p->ws);
+    free(p->ro);
+    free(p->rw);
+}
+
+static bool within_any(const struct prep *p, const char *path)
+{
+    for (size_t i = 0; i < p->n_ws; i++)
+        if (sbx_path_within(path, p->ws[i]))
+            return true;
+    return false;
+}
+
+/* Add a protected path when it exists and lies in a workspace (anything
+ * else is read-only already).  required: a missing path is an error. */
+static int add_protected(struct prep *p, const char *path, bool required, const char *what,
+                         struct sbx_error *err)
+{
+    char real[PATH_MAX];
+    if (!realpath(path, real)) {
+        if (errno == ENOENT && !required)
+            return 0;
+        return sbx_err_sys(err, SBX_EINVAL, errno, "%s %s", what, path);
+    }
+    if (!within_any(p, real))
+        return 0;
+    for (size_t i = 0; i < p->n_ws; i++)
+        if (strcmp(real, p->ws[i]) == 0)
+            return sbx_err_set(err, SBX_EINVAL, "%s %s is a whole workspace: it can't be both "
+                                                "writable and protected", what, path);
+    char *dup = strdup(real);
+    if (!dup)
+        return sbx_err_set(err, SBX_ENOMEM, "out of memory");
+    p->ro[p->n_ro++] = dup;
+    return 0;
+}
+
+static int prepare(const struct sbx_run_request *req, struct prep *p, struct sbx_error *err)
+{
+    if (!req || req->n_workspaces == 0 || !req->workspaces)
+        return sbx_err_set(err, SBX_EINVAL, "run: at least one workspace is needed");
+    if (!req->argv || !req->argv[0] || !req->argv[0][0])
+        return sbx_err_set(err, SBX_EINVAL, "run: no command given");
+    size_t max_ro = req->n_workspaces + req->n_protect + 1;
+    p->ws = calloc(req->n_workspaces, sizeof *p->ws);
+    p->ro = calloc(max_ro, sizeof *p->ro);
+    p->rw = calloc(req->n_workspaces + 1, sizeof *p->rw);
+    if (!p->ws || !p->ro || !p->rw)
+        return sbx_err_set(err, SBX_ENOMEM, "out of memory");
+
+    /* Checked again here, whatever the caller did: this is the layer that
+     * makes the paths writable. */
+    for (size_t i = 0; i < req->n_workspaces; i++) {
+        char real[PATH_MAX];
+        int rc = sbx_ws_resolve(req->workspaces[i], getuid(), real, sizeof real, err);
+        if (rc < 0)
+            return rc;
+        if (!(p->ws[p->n_ws++] = strdup(real)))
+            return sbx_err_set(err, SBX_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < p->n_ws; i++) {
+        /* .git as a directory or as a "gitdir:" file (worktrees). */
+        if (!req->allow_git) {
+            char git[PATH_MAX];
+            snprintf(git, sizeof git, "%s/.git", p->ws[i]);
+            int rc = add_protected(p, git, false, "git directory", err);
+            if (rc < 0)
+                return rc;
+        }
+    }
+    for (size_t i = 0; i < req->n_protect; i++) {
+        int rc = add_protected(p, req->protect[i], true, "protected path", err);
+        if (rc < 0)
+            return rc;
+    }
+    if (req->state_dir) {
+        int rc = add_protected(p, req->state_dir, false, "sbx state directory", err);
+        if (rc < 0)
+            return rc;
+    }
+    const char *cwd = req->cwd ? req->cwd : p->ws[0];
+    if (!realpath(cwd, p->cwd))
+        return sbx_err_sys(err, SBX_EINVAL, errno, "working directory %s", cwd);
+
+    int rc = sbx_tmpdir_create(p->tmpdir, sizeof p->tmpdir, err);
+    if (rc < 0)
+        return rc;
+    p->have_tmpdir = true;
+    for (size_t i = 0; i < p->n_ws; i++)
+        p->rw[i] = p->ws[i];
+    p->rw[p->n_ws] = p->tmpdir;
+    return 0;
+}
+
+int sbx_linux_run_ex(const struct sbx_run_request *req, struct sbx_linux_report *rep,
+                     int *status, struct sbx_error *err)
+{
+    struct sbx_linux_report local;
+    if (!rep)
+        rep = &local;
+    int dummy;
+    if (!status)
+        status = &dummy;
+    *status = 125;
+    int rc = sbx_linux_check(req ? req->net : false, rep, err);
+    if (rc < 0)
+        return rc;
+
+    struct prep p = {0};
+    rc = prepare(req, &p, err);
+    if (rc == 0) {
+        struct sbx_runplan plan = {
+            .argv = req->argv,
+            .cwd = p.cwd,
+            .tmpdir = p.tmpdir,
+            .timeout_sec = req->timeout_sec,
+            .landlock_abi = rep->landlock_abi,
+            .view = {.rw = p.rw, .n_rw = p.n_ws + 1,
+                     .ro = (const char *const *)p.ro, .n_ro = p.n_ro},
+            .policy = {.rw = p.rw, .n_rw = p.n_ws + 1, .net = req->net, .private_dev = true},
+        };
+        struct sbx_runresult res;
+        rc = sbx_runner_run(&plan, &res, err);
+        *status = res.status;
+        rep->timed_out = res.timed_out;
+        for (size_t i = 0; i < res.n_notes; i++)
+            add_note(res.notes[i], rep);
+    }
+    if (p.have_tmpdir) {
+        struct sbx_error rm = {0};
+        if (sbx_tmpdir_remove(p.tmpdir, &rm) < 0) {
+            char note[SBX_LINUX_NOTE_LEN];
+            snprintf(note, sizeof note, "the temporary directory was not removed: %.150s", rm.msg);
+            add_note(note, rep);
+        }
+    }
+    prep_free(&p);
+    return rc;
+}
+
+int sbx_linux_run(const struct sbx_run_request *req, int *status, struct sbx_error *err)
+{
+    return sbx_linux_run_ex(req, NULL, status, err);
+}
+
+int sbx_linux_confine_self(const char *const *rw, size_t n_rw, bool net,
+                           struct sbx_error *err)
+{
+    int abi = sbx_landlock_abi();
+    struct sbx_policy pol = {.rw = rw, .n_rw = n_rw, .net = net, .private_dev = false};
+    int rc = sbx_policy_apply(&pol, abi, err);
+    if (rc < 0)
+        sbx_err_wrap(err, "confine the launcher");
+    return rc;
+}

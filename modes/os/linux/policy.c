@@ -1,0 +1,111 @@
+#include "modes/os/linux/policy.h"
+
+#include <errno.h>
+#include <linux/capability.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "modes/os/linux/landlock.h"
+#include "modes/os/linux/seccomp_filter.h"
+
+/* What a root caller keeps: without these, root could no longer read
+ * files of other users it reads outside sbx, nor manage the ownership of
+ * files inside its workspaces.  Writing stays bounded by Landlock and the
+ * read-only view, which no capability overrides. */
+static const unsigned long long root_keep =
+    (1ULL << CAP_CHOWN) | (1ULL << CAP_DAC_OVERRIDE) | (1ULL << CAP_DAC_READ_SEARCH) |
+    (1ULL << CAP_FOWNER) | (1ULL << CAP_FSETID);
+
+static int last_cap(void)
+{
+    FILE *f = fopen("/proc/sys/kernel/cap_last_cap", "re");
+    int v = -1;
+    if (f) {
+        if (fscanf(f, "%d", &v) != 1)
+            v = -1;
+        fclose(f);
+    }
+    /* /proc may be unavailable (elevated launcher in odd setups): probe. */
+    if (v < 0)
+        for (v = 0; v < 63 && prctl(PR_CAPBSET_READ, (unsigned long)v + 1, 0, 0, 0) >= 0; v++)
+            ;
+    return v;
+}
+
+int sbx_caps_drop(struct sbx_error *err)
+{
+    unsigned long long keep = geteuid() == 0 ? root_keep : 0;
+    int last = last_cap();
+    for (int c = 0; c <= last; c++) {
+        if (keep & (1ULL << c))
+            continue;
+        if (prctl(PR_CAPBSET_DROP, (unsigned long)c, 0, 0, 0) < 0 && errno != EINVAL) {
+            /* Without CAP_SETPCAP (a non-root process): exec can't raise
+             * anything under no_new_privs anyway, except for uid 0. */
+            if (errno == EPERM && geteuid() != 0)
+                break;
+            return sbx_err_sys(err, SBX_EIO, errno, "drop capability %d from the bounding set", c);
+        }
+    }
+    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+        return sbx_err_sys(err, SBX_EIO, errno, "clear ambient capabilities");
+    struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+    struct __user_cap_data_struct data[2] = {{0}};
+    if (syscall(SYS_capget, &hdr, data) < 0)
+        return sbx_err_sys(err, SBX_EIO, errno, "capget");
+    for (int i = 0; i < 2; i++) {
+        unsigned k = (unsigned)(keep >> (32 * i));
+        data[i].effective &= k;
+        data[i].permitted &= k;
+        data[i].inheritable = 0;
+    }
+    if (syscall(SYS_capset, &hdr, data) < 0)
+        return sbx_err_sys(err, SBX_EIO, errno, "capset");
+    return 0;
+}
+
+/* Devices every tool opens by path. */
+static const char *const dev_files[] = {"/dev/null", "/dev/zero", "/dev/full",
+                                        "/dev/random", "/dev/urandom", "/dev/tty"};
+
+static int add_rules(struct sbx_landlock *ll, const struct sbx_policy *p, struct sbx_error *err)
+{
+    int rc = sbx_landlock_allow(ll, "/", SBX_LL_READ, err);
+    for (size_t i = 0; rc == 0 && i < p->n_rw; i++)
+        rc = sbx_landlock_allow(ll, p->rw[i], SBX_LL_ALL, err);
+    for (size_t i = 0; rc == 0 && i < sizeof dev_files / sizeof dev_files[0]; i++) {
+        rc = sbx_landlock_allow(ll, dev_files[i], SBX_LL_DEVICE, err);
+        if (rc == -SBX_ENOENT)
+            rc = 0; /* a minimal system without it: nothing to grant */
+    }
+    if (rc == 0 && p->private_dev) {
+        /* Our own devpts instance and /dev/shm: nothing of the host's is
+         * reachable through them. */
+        rc = sbx_landlock_allow(ll, "/dev/pts", SBX_LL_DEVICE, err);
+        if (rc == 0)
+            rc = sbx_landlock_allow(ll, "/dev/shm", SBX_LL_ALL, err);
+    }
+    return rc;
+}
+
+int sbx_policy_apply(const struct sbx_policy *p, int abi, struct sbx_error *err)
+{
+    struct sbx_landlock ll;
+    int rc = sbx_landlock_create(&ll, abi, p->net, err);
+    if (rc < 0)
+        return rc;
+    rc = add_rules(&ll, p, err);
+    if (rc == 0)
+        rc = sbx_caps_drop(err);
+    if (rc == 0 && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+        rc = sbx_err_sys(err, SBX_EIO, errno, "prctl(PR_SET_NO_NEW_PRIVS)");
+    if (rc == 0)
+        rc = sbx_landlock_enforce(&ll, err);
+    sbx_landlock_close(&ll);
+    if (rc == 0)
+        rc = sbx_seccomp_load(p->net, err);
+    return rc;
+}

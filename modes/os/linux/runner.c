@@ -1,0 +1,489 @@
+/* The supervisor (sbx), the sandbox's init and the command; see runner.h.
+ *
+ * The three talk over two pipes: a one-byte "go" from sbx once the id maps
+ * are written, and fixed-size report messages from init and the command
+ * (setup errors, exec failure, notes, the command's wait status).  Messages
+ * are smaller than PIPE_BUF, so each write arrives whole. */
+#include "modes/os/linux/runner.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "modes/os/linux/cleanup.h"
+#include "modes/os/linux/pty_relay.h"
+
+enum { MSG_ERROR = 1, MSG_EXEC = 2, MSG_NOTE = 3, MSG_STATUS = 4 };
+
+struct msg {
+    int32_t kind;
+    int32_t code;   /* SBX_E* for MSG_ERROR */
+    int32_t value;  /* errno for MSG_EXEC, wait status for MSG_STATUS */
+    char text[SBX_ERR_MSG_MAX];
+};
+_Static_assert(sizeof(struct msg) <= PIPE_BUF, "report messages must be atomic");
+
+static void send_msg(int fd, int kind, int code, int value, const char *text)
+{
+    struct msg m = {.kind = kind, .code = code, .value = value};
+    if (text)
+        snprintf(m.text, sizeof m.text, "%s", text);
+    while (write(fd, &m, sizeof m) < 0 && errno == EINTR)
+        ;
+}
+
+static _Noreturn void fail_child(int rep, const struct sbx_error *e)
+{
+    send_msg(rep, MSG_ERROR, e->code ? e->code : SBX_EIO, 0, e->msg);
+    _exit(125);
+}
+
+static void note_to_pipe(const char *note, void *ctx)
+{
+    send_msg(*(const int *)ctx, MSG_NOTE, 0, 0, note);
+}
+
+/* Signals sbx and init handle through a signalfd (blocked meanwhile). */
+static void handled_signals(sigset_t *set)
+{
+    sigemptyset(set);
+    static const int sigs[] = {SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGQUIT,
+                               SIGUSR1, SIGUSR2, SIGWINCH};
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+        sigaddset(set, sigs[i]);
+}
+
+/* Close every fd >= 3 except the ones listed: init must not hold what the
+ * caller had open (a lock, the ledger) for the whole run. */
+static void close_others(int *keep, size_t n)
+{
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
+            int t = keep[j];
+            keep[j] = keep[j - 1];
+            keep[j - 1] = t;
+        }
+    unsigned lo = 3;
+    for (size_t i = 0; i < n; i++) {
+        if (keep[i] < 0 || (unsigned)keep[i] < lo)
+            continue;
+        if ((unsigned)keep[i] > lo)
+            close_range(lo, (unsigned)keep[i] - 1, 0);
+        lo = (unsigned)keep[i] + 1;
+    }
+    close_range(lo, ~0U, 0);
+}
+
+/* --- the command ---------------------------------------------------------- */
+
+static _Noreturn void command_main(const struct sbx_runplan *plan, int rep, int slave,
+                                   bool slave_stderr)
+{
+    struct sbx_error e = {0};
+    /* A session of its own: no controlling terminal shared with sbx, so
+     * TIOCSTI can't reach the caller's terminal. */
+    if (setsid() < 0) {
+        sbx_err_sys(&e, SBX_EIO, errno, "setsid");
+        fail_child(rep, &e);
+    }
+    if (slave >= 0) {
+        if (ioctl(slave, TIOCSCTTY, 0) < 0 || dup2(slave, 0) < 0 || dup2(slave, 1) < 0 ||
+            (slave_stderr && dup2(slave, 2) < 0)) {
+            sbx_err_sys(&e, SBX_EIO, errno, "make the pseudo-terminal the command's terminal");
+            fail_child(rep, &e);
+        }
+        if (slave > 2)
+            close(slave);
+    }
+    /* Handlers are reset by exec; only the mask sbx blocked needs undoing. */
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+
+    if (chdir(plan->cwd) < 0) {
+        sbx_err_sys(&e, SBX_EINVAL, errno, "working directory %s", plan->cwd);
+        fail_child(rep, &e);
+    }
+    if (setenv("TMPDIR", plan->tmpdir, 1) < 0) {
+        sbx_err_sys(&e, SBX_ENOMEM, errno, "setenv TMPDIR");
+        fail_child(rep, &e);
+    }
+    if (sbx_policy_apply(&plan->policy, plan->landlock_abi, &e) < 0)
+        fail_child(rep, &e);
+    /* Everything but 0-2 goes at exec (the report pipe only then, so an
+     * exec failure can still be reported). */
+    if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
+        sbx_err_sys(&e, SBX_EIO, errno, "close_range");
+        fail_child(rep, &e);
+    }
+    execvp(plan->argv[0], plan->argv);
+    int err = errno;
+    send_msg(rep, MSG_EXEC, 0, err, plan->argv[0]);
+    _exit(err == ENOENT ? 127 : 126);
+}
+
+/* --- init (pid 1 of the sandbox) ------------------------------------------ */
+
+static _Noreturn void init_main(const struct sbx_runplan *plan, int rep, int go, int ptysock)
+{
+    /* Die with sbx; the "go" read below catches a sbx that died before
+     * this line. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    char b;
+    if (read(go, &b, 1) != 1)
+        _exit(125);
+    int keep[] = {rep, ptysock};
+    close_others(keep, ptysock >= 0 ? 2 : 1);
+    /* The command runs with our uid: it must not be able to ptrace init
+     * (which keeps its capabilities in the namespace). */
+    prctl(PR_SET_DUMPABLE, 0);
+
+    struct sbx_error e = {0};
+    int rep_fd = rep;
+    if (sbx_view_build(&plan->view, note_to_pipe, &rep_fd, &e) < 0)
+        fail_child(rep, &e);
+    int slave = -1;
+    bool slave_stderr = false;
+    if (ptysock >= 0) {
+        int master;
+        if (sbx_pty_create(&master, &slave, &e) < 0 ||
+            sbx_pty_send_master(ptysock, master, &e) < 0)
+            fail_child(rep, &e);
+        close(master);
+        close(ptysock);
+        slave_stderr = isatty(STDERR_FILENO);
+    }
+
+    sigset_t set;
+    handled_signals(&set); /* already blocked: inherited from sbx */
+    int sfd = signalfd(-1, &set, SFD_CLOEXEC);
+    if (sfd < 0) {
+        sbx_err_sys(&e, SBX_EIO, errno, "signalfd in the sandbox init");
+        fail_child(rep, &e);
+    }
+    pid_t cmd = fork();
+    if (cmd < 0) {
+        sbx_err_sys(&e, SBX_EIO, errno, "fork the command");
+        fail_child(rep, &e);
+    }
+    if (cmd == 0)
+        command_main(plan, rep, slave, slave_stderr);
+    if (slave >= 0)
+        close(slave);
+
+    for (;;) {
+        struct signalfd_siginfo si;
+        ssize_t n = read(sfd, &si, sizeof si);
+        if (n != (ssize_t)sizeof si) {
+            if (n < 0 && errno == EINTR)
+                continue;
+            _exit(125);
+        }
+        if (si.ssi_signo != SIGCHLD) {
+            /* Forward to the command's process group (its session). */
+            if (kill(-cmd, (int)si.ssi_signo) < 0)
+                kill(cmd, (int)si.ssi_signo);
+            continue;
+        }
+        int ws;
+        pid_t p;
+        /* Reap every orphan re-parented to us; stop at the command. */
+        while ((p = waitpid(-1, &ws, WNOHANG)) > 0) {
+            if (p == cmd) {
+                send_msg(rep, MSG_STATUS, 0, ws, NULL);
+                /* Our exit kills whatever the command left running. */
+                _exit(0);
+            }
+        }
+    }
+}
+
+/* --- sbx, the supervisor --------------------------------------------------- */
+
+/* 0-2 closed in sbx would let pipe() hand out fd 0..2, which the command
+ * would then inherit as its stdio. */
+static void ensure_std_fds(void)
+{
+    for (int fd = 0; fd < 3; fd++)
+        if (fcntl(fd, F_GETFD) < 0 && errno == EBADF) {
+            int n = open("/dev/null", O_RDWR | O_CLOEXEC);
+            if (n >= 0 && n != fd)
+                close(n);
+            else if (n == fd)
+                fcntl(fd, F_SETFD, 0);
+        }
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int status_of(int ws)
+{
+    if (WIFEXITED(ws))
+        return WEXITSTATUS(ws);
+    if (WIFSIGNALED(ws))
+        return 128 + WTERMSIG(ws);
+    return 125;
+}
+
+struct supervisor {
+    pid_t init;
+    int rep;
+    int sfd;
+    struct sbx_pty *pty;      /* NULL without a terminal */
+    int64_t deadline;         /* 0: none */
+    bool reaped, rep_eof;
+    int init_ws;
+    bool got_status, got_error, got_exec;
+    struct msg status, error, exec;
+};
+
+static void on_message(struct supervisor *s, struct sbx_runresult *res)
+{
+    struct msg m;
+    ssize_t n = read(s->rep, &m, sizeof m);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN))
+        return;
+    if (n != (ssize_t)sizeof m) {
+        s->rep_eof = true;
+        return;
+    }
+    m.text[sizeof m.text - 1] = '\0';
+    switch (m.kind) {
+    case MSG_ERROR:
+        if (!s->got_error)
+            s->error = m;
+        s->got_error = true;
+        break;
+    case MSG_EXEC:
+        s->exec = m;
+        s->got_exec = true;
+        break;
+    case MSG_STATUS:
+        s->status = m;
+        s->got_status = true;
+        break;
+    case MSG_NOTE:
+        if (res->n_notes < SBX_RUN_MAX_NOTES) {
+            /* Notes are short sentences; a longer one is cut. */
+            size_t len = strnlen(m.text, SBX_RUN_NOTE_LEN - 1);
+            memcpy(res->notes[res->n_notes], m.text, len);
+            res->notes[res->n_notes++][len] = '\0';
+        }
+        break;
+    }
+}
+
+static void on_signals(struct supervisor *s)
+{
+    struct signalfd_siginfo si;
+    while (read(s->sfd, &si, sizeof si) == (ssize_t)sizeof si) {
+        int sig = (int)si.ssi_signo;
+        if (sig == SIGCHLD) {
+            if (!s->reaped && waitpid(s->init, &s->init_ws, WNOHANG) == s->init)
+                s->reaped = true;
+        } else if (sig == SIGWINCH) {
+            if (s->pty)
+                sbx_pty_sync_winsize(s->pty);
+        } else if (!s->reaped) {
+            kill(s->init, sig);
+        }
+    }
+}
+
+static int supervise(struct supervisor *s, struct sbx_runresult *res, struct sbx_error *err)
+{
+    for (;;) {
+        bool pty_done = !s->pty || s->pty->master_eof;
+        if (s->reaped && s->rep_eof && pty_done)
+            return 0;
+        struct pollfd pf[4];
+        nfds_t n = 0;
+        pf[n++] = (struct pollfd){.fd = s->sfd, .events = POLLIN};
+        int rep_i = -1, in_i = -1, m_i = -1;
+        if (!s->rep_eof) {
+            rep_i = (int)n;
+            pf[n++] = (struct pollfd){.fd = s->rep, .events = POLLIN};
+        }
+        if (s->pty && !s->pty->master_eof) {
+            m_i = (int)n;
+            pf[n++] = (struct pollfd){.fd = s->pty->master,
+                                      .events = POLLIN | (s->pty->in_len ? POLLOUT : 0)};
+            if (!s->pty->stdin_eof && s->pty->in_len < sizeof s->pty->in) {
+                in_i = (int)n;
+                pf[n++] = (struct pollfd){.fd = STDIN_FILENO, .events = POLLIN};
+            }
+        }
+        int timeout = -1;
+        if (s->deadline && !s->reaped) {
+            int64_t left = s->deadline - now_ms();
+            if (left <= 0) {
+                /* init dies, and with it the whole PID namespace */
+                kill(s->init, SIGKILL);
+                res->timed_out = true;
+                s->deadline = 0;
+                continue;
+            }
+            timeout = left > INT32_MAX ? INT32_MAX : (int)left;
+        }
+        int r = poll(pf, n, timeout);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            return sbx_err_sys(err, SBX_EIO, errno, "poll");
+        }
+        if (pf[0].revents)
+            on_signals(s);
+        if (rep_i >= 0 && pf[rep_i].revents)
+            on_message(s, res);
+        int rc = 0;
+        if (m_i >= 0 && (pf[m_i].revents & POLLOUT))
+            rc = sbx_pty_on_master_out(s->pty, err);
+        if (rc == 0 && m_i >= 0 && (pf[m_i].revents & (POLLIN | POLLHUP | POLLERR)))
+            rc = sbx_pty_on_master_in(s->pty, err);
+        if (rc == 0 && in_i >= 0 && pf[in_i].revents)
+            rc = sbx_pty_on_stdin(s->pty, err);
+        if (rc < 0)
+            return rc;
+    }
+}
+
+static int conclude(struct supervisor *s, const struct sbx_runplan *plan,
+                    struct sbx_runresult *res, struct sbx_error *err)
+{
+    if (s->got_error) {
+        res->status = 125;
+        return sbx_err_set(err, s->error.code, "%s", s->error.text);
+    }
+    if (s->got_exec) {
+        int e = s->exec.value;
+        res->status = e == ENOENT ? 127 : 126;
+        return sbx_err_sys(err, e == ENOENT ? SBX_ENOENT : SBX_EPERM, e,
+                           "cannot run %s in the sandbox", plan->argv[0]);
+    }
+    if (res->timed_out) {
+        /* timeout(1)'s convention: tells "killed by --timeout" apart from
+         * a command that died of SIGKILL itself (137). */
+        res->status = 124;
+        return 0;
+    }
+    if (s->got_status) {
+        res->status = status_of(s->status.value);
+        return 0;
+    }
+    res->status = 125;
+    if (WIFSIGNALED(s->init_ws))
+        return sbx_err_set(err, SBX_EIO, "the sandbox was killed by signal %d before the "
+                                         "command finished", WTERMSIG(s->init_ws));
+    return sbx_err_set(err, SBX_EIO, "the sandbox exited with status %d without running "
+                                     "the command", status_of(s->init_ws));
+}
+
+int sbx_runner_run(const struct sbx_runplan *plan, struct sbx_runresult *res,
+                   struct sbx_error *err)
+{
+    memset(res, 0, sizeof *res);
+    res->status = 125;
+    ensure_std_fds();
+
+    struct sbx_pty pty = {.master = -1};
+    bool use_pty = sbx_pty_wanted();
+    int rc = 0;
+    int rep[2] = {-1, -1}, go[2] = {-1, -1}, ptys[2] = {-1, -1};
+    if (pipe2(rep, O_CLOEXEC) < 0 || pipe2(go, O_CLOEXEC) < 0 ||
+        (use_pty && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ptys) < 0)) {
+        rc = sbx_err_sys(err, SBX_EIO, errno, "pipe");
+        goto out_pipes;
+    }
+    sigset_t set, old;
+    handled_signals(&set);
+    sigprocmask(SIG_BLOCK, &set, &old);
+    int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (sfd < 0) {
+        rc = sbx_err_sys(err, SBX_EIO, errno, "signalfd");
+        goto out_mask;
+    }
+
+    /* A raw clone (like fork, on the same stack) rather than unshare():
+     * the child must be pid 1 of the new PID namespace itself. */
+    pid_t pid = (pid_t)syscall(SYS_clone, CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | SIGCHLD,
+                               NULL, NULL, NULL, NULL);
+    if (pid < 0) {
+        int e = errno;
+        rc = sbx_err_sys(err, SBX_ENOTSUP, e,
+                         "cannot create the sandbox's user, mount and PID namespaces (are "
+                         "unprivileged user namespaces disabled? see sysctl "
+                         "user.max_user_namespaces and kernel.unprivileged_userns_clone)");
+        goto out_sfd;
+    }
+    if (pid == 0)
+        init_main(plan, rep[1], go[0], ptys[1]);
+
+    sbx_closep(&rep[1]);
+    sbx_closep(&go[0]);
+    sbx_closep(&ptys[1]);
+
+    struct supervisor s = {.init = pid, .rep = rep[0], .sfd = sfd};
+    rc = sbx_userns_write_maps(pid, err);
+    if (rc == 0 && write(go[1], "g", 1) != 1)
+        rc = sbx_err_sys(err, SBX_EIO, errno, "start the sandbox");
+    sbx_closep(&go[1]);
+    if (rc == 0 && use_pty) {
+        int master;
+        rc = sbx_pty_recv_master(ptys[0], &master, err);
+        /* No master: the sandbox failed before, its report says why. */
+        if (rc == 0 && master >= 0) {
+            rc = sbx_pty_init(&pty, master, err);
+            if (rc == 0)
+                rc = sbx_pty_make_raw(&pty, err);
+            s.pty = &pty;
+        }
+    }
+    if (rc < 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        goto out_sfd;
+    }
+    if (plan->timeout_sec)
+        s.deadline = now_ms() + (int64_t)plan->timeout_sec * 1000;
+    rc = supervise(&s, res, err);
+    if (rc < 0) {
+        kill(pid, SIGKILL);
+        if (!s.reaped)
+            waitpid(pid, NULL, 0);
+    } else {
+        rc = conclude(&s, plan, res, err);
+    }
+
+out_sfd:
+    close(sfd);
+out_mask:
+    sigprocmask(SIG_SETMASK, &old, NULL);
+out_pipes:
+    for (int i = 0; i < 2; i++) {
+        sbx_closep(&rep[i]);
+        sbx_closep(&go[i]);
+        sbx_closep(&ptys[i]);
+    }
+    sbx_pty_close(&pty);
+    return rc;
+}

@@ -1,0 +1,36 @@
+/* The user + mount namespace side of the sandbox: the id maps written by
+ * the parent, and the read-only view of the file system built inside. */
+#ifndef SBX_MODES_OS_LINUX_USERNS_H
+#define SBX_MODES_OS_LINUX_USERNS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "util/error.h"
+
+/* Write the uid/gid maps of `pid`, a child that has just entered a new
+ * user namespace.  An ordinary caller maps only itself (setgroups denied);
+ * root maps every id it has, identically, so files keep their owners and
+ * root keeps reading what it can read. */
+int sbx_userns_write_maps(pid_t pid, struct sbx_error *err);
+
+/* The view to build (all paths canonical). */
+struct sbx_view {
+    const char *const *rw;   /* workspaces and the private TMPDIR: writable */
+    size_t n_rw;
+    const char *const *ro;   /* protected paths inside them: read-only again */
+    size_t n_ro;
+};
+
+typedef void (*sbx_note_fn)(const char *note, void *ctx);
+
+/* Inside the new user + mount (+ PID) namespace, as its pid 1: make every
+ * mount read-only, mount a fresh /proc and a minimal /dev (null, zero,
+ * full, random, urandom, tty, a private devpts and a private /dev/shm),
+ * then bind the rw paths writable and the ro paths read-only over them.
+ * Problems that weaken the sandbox without breaking it go to note(). */
+int sbx_view_build(const struct sbx_view *v, sbx_note_fn note, void *ctx,
+                   struct sbx_error *err);
+
+#endif

@@ -1,0 +1,782 @@
+/* The attempts of sbx-probe (see probe.h), and the table the escape suite
+ * iterates over. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/io_uring.h>
+#include <linux/netlink.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <sys/xattr.h>
+#include <sched.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tests/escape/probe_attempts.h"
+
+/* --- reporting ------------------------------------------------------------- */
+
+static const char *cur; /* the attempt being run (the probe runs one) */
+
+static int blocked(int e)
+{
+    printf("RESULT %s blocked %s (%s)\n", cur, strerrorname_np(e) ? strerrorname_np(e) : "?",
+           strerror(e));
+    return 0;
+}
+
+__attribute__((format(printf, 1, 2))) static int escaped(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    printf("RESULT %s escaped ", cur);
+    vprintf(fmt, ap);
+    printf("\n");
+    va_end(ap);
+    return 1;
+}
+
+__attribute__((format(printf, 1, 2))) static int error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    printf("RESULT %s error ", cur);
+    vprintf(fmt, ap);
+    printf(" (errno %s)\n", strerrorname_np(errno) ? strerrorname_np(errno) : "?");
+    va_end(ap);
+    return 2;
+}
+
+static int ok(void)
+{
+    printf("RESULT %s ok\n", cur);
+    return 0;
+}
+
+static int failed(int e, const char *what)
+{
+    printf("RESULT %s failed %s: %s (%s)\n", cur, what,
+           strerrorname_np(e) ? strerrorname_np(e) : "?", strerror(e));
+    return 1;
+}
+
+static const char *env(const char *k)
+{
+    const char *v = getenv(k);
+    if (!v || !*v) {
+        printf("RESULT %s error %s is not set\n", cur, k);
+        exit(2);
+    }
+    return v;
+}
+
+/* "<SBXP_OUT>/<name>" */
+static const char *out(const char *name)
+{
+    static char buf[8][4096];
+    static int i;
+    char *b = buf[i++ % 8];
+    snprintf(b, sizeof buf[0], "%s/%s", env("SBXP_OUT"), name);
+    return b;
+}
+
+static const char *ws(const char *name)
+{
+    static char buf[4][4096];
+    static int i;
+    char *b = buf[i++ % 4];
+    snprintf(b, sizeof buf[0], "%s/%s", env("SBXP_WS"), name);
+    return b;
+}
+
+static const char *uniq(const char *dir, const char *what)
+{
+    static char buf[4][8400];
+    static int i;
+    char *b = buf[i++ % 4];
+    snprintf(b, sizeof buf[0], "%s/%s-%s-%d", dir, env("SBXP_TAG"), what, (int)getpid());
+    return b;
+}
+
+/* Open for writing and write one byte: both must succeed to modify. */
+static int write_path(const char *path, int flags)
+{
+    int fd = open(path, O_WRONLY | O_CLOEXEC | flags, 0644);
+    if (fd < 0)
+        return blocked(errno);
+    if (write(fd, "x", 1) != 1) {
+        int e = errno;
+        close(fd);
+        return blocked(e);
+    }
+    close(fd);
+    return escaped("wrote %s", path);
+}
+
+#define SYS_OR_BLOCK(call)               \
+    do {                                 \
+        if ((call) < 0)                  \
+            return blocked(errno);       \
+    } while (0)
+
+/* --- files outside the workspace ------------------------------------------- */
+
+static int a_write_outside(void) { return write_path(out("file"), 0); }
+static int a_append_outside(void) { return write_path(out("file"), O_APPEND); }
+static int a_create_outside(void) { return write_path(uniq(env("SBXP_OUT"), "new"), O_CREAT | O_EXCL); }
+static int a_open_trunc_outside(void)
+{
+    int fd = open(out("file"), O_WRONLY | O_TRUNC | O_CLOEXEC);
+    SYS_OR_BLOCK(fd);
+    close(fd);
+    return escaped("truncated %s with O_TRUNC", out("file"));
+}
+static int a_truncate_outside(void)
+{
+    SYS_OR_BLOCK(truncate(out("file"), 0));
+    return escaped("truncate(%s)", out("file"));
+}
+static int a_chmod_outside(void)
+{
+    SYS_OR_BLOCK(chmod(out("file"), 0777));
+    return escaped("chmod 0777 %s", out("file"));
+}
+static int a_chown_outside(void)
+{
+    /* To ourselves: allowed to any owner without sbx; still a change
+     * (ctime, and it clears setuid bits). */
+    SYS_OR_BLOCK(chown(out("file"), getuid(), getgid()));
+    return escaped("chown %s", out("file"));
+}
+static int a_utime_outside(void)
+{
+    struct timespec t[2] = {{.tv_sec = 1}, {.tv_sec = 1}};
+    SYS_OR_BLOCK(utimensat(AT_FDCWD, out("file"), t, 0));
+    return escaped("set the times of %s", out("file"));
+}
+static int a_setxattr_outside(void)
+{
+    SYS_OR_BLOCK(setxattr(out("file"), "user.sbxt", "1", 1, 0));
+    return escaped("setxattr user.sbxt on %s", out("file"));
+}
+static int a_unlink_outside(void)
+{
+    SYS_OR_BLOCK(unlink(out("unlink-me")));
+    return escaped("unlinked %s", out("unlink-me"));
+}
+static int a_rename_outside(void)
+{
+    SYS_OR_BLOCK(rename(out("rename-me"), uniq(env("SBXP_OUT"), "renamed")));
+    return escaped("renamed %s", out("rename-me"));
+}
+static int a_mkdir_outside(void)
+{
+    SYS_OR_BLOCK(mkdir(uniq(env("SBXP_OUT"), "dir"), 0755));
+    return escaped("mkdir in %s", env("SBXP_OUT"));
+}
+static int a_rmdir_outside(void)
+{
+    SYS_OR_BLOCK(rmdir(out("rmdir-me")));
+    return escaped("rmdir %s", out("rmdir-me"));
+}
+static int a_symlink_outside(void)
+{
+    SYS_OR_BLOCK(symlink("target", uniq(env("SBXP_OUT"), "symlink")));
+    return escaped("created a symlink in %s", env("SBXP_OUT"));
+}
+static int a_mkfifo_outside(void)
+{
+    SYS_OR_BLOCK(mkfifo(uniq(env("SBXP_OUT"), "fifo"), 0644));
+    return escaped("mkfifo in %s", env("SBXP_OUT"));
+}
+static int a_mknod_outside(void)
+{
+    SYS_OR_BLOCK(mknod(uniq(env("SBXP_OUT"), "null"), S_IFCHR | 0666, makedev(1, 3)));
+    return escaped("mknod (char 1,3) in %s", env("SBXP_OUT"));
+}
+static int a_mksock_outside(void)
+{
+    /* A unix socket file needs socket()+bind(): with the network off the
+     * socket itself is refused; mknod(S_IFSOCK) is the path-only way. */
+    SYS_OR_BLOCK(mknod(uniq(env("SBXP_OUT"), "sock"), S_IFSOCK | 0644, 0));
+    return escaped("mknod S_IFSOCK in %s", env("SBXP_OUT"));
+}
+static int a_home_dotfile(void)
+{
+    return write_path(uniq(env("SBXP_HOME"), ".sbxt-profile"), O_CREAT | O_EXCL);
+}
+static int a_write_etc(void) { return write_path(uniq("/etc", "etc"), O_CREAT | O_EXCL); }
+static int a_write_var_tmp(void) { return write_path(uniq("/var/tmp", "vartmp"), O_CREAT | O_EXCL); }
+static int a_write_tmp(void) { return write_path(uniq("/tmp", "tmp"), O_CREAT | O_EXCL); }
+
+/* --- ways around the path checks -------------------------------------------- */
+
+static int a_symlink_escape(void)
+{
+    const char *link = uniq(env("SBXP_WS"), "sl");
+    if (symlink(env("SBXP_OUT"), link) < 0)
+        return error("symlink in the workspace");
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s-via-symlink-%d", link, env("SBXP_TAG"), (int)getpid());
+    int r = write_path(path, O_CREAT | O_EXCL);
+    unlink(link);
+    return r;
+}
+static int a_hardlink_escape(void)
+{
+    const char *hl = uniq(env("SBXP_WS"), "hl");
+    SYS_OR_BLOCK(link(out("file"), hl));
+    int r = write_path(hl, 0);
+    unlink(hl);
+    return r;
+}
+static int a_rename_out(void)
+{
+    const char *src = uniq(env("SBXP_WS"), "mv");
+    int fd = open(src, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return error("create %s in the workspace", src);
+    close(fd);
+    if (rename(src, uniq(env("SBXP_OUT"), "moved")) < 0) {
+        int e = errno;
+        unlink(src);
+        return blocked(e);
+    }
+    return escaped("moved a file out of the workspace into %s", env("SBXP_OUT"));
+}
+static int a_dotdot_escape(void)
+{
+    const char *o = env("SBXP_OUT");
+    const char *base = strrchr(o, '/');
+    char path[4200];
+    snprintf(path, sizeof path, "%s/../%s/%s-dotdot-%d", env("SBXP_WS"), base ? base + 1 : o,
+             env("SBXP_TAG"), (int)getpid());
+    /* The suite makes SBXP_OUT a sibling of the workspace. */
+    return write_path(path, O_CREAT | O_EXCL);
+}
+static int a_proc_self_root(void)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "/proc/self/root%s", out("file"));
+    return write_path(path, 0);
+}
+static int a_proc_pid_cwd(void)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "/proc/%s/cwd/%s-cwd-%d", env("SBXP_PID"), env("SBXP_TAG"),
+             (int)getpid());
+    return write_path(path, O_CREAT | O_EXCL);
+}
+static int a_proc_pid_environ(void)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%s/environ", env("SBXP_PID"));
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    SYS_OR_BLOCK(fd);
+    char buf[64];
+    ssize_t n = read(fd, buf, sizeof buf);
+    int e = errno;
+    close(fd);
+    if (n < 0)
+        return blocked(e);
+    return escaped("read the environment of process %s outside", env("SBXP_PID"));
+}
+static int a_inherited_fd(void)
+{
+    int fd = atoi(env("SBXP_FD"));
+    char name[128];
+    snprintf(name, sizeof name, "%s-fd-%d", env("SBXP_TAG"), (int)getpid());
+    int f = openat(fd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    SYS_OR_BLOCK(f);
+    close(f);
+    return escaped("created %s through inherited fd %d", name, fd);
+}
+static int a_open_by_handle(void)
+{
+    struct {
+        struct file_handle h;
+        unsigned char bytes[128];
+    } fh = {.h.handle_bytes = 128};
+    int mount_id;
+    if (name_to_handle_at(AT_FDCWD, out("file"), &fh.h, &mount_id, 0) < 0)
+        return blocked(errno);
+    int mfd = open(env("SBXP_OUT"), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (mfd < 0)
+        return error("open %s", env("SBXP_OUT"));
+    int fd = open_by_handle_at(mfd, &fh.h, O_WRONLY | O_CLOEXEC);
+    int e = errno;
+    close(mfd);
+    if (fd < 0)
+        return blocked(e);
+    close(fd);
+    return escaped("opened %s for writing by file handle", out("file"));
+}
+
+/* --- .git ------------------------------------------------------------------ */
+
+static int a_git_hook(void) { return write_path(ws(".git/hooks/pre-commit"), O_CREAT | O_TRUNC); }
+static int a_git_config(void) { return write_path(ws(".git/config"), O_APPEND); }
+static int a_git_rename(void)
+{
+    SYS_OR_BLOCK(rename(ws(".git"), ws(".git-moved")));
+    return escaped("renamed .git away (a new one with hooks could replace it)");
+}
+static int a_git_chmod(void)
+{
+    SYS_OR_BLOCK(chmod(ws(".git/config"), 0777));
+    return escaped("chmod .git/config");
+}
+
+/* --- terminal -------------------------------------------------------------- */
+
+static int a_tiocsti(void)
+{
+    /* On every terminal the probe can reach: its stdio and /dev/tty. */
+    int fds[4] = {0, 1, 2, open("/dev/tty", O_RDWR | O_CLOEXEC)};
+    int last = ENOTTY;
+    for (int i = 0; i < 4; i++) {
+        if (fds[i] < 0) {
+            continue;
+        }
+        char c = '\n';
+        if (ioctl(fds[i], TIOCSTI, &c) == 0)
+            return escaped("pushed a byte into the input of the terminal on fd %d", fds[i]);
+        last = errno;
+    }
+    return blocked(last);
+}
+static int a_tioclinux(void)
+{
+    char sub = 12; /* TIOCL_GETSHIFTSTATE: harmless where it works */
+    SYS_OR_BLOCK(ioctl(0, TIOCLINUX, &sub));
+    return escaped("TIOCLINUX on stdin");
+}
+
+/* --- processes ------------------------------------------------------------- */
+
+static int a_kill_outside(void)
+{
+    /* SIGWINCH: ignored by default, so the control run harms nothing. */
+    SYS_OR_BLOCK(kill(atoi(env("SBXP_PID")), SIGWINCH));
+    return escaped("signalled process %s outside", env("SBXP_PID"));
+}
+static int a_ptrace_outside(void)
+{
+    pid_t pid = atoi(env("SBXP_PID"));
+    SYS_OR_BLOCK(ptrace(PTRACE_SEIZE, pid, 0, 0));
+    ptrace(PTRACE_DETACH, pid, 0, 0);
+    return escaped("attached to process %d outside with ptrace", (int)pid);
+}
+
+static int a_setuid_exec(void)
+{
+    const char *suid = getenv("SBXP_SUID");
+    if (!suid || !*suid)
+        return error("SBXP_SUID is not set");
+    int p[2];
+    if (pipe(p) < 0)
+        return error("pipe");
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(p[1], 1);
+        execl(suid, suid, "report-creds", (char *)NULL);
+        _exit(127);
+    }
+    close(p[1]);
+    char buf[256] = {0};
+    ssize_t n = read(p[0], buf, sizeof buf - 1);
+    close(p[0]);
+    int st;
+    waitpid(pid, &st, 0);
+    if (n <= 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+        return blocked(WIFEXITED(st) && WEXITSTATUS(st) == 127 ? EACCES : EPERM);
+    unsigned euid;
+    unsigned long long capeff;
+    if (sscanf(buf, "euid=%u capeff=%llx", &euid, &capeff) != 2)
+        return error("unexpected report from the setuid probe: %s", buf);
+    bool gained = (euid == 0 && getuid() != 0) || (capeff & (1ULL << 21)); /* CAP_SYS_ADMIN */
+    if (gained)
+        return escaped("the setuid binary ran with euid %u, CapEff %llx", euid, capeff);
+    return blocked(EPERM);
+}
+
+/* --- namespaces and kernel interfaces -------------------------------------- */
+
+static int a_unshare_user(void)
+{
+    SYS_OR_BLOCK(unshare(CLONE_NEWUSER));
+    return escaped("created a user namespace (full capabilities inside)");
+}
+static int a_mount_tmpfs(void)
+{
+    SYS_OR_BLOCK(mount("tmpfs", env("SBXP_OUT"), "tmpfs", 0, "size=16k"));
+    umount2(env("SBXP_OUT"), MNT_DETACH);
+    return escaped("mounted a tmpfs on %s", env("SBXP_OUT"));
+}
+static int a_remount_rw(void)
+{
+    SYS_OR_BLOCK(mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND, NULL));
+    return escaped("remounted / read-write");
+}
+static int a_keyring(void)
+{
+    /* KEYCTL_GET_KEYRING_ID of the user keyring, shared with the caller's
+     * sessions. */
+    long id = syscall(SYS_keyctl, 0 /* KEYCTL_GET_KEYRING_ID */, -4 /* USER_KEYRING */, 0);
+    SYS_OR_BLOCK(id);
+    return escaped("reached the user keyring %ld", id);
+}
+static int a_io_uring(void)
+{
+    struct io_uring_params p;
+    memset(&p, 0, sizeof p);
+    long fd = syscall(SYS_io_uring_setup, 4, &p);
+    SYS_OR_BLOCK(fd);
+    close((int)fd);
+    return escaped("set up an io_uring (socket/connect ops would pass seccomp)");
+}
+
+/* --- network --------------------------------------------------------------- */
+
+static int tcp_connect(int family)
+{
+    int s = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    SYS_OR_BLOCK(s);
+    int r;
+    if (family == AF_INET) {
+        struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(atoi(env("SBXP_PORT4")))};
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        r = connect(s, (struct sockaddr *)&a, sizeof a);
+    } else {
+        struct sockaddr_in6 a = {.sin6_family = AF_INET6,
+                                 .sin6_port = htons(atoi(env("SBXP_PORT6"))),
+                                 .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+        r = connect(s, (struct sockaddr *)&a, sizeof a);
+    }
+    int e = errno;
+    close(s);
+    if (r < 0)
+        return blocked(e);
+    return escaped("connected to the loopback TCP listener");
+}
+static int a_tcp4_connect(void) { return tcp_connect(AF_INET); }
+static int a_tcp6_connect(void) { return tcp_connect(AF_INET6); }
+
+static int tcp_bind(int family)
+{
+    int s = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    SYS_OR_BLOCK(s);
+    int r;
+    /* A fixed high port: port 0 (ephemeral) is a separate Landlock case. */
+    if (family == AF_INET) {
+        struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(47000 + getpid() % 1000)};
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        r = bind(s, (struct sockaddr *)&a, sizeof a);
+    } else {
+        struct sockaddr_in6 a = {.sin6_family = AF_INET6,
+                                 .sin6_port = htons(48000 + getpid() % 1000),
+                                 .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+        r = bind(s, (struct sockaddr *)&a, sizeof a);
+    }
+    int e = errno;
+    close(s);
+    if (r < 0)
+        return blocked(e);
+    return escaped("bound a TCP port");
+}
+static int a_tcp4_bind(void) { return tcp_bind(AF_INET); }
+static int a_tcp6_bind(void) { return tcp_bind(AF_INET6); }
+static int a_tcp_listen_autobind(void)
+{
+    int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    SYS_OR_BLOCK(s);
+    int r = listen(s, 1);
+    int e = errno;
+    close(s);
+    if (r < 0)
+        return blocked(e);
+    return escaped("listening on an automatically bound TCP port");
+}
+static int udp_send(int family)
+{
+    int s = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    SYS_OR_BLOCK(s);
+    ssize_t r;
+    if (family == AF_INET) {
+        struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(9)};
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        r = sendto(s, "x", 1, 0, (struct sockaddr *)&a, sizeof a);
+    } else {
+        struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_port = htons(9),
+                                 .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+        r = sendto(s, "x", 1, 0, (struct sockaddr *)&a, sizeof a);
+    }
+    int e = errno;
+    close(s);
+    if (r < 0)
+        return blocked(e);
+    return escaped("sent a UDP datagram");
+}
+static int a_udp4_send(void) { return udp_send(AF_INET); }
+static int a_udp6_send(void) { return udp_send(AF_INET6); }
+static int a_dns_query(void)
+{
+    /* A query for example.com sent to the first resolver of resolv.conf:
+     * what any DNS lookup does first. */
+    char ns[64] = "127.0.0.53";
+    FILE *f = fopen("/etc/resolv.conf", "re");
+    if (f) {
+        char line[256];
+        while (fgets(line, sizeof line, f))
+            if (sscanf(line, "nameserver %63s", ns) == 1)
+                break;
+        fclose(f);
+    }
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(53)};
+    if (inet_pton(AF_INET, ns, &a.sin_addr) != 1)
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    static const unsigned char q[] = {0x12, 0x34, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0,
+                                      7, 'e', 'x', 'a', 'm', 'p', 'l', 'e',
+                                      3, 'c', 'o', 'm', 0, 0, 1, 0, 1};
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    SYS_OR_BLOCK(s);
+    ssize_t r = sendto(s, q, sizeof q, 0, (struct sockaddr *)&a, sizeof a);
+    int e = errno;
+    close(s);
+    if (r < 0)
+        return blocked(e);
+    return escaped("sent a DNS query to %s", ns);
+}
+static int socket_only(int family, int type, int proto, const char *what)
+{
+    int s = socket(family, type | SOCK_CLOEXEC, proto);
+    SYS_OR_BLOCK(s);
+    close(s);
+    return escaped("created a %s socket", what);
+}
+static int a_icmp_raw(void) { return socket_only(AF_INET, SOCK_RAW, IPPROTO_ICMP, "raw ICMP"); }
+static int a_icmp_ping(void) { return socket_only(AF_INET, SOCK_DGRAM, IPPROTO_ICMP, "ping"); }
+static int a_packet(void) { return socket_only(AF_PACKET, SOCK_RAW, htons(3 /* ETH_P_ALL */), "packet"); }
+static int a_netlink_route(void)
+{
+    return socket_only(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE, "netlink route");
+}
+static int a_unix_create(void) { return socket_only(AF_UNIX, SOCK_STREAM, 0, "unix"); }
+
+static int unix_connect(const char *name, bool abstract)
+{
+    int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    SYS_OR_BLOCK(s);
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    socklen_t len;
+    if (abstract) {
+        a.sun_path[0] = '\0';
+        strncpy(a.sun_path + 1, name, sizeof a.sun_path - 2);
+        len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + strlen(name));
+    } else {
+        strncpy(a.sun_path, name, sizeof a.sun_path - 1);
+        len = sizeof a;
+    }
+    int r = connect(s, (struct sockaddr *)&a, len);
+    int e = errno;
+    close(s);
+    if (r < 0)
+        return blocked(e);
+    return escaped("connected to the %s unix socket of a host daemon", abstract ? "abstract" : "");
+}
+static int a_unix_daemon(void) { return unix_connect(env("SBXP_UNIX"), false); }
+static int a_unix_abstract(void) { return unix_connect(env("SBXP_ABSTRACT"), true); }
+
+/* --- positives: what a build needs ---------------------------------------- */
+
+static int p_write_workspace(void)
+{
+    const char *f = uniq(env("SBXP_WS"), "pos");
+    int fd = open(f, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return failed(errno, "create in the workspace");
+    if (write(fd, "hello", 5) != 5 || ftruncate(fd, 2) < 0) {
+        int e = errno;
+        close(fd);
+        return failed(e, "write in the workspace");
+    }
+    close(fd);
+    if (chmod(f, 0600) < 0)
+        return failed(errno, "chmod in the workspace");
+    char sub[4200];
+    snprintf(sub, sizeof sub, "%s.d", f);
+    if (mkdir(sub, 0755) < 0 || rename(f, uniq(sub, "moved")) < 0)
+        return failed(errno, "mkdir/rename in the workspace");
+    if (unlink(uniq(sub, "moved")) < 0 || rmdir(sub) < 0)
+        return failed(errno, "unlink/rmdir in the workspace");
+    return ok();
+}
+static int p_write_tmpdir(void)
+{
+    const char *t = getenv("TMPDIR");
+    if (!t)
+        return failed(ENOENT, "TMPDIR is not set");
+    char f[4200];
+    snprintf(f, sizeof f, "%s/probe", t);
+    int fd = open(f, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return failed(errno, "create in TMPDIR");
+    close(fd);
+    return ok();
+}
+static int p_pipe(void)
+{
+    int p[2];
+    if (pipe(p) < 0)
+        return failed(errno, "pipe");
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(p[0]);
+        _exit(write(p[1], "ping", 4) == 4 ? 0 : 1);
+    }
+    close(p[1]);
+    char buf[8] = {0};
+    ssize_t n = read(p[0], buf, sizeof buf);
+    close(p[0]);
+    int st;
+    waitpid(pid, &st, 0);
+    if (n != 4 || strcmp(buf, "ping") != 0)
+        return failed(EIO, "read from the pipe");
+    return ok();
+}
+static int p_socketpair(void)
+{
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+        return failed(errno, "socketpair");
+    char c = 0;
+    if (write(sv[0], "y", 1) != 1 || read(sv[1], &c, 1) != 1 || c != 'y')
+        return failed(errno, "talk over the socketpair");
+    close(sv[0]);
+    close(sv[1]);
+    return ok();
+}
+static int p_dev_null(void)
+{
+    int fd = open("/dev/null", O_WRONLY | O_TRUNC | O_CLOEXEC);
+    if (fd < 0 || write(fd, "x", 1) != 1)
+        return failed(errno, "write /dev/null");
+    close(fd);
+    return ok();
+}
+static int p_tcp_loopback(void)
+{
+    int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (s < 0)
+        return failed(errno, "socket");
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(atoi(env("SBXP_PORT4")))};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(s, (struct sockaddr *)&a, sizeof a) < 0)
+        return failed(errno, "connect to the loopback server");
+    char buf[8] = {0};
+    ssize_t n = read(s, buf, 5);
+    close(s);
+    if (n != 5 || memcmp(buf, "sbxt\n", 5) != 0)
+        return failed(EIO, "read the server's banner");
+    return ok();
+}
+
+/* --- the table ------------------------------------------------------------- */
+
+const struct probe_attempt probe_attempts[] = {
+    {"write-outside", "write a file outside the workspace", CTRL_ALWAYS, false, false, a_write_outside},
+    {"append-outside", "append to a file outside", CTRL_ALWAYS, false, false, a_append_outside},
+    {"create-outside", "create a file outside", CTRL_ALWAYS, false, false, a_create_outside},
+    {"open-trunc-outside", "open(O_TRUNC) a file outside", CTRL_ALWAYS, false, false, a_open_trunc_outside},
+    {"truncate-outside", "truncate() a file outside", CTRL_ALWAYS, false, false, a_truncate_outside},
+    {"chmod-outside", "chmod a file outside", CTRL_ALWAYS, false, false, a_chmod_outside},
+    {"chown-outside", "chown a file outside", CTRL_ALWAYS, false, false, a_chown_outside},
+    {"utime-outside", "change the times of a file outside", CTRL_ALWAYS, false, false, a_utime_outside},
+    {"setxattr-outside", "set an extended attribute outside", CTRL_ALWAYS, false, false, a_setxattr_outside},
+    {"unlink-outside", "delete a file outside", CTRL_ALWAYS, false, false, a_unlink_outside},
+    {"rename-outside", "rename a file outside", CTRL_ALWAYS, false, false, a_rename_outside},
+    {"mkdir-outside", "create a directory outside", CTRL_ALWAYS, false, false, a_mkdir_outside},
+    {"rmdir-outside", "remove a directory outside", CTRL_ALWAYS, false, false, a_rmdir_outside},
+    {"symlink-outside", "create a symlink outside", CTRL_ALWAYS, false, false, a_symlink_outside},
+    {"mkfifo-outside", "mkfifo outside", CTRL_ALWAYS, false, false, a_mkfifo_outside},
+    {"mknod-outside", "mknod a device outside", CTRL_ROOT, false, false, a_mknod_outside},
+    {"mksock-outside", "mknod a socket file outside", CTRL_ALWAYS, false, false, a_mksock_outside},
+    {"home-dotfile", "create a dotfile in the home directory", CTRL_ALWAYS, false, false, a_home_dotfile},
+    {"write-etc", "create a file in /etc", CTRL_NONE, false, false, a_write_etc},
+    {"write-var-tmp", "create a file in /var/tmp", CTRL_ALWAYS, false, false, a_write_var_tmp},
+    {"write-tmp", "create a file in /tmp (not TMPDIR)", CTRL_ALWAYS, false, false, a_write_tmp},
+    {"symlink-escape", "write outside through a symlink in the workspace", CTRL_ALWAYS, false, false, a_symlink_escape},
+    {"hardlink-escape", "hardlink a file from outside into the workspace and write it", CTRL_ALWAYS, false, false, a_hardlink_escape},
+    {"rename-out", "move a file from the workspace to outside", CTRL_ALWAYS, false, false, a_rename_out},
+    {"dotdot-escape", "write outside through workspace/..", CTRL_ALWAYS, false, false, a_dotdot_escape},
+    {"proc-self-root", "write outside through /proc/self/root", CTRL_ALWAYS, false, false, a_proc_self_root},
+    {"proc-pid-cwd", "write outside through /proc/<pid>/cwd of a process outside", CTRL_ALWAYS, false, false, a_proc_pid_cwd},
+    {"proc-pid-environ", "read the environment of a process outside", CTRL_ALWAYS, false, false, a_proc_pid_environ},
+    {"inherited-fd", "write outside through an inherited directory fd", CTRL_ALWAYS, false, false, a_inherited_fd},
+    {"open-by-handle", "open a file outside for writing by handle", CTRL_ROOT, false, false, a_open_by_handle},
+    {"git-hook", "write .git/hooks/pre-commit", CTRL_ALWAYS, false, false, a_git_hook},
+    {"git-config", "append to .git/config", CTRL_ALWAYS, false, false, a_git_config},
+    {"git-rename", "rename .git away", CTRL_ALWAYS, false, false, a_git_rename},
+    {"git-chmod", "chmod .git/config", CTRL_ALWAYS, false, false, a_git_chmod},
+    {"tiocsti", "push keystrokes into a terminal (TIOCSTI)", CTRL_NONE, false, false, a_tiocsti},
+    {"tioclinux", "TIOCLINUX on the terminal", CTRL_NONE, false, false, a_tioclinux},
+    {"kill-outside", "signal a process outside", CTRL_ALWAYS, false, false, a_kill_outside},
+    {"ptrace-outside", "ptrace a process outside", CTRL_ALWAYS, false, false, a_ptrace_outside},
+    {"setuid-exec", "gain privilege through a setuid-root binary", CTRL_ALWAYS, false, false, a_setuid_exec},
+    {"unshare-user", "create a user namespace", CTRL_ALWAYS, false, false, a_unshare_user},
+    {"mount-tmpfs", "mount a file system", CTRL_ROOT, false, false, a_mount_tmpfs},
+    {"remount-rw", "remount / read-write", CTRL_ROOT, false, false, a_remount_rw},
+    {"keyring", "reach the user's kernel keyring", CTRL_ALWAYS, false, false, a_keyring},
+    {"io-uring", "set up io_uring", CTRL_ALWAYS, false, false, a_io_uring},
+    {"tcp4-connect", "TCP connect to 127.0.0.1", CTRL_ALWAYS, false, false, a_tcp4_connect},
+    {"tcp6-connect", "TCP connect to ::1", CTRL_ALWAYS, false, false, a_tcp6_connect},
+    {"tcp4-bind", "bind a TCP port on 127.0.0.1", CTRL_ALWAYS, false, false, a_tcp4_bind},
+    {"tcp6-bind", "bind a TCP port on ::1", CTRL_ALWAYS, false, false, a_tcp6_bind},
+    {"tcp-listen-autobind", "listen on an unbound TCP socket", CTRL_ALWAYS, false, false, a_tcp_listen_autobind},
+    {"udp4-send", "send a UDP datagram over IPv4", CTRL_ALWAYS, false, false, a_udp4_send},
+    {"udp6-send", "send a UDP datagram over IPv6", CTRL_ALWAYS, false, false, a_udp6_send},
+    {"dns-query", "send a DNS query to the resolver", CTRL_ALWAYS, false, false, a_dns_query},
+    {"icmp-raw", "open a raw ICMP socket", CTRL_ROOT, false, false, a_icmp_raw},
+    {"icmp-ping", "open an ICMP ping socket", CTRL_NONE, false, false, a_icmp_ping},
+    {"packet-socket", "open an AF_PACKET socket", CTRL_ROOT, false, false, a_packet},
+    {"netlink-route", "open a netlink route socket", CTRL_ALWAYS, false, false, a_netlink_route},
+    {"unix-create", "create a unix socket with socket()", CTRL_ALWAYS, false, false, a_unix_create},
+    {"unix-daemon", "connect to a host daemon's unix socket", CTRL_ALWAYS, false, false, a_unix_daemon},
+    {"unix-abstract", "connect to an abstract unix socket outside", CTRL_ALWAYS, false, false, a_unix_abstract},
+    /* positives */
+    {"pos-write-workspace", "create, write, chmod, rename, delete in the workspace", CTRL_ALWAYS, true, false, p_write_workspace},
+    {"pos-write-tmpdir", "write in TMPDIR", CTRL_ALWAYS, true, false, p_write_tmpdir},
+    {"pos-pipe", "a pipe between two processes", CTRL_ALWAYS, true, false, p_pipe},
+    {"pos-socketpair", "a socketpair", CTRL_ALWAYS, true, false, p_socketpair},
+    {"pos-dev-null", "write /dev/null", CTRL_ALWAYS, true, false, p_dev_null},
+    {"pos-tcp-loopback", "with --net on, talk to a loopback server", CTRL_ALWAYS, true, true, p_tcp_loopback},
+};
+const size_t probe_n_attempts = sizeof probe_attempts / sizeof probe_attempts[0];
+
+int probe_run(const char *name)
+{
+    for (size_t i = 0; i < probe_n_attempts; i++)
+        if (strcmp(probe_attempts[i].name, name) == 0) {
+            cur = name;
+            int r = probe_attempts[i].fn();
+            fflush(stdout);
+            return r;
+        }
+    printf("RESULT %s error unknown attempt\n", name);
+    return 2;
+}

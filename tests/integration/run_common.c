@@ -1,0 +1,166 @@
+#include "tests/integration/run_common.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+const char *run_missing_feature(void)
+{
+    if (syscall(444 /* landlock_create_ruleset */, NULL, 0, 1 /* VERSION */) < 1)
+        return "Landlock is not available in this kernel";
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID) == 0 ? 0 : 1);
+    int st;
+    if (pid < 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+        return "unprivileged user namespaces are not available";
+    return NULL;
+}
+
+int run_capture(const char *cwd, char *const argv[], const char *input, int limit_sec,
+                struct run_result *r)
+{
+    memset(r, 0, sizeof *r);
+    int out[2], in[2];
+    if (pipe2(out, O_CLOEXEC) < 0 || pipe2(in, O_CLOEXEC) < 0)
+        return -1;
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        setpgid(0, 0);
+        dup2(in[0], 0);
+        dup2(out[1], 1);
+        dup2(out[1], 2);
+        if (cwd && chdir(cwd) < 0)
+            _exit(122);
+        execvp(argv[0], argv);
+        _exit(123);
+    }
+    close(out[1]);
+    close(in[0]);
+    if (input && write(in[1], input, strlen(input)) < 0) {
+        /* the command may not read its input */
+    }
+    close(in[1]);
+    size_t used = 0;
+    time_t start = time(NULL);
+    int st = 0;
+    bool done = false, open_ = true;
+    while (open_ || !done) {
+        if (!done && waitpid(pid, &st, WNOHANG) == pid)
+            done = true;
+        if (time(NULL) - start > limit_sec) {
+            kill(-pid, SIGKILL);
+            if (!done)
+                waitpid(pid, &st, 0);
+            r->status = -1;
+            close(out[0]);
+            return 0;
+        }
+        struct pollfd pf = {.fd = open_ ? out[0] : -1, .events = POLLIN};
+        if (poll(&pf, 1, 50) <= 0)
+            continue;
+        char buf[1024];
+        ssize_t n = read(out[0], buf, sizeof buf);
+        if (n <= 0) {
+            open_ = false;
+            continue;
+        }
+        size_t room = sizeof r->out - 1 - used;
+        size_t take = (size_t)n < room ? (size_t)n : room;
+        memcpy(r->out + used, buf, take);
+        used += take;
+    }
+    close(out[0]);
+    r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    return 0;
+}
+
+pid_t run_background(const char *cwd, char *const argv[])
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        setpgid(0, 0);
+        int n = open("/dev/null", O_RDWR);
+        dup2(n, 0);
+        dup2(n, 1);
+        dup2(n, 2);
+        if (cwd && chdir(cwd) < 0)
+            _exit(122);
+        execvp(argv[0], argv);
+        _exit(123);
+    }
+    return pid;
+}
+
+bool run_marker_alive(const char *marker)
+{
+    DIR *d = opendir("/proc");
+    if (!d)
+        return false;
+    struct dirent *e;
+    bool found = false;
+    while (!found && (e = readdir(d)) != NULL) {
+        if (e->d_name[0] < '0' || e->d_name[0] > '9')
+            continue;
+        char path[300], buf[4096];
+        snprintf(path, sizeof path, "/proc/%s/cmdline", e->d_name);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            continue;
+        ssize_t n = read(fd, buf, sizeof buf - 1);
+        close(fd);
+        for (ssize_t i = 0; i < n;) {
+            if (strcmp(buf + i, marker) == 0) {
+                found = true;
+                break;
+            }
+            i += (ssize_t)strlen(buf + i) + 1;
+        }
+    }
+    closedir(d);
+    return found;
+}
+
+bool run_marker_gone_within(const char *marker, int ms)
+{
+    for (int t = 0; t < ms; t += 50) {
+        if (!run_marker_alive(marker))
+            return true;
+        usleep(50 * 1000);
+    }
+    return !run_marker_alive(marker);
+}
+
+void run_mkdtemp(const char *tag, char *out, size_t len)
+{
+    snprintf(out, len, "/tmp/sbxt-%s-%d-XXXXXX", tag, (int)getpid());
+    if (!mkdtemp(out))
+        out[0] = '\0';
+}
+
+void run_rmrf(const char *path)
+{
+    struct stat st;
+    if (!path || !*path || strncmp(path, "/tmp/sbxt-", 10) != 0 || lstat(path, &st) < 0)
+        return;
+    char *argv[] = {"rm", "-rf", "--one-file-system", (char *)path, NULL};
+    pid_t pid = fork();
+    if (pid == 0) {
+        execvp(argv[0], argv);
+        _exit(127);
+    }
+    waitpid(pid, NULL, 0);
+}

@@ -1,0 +1,85 @@
+/* sbx-run-harness: the smallest front end of sbx_linux_run_ex, with the
+ * options of `sbx run` that the confinement engine sees.  It lets the
+ * integration and escape suites exercise the engine on its own, and is
+ * what they drive when the real `sbx` binary is not built. */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "modes/os/linux/confine.h"
+
+static int usage(void)
+{
+    fprintf(stderr, "usage: sbx-run-harness [--workspace DIR]... [--net off|on] "
+                    "[--timeout SEC] [--protect PATH]... [--allow-git] -- CMD [ARG...]\n");
+    return 125;
+}
+
+int main(int argc, char **argv)
+{
+    static char ws_buf[16][PATH_MAX];
+    const char *ws[16], *protect[16];
+    size_t n_ws = 0, n_protect = 0;
+    struct sbx_run_request req = {0};
+    struct sbx_error err = {0};
+    int i = 1;
+    /* Accept `run` first, so callers can use it like `sbx run ...`. */
+    if (i < argc && strcmp(argv[i], "run") == 0)
+        i++;
+    for (; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--") == 0) {
+            i++;
+            break;
+        }
+        if (i + 1 >= argc && strcmp(a, "--allow-git") != 0)
+            return usage();
+        if (strcmp(a, "--workspace") == 0 && n_ws < 16) {
+            if (sbx_linux_workspace_resolve(argv[++i], ws_buf[n_ws], PATH_MAX, &err) < 0) {
+                fprintf(stderr, "sbx: %s\n", err.msg);
+                return 125;
+            }
+            ws[n_ws] = ws_buf[n_ws];
+            n_ws++;
+        } else if (strcmp(a, "--net") == 0) {
+            req.net = strcmp(argv[++i], "on") == 0;
+        } else if (strcmp(a, "--timeout") == 0) {
+            req.timeout_sec = (unsigned)strtoul(argv[++i], NULL, 10);
+        } else if (strcmp(a, "--protect") == 0 && n_protect < 16) {
+            protect[n_protect++] = argv[++i];
+        } else if (strcmp(a, "--allow-git") == 0) {
+            req.allow_git = true;
+        } else {
+            return usage();
+        }
+    }
+    if (i >= argc)
+        return usage();
+    if (n_ws == 0) {
+        if (sbx_linux_workspace_resolve(".", ws_buf[0], PATH_MAX, &err) < 0) {
+            fprintf(stderr, "sbx: %s\n", err.msg);
+            return 125;
+        }
+        ws[n_ws++] = ws_buf[0];
+    }
+    req.workspaces = ws;
+    req.n_workspaces = n_ws;
+    req.protect = protect;
+    req.n_protect = n_protect;
+    req.argv = argv + i;
+
+    struct sbx_linux_report rep;
+    int status = 125;
+    int rc = sbx_linux_run_ex(&req, &rep, &status, &err);
+    if (getenv("SBX_HARNESS_NOTES"))
+        for (size_t k = 0; k < rep.n_notes; k++)
+            fprintf(stderr, "sbx: warning: %s\n", rep.notes[k]);
+    if (rep.timed_out)
+        fprintf(stderr, "sbx: timed out after %u s: the command and its processes were killed\n",
+                req.timeout_sec);
+    if (rc < 0)
+        fprintf(stderr, "sbx: %s\n", err.msg);
+    return status;
+}

@@ -1,0 +1,330 @@
+/* Each confinement layer on its own, in a forked child, against the real
+ * kernel: Landlock without the mount view (so a pass here is Landlock's,
+ * not EROFS), seccomp without Landlock, and the workspace checks. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "modes/os/linux/confine.h"
+#include "modes/os/linux/landlock.h"
+#include "modes/os/linux/seccomp_filter.h"
+#include "modes/os/linux/wspath.h"
+#include "tests/integration/run_common.h"
+
+struct ctx {
+    char dir[256];   /* holds ws/ and out/ */
+    char ws[300];
+    char out[300];
+    int abi;
+};
+
+/* Run fn in a child; the child's exit status is the number of failed
+ * checks (reported on stderr), 0 when all held. */
+static int in_child(int (*fn)(struct ctx *), struct ctx *c)
+{
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(fn(c));
+    int st;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFEXITED(st));
+    return WEXITSTATUS(st);
+}
+
+#define CHECK(cond)                                                                 \
+    do {                                                                            \
+        if (!(cond)) {                                                              \
+            fprintf(stderr, "check failed: %s (errno %s)\n", #cond,                 \
+                    strerrorname_np(errno) ? strerrorname_np(errno) : "0");         \
+            bad++;                                                                  \
+        }                                                                           \
+    } while (0)
+
+static int landlock_only(struct ctx *c)
+{
+    int bad = 0;
+    struct sbx_error err = {0};
+    struct sbx_landlock ll;
+    if (sbx_landlock_create(&ll, c->abi, false, &err) < 0 ||
+        sbx_landlock_allow(&ll, "/", SBX_LL_READ, &err) < 0 ||
+        sbx_landlock_allow(&ll, c->ws, SBX_LL_ALL, &err) < 0 ||
+        prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || sbx_landlock_enforce(&ll, &err) < 0) {
+        fprintf(stderr, "landlock setup: %s\n", err.msg);
+        return 100;
+    }
+    char p[700];
+    snprintf(p, sizeof p, "%s/file", c->out);
+    errno = 0;
+    CHECK(open(p, O_WRONLY) < 0 && errno == EACCES);
+    CHECK(open(p, O_RDONLY) >= 0);
+    if (c->abi >= 3)
+        CHECK(truncate(p, 0) < 0 && errno == EACCES);
+    snprintf(p, sizeof p, "%s/new", c->out);
+    CHECK(open(p, O_WRONLY | O_CREAT, 0644) < 0 && errno == EACCES);
+    CHECK(mkdir(p, 0755) < 0 && errno == EACCES);
+    CHECK(mkfifo(p, 0644) < 0 && errno == EACCES);
+    snprintf(p, sizeof p, "%s/new", c->ws);
+    CHECK(open(p, O_WRONLY | O_CREAT, 0644) >= 0);
+    char to[700];
+    snprintf(to, sizeof to, "%s/moved", c->out);
+    CHECK(rename(p, to) < 0 && (errno == EACCES || errno == EXDEV));
+    /* a hard link to a file outside would give write access through the
+     * workspace: refused (REFER) */
+    snprintf(p, sizeof p, "%s/file", c->out);
+    snprintf(to, sizeof to, "%s/hl", c->ws);
+    CHECK(link(p, to) < 0 && (errno == EACCES || errno == EXDEV));
+    if (c->abi >= 4) {
+        int s = socket(AF_INET, SOCK_STREAM, 0);
+        struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(9)};
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        CHECK(connect(s, (struct sockaddr *)&a, sizeof a) < 0 && errno == EACCES);
+        a.sin_port = htons(47999);
+        CHECK(bind(s, (struct sockaddr *)&a, sizeof a) < 0 && errno == EACCES);
+        close(s);
+    }
+    if (c->abi >= 6) {
+        /* the parent is outside the domain */
+        CHECK(kill(getppid(), 0) < 0 && errno == EPERM);
+        /* so is the abstract socket it listens on (see the test) */
+        int u = socket(AF_UNIX, SOCK_STREAM, 0);
+        struct sockaddr_un a = {.sun_family = AF_UNIX};
+        snprintf(a.sun_path + 1, sizeof a.sun_path - 1, "sbxt-layers-%d", (int)getppid());
+        socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
+                                    strlen(a.sun_path + 1));
+        CHECK(connect(u, (struct sockaddr *)&a, len) < 0 && errno == EPERM);
+        close(u);
+    }
+    return bad;
+}
+
+static void test_landlock_alone(void **state)
+{
+    struct ctx *c = *state;
+    if (c->abi < 1)
+        skip();
+    /* an abstract listener outside the child's domain; connectable from
+     * here, which proves the child's EPERM comes from Landlock */
+    int l = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    snprintf(a.sun_path + 1, sizeof a.sun_path - 1, "sbxt-layers-%d", (int)getpid());
+    socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + strlen(a.sun_path + 1));
+    assert_int_equal(bind(l, (struct sockaddr *)&a, len), 0);
+    assert_int_equal(listen(l, 4), 0);
+    int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    assert_int_equal(connect(probe, (struct sockaddr *)&a, len), 0);
+    close(probe);
+    int r = in_child(landlock_only, c);
+    close(l);
+    assert_int_equal(r, 0);
+}
+
+static int seccomp_only(struct ctx *c)
+{
+    (void)c;
+    int bad = 0;
+    struct sbx_error err = {0};
+    if (sbx_seccomp_load(false, &err) < 0) {
+        fprintf(stderr, "seccomp: %s\n", err.msg);
+        return 100;
+    }
+    CHECK(socket(AF_INET, SOCK_STREAM, 0) < 0 && errno == EACCES);
+    CHECK(socket(AF_INET6, SOCK_DGRAM, 0) < 0 && errno == EACCES);
+    CHECK(socket(AF_UNIX, SOCK_STREAM, 0) < 0 && errno == EACCES);
+    CHECK(socket(AF_NETLINK, SOCK_RAW, 0) < 0 && errno == EACCES);
+    int sv[2];
+    CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+    CHECK(unshare(CLONE_NEWUSER) < 0 && errno == EPERM);
+    CHECK(unshare(CLONE_NEWNS) < 0 && errno == EPERM);
+    char ch = 'x';
+    CHECK(ioctl(0, TIOCSTI, &ch) < 0 && errno == EPERM);
+    /* the upper 32 bits of the request are ignored by the kernel: they
+     * must not slip past the filter either */
+    CHECK(syscall(SYS_ioctl, 0, 0x100000000UL | TIOCSTI, &ch) < 0 && errno == EPERM);
+    CHECK(syscall(SYS_clone3, NULL, 0) < 0 && errno == ENOSYS);
+    CHECK(syscall(SYS_keyctl, 0, -4, 0) < 0 && errno == EPERM);
+    CHECK(prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1);
+    pid_t pid = fork(); /* clone without namespace flags still works */
+    if (pid == 0)
+        _exit(0);
+    CHECK(pid > 0 && waitpid(pid, NULL, 0) == pid);
+    return bad;
+}
+
+static void test_seccomp_alone(void **state)
+{
+    assert_int_equal(in_child(seccomp_only, *state), 0);
+}
+
+static int seccomp_net_on(struct ctx *c)
+{
+    (void)c;
+    int bad = 0;
+    struct sbx_error err = {0};
+    if (sbx_seccomp_load(true, &err) < 0)
+        return 100;
+    int s = socket(AF_INET, SOCK_DGRAM, 0);
+    CHECK(s >= 0);
+    close(s);
+    CHECK(unshare(CLONE_NEWUSER) < 0 && errno == EPERM);
+    return bad;
+}
+
+static void test_seccomp_net_on(void **state)
+{
+    assert_int_equal(in_child(seccomp_net_on, *state), 0);
+}
+
+static int confine_self_child(struct ctx *c)
+{
+    int bad = 0;
+    struct sbx_error err = {0};
+    const char *rw[] = {c->ws};
+    if (sbx_linux_confine_self(rw, 1, false, &err) < 0) {
+        fprintf(stderr, "confine_self: %s\n", err.msg);
+        return 100;
+    }
+    char p[700];
+    snprintf(p, sizeof p, "%s/file", c->out);
+    CHECK(open(p, O_WRONLY) < 0 && errno == EACCES);
+    snprintf(p, sizeof p, "%s/from-launcher", c->ws);
+    int fd = open(p, O_WRONLY | O_CREAT, 0644);
+    CHECK(fd >= 0);
+    if (fd >= 0)
+        close(fd);
+    CHECK(socket(AF_INET, SOCK_STREAM, 0) < 0 && errno == EACCES);
+    CHECK(unshare(CLONE_NEWUSER) < 0 && errno == EPERM);
+    CHECK(prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1);
+    /* a root caller keeps only the file-access capabilities */
+    if (geteuid() == 0)
+        CHECK(prctl(PR_CAPBSET_READ, 21 /* CAP_SYS_ADMIN */, 0, 0, 0) == 0);
+    return bad;
+}
+
+/* What the elevated mode's launcher will call after switching account. */
+static void test_confine_self(void **state)
+{
+    assert_int_equal(in_child(confine_self_child, *state), 0);
+}
+
+static void test_workspace_resolve(void **state)
+{
+    struct ctx *c = *state;
+    char out[PATH_MAX];
+    struct sbx_error err = {0};
+    assert_int_equal(sbx_linux_workspace_resolve(c->ws, out, sizeof out, &err), 0);
+    assert_string_equal(out, c->ws);
+    const char *bad[] = {"/", "/etc", "/usr", "/proc", "/sys", "/dev", "/boot", "/bin",
+                         "/var", "/tmp", "/home", "/usr/local/bin", "/etc/ssh"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        if (access(bad[i], F_OK) != 0)
+            continue;
+        err.msg[0] = '\0';
+        assert_int_equal(sbx_linux_workspace_resolve(bad[i], out, sizeof out, &err), -SBX_EINVAL);
+        assert_non_null(strstr(err.msg, bad[i]));
+    }
+    char link[400];
+    snprintf(link, sizeof link, "%s/to-usr", c->dir);
+    assert_int_equal(symlink("/usr", link), 0);
+    assert_int_equal(sbx_linux_workspace_resolve(link, out, sizeof out, &err), -SBX_EINVAL);
+    assert_non_null(strstr(err.msg, "resolves to /usr"));
+    /* the home (from a given passwd entry, and via $HOME) and what
+     * contains it */
+    assert_non_null(sbx_ws_danger("/home/alice", "/home/alice", NULL));
+    assert_non_null(sbx_ws_danger("/home/alice", "/nonexistent", "/home/alice"));
+    assert_non_null(sbx_ws_danger("/home/alice/.ssh", "/home/alice", NULL));
+    assert_null(sbx_ws_danger("/home/alice/src/app", "/home/alice", NULL));
+    assert_null(sbx_ws_danger("/srv/app", "/home/alice", NULL));
+    assert_null(sbx_ws_danger("/tmp/build", NULL, NULL));
+    snprintf(link, sizeof link, "%s/missing", c->dir);
+    assert_int_equal(sbx_linux_workspace_resolve(link, out, sizeof out, &err), -SBX_EINVAL);
+}
+
+static void test_check_reports(void **state)
+{
+    struct ctx *c = *state;
+    struct sbx_linux_report rep;
+    struct sbx_error err = {0};
+    assert_int_equal(sbx_linux_check(false, &rep, &err), 0);
+    assert_int_equal(rep.landlock_abi, c->abi);
+    /* every gap the ABI has is named, and none where there is none */
+    if (c->abi >= 6)
+        assert_int_equal(rep.n_notes, 0);
+    else
+        assert_true(rep.n_notes > 0);
+}
+
+static void count_note(const char *note, void *ctx)
+{
+    (void)note;
+    (*(int *)ctx)++;
+}
+
+static int gaps(int abi, bool net)
+{
+    int n = 0;
+    sbx_landlock_gaps(abi, net, count_note, &n);
+    return n;
+}
+
+static void test_gap_list(void **state)
+{
+    (void)state;
+    assert_int_equal(gaps(0, false), 1);
+    assert_int_equal(gaps(7, false), 0);
+    assert_int_equal(gaps(6, false), 0);
+    assert_int_equal(gaps(5, false), 2);  /* signals, abstract sockets */
+    assert_int_equal(gaps(5, true), 1);   /* signals only */
+    assert_int_equal(gaps(4, false), 3);  /* + ioctl */
+    assert_int_equal(gaps(3, false), 4);  /* + TCP */
+    assert_int_equal(gaps(1, false), 6);  /* + refer, truncate */
+}
+
+int main(void)
+{
+    const char *why = run_missing_feature();
+    if (why) {
+        printf("SKIP: %s\n", why);
+        return 77;
+    }
+    struct ctx c = {.abi = sbx_landlock_abi()};
+    run_mkdtemp("layers", c.dir, sizeof c.dir);
+    snprintf(c.ws, sizeof c.ws, "%s/ws", c.dir);
+    snprintf(c.out, sizeof c.out, "%s/out", c.dir);
+    char f[400];
+    snprintf(f, sizeof f, "%s/file", c.out);
+    if (mkdir(c.ws, 0755) < 0 || mkdir(c.out, 0755) < 0 || close(open(f, O_CREAT | O_WRONLY, 0644)) < 0)
+        return 1;
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_prestate(test_landlock_alone, &c),
+        cmocka_unit_test_prestate(test_seccomp_alone, &c),
+        cmocka_unit_test_prestate(test_seccomp_net_on, &c),
+        cmocka_unit_test_prestate(test_confine_self, &c),
+        cmocka_unit_test_prestate(test_workspace_resolve, &c),
+        cmocka_unit_test_prestate(test_check_reports, &c),
+        cmocka_unit_test_prestate(test_gap_list, &c),
+    };
+    int failures = cmocka_run_group_tests_name("run_layers", tests, NULL, NULL);
+    run_rmrf(c.dir);
+    return failures ? 1 : 0;
+}

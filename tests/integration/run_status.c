@@ -1,0 +1,350 @@
+/* `sbx run` on Linux, end to end: exit statuses, signals, bad workspaces,
+ * stdio, fds, the private TMPDIR, and the death of the whole process tree
+ * on --timeout, on SIGTERM and when sbx itself is killed.
+ * Usage: run_status SBX. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pwd.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "tests/integration/run_common.h"
+
+struct ctx {
+    const char *sbx;
+    char ws[256];
+};
+
+/* sbx run --workspace ws [extra...] -- sh -c script */
+static int sbx_sh(struct ctx *c, const char *script, const char *input, struct run_result *r,
+                  const char *extra1, const char *extra2)
+{
+    char *argv[16] = {(char *)c->sbx, "run", "--workspace", c->ws};
+    int n = 4;
+    if (extra1)
+        argv[n++] = (char *)extra1;
+    if (extra2)
+        argv[n++] = (char *)extra2;
+    argv[n++] = "--";
+    argv[n++] = "sh";
+    argv[n++] = "-c";
+    argv[n++] = (char *)script;
+    argv[n] = NULL;
+    assert_int_equal(run_capture(c->ws, argv, input, 60, r), 0);
+    return r->status;
+}
+
+static void test_exit_status(void **state)
+{
+    struct ctx *c = *state;
+    struct run_result r;
+    assert_int_equal(sbx_sh(c, "exit 0", NULL, &r, NULL, NULL), 0);
+    assert_int_equal(sbx_sh(c, "exit 3", NULL, &r, NULL, NULL), 3);
+    assert_int_equal(sbx_sh(c, "exit 200", NULL, &r, NULL, NULL), 200);
+}
+
+static void test_signal_status(void **state)
+{
+    struct ctx *c = *state;
+    struct run_result r;
+    assert_int_equal(sbx_sh(c, "kill -TERM $$", NULL, &r, NULL, NULL), 128 + SIGTERM);
+    assert_int_equal(sbx_sh(c, "kill -KILL $$", NULL, &r, NULL, NULL), 128 + SIGKILL);
+    assert_int_equal(sbx_sh(c, "kill -SEGV $$", NULL, &r, NULL, NULL), 128 + SIGSEGV);
+}
+
+static void test_not_found_127(void **state)
+{
+    struct ctx *c = *state;
+    struct run_result r;
+    char *argv[] = {(char *)c->sbx, "run", "--workspace", c->ws, "--",
+                    "sbxt-no-such-command-anywhere", NULL};
+    assert_int_equal(run_capture(c->ws, argv, NULL, 30, &r), 0);
+    if (r.status != 127)
+        fail_msg("expected 127, got %d: %s", r.status, r.out);
+    assert_non_null(strstr(r.out, "sbxt-no-such-command-anywhere"));
+}
+
+static void test_not_executable_126(void **state)
+{
+    struct ctx *c = *state;
+    char path[300];
+    snprintf(path, sizeof path, "%s/not-exec.sh", c->ws);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("#!/bin/sh\necho ran\n", f);
+    fclose(f);
+    chmod(path, 0644);
+    struct run_result r;
+    char *argv[] = {(char *)c->sbx, "run", "--workspace", c->ws, "--", path, NULL};
+    assert_int_equal(run_capture(c->ws, argv, NULL, 30, &r), 0);
+    if (r.status != 126)
+        fail_msg("expected 126, got %d: %s", r.status, r.out);
+    assert_null(strstr(r.out, "ran"));
+}
+
+/* A bad workspace: status 125, a message naming it, nothing run. */
+static void expect_refused(struct ctx *c, const char *ws)
+{
+    char marker[300];
+    snprintf(marker, sizeof marker, "%s/ran-with-bad-workspace", c->ws);
+    char script[400];
+    snprintf(script, sizeof script, "touch %s", marker);
+    char *argv[] = {(char *)c->sbx, "run", "--workspace", (char *)ws, "--", "sh", "-c",
+                    script, NULL};
+    struct run_result r;
+    assert_int_equal(run_capture(c->ws, argv, NULL, 30, &r), 0);
+    if (r.status != 125)
+        fail_msg("workspace %s: expected 125, got %d: %s", ws, r.status, r.out);
+    if (!strstr(r.out, ws))
+        fail_msg("workspace %s: the message does not name it: %s", ws, r.out);
+    struct stat st;
+    assert_int_equal(stat(marker, &st), -1);
+}
+
+static void test_bad_workspaces(void **state)
+{
+    struct ctx *c = *state;
+    char path[300];
+    expect_refused(c, "/");
+    expect_refused(c, "/etc");
+    expect_refused(c, "/usr");
+    expect_refused(c, "/proc");
+    expect_refused(c, "/usr/lib");
+    snprintf(path, sizeof path, "%s/does-not-exist", c->ws);
+    expect_refused(c, path);
+    snprintf(path, sizeof path, "%s/a-file", c->ws);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fclose(f);
+    expect_refused(c, path);
+    /* symlinks to the forbidden roots */
+    snprintf(path, sizeof path, "%s/link-to-etc", c->ws);
+    assert_int_equal(symlink("/etc", path), 0);
+    expect_refused(c, path);
+    snprintf(path, sizeof path, "%s/link-to-root", c->ws);
+    assert_int_equal(symlink("/", path), 0);
+    expect_refused(c, path);
+    /* the home of the caller from the password database, and a symlink
+     * to it, whatever $HOME says */
+    struct passwd *pw = getpwuid(getuid());
+    if (pw && pw->pw_dir && access(pw->pw_dir, F_OK) == 0 && strcmp(pw->pw_dir, "/") != 0) {
+        expect_refused(c, pw->pw_dir);
+        snprintf(path, sizeof path, "%s/link-to-home", c->ws);
+        assert_int_equal(symlink(pw->pw_dir, path), 0);
+        expect_refused(c, path);
+    }
+}
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    assert_int_equal(fclose(f), 0);
+}
+
+static bool file_is(const char *path, const char *text)
+{
+    char buf[256] = {0};
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return false;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    return n == strlen(text) && memcmp(buf, text, n) == 0;
+}
+
+/* --protect keeps a path inside the workspace read-only; a .git that is a
+ * file (worktrees, submodules) is protected like a directory. */
+static void test_protect_and_git_file(void **state)
+{
+    struct ctx *c = *state;
+    char keep[300], file[340], git[300];
+    snprintf(keep, sizeof keep, "%s/keep", c->ws);
+    snprintf(file, sizeof file, "%s/keep/data", c->ws);
+    snprintf(git, sizeof git, "%s/.git", c->ws);
+    assert_int_equal(mkdir(keep, 0755), 0);
+    write_text(file, "original\n");
+    write_text(git, "gitdir: /nonexistent/worktree\n");
+    struct run_result r;
+    int st = sbx_sh(c, "echo changed > keep/data; echo changed > .git; "
+                       "mv keep kept; echo changed > other && echo other-ok",
+                    NULL, &r, "--protect", keep);
+    unlink(git);
+    assert_true(st == 0);
+    assert_non_null(strstr(r.out, "other-ok"));
+    if (!file_is(file, "original\n"))
+        fail_msg("a --protect path was written: %s", r.out);
+    struct stat sb;
+    assert_int_equal(stat(keep, &sb), 0);
+    /* protecting something that does not exist is an error, not a no-op */
+    char missing[320];
+    snprintf(missing, sizeof missing, "%s/not-there", c->ws);
+    st = sbx_sh(c, "true", NULL, &r, "--protect", missing);
+    assert_int_equal(st, 125);
+}
+
+static void test_stdio_passthrough(void **state)
+{
+    struct ctx *c = *state;
+    struct run_result r;
+    assert_int_equal(sbx_sh(c, "tr a-z A-Z; echo to-stderr >&2", "hello stdin\n", &r, NULL,
+                            NULL), 0);
+    assert_non_null(strstr(r.out, "HELLO STDIN"));
+    assert_non_null(strstr(r.out, "to-stderr"));
+}
+
+static void test_fds_closed(void **state)
+{
+    struct ctx *c = *state;
+    /* fd 7 open (not close-on-exec) in sbx's caller */
+    int fd = open("/dev/null", O_RDONLY);
+    assert_true(fd >= 0);
+    assert_int_equal(dup2(fd, 7), 7);
+    struct run_result r;
+    int st = sbx_sh(c, "test -e /proc/self/fd/7 && echo fd7-open; ls /proc/self/fd | tr '\\n' ' '",
+                    NULL, &r, NULL, NULL);
+    close(7);
+    close(fd);
+    assert_int_equal(st, 0);
+    if (strstr(r.out, "fd7-open"))
+        fail_msg("fd 7 of the caller reached the command: %s", r.out);
+}
+
+static void test_tmpdir_private_and_removed(void **state)
+{
+    struct ctx *c = *state;
+    struct run_result r;
+    int st = sbx_sh(c,
+                    "echo \"TMPDIR=$TMPDIR\"; stat -c 'mode=%a' \"$TMPDIR\"; "
+                    "mkdir -p \"$TMPDIR/deep/er\" && echo x > \"$TMPDIR/deep/er/f\" && "
+                    "ln -s / \"$TMPDIR/root-link\" && chmod 500 \"$TMPDIR/deep\"",
+                    NULL, &r, NULL, NULL);
+    assert_int_equal(st, 0);
+    char *t = strstr(r.out, "TMPDIR=");
+    assert_non_null(t);
+    char dir[PATH_MAX];
+    assert_int_equal(sscanf(t, "TMPDIR=%4095s", dir), 1);
+    assert_non_null(strstr(r.out, "mode=700"));
+    struct stat sb;
+    if (lstat(dir, &sb) == 0)
+        fail_msg("TMPDIR %s was left behind", dir);
+    /* and what the symlink pointed to is untouched */
+    assert_int_equal(stat("/etc/passwd", &sb), 0);
+}
+
+static void test_timeout_kills_tree(void **state)
+{
+    struct ctx *c = *state;
+    char marker[64], script[512];
+    snprintf(marker, sizeof marker, "600.%d1", (int)getpid());
+    /* a child, a grandchild in its own session, a background job */
+    snprintf(script, sizeof script,
+             "sleep %s & (setsid sleep %s &) ; sh -c 'sleep %s' & wait", marker, marker, marker);
+    struct run_result r;
+    time_t t0 = time(NULL);
+    int st = sbx_sh(c, script, NULL, &r, "--timeout", "2");
+    time_t took = time(NULL) - t0;
+    if (st != 124)
+        fail_msg("expected 124 on timeout, got %d: %s", st, r.out);
+    assert_true(took < 20);
+    if (!run_marker_gone_within(marker, 3000))
+        fail_msg("processes of the timed-out command are still running");
+}
+
+static void test_sigterm_forwarded(void **state)
+{
+    struct ctx *c = *state;
+    char marker[64], script[256];
+    snprintf(marker, sizeof marker, "600.%d2", (int)getpid());
+    snprintf(script, sizeof script, "exec sleep %s", marker);
+    char *argv[] = {(char *)c->sbx, "run", "--workspace", c->ws, "--", "sh", "-c", script, NULL};
+    pid_t pid = run_background(c->ws, argv);
+    assert_true(pid > 0);
+    for (int i = 0; i < 100 && !run_marker_alive(marker); i++)
+        usleep(50 * 1000);
+    assert_true(run_marker_alive(marker));
+    kill(pid, SIGTERM);
+    int st;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 128 + SIGTERM);
+    assert_true(run_marker_gone_within(marker, 3000));
+}
+
+static void test_sbx_killed_kills_tree(void **state)
+{
+    struct ctx *c = *state;
+    char marker[64], script[512];
+    snprintf(marker, sizeof marker, "600.%d3", (int)getpid());
+    /* The command records its TMPDIR: a sbx killed with SIGKILL can't
+     * remove it, so the test does. */
+    snprintf(script, sizeof script,
+             "echo \"$TMPDIR\" > tmpdir-of-killed-run; (setsid sleep %s &); sleep %s & wait",
+             marker, marker);
+    char *argv[] = {(char *)c->sbx, "run", "--workspace", c->ws, "--", "sh", "-c", script, NULL};
+    pid_t pid = run_background(c->ws, argv);
+    assert_true(pid > 0);
+    for (int i = 0; i < 100 && !run_marker_alive(marker); i++)
+        usleep(50 * 1000);
+    assert_true(run_marker_alive(marker));
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    char rec[320], left[PATH_MAX] = "";
+    snprintf(rec, sizeof rec, "%s/tmpdir-of-killed-run", c->ws);
+    FILE *f = fopen(rec, "r");
+    if (f) {
+        if (fscanf(f, "%4095s", left) == 1 && strstr(left, "/sbx-run-"))
+            rmdir(left);
+        fclose(f);
+    }
+    if (!run_marker_gone_within(marker, 3000))
+        fail_msg("the command's processes survived sbx being killed");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: run_status SBX\n");
+        return 2;
+    }
+    const char *why = run_missing_feature();
+    if (why) {
+        printf("SKIP: %s\n", why);
+        return 77;
+    }
+    struct ctx c = {.sbx = argv[1]};
+    run_mkdtemp("status", c.ws, sizeof c.ws);
+    if (!c.ws[0])
+        return 1;
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_prestate(test_exit_status, &c),
+        cmocka_unit_test_prestate(test_signal_status, &c),
+        cmocka_unit_test_prestate(test_not_found_127, &c),
+        cmocka_unit_test_prestate(test_not_executable_126, &c),
+        cmocka_unit_test_prestate(test_bad_workspaces, &c),
+        cmocka_unit_test_prestate(test_protect_and_git_file, &c),
+        cmocka_unit_test_prestate(test_stdio_passthrough, &c),
+        cmocka_unit_test_prestate(test_fds_closed, &c),
+        cmocka_unit_test_prestate(test_tmpdir_private_and_removed, &c),
+        cmocka_unit_test_prestate(test_timeout_kills_tree, &c),
+        cmocka_unit_test_prestate(test_sigterm_forwarded, &c),
+        cmocka_unit_test_prestate(test_sbx_killed_kills_tree, &c),
+    };
+    int failures = cmocka_run_group_tests_name("run_status", tests, NULL, NULL);
+    run_rmrf(c.ws);
+    return failures ? 1 : 0;
+}
