@@ -159,6 +159,13 @@ int cmd_run(struct sbx_cli *cli, int argc, char **argv)
     req.state_dir = state_dir;
     req.argv = args.positional;
     req.cwd = cwd;
+    if (ops->check) {
+        struct sbx_mode_notes notes = {0};
+        if (ops->check(&req, &notes, &err))
+            return cli_fail(cli, &err);
+        for (size_t i = 0; i < notes.n; i++)
+            cli_info(cli, "sbx run: warning: not enforced here: %s", notes.text[i]);
+    }
     int status = SBX_EXIT_FAIL;
     if (ops->run(&req, &status, &err)) {
         /* The command could not be run (126) or found (127): say why, and

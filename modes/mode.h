@@ -65,6 +65,15 @@ struct sbx_run_request {
     const char *cwd;               /* working directory (inside a workspace) */
 };
 
+/* What a mode cannot enforce here (an older kernel, a platform limit): one
+ * sentence each, printed by the CLI before the command starts. */
+#define SBX_MODE_MAX_NOTES 12
+#define SBX_MODE_NOTE_LEN 200
+struct sbx_mode_notes {
+    size_t n;
+    char text[SBX_MODE_MAX_NOTES][SBX_MODE_NOTE_LEN];
+};
+
 struct sbx_mode_ops {
     enum sbx_mode_kind kind;
     const char *platform; /* "linux" / "win32" */
@@ -77,6 +86,11 @@ struct sbx_mode_ops {
     /* Start the command confined and wait for it; *status receives the exit
      * status per DESIGN (the command's, 128+N for a signal, 125/126/127). */
     int (*run)(const struct sbx_run_request *req, int *status, struct sbx_error *err);
+
+    /* Optional: fill notes with what run() would leave unenforced for req
+     * on this machine.  An error means the mode can't run at all here. */
+    int (*check)(const struct sbx_run_request *req, struct sbx_mode_notes *notes,
+                 struct sbx_error *err);
 };
 
 /* The implementation of `kind` built for this platform, or NULL. */

@@ -15,9 +15,21 @@ static int desired(const struct sbx_config *cfg, enum sbx_scope scope,
     return sbx_mode_ledger_records(cfg, SBX_MODE_UNELEVATED, out, err);
 }
 
+static int check(const struct sbx_run_request *req, struct sbx_mode_notes *notes,
+                 struct sbx_error *err)
+{
+    struct sbx_linux_report rep;
+    int rc = sbx_linux_check(req->net, &rep, err);
+    notes->n = 0;
+    for (size_t i = 0; i < rep.n_notes && notes->n < SBX_MODE_MAX_NOTES; i++)
+        snprintf(notes->text[notes->n++], SBX_MODE_NOTE_LEN, "%s", rep.notes[i]);
+    return rc;
+}
+
 const struct sbx_mode_ops sbx_unelevated_linux = {
     .kind = SBX_MODE_UNELEVATED,
     .platform = "linux",
     .desired = desired,
     .run = sbx_linux_run,
+    .check = check,
 };

@@ -237,9 +237,24 @@ out:
     return rc;
 }
 
+/* Said before every offline run: Windows gives an unelevated caller no
+ * way to cut its own processes off the network. */
+static int check(const struct sbx_run_request *req, struct sbx_mode_notes *notes,
+                 struct sbx_error *err)
+{
+    (void)err;
+    notes->n = 0;
+    if (!req->net)
+        snprintf(notes->text[notes->n++], SBX_MODE_NOTE_LEN,
+                 "the network is not blocked: the unelevated mode on Windows only sets proxy "
+                 "variables to a dead port (use the elevated mode to enforce it)");
+    return 0;
+}
+
 const struct sbx_mode_ops sbx_unelevated_win32 = {
     .kind = SBX_MODE_UNELEVATED,
     .platform = "win32",
     .desired = desired,
     .run = run,
+    .check = check,
 };
