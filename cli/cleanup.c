@@ -108,36 +108,71 @@ static int remove_state(const struct sbx_cli *cli, const char *dir, const char *
     return 0;
 }
 
-static int clean_dir(const struct sbx_cli *cli, const char *dir, bool with_orphans, bool dry_run,
+/* A damaged ledger can't say what it recorded: set it aside (kept, never
+ * deleted: nothing is lost) so cleanup can go on by sbx's markers. */
+static int set_aside(const struct sbx_cli *cli, const char *dir, bool dry_run,
+                     const struct sbx_error *why, struct sbx_error *err)
+{
+    char stamp[32], from[4200], to[4300];
+    sbx_time_iso8601(stamp, sizeof stamp);
+    for (char *c = stamp; *c; c++)
+        if (*c == ':')
+            *c = '-';
+    snprintf(from, sizeof from, "%s%cledger.db", dir, SBX_PATH_SEP);
+    snprintf(to, sizeof to, "%s.damaged-%s", from, stamp);
+    cli_info(cli, "sbx cleanup: %s", why->msg);
+    if (dry_run) {
+        cli_info(cli, "sbx cleanup: would set the damaged ledger aside as %s and clean up by "
+                      "sbx's markers", to);
+        return 0;
+    }
+    if (rename(from, to) != 0)
+        return sbx_err_set(err, SBX_EIO, "cannot set the damaged ledger %s aside", from);
+    static const char *const sides[] = {"-wal", "-shm"};
+    for (size_t i = 0; i < 2; i++) {
+        char a[4300], b[4400];
+        snprintf(a, sizeof a, "%s%s", from, sides[i]);
+        snprintf(b, sizeof b, "%s%s", to, sides[i]);
+        if (sbx_fs_exists(a))
+            rename(a, b);
+    }
+    cli_info(cli, "sbx cleanup: the damaged ledger is kept as %s; cleaning up by sbx's markers",
+             to);
+    return 0;
+}
+
+static int clean_dir(struct sbx_cli *cli, const char *dir, bool with_orphans, bool dry_run,
                      bool *did, struct sbx_error *err)
 {
     struct cli_engine ce;
     struct sbx_resource_list orphans = {0};
     int rc = cli_engine_open_dir(cli, dir, false, &ce, err);
-    bool have_ledger = rc == 0;
+    if (rc == -SBX_ECORRUPT) {
+        struct sbx_error why = *err;
+        if ((rc = set_aside(cli, dir, dry_run, &why, err)))
+            return rc;
+        *did = true;
+        rc = -SBX_ENOENT;
+    }
     if (rc == -SBX_ENOENT) {
-        /* No ledger: only marked objects can be left.  Journal their
-         * removal in a fresh ledger all the same. */
+        /* No ledger: only marked objects can be left.  Their removal is
+         * journaled in a fresh ledger all the same. */
         struct sbx_os *os = NULL;
         if ((rc = cli_open_os(&os, err)))
             return rc;
         struct cli_engine probe = {.os = os};
         rc = with_orphans ? find_orphans(&probe, &orphans, err) : 0;
         sbx_os_destroy(os);
-        if (rc || orphans.len == 0) {
+        if (rc || orphans.len == 0 || dry_run) {
+            if (rc == 0 && orphans.len) {
+                struct sbx_plan p = {0};
+                struct sbx_resource_list none = {0};
+                if ((rc = sbx_plan_compute(&orphans, &none, "cleanup", &p, err)) == 0)
+                    cli_print_plan(cli, &p, true);
+                sbx_plan_free(&p);
+                *did = true;
+            }
             sbx_rlist_free(&orphans);
-            return rc;
-        }
-        if (dry_run) {
-            struct converge_request req = {.verb = "cleanup", .orphans = &orphans, .dry_run = true};
-            struct sbx_plan p = {0};
-            struct sbx_resource_list none = {0};
-            rc = sbx_plan_compute(&orphans, &none, req.verb, &p, err);
-            if (rc == 0)
-                cli_print_plan(cli, &p, true);
-            sbx_plan_free(&p);
-            sbx_rlist_free(&orphans);
-            *did = true;
             return rc;
         }
         sbx_rlist_free(&orphans);
@@ -159,7 +194,6 @@ static int clean_dir(const struct sbx_cli *cli, const char *dir, bool with_orpha
     };
     if ((rc = cli_converge(cli, &ce, &req, err)))
         goto out;
-    (void)have_ledger;
     /* Everything is gone from the machine: the ledger itself goes last. */
     sbx_ledger_close(ce.ledger);
     ce.ledger = NULL;

@@ -241,8 +241,8 @@ static void test_damaged_ledgers_refused_unchanged(void **state)
     memset(junk, 'j', sizeof junk);
     write_file(db, junk, sizeof junk);
     const char *cmds[][3] = {{"status", NULL, NULL}, {"log", NULL, NULL},
-                             {"setup", "--mode", "unelevated"}, {"cleanup", NULL, NULL},
-                             {"rollback", NULL, NULL}};
+                             {"setup", "--mode", "unelevated"}, {"rollback", NULL, NULL},
+                             {"workspace", "list", NULL}, {"doctor", NULL, NULL}};
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
         assert_int_equal(run_sbx(e.vars, &out, &err, cmds[i][0], cmds[i][1], cmds[i][2], NULL),
                          125);
@@ -255,6 +255,46 @@ static void test_damaged_ledgers_refused_unchanged(void **state)
         free(out);
         free(err);
     }
+    env_free(&e);
+}
+
+/* cleanup goes on without a readable ledger, by markers, and keeps the
+ * damaged file (set aside, byte for byte). */
+static void test_cleanup_sets_damaged_ledger_aside(void **state)
+{
+    (void)state;
+    struct env e;
+    env_init(&e);
+    char *out = NULL, *err = NULL;
+    assert_int_equal(run_sbx(e.vars, &out, NULL, "setup", "--mode", "unelevated", NULL), 0);
+    free(out);
+    char db[4300];
+    snprintf(db, sizeof db, "%s/ledger.db", e.state);
+    char junk[300];
+    memset(junk, 'q', sizeof junk);
+    write_file(db, junk, sizeof junk);
+    assert_int_equal(run_sbx(e.vars, &out, &err, "cleanup", "--dry-run", NULL), 0);
+    assert_non_null(strstr(err, "would set the damaged ledger aside"));
+    free(out);
+    free(err);
+    assert_true(sbx_fs_exists(db));
+    assert_int_equal(run_sbx(e.vars, &out, &err, "cleanup", NULL), 0);
+    assert_non_null(strstr(err, "the damaged ledger is kept as"));
+    free(out);
+    free(err);
+    assert_false(sbx_fs_exists(db));
+    char cmd[4600], found[4400];
+    snprintf(cmd, sizeof cmd, "ls %s/ledger.db.damaged-* > %s/found 2>&1", e.state, e.dir);
+    assert_int_equal(system(cmd), 0);
+    snprintf(found, sizeof found, "%s/found", e.dir);
+    char *name = read_file(found, NULL);
+    name[strcspn(name, "\n")] = '\0';
+    size_t len = 0;
+    char *kept = read_file(name, &len);
+    assert_int_equal(len, sizeof junk);
+    assert_memory_equal(kept, junk, sizeof junk);
+    free(kept);
+    free(name);
     env_free(&e);
 }
 
@@ -309,6 +349,7 @@ int main(void)
         cmocka_unit_test(test_state_dir_cannot_be_created),
         cmocka_unit_test(test_damaged_ledgers_refused_unchanged),
         cmocka_unit_test(test_truncated_ledger_refused),
+        cmocka_unit_test(test_cleanup_sets_damaged_ledger_aside),
         cmocka_unit_test(test_elevated_not_built_on_this_platform),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
