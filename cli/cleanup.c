@@ -76,7 +76,9 @@ static int remove_state(const struct sbx_cli *cli, const char *dir, const char *
                                         "plan.lock"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         char path[4200];
-        snprintf(path, sizeof path, "%s%c%s", dir, SBX_PATH_SEP, files[i]);
+        if (snprintf(path, sizeof path, "%s%c%s", dir, SBX_PATH_SEP, files[i]) >=
+            (int)sizeof path)
+            return sbx_err_set(err, SBX_EINVAL, "state directory path too long: %s", dir);
         if (!sbx_fs_exists(path))
             continue;
         if (dry_run) {
@@ -89,7 +91,8 @@ static int remove_state(const struct sbx_cli *cli, const char *dir, const char *
     /* Up from the state directory to the outermost one sbx created; a
      * directory holding anything else stays. */
     char cur[4096], parent[4096];
-    snprintf(cur, sizeof cur, "%s", dir);
+    if (snprintf(cur, sizeof cur, "%s", dir) >= (int)sizeof cur)
+        return sbx_err_set(err, SBX_EINVAL, "state directory path too long: %s", dir);
     for (;;) {
         if (dry_run) {
             if (!cli->json && !cli->quiet)
@@ -118,8 +121,9 @@ static int set_aside(const struct sbx_cli *cli, const char *dir, bool dry_run,
     for (char *c = stamp; *c; c++)
         if (*c == ':')
             *c = '-';
-    snprintf(from, sizeof from, "%s%cledger.db", dir, SBX_PATH_SEP);
-    snprintf(to, sizeof to, "%s.damaged-%s", from, stamp);
+    if (snprintf(from, sizeof from, "%s%cledger.db", dir, SBX_PATH_SEP) >= (int)sizeof from ||
+        snprintf(to, sizeof to, "%s.damaged-%s", from, stamp) >= (int)sizeof to)
+        return sbx_err_set(err, SBX_EINVAL, "state directory path too long: %s", dir);
     cli_info(cli, "sbx cleanup: %s", why->msg);
     if (dry_run) {
         cli_info(cli, "sbx cleanup: would set the damaged ledger aside as %s and clean up by "

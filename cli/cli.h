@@ -132,6 +132,12 @@ int cmd_cleanup(struct sbx_cli *cli, int argc, char **argv);
 /* Parse a TCP port (1..65535). */
 int cli_parse_port(const char *s, unsigned *out, struct sbx_error *err);
 
+/* Register (add) or unregister a workspace in the caller's ledger, with
+ * the mode set up for the caller (sbx workspace, and sbx run before
+ * running in a workspace the elevated mode has not granted yet). */
+int cli_workspace_change(const struct sbx_cli *cli, bool add, const char *path, bool dry_run,
+                         struct sbx_error *err);
+
 /* Print the subcommand's help (its text is in its own file). */
 void cli_print_help(const char *text);
 

@@ -213,6 +213,11 @@ int cli_state_dir(const struct sbx_cli *cli, bool machine, char *out, size_t len
                   struct sbx_error *err)
 {
     const char *dir = cli->state_opt ? cli->state_opt : getenv("SBX_STATE");
+    /* The machine ledger alone can be moved with SBX_MACHINE_STATE (tests,
+     * unusual installs); nothing trusts it blindly: the launcher reads
+     * only its root-owned configuration, and sbx checks that it is. */
+    if ((!dir || !*dir) && machine)
+        dir = getenv("SBX_MACHINE_STATE");
     if (dir && *dir) {
         if (snprintf(out, len, "%s", dir) >= (int)len)
             return sbx_err_set(err, SBX_EINVAL, "state directory path too long");

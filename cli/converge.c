@@ -39,6 +39,14 @@ int cli_ledger_workspaces(struct sbx_ledger *l, struct sbx_resource_list *rs,
     return 0;
 }
 
+unsigned cli_scopes(const struct sbx_cli *cli, bool machine_ledger)
+{
+    const char *env = getenv("SBX_STATE");
+    if (cli->state_opt || (env && *env))
+        return CLI_SCOPE_MACHINE | CLI_SCOPE_USER;
+    return machine_ledger ? CLI_SCOPE_MACHINE : CLI_SCOPE_USER;
+}
+
 int cli_converge(const struct sbx_cli *cli, struct cli_engine *ce,
                  const struct converge_request *req, struct sbx_error *err)
 {
@@ -64,9 +72,10 @@ int cli_converge(const struct sbx_cli *cli, struct cli_engine *ce,
             .state_dir = sbx_ledger_dir(ce->ledger),
             .current = &current,
         };
-        enum sbx_scope scope = req->mode == SBX_MODE_ELEVATED ? SBX_SCOPE_MACHINE : SBX_SCOPE_USER;
-        if ((rc = ops->desired(&cfg, scope, &desired, err)))
-            goto out;
+        for (int scope = SBX_SCOPE_MACHINE; scope <= SBX_SCOPE_USER; scope++)
+            if ((req->scopes & (1u << scope)) &&
+                (rc = ops->desired(&cfg, (enum sbx_scope)scope, &desired, err)))
+                goto out;
     }
     if ((rc = sbx_plan_compute(&current, &desired, req->verb, &plan, err)))
         goto out;

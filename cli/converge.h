@@ -5,8 +5,18 @@
 
 #include "cli/cli.h"
 
+/* Which scopes a ledger holds (bits of 1 << enum sbx_scope). */
+#define CLI_SCOPE_MACHINE (1u << SBX_SCOPE_MACHINE)
+#define CLI_SCOPE_USER (1u << SBX_SCOPE_USER)
+
+/* The scopes of the ledger a command uses: one ledger holds both under
+ * --state / SBX_STATE; otherwise the machine ledger holds the machine
+ * scope and each user's ledger the user scope. */
+unsigned cli_scopes(const struct sbx_cli *cli, bool machine_ledger);
+
 struct converge_request {
     const char *verb;
+    unsigned scopes;               /* CLI_SCOPE_* the ledger holds */
     enum sbx_mode_kind mode;       /* NONE: nothing desired (cleanup) */
     const char *const *workspaces; /* the full list wanted after the plan */
     size_t n_workspaces;

@@ -21,19 +21,20 @@ void cli_mode_facts(const struct sbx_cli *cli, struct sbx_mode_facts *facts)
 {
     memset(facts, 0, sizeof *facts);
     cli_privilege(&facts->privilege, NULL);
-    /* The elevated mode is recorded in the machine ledger. */
+    enum sbx_privilege priv = facts->privilege;
     char dir[4096];
+    if (cli_state_dir(cli, true, dir, sizeof dir, NULL) != 0)
+        return;
+    /* The machine ledger when this caller can read it (root), else what
+     * setup left readable for everyone. */
     struct sbx_ledger *machine = NULL;
-    if (cli_state_dir(cli, true, dir, sizeof dir, NULL) == 0 &&
-        sbx_ledger_open(dir, SBX_LEDGER_READONLY, &machine, NULL) == 0) {
-        enum sbx_mode_kind m = SBX_MODE_NONE;
-        cli_mode_setup_in(machine, &m, NULL);
-        facts->elevated_installed = m == SBX_MODE_ELEVATED;
-        sbx_ledger_close(machine);
-    }
-    facts->elevated_healthy =
-        facts->elevated_installed && sbx_mode_get(SBX_MODE_ELEVATED) != NULL;
-    facts->caller_authorized = facts->privilege == SBX_PRIV_ADMIN;
+    struct sbx_resource_list rs = {0};
+    bool readable = sbx_ledger_open(dir, SBX_LEDGER_READONLY, &machine, NULL) == 0 &&
+                    sbx_ledger_resources(machine, &rs, NULL) == 0;
+    sbx_mode_facts(dir, readable ? &rs : NULL, facts, NULL);
+    facts->privilege = priv;
+    sbx_rlist_free(&rs);
+    sbx_ledger_close(machine);
 }
 
 enum sbx_mode_kind cli_mode_for_run(const struct sbx_mode_facts *facts)

@@ -58,7 +58,8 @@ int cmd_migrate(struct sbx_cli *cli, int argc, char **argv)
         return cli_fail(cli, &err);
 
     struct cli_engine ce;
-    if (cli_engine_open_existing(cli, to == SBX_MODE_ELEVATED, "no mode is set up (use sbx setup)", &ce, &err))
+    bool machine = to == SBX_MODE_ELEVATED;
+    if (cli_engine_open_existing(cli, machine, "no mode is set up (use sbx setup)", &ce, &err))
         return cli_fail(cli, &err);
     struct sbx_resource_list rs = {0};
     const char *ws[CLI_MAX_ARGS];
@@ -93,7 +94,8 @@ int cmd_migrate(struct sbx_cli *cli, int argc, char **argv)
         goto out;
     }
     struct converge_request req = {
-        .verb = "migrate", .mode = to, .workspaces = ws, .n_workspaces = n, .dry_run = dry_run,
+        .verb = "migrate", .scopes = cli_scopes(cli, machine), .mode = to, .workspaces = ws,
+        .n_workspaces = n, .dry_run = dry_run,
     };
     rc = cli_converge(cli, &ce, &req, &err);
 out:

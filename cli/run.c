@@ -149,14 +149,28 @@ int cmd_run(struct sbx_cli *cli, int argc, char **argv)
     if (!ops)
         return cli_fail(cli, &err);
 
-    char state_dir[4096];
-    if (cli_state_dir(cli, false, state_dir, sizeof state_dir, &err))
+    char state_dir[4096], machine_dir[4096];
+    if (cli_state_dir(cli, false, state_dir, sizeof state_dir, &err) ||
+        cli_state_dir(cli, true, machine_dir, sizeof machine_dir, &err))
         return cli_fail(cli, &err);
     req.workspaces = ws;
     req.n_workspaces = n_ws;
     req.protect = protect;
     req.n_protect = n_protect;
     req.state_dir = state_dir;
+    req.machine_state_dir = machine_dir;
+    /* A workspace the mode has not granted yet is granted first (once:
+     * later runs only look at the root's entries). */
+    for (size_t w = 0; ops->workspace_ready && w < n_ws; w++) {
+        bool ready = false;
+        if (ops->workspace_ready(&req, ws[w], &ready, &err))
+            return cli_fail(cli, &err);
+        if (!ready) {
+            cli_info(cli, "sbx run: granting %s to the sandbox accounts first", ws[w]);
+            if (cli_workspace_change(cli, true, ws[w], false, &err))
+                return cli_fail(cli, &err);
+        }
+    }
     req.argv = args.positional;
     req.cwd = cwd;
     if (ops->check) {

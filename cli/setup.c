@@ -109,7 +109,8 @@ int cmd_setup(struct sbx_cli *cli, int argc, char **argv)
         goto out;
     }
     struct converge_request req = {
-        .verb = "setup", .mode = mode, .workspaces = ws, .n_workspaces = n_ws,
+        .verb = "setup", .scopes = cli_scopes(cli, mode == SBX_MODE_ELEVATED),
+        .mode = mode, .workspaces = ws, .n_workspaces = n_ws,
         .users = users, .n_users = n_users, .ports = ports, .n_ports = n_ports,
         .dry_run = dry_run,
     };

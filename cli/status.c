@@ -42,6 +42,10 @@ int cmd_status(struct sbx_cli *cli, int argc, char **argv)
     struct sbx_mode_facts facts;
     cli_mode_facts(cli, &facts);
     enum sbx_mode_kind runmode = cli_mode_for_run(&facts);
+    /* A user of the elevated mode has no marker of their own: the machine
+     * ledger holds it. */
+    if (setup == SBX_MODE_NONE && sbx_mode_select_run(&facts) == SBX_MODE_ELEVATED)
+        setup = SBX_MODE_ELEVATED;
 
     char path[4200];
     snprintf(path, sizeof path, "%s/ledger.db", dir);

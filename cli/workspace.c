@@ -61,6 +61,81 @@ static int list(const struct sbx_cli *cli, struct sbx_error *err)
     return 0;
 }
 
+/* The mode whose workspaces the caller's ledger holds: its own marker,
+ * or the elevated mode when that is set up on the machine for the caller
+ * (whose user ledger then holds only workspaces and grants). */
+static enum sbx_mode_kind workspace_mode(const struct sbx_cli *cli, struct sbx_ledger *l)
+{
+    enum sbx_mode_kind mode = SBX_MODE_NONE;
+    if (l)
+        cli_mode_setup_in(l, &mode, NULL);
+    if (mode == SBX_MODE_NONE) {
+        struct sbx_mode_facts facts;
+        cli_mode_facts(cli, &facts);
+        if (sbx_mode_select_run(&facts) == SBX_MODE_ELEVATED)
+            mode = SBX_MODE_ELEVATED;
+    }
+    return mode;
+}
+
+int cli_workspace_change(const struct sbx_cli *cli, bool add, const char *path, bool dry_run,
+                         struct sbx_error *err)
+{
+    char dir[4096];
+    int rc = cli_state_dir(cli, false, dir, sizeof dir, err);
+    if (rc)
+        return rc;
+    struct sbx_ledger *peek = NULL;
+    rc = sbx_ledger_open(dir, SBX_LEDGER_READONLY, &peek, err);
+    if (rc && rc != -SBX_ENOENT)
+        return rc;
+    enum sbx_mode_kind mode = workspace_mode(cli, peek);
+    sbx_ledger_close(peek);
+    if (mode == SBX_MODE_NONE)
+        return sbx_err_set(err, SBX_ESTATE,
+                           "no mode is set up for you (ledger %s): run sbx setup first (sbx "
+                           "setup --mode unelevated needs no privilege)",
+                           dir);
+    struct cli_engine ce;
+    /* The elevated mode's user ledger is made on the first grant. */
+    if ((rc = cli_engine_open_dir(cli, dir, mode == SBX_MODE_ELEVATED, &ce, err)))
+        return rc == -SBX_ENOENT ? sbx_err_set(err, SBX_ESTATE, "no ledger in %s", dir) : rc;
+    struct sbx_resource_list rs = {0};
+    const char *ws[CLI_MAX_ARGS + 1];
+    size_t n = 0;
+    if ((rc = cli_engine_recover(cli, &ce, false, err)) ||
+        (rc = cli_ledger_workspaces(ce.ledger, &rs, ws, CLI_MAX_ARGS, &n, err)))
+        goto out;
+    long at = -1;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(ws[i], path) == 0)
+            at = (long)i;
+    if (add && at < 0) {
+        ws[n++] = path;
+    } else if (!add) {
+        if (at < 0) {
+            rc = sbx_err_set(err, SBX_ENOENT,
+                             "%s is not a registered workspace (sbx workspace list shows them)",
+                             path);
+            goto out;
+        }
+        ws[at] = ws[--n];
+    }
+    struct converge_request req = {
+        .verb = add ? "workspace-add" : "workspace-remove",
+        .scopes = cli_scopes(cli, false),
+        .mode = mode,
+        .workspaces = ws,
+        .n_workspaces = n,
+        .dry_run = dry_run,
+    };
+    rc = cli_converge(cli, &ce, &req, err);
+out:
+    sbx_rlist_free(&rs);
+    cli_engine_close(&ce);
+    return rc;
+}
+
 int cmd_workspace(struct sbx_cli *cli, int argc, char **argv)
 {
     struct sbx_error err = {0};
@@ -93,52 +168,6 @@ int cmd_workspace(struct sbx_cli *cli, int argc, char **argv)
         sbx_err_clear(&err);
     }
 
-    struct cli_engine ce;
-    if (cli_engine_open_existing(cli, false,
-                                 "no mode is set up: run sbx setup first (sbx setup --mode "
-                                 "unelevated needs no privilege)",
-                                 &ce, &err))
-        return cli_fail(cli, &err);
-    struct sbx_resource_list rs = {0};
-    const char *ws[CLI_MAX_ARGS + 1];
-    size_t n = 0;
-    enum sbx_mode_kind mode = SBX_MODE_NONE;
-    int rc;
-    if ((rc = cli_engine_recover(cli, &ce, false, &err)) ||
-        (rc = cli_mode_setup_in(ce.ledger, &mode, &err)) ||
-        (rc = cli_ledger_workspaces(ce.ledger, &rs, ws, CLI_MAX_ARGS, &n, &err)))
-        goto out;
-    if (mode == SBX_MODE_NONE) {
-        rc = sbx_err_set(&err, SBX_ESTATE,
-                         "no mode is set up in %s: run sbx setup first (sbx setup --mode "
-                         "unelevated needs no privilege)",
-                         sbx_ledger_path(ce.ledger));
-        goto out;
-    }
-    long at = -1;
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(ws[i], path) == 0)
-            at = (long)i;
-    if (add && at < 0) {
-        ws[n++] = path;
-    } else if (remove) {
-        if (at < 0) {
-            rc = sbx_err_set(&err, SBX_ENOENT, "%s is not a registered workspace (sbx workspace "
-                             "list shows them)", path);
-            goto out;
-        }
-        ws[at] = ws[--n];
-    }
-    struct converge_request req = {
-        .verb = add ? "workspace-add" : "workspace-remove",
-        .mode = mode,
-        .workspaces = ws,
-        .n_workspaces = n,
-        .dry_run = dry_run,
-    };
-    rc = cli_converge(cli, &ce, &req, &err);
-out:
-    sbx_rlist_free(&rs);
-    cli_engine_close(&ce);
-    return rc ? cli_fail(cli, &err) : SBX_EXIT_OK;
+    return cli_workspace_change(cli, add, path, dry_run, &err) ? cli_fail(cli, &err)
+                                                               : SBX_EXIT_OK;
 }

@@ -61,6 +61,7 @@ struct sbx_run_request {
     bool net;                      /* network on */
     unsigned timeout_sec;          /* 0: none */
     const char *state_dir;         /* sbx's own files: always read-only */
+    const char *machine_state_dir; /* the machine ledger's directory */
     char *const *argv;             /* argv[0] is looked up in PATH */
     const char *cwd;               /* working directory (inside a workspace) */
 };
@@ -91,6 +92,11 @@ struct sbx_mode_ops {
      * on this machine.  An error means the mode can't run at all here. */
     int (*check)(const struct sbx_run_request *req, struct sbx_mode_notes *notes,
                  struct sbx_error *err);
+
+    /* Optional: is workspace root ws ready for run() (granted)?  Cheap:
+     * never a tree walk.  NULL: every workspace is. */
+    int (*workspace_ready)(const struct sbx_run_request *req, const char *ws, bool *ready,
+                           struct sbx_error *err);
 };
 
 /* The implementation of `kind` built for this platform, or NULL. */
@@ -109,6 +115,14 @@ struct sbx_mode_facts {
     bool elevated_healthy;        /* its launcher/accounts pass the cheap check */
     bool caller_authorized;       /* caller is a member of the sbx users group */
 };
+
+/* The facts of this platform about the elevated mode for the caller.
+ * machine_resources: the machine ledger's present resources, or NULL when
+ * the caller can't read that ledger (an ordinary user: the platform then
+ * relies on what setup left readable, e.g. the launcher's configuration). */
+int sbx_mode_facts(const char *machine_state_dir,
+                   const struct sbx_resource_list *machine_resources,
+                   struct sbx_mode_facts *facts, struct sbx_error *err);
 
 /* Mode `sbx run` uses for these facts. */
 enum sbx_mode_kind sbx_mode_select_run(const struct sbx_mode_facts *facts);

@@ -18,3 +18,19 @@ int sbx_workspace_resolve(const char *arg, char *out, size_t out_len, struct sbx
 {
     return sbx_win32_workspace_resolve(arg, out, out_len, err);
 }
+
+/* Windows: the elevated mode is installed when the machine ledger holds its
+ * marker; whether the caller may use it is settled at run time (the
+ * account's password is DPAPI-protected for the user who set it up). */
+int sbx_mode_facts(const char *machine_state_dir,
+                   const struct sbx_resource_list *machine_resources,
+                   struct sbx_mode_facts *facts, struct sbx_error *err)
+{
+    (void)machine_state_dir;
+    (void)err;
+    facts->elevated_installed =
+        machine_resources && sbx_rlist_find(machine_resources, SBX_R_MODE, "elevated") >= 0;
+    facts->elevated_healthy = facts->elevated_installed;
+    facts->caller_authorized = facts->elevated_installed;
+    return 0;
+}

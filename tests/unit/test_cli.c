@@ -321,20 +321,59 @@ static void test_truncated_ledger_refused(void **state)
     env_free(&e);
 }
 
-static void test_elevated_not_built_on_this_platform(void **state)
+/* The fake machine says we are root: sbx setup picks the elevated mode,
+ * and the whole life (fault, setup, migrate both ways, rollback, cleanup)
+ * runs through the CLI and the plan engine on it. */
+static void test_elevated_life_on_fake_machine(void **state)
 {
     (void)state;
     struct env e;
     env_init(&e);
     char *out = NULL, *err = NULL;
-    /* The fake machine says we are root; the Linux elevated mode is not
-     * built in this version, and setup says so instead of pretending. */
-    int rc = run_sbx(e.vars, &out, &err, "setup", NULL);
-    assert_int_equal(rc, 125);
-    assert_non_null(strstr(err, "not built yet"));
-    assert_false(sbx_fs_exists(e.state));
+    char *empty = read_file(e.fake, NULL);
+    const char *faulty[] = {e.state_env, e.fake_env, "SBX_FAULT=fail:3", NULL};
+    assert_int_equal(run_sbx(faulty, &out, &err, "setup", NULL), 125);
+    assert_non_null(strstr(err, "rolled back"));
     free(out);
     free(err);
+    char *now = read_file(e.fake, NULL);
+    /* Same objects (ids may advance): the fake prints none after the header. */
+    assert_null(strchr(strchr(now, '\n') + 1, '\t'));
+    free(now);
+    int rc = run_sbx(e.vars, &out, &err, "setup", "--user", "root", NULL);
+    if (rc != 0)
+        fail_msg("setup: %d: %s", rc, err);
+    free(out);
+    free(err);
+    assert_int_equal(run_sbx(e.vars, &out, NULL, "status", "--json", NULL), 0);
+    assert_non_null(strstr(out, "\"mode_setup\":\"elevated\""));
+    assert_non_null(strstr(out, "\"account\":2"));
+    free(out);
+    now = read_file(e.fake, NULL);
+    assert_non_null(strstr(now, "account\t"));
+    free(now);
+    assert_int_equal(run_sbx(e.vars, &out, &err, "migrate", "--to", "unelevated", NULL), 0);
+    free(out);
+    free(err);
+    assert_int_equal(run_sbx(e.vars, &out, NULL, "status", "--json", NULL), 0);
+    assert_non_null(strstr(out, "\"mode_setup\":\"unelevated\""));
+    assert_non_null(strstr(out, "\"account\":0"));
+    free(out);
+    assert_int_equal(run_sbx(e.vars, &out, &err, "rollback", NULL), 0);
+    free(out);
+    free(err);
+    assert_int_equal(run_sbx(e.vars, &out, NULL, "status", "--json", NULL), 0);
+    assert_non_null(strstr(out, "\"mode_setup\":\"elevated\""));
+    free(out);
+    assert_int_equal(run_sbx(e.vars, &out, NULL, "doctor", NULL), 0);
+    free(out);
+    assert_int_equal(run_sbx(e.vars, &out, &err, "cleanup", NULL), 0);
+    free(out);
+    free(err);
+    now = read_file(e.fake, NULL);
+    assert_null(strchr(strchr(now, '\n') + 1, '\t'));
+    free(now);
+    free(empty);
     env_free(&e);
 }
 
@@ -350,7 +389,7 @@ int main(void)
         cmocka_unit_test(test_damaged_ledgers_refused_unchanged),
         cmocka_unit_test(test_truncated_ledger_refused),
         cmocka_unit_test(test_cleanup_sets_damaged_ledger_aside),
-        cmocka_unit_test(test_elevated_not_built_on_this_platform),
+        cmocka_unit_test(test_elevated_life_on_fake_machine),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,33 +1,74 @@
-/* The Linux OS driver.  The unelevated mode changes nothing on the machine
- * (its resources are ledger records), so what the driver must do today is
- * report privilege; the objects of the elevated mode (accounts, groups,
- * POSIX ACL entries, the nft table, the launcher) are refused with a clear
- * error until that driver is built. */
+/* The Linux OS driver: the objects of the elevated mode (accounts, groups,
+ * memberships, directories, the nft table, installed files, POSIX ACL
+ * entries), each in its driver_*.c.  The unelevated mode's resources are
+ * ledger records and never reach the driver. */
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
+#include "modes/elevated/launch_conf.h"
+#include "modes/os/linux/driver_int.h"
 #include "modes/os/os.h"
+
+/* Only ACL entries on the caller's own files can be changed without root
+ * (a user's `sbx workspace add`); say so up front instead of letting
+ * useradd or nft fail with their own words. */
+static int need_root(const struct sbx_resource *r, struct sbx_error *err)
+{
+    if (r->kind == SBX_R_ACL_ENTRY || geteuid() == 0)
+        return 0;
+    return sbx_err_set(err, SBX_EPERM,
+                       "changing %s %s needs root: run `sbx setup` (or `sbx cleanup`) as root",
+                       sbx_rkind_name(r->kind), r->key);
+}
 
 static int linux_apply(struct sbx_os *os, enum sbx_action act, struct sbx_resource *r,
                        struct sbx_error *err)
 {
-    (void)os;
-    (void)act;
-    return sbx_err_set(err, SBX_ENOTSUP,
-                       "the Linux driver for %s objects (elevated mode) is not built yet in "
-                       "this version of sbx",
-                       sbx_rkind_name(r->kind));
+    int rc = need_root(r, err);
+    if (rc)
+        return rc;
+    switch (r->kind) {
+    case SBX_R_GROUP: return sbx_drv_group_apply(act, r, err);
+    case SBX_R_ACCOUNT: return sbx_drv_account_apply(act, r, err);
+    case SBX_R_MEMBERSHIP: return sbx_drv_member_apply(act, r, err);
+    case SBX_R_DIRECTORY: return sbx_drv_dir_apply(act, r, err);
+    case SBX_R_FIREWALL_RULE: return sbx_drv_nft_apply(act, r, err);
+    case SBX_R_INSTALLED_FILE: return sbx_drv_file_apply(act, r, err);
+    case SBX_R_ACL_ENTRY: return sbx_drv_acl_apply(os, act, r, err);
+    default:
+        return sbx_err_set(err, SBX_ENOTSUP, "the Linux driver has no %s objects (%s)",
+                           sbx_rkind_name(r->kind), r->key);
+    }
 }
 
 static int linux_probe(struct sbx_os *os, const struct sbx_resource *r, enum sbx_presence *out,
                        struct sbx_error *err)
 {
     (void)os;
-    (void)out;
-    return sbx_err_set(err, SBX_ENOTSUP,
-                       "the Linux driver for %s objects (elevated mode) is not built yet in "
-                       "this version of sbx",
-                       sbx_rkind_name(r->kind));
+    switch (r->kind) {
+    case SBX_R_GROUP: return sbx_drv_group_probe(r, out, err);
+    case SBX_R_ACCOUNT: return sbx_drv_account_probe(r, out, err);
+    case SBX_R_MEMBERSHIP: return sbx_drv_member_probe(r, out, err);
+    case SBX_R_DIRECTORY: return sbx_drv_dir_probe(r, out, err);
+    case SBX_R_FIREWALL_RULE: return sbx_drv_nft_probe(r, out, err);
+    case SBX_R_INSTALLED_FILE: return sbx_drv_file_probe(r, out, err);
+    case SBX_R_ACL_ENTRY: return sbx_drv_acl_probe(r, out, err);
+    default:
+        return sbx_err_set(err, SBX_ENOTSUP, "the Linux driver has no %s objects (%s)",
+                           sbx_rkind_name(r->kind), r->key);
+    }
+}
+
+static int linux_find_marked(struct sbx_os *os, struct sbx_resource_list *out,
+                             struct sbx_error *err)
+{
+    (void)os;
+    int rc = sbx_drv_accounts_find_marked(out, err);
+    /* nftables needs root to be listed; an ordinary caller has none. */
+    if (rc == 0 && geteuid() == 0)
+        rc = sbx_drv_nft_find_marked(out, err);
+    return rc;
 }
 
 static int linux_privilege(struct sbx_os *os, enum sbx_privilege *out, struct sbx_error *err)
@@ -47,7 +88,7 @@ static const struct sbx_os_ops linux_ops = {
     .name = "linux",
     .apply = linux_apply,
     .probe = linux_probe,
-    .find_marked = NULL,
+    .find_marked = linux_find_marked,
     .privilege = linux_privilege,
     .destroy = linux_destroy,
 };

@@ -1,0 +1,75 @@
+/* What the setuid launcher and sbx share: the launcher's root-owned
+ * configuration (written by setup, read by the launcher and by `sbx run`),
+ * the O(1) check that a workspace root carries the grant of an account, and
+ * path walks that never follow a symlink.
+ *
+ * Compiled into both sbx and the launcher; no SQLite, no allocation beyond
+ * libacl's own, nothing read from the environment. */
+#ifndef SBX_MODES_ELEVATED_LAUNCH_CONF_H
+#define SBX_MODES_ELEVATED_LAUNCH_CONF_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "util/error.h"
+
+/* Marker sbx puts in the comment (GECOS) of its accounts and in the
+ * comment of its nft table: objects without it are never removed. */
+#define SBX_MARKER "sbx-managed"
+
+/* File names next to the installed launcher (the directory is root's). */
+#define SBX_LAUNCH_NAME "sbx-launch"
+#define SBX_LAUNCH_CONF_NAME "sbx-launch.conf"
+
+#define SBX_LAUNCH_MAX_PORTS 16
+#define SBX_LAUNCH_NAME_MAX 64
+
+enum sbx_launch_role { SBX_ROLE_OFFLINE = 0, SBX_ROLE_ONLINE = 1, SBX_ROLE_COUNT = 2 };
+
+struct sbx_launch_account {
+    char name[SBX_LAUNCH_NAME_MAX];
+    uid_t uid;
+    gid_t gid;
+    char home[PATH_MAX];
+};
+
+struct sbx_launch_conf {
+    char group[SBX_LAUNCH_NAME_MAX]; /* the callers' group (sbx-users) */
+    gid_t gid;
+    struct sbx_launch_account acct[SBX_ROLE_COUNT];
+    unsigned ports[SBX_LAUNCH_MAX_PORTS]; /* loopback ports open to offline */
+    size_t n_ports;
+};
+
+const char *sbx_launch_role_name(enum sbx_launch_role role);
+
+/* Text form (what setup installs).  Returns the length or a negative code. */
+int sbx_launch_conf_format(const struct sbx_launch_conf *c, char *buf, size_t len,
+                           struct sbx_error *err);
+int sbx_launch_conf_parse(const char *text, struct sbx_launch_conf *c, struct sbx_error *err);
+
+/* Read and parse path.  When trusted_only, the file and every directory
+ * above it must belong to root and be writable by nobody else (a sticky
+ * root-owned directory like /tmp is accepted: others can't replace root's
+ * entries in it); this is what the launcher requires. */
+int sbx_launch_conf_read(const char *path, bool trusted_only, struct sbx_launch_conf *c,
+                         struct sbx_error *err);
+
+/* Is path (absolute) and each directory above it owned by root and not
+ * writable by group or others (sticky root-owned directories accepted)? */
+int sbx_path_root_owned(const char *path, struct sbx_error *err);
+
+/* Open an absolute path component by component with O_NOFOLLOW: any
+ * symlink on the way is refused (-SBX_EPERM).  flags are those of the last
+ * component (O_DIRECTORY, O_RDONLY, ...). */
+int sbx_open_nofollow(const char *abs, int flags, struct sbx_error *err);
+
+/* The O(1) grant check on a workspace root opened as dirfd: the access ACL
+ * holds an entry for uid with rwx that the mask lets through, and the
+ * default ACL holds one too (so what the sandbox creates inherits it).
+ * *ok tells; errors only for failed system calls. */
+int sbx_grant_check_fd(int dirfd, uid_t uid, bool *ok, struct sbx_error *err);
+
+#endif

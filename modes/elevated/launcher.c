@@ -1,0 +1,524 @@
+/* sbx-launch: the setuid-root launcher of the elevated mode on Linux.
+ *
+ *   sbx-launch --account offline|online [--report-fd N] [--allow-git]
+ *              --workspace DIR [--workspace DIR]... -- CMD [ARG...]
+ *
+ * Runs CMD as one of sbx's sandbox accounts, from the caller's current
+ * directory.  Everything it decides comes from root's files (its
+ * configuration next to it, the password and group databases, the ACL of
+ * the workspace roots) and from the kernel (real uid, current directory):
+ * nothing from the caller's environment.  It refuses unless
+ *   - the caller (real uid) is a member of the sandbox users' group;
+ *   - the account is one of the two recorded in the configuration, still
+ *     marked as sbx's in the password database;
+ *   - each workspace is a canonical path (no symlink anywhere), owned by
+ *     the caller, whose root carries the account's grant (O(1) ACL check);
+ *   - the current directory lies beneath one of them (checked by walking
+ *     ".." from the directory itself, so no path or symlink can fool it).
+ * Then, still as root: a private mount namespace where each workspace's
+ * .git is read-only, and a new PID namespace whose init drops to the
+ * account (groups, gid, uid, verified, no way back), applies the same
+ * Landlock + seccomp confinement as the unelevated mode, and starts CMD
+ * with a clean environment.  The launcher itself drops to the caller and
+ * waits, forwarding signals; when it dies, init and everything in the
+ * namespace die with it (SIGKILL).  Exit status: CMD's, 128+N for signal N,
+ * 125 refused or failed, 126/127 CMD not executable / not found.
+ *
+ * Built without sanitizers: ASan's runtime reads the environment and
+ * writes files as root, which a setuid program must never do. */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <poll.h>
+#include <pwd.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "modes/elevated/launch_conf.h"
+#include "modes/os/linux/landlock.h"
+#include "modes/os/linux/policy.h"
+
+#define MAX_WS 32
+
+extern char **environ;
+
+struct launch {
+    int report;                 /* fd for error reports, or -1 */
+    const char *account;        /* as given */
+    const char *ws[MAX_WS];
+    int ws_fd[MAX_WS];
+    struct stat ws_st[MAX_WS];
+    size_t n_ws;
+    bool allow_git;
+    char **argv;                /* the command */
+    char **envp;                /* what the command gets */
+    struct sbx_launch_conf conf;
+    const struct sbx_launch_account *target;
+    uid_t caller;
+    gid_t caller_gid;
+    bool net;
+};
+
+/* Report and exit: on the report fd (sbx turns it into its error) or on
+ * stderr.  "E<code> <message>" / "X<errno> <message>" lines. */
+static _Noreturn void die(const struct launch *l, int status, int code, const char *fmt, ...)
+{
+    char msg[SBX_ERR_MSG_MAX], line[SBX_ERR_MSG_MAX + 32];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    int n = snprintf(line, sizeof line, "%c%d %s\n", status == 125 ? 'E' : 'X', code, msg);
+    if (n > (int)sizeof line - 1)
+        n = (int)sizeof line - 1;
+    int fd = l && l->report >= 0 ? l->report : 2;
+    if (fd == 2) {
+        dprintf(2, "sbx-launch: %s\n", msg);
+    } else if (write(fd, line, (size_t)n) < 0) {
+        dprintf(2, "sbx-launch: %s\n", msg);
+    }
+    _exit(status);
+}
+
+static _Noreturn void usage(const struct launch *l)
+{
+    die(l, 125, SBX_EINVAL,
+        "usage: sbx-launch --account offline|online [--report-fd N] [--allow-git] "
+        "--workspace DIR... -- CMD [ARG...]");
+}
+
+/* stdin/stdout/stderr must be open, or a later open() would become one. */
+static void ensure_stdio(void)
+{
+    for (int fd = 0; fd < 3; fd++)
+        if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd)
+            _exit(125);
+}
+
+static void parse_args(struct launch *l, int argc, char **argv)
+{
+    int i = 1;
+    for (; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--") == 0) {
+            i++;
+            break;
+        }
+        if (strcmp(a, "--allow-git") == 0) {
+            l->allow_git = true;
+            continue;
+        }
+        if (i + 1 >= argc)
+            usage(l);
+        const char *v = argv[++i];
+        if (strcmp(a, "--account") == 0) {
+            l->account = v;
+        } else if (strcmp(a, "--workspace") == 0 && l->n_ws < MAX_WS) {
+            l->ws[l->n_ws++] = v;
+        } else if (strcmp(a, "--report-fd") == 0) {
+            char *end;
+            long fd = strtol(v, &end, 10);
+            struct stat st;
+            /* Only a pipe of the caller's: never a file the launcher, as
+             * root, would write into. */
+            if (*end || fd < 3 || fd > 1 << 20 || fstat((int)fd, &st) != 0 ||
+                !S_ISFIFO(st.st_mode))
+                usage(l);
+            l->report = (int)fd;
+            fcntl(l->report, F_SETFD, FD_CLOEXEC);
+        } else {
+            usage(l);
+        }
+    }
+    if (!l->account || l->n_ws == 0 || i >= argc || !argv[i][0])
+        usage(l);
+    l->argv = argv + i;
+}
+
+/* Stray fds of the caller (a ledger, a socket, a private file it opened)
+ * must not reach the account. */
+static void close_stray_fds(const struct launch *l)
+{
+    if (l->report < 0) {
+        close_range(3, ~0U, 0);
+        return;
+    }
+    if (l->report > 3)
+        close_range(3, (unsigned)l->report - 1, 0);
+    close_range((unsigned)l->report + 1, ~0U, 0);
+}
+
+static bool env_dropped(const char *e)
+{
+    static const char *const names[] = {
+        "LD_", "GCONV_PATH=", "GETCONF_DIR=", "HOSTALIASES=", "LOCALDOMAIN=", "LOCPATH=",
+        "MALLOC_", "GLIBC_TUNABLES=", "NLSPATH=", "RESOLV_HOST_CONF=", "RES_OPTIONS=",
+        "TMPDIR=", "TZDIR=", "HOME=", "USER=", "LOGNAME=", "SHELL=", "MAIL=", "IFS=",
+        "XDG_RUNTIME_DIR=", "SSH_AUTH_SOCK=", "DBUS_SESSION_BUS_ADDRESS=", "SBX_",
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strncmp(e, names[i], strlen(names[i])) == 0)
+            return true;
+    return !strchr(e, '=');
+}
+
+/* The command's environment: the caller's variables minus the loader's
+ * and other dangerous ones, with the account's HOME, TMPDIR and names.
+ * Built once, then the launcher's own environment is emptied so nothing
+ * it calls (NSS, libacl) sees the caller's. */
+static void build_env(struct launch *l)
+{
+    size_t n = 0;
+    for (char **e = environ; e && *e; e++)
+        n++;
+    l->envp = calloc(n + 8, sizeof *l->envp);
+    if (!l->envp)
+        die(l, 125, SBX_ENOMEM, "out of memory");
+    size_t k = 0;
+    bool have_path = false;
+    for (char **e = environ; e && *e; e++)
+        if (!env_dropped(*e)) {
+            have_path = have_path || strncmp(*e, "PATH=", 5) == 0;
+            l->envp[k++] = *e;
+        }
+    const struct sbx_launch_account *a = l->target;
+    char *vars[5];
+    if (asprintf(&vars[0], "HOME=%s", a->home) < 0 ||
+        asprintf(&vars[1], "TMPDIR=%s/tmp", a->home) < 0 ||
+        asprintf(&vars[2], "USER=%s", a->name) < 0 || asprintf(&vars[3], "LOGNAME=%s", a->name) < 0)
+        die(l, 125, SBX_ENOMEM, "out of memory");
+    vars[4] = "SHELL=/bin/sh";
+    for (size_t i = 0; i < 5; i++)
+        l->envp[k++] = vars[i];
+    if (!have_path)
+        l->envp[k++] = "PATH=/usr/local/bin:/usr/bin:/bin";
+    l->envp[k] = NULL;
+    environ = NULL;
+}
+
+static void load_conf(struct launch *l)
+{
+    char exe[PATH_MAX], conf[PATH_MAX + 32];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        die(l, 125, SBX_EIO, "cannot find where sbx-launch is installed: %s", strerror(errno));
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (!slash)
+        die(l, 125, SBX_EIO, "odd launcher path %s", exe);
+    *slash = '\0';
+    snprintf(conf, sizeof conf, "%s/%s", exe[0] ? exe : "", SBX_LAUNCH_CONF_NAME);
+    struct sbx_error err = {0};
+    /* Root's own file in root's own directories: a copy (hard link) of the
+     * launcher in a directory of the caller's would read the caller's
+     * configuration, and this refuses it. */
+    if (sbx_launch_conf_read(conf, true, &l->conf, &err) != 0)
+        die(l, 125, err.code, "%s", err.msg);
+}
+
+static void check_caller(struct launch *l)
+{
+    l->caller = getuid();
+    l->caller_gid = getgid();
+    char buf[16384], gbuf[65536];
+    struct passwd pw, *pres = NULL;
+    struct group gr, *gres = NULL;
+    if (getpwuid_r(l->caller, &pw, buf, sizeof buf, &pres) != 0 || !pres)
+        die(l, 125, SBX_EPERM, "uid %u has no account", (unsigned)l->caller);
+    if (getgrgid_r(l->conf.gid, &gr, gbuf, sizeof gbuf, &gres) != 0 || !gres ||
+        strcmp(gr.gr_name, l->conf.group) != 0)
+        die(l, 125, SBX_ECORRUPT,
+            "group %s (gid %u) of the launcher configuration is gone; run `sbx setup` as root",
+            l->conf.group, (unsigned)l->conf.gid);
+    bool member = pw.pw_gid == l->conf.gid;
+    for (char **m = gr.gr_mem; !member && m && *m; m++)
+        member = strcmp(*m, pw.pw_name) == 0;
+    if (!member)
+        die(l, 125, SBX_EPERM,
+            "%s is not a member of %s: ask root to run `sbx setup --user %s`", pw.pw_name,
+            l->conf.group, pw.pw_name);
+}
+
+static void pick_target(struct launch *l)
+{
+    for (int r = 0; r < SBX_ROLE_COUNT && !l->target; r++) {
+        const struct sbx_launch_account *a = &l->conf.acct[r];
+        char uid[16];
+        snprintf(uid, sizeof uid, "%u", (unsigned)a->uid);
+        if (strcmp(l->account, sbx_launch_role_name(r)) == 0 ||
+            strcmp(l->account, a->name) == 0 || strcmp(l->account, uid) == 0) {
+            l->target = a;
+            l->net = r == SBX_ROLE_ONLINE || l->conf.n_ports > 0;
+        }
+    }
+    if (!l->target)
+        die(l, 125, SBX_EPERM, "'%s' is not one of sbx's sandbox accounts (%s, %s)", l->account,
+            l->conf.acct[0].name, l->conf.acct[1].name);
+    const struct sbx_launch_account *a = l->target;
+    char buf[16384];
+    struct passwd pw, *res = NULL;
+    if (a->uid == 0 || a->uid == l->caller || a->gid == 0 ||
+        getpwuid_r(a->uid, &pw, buf, sizeof buf, &res) != 0 || !res ||
+        strcmp(pw.pw_name, a->name) != 0 ||
+        strncmp(pw.pw_gecos, SBX_MARKER, strlen(SBX_MARKER)) != 0)
+        die(l, 125, SBX_EPERM,
+            "account %s (uid %u) is not sbx's sandbox account any more; run `sbx setup` as root",
+            a->name, (unsigned)a->uid);
+}
+
+static void check_workspaces(struct launch *l)
+{
+    for (size_t i = 0; i < l->n_ws; i++) {
+        struct sbx_error err = {0};
+        int fd = sbx_open_nofollow(l->ws[i], O_RDONLY | O_DIRECTORY, &err);
+        if (fd < 0)
+            die(l, 125, err.code, "workspace %s: %s", l->ws[i], err.msg);
+        if (fstat(fd, &l->ws_st[i]) != 0)
+            die(l, 125, SBX_EIO, "stat %s: %s", l->ws[i], strerror(errno));
+        if (l->ws_st[i].st_uid != l->caller)
+            die(l, 125, SBX_EPERM, "workspace %s belongs to uid %u, not to you", l->ws[i],
+                (unsigned)l->ws_st[i].st_uid);
+        bool ok = false;
+        if (sbx_grant_check_fd(fd, l->target->uid, &ok, &err) != 0)
+            die(l, 125, err.code, "workspace %s: %s", l->ws[i], err.msg);
+        if (!ok)
+            die(l, 125, SBX_EPERM,
+                "workspace %s is not granted to %s: run `sbx workspace add %s` first", l->ws[i],
+                l->target->name, l->ws[i]);
+        l->ws_fd[i] = fd;
+    }
+}
+
+/* Walk ".." from the current directory until a workspace root or /. */
+static void check_cwd(const struct launch *l)
+{
+    int cur = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (cur < 0)
+        die(l, 125, SBX_EIO, "current directory: %s", strerror(errno));
+    for (int depth = 0; depth < 4096; depth++) {
+        struct stat st, up;
+        if (fstat(cur, &st) != 0)
+            die(l, 125, SBX_EIO, "stat: %s", strerror(errno));
+        for (size_t i = 0; i < l->n_ws; i++)
+            if (st.st_dev == l->ws_st[i].st_dev && st.st_ino == l->ws_st[i].st_ino) {
+                close(cur);
+                return;
+            }
+        int parent = openat(cur, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (parent < 0 || fstat(parent, &up) != 0)
+            die(l, 125, SBX_EIO, "walking up from the current directory: %s", strerror(errno));
+        close(cur);
+        cur = parent;
+        if (up.st_dev == st.st_dev && up.st_ino == st.st_ino)
+            break; /* "/" */
+    }
+    die(l, 125, SBX_EPERM,
+        "the current directory is not inside the workspaces given; cd into one first");
+}
+
+/* Private mounts; each workspace's .git read-only in them. */
+static void protect_git(const struct launch *l)
+{
+    if (unshare(CLONE_NEWNS | CLONE_NEWPID) != 0)
+        die(l, 125, SBX_EIO, "unshare(mount, pid namespaces): %s", strerror(errno));
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+        die(l, 125, SBX_EIO, "make mounts private: %s", strerror(errno));
+    for (size_t i = 0; !l->allow_git && i < l->n_ws; i++) {
+        struct stat st;
+        if (fstatat(l->ws_fd[i], ".git", &st, AT_SYMLINK_NOFOLLOW) != 0 || S_ISLNK(st.st_mode))
+            continue;
+        char git[PATH_MAX];
+        snprintf(git, sizeof git, "%s/.git", l->ws[i]);
+        /* Path-based, in our private namespace: a swap by the caller can
+         * only make something else read-only there. */
+        if (mount(git, git, NULL, MS_BIND | MS_REC, NULL) != 0 ||
+            mount(NULL, git, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV,
+                  NULL) != 0)
+            die(l, 125, SBX_EIO, "make %s read-only: %s", git, strerror(errno));
+    }
+}
+
+static void become(const struct launch *l, uid_t uid, gid_t gid, const char *who)
+{
+    if (setgroups(0, NULL) != 0 || setresgid(gid, gid, gid) != 0 || setresuid(uid, uid, uid) != 0)
+        die(l, 125, SBX_EIO, "switch to %s: %s", who, strerror(errno));
+    uid_t r, e, s;
+    gid_t rg, eg, sg;
+    if (getresuid(&r, &e, &s) != 0 || r != uid || e != uid || s != uid ||
+        getresgid(&rg, &eg, &sg) != 0 || rg != gid || eg != gid || sg != gid ||
+        getgroups(0, NULL) != 0)
+        die(l, 125, SBX_EIO, "switch to %s did not stick", who);
+    /* And no way back (a root caller simply stays itself). */
+    if (uid != 0 && (setuid(0) == 0 || seteuid(0) == 0 || setgid(0) == 0))
+        die(l, 125, SBX_EIO, "could regain root after switching to %s", who);
+}
+
+static int sigpipe_w = -1;
+
+/* SIGCHLD must interrupt init's ppoll: an ignored signal would not. */
+static void on_child(int sig)
+{
+    (void)sig;
+}
+
+static void forward(int sig)
+{
+    unsigned char b = (unsigned char)sig;
+    int saved = errno;
+    if (write(sigpipe_w, &b, 1) < 0) {
+        /* init is gone: nothing to forward to */
+    }
+    errno = saved;
+}
+
+static const int fwd_sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
+
+static int status_of(int ws)
+{
+    return WIFEXITED(ws) ? WEXITSTATUS(ws) : WIFSIGNALED(ws) ? 128 + WTERMSIG(ws) : 125;
+}
+
+/* The launcher after fork: the caller again, waiting for init. */
+static _Noreturn void supervise(const struct launch *l, pid_t init, int sig_w)
+{
+    become(l, l->caller, l->caller_gid, "the caller");
+    sigpipe_w = sig_w;
+    struct sigaction sa = {.sa_handler = forward};
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < sizeof fwd_sigs / sizeof fwd_sigs[0]; i++)
+        sigaction(fwd_sigs[i], &sa, NULL);
+    int ws;
+    while (waitpid(init, &ws, 0) < 0)
+        if (errno != EINTR)
+            _exit(125);
+    _exit(status_of(ws));
+}
+
+/* pid 1 of the new namespace: the account, confined; runs the command. */
+static _Noreturn void run_init(struct launch *l, int sig_r, int cwd_fd)
+{
+    /* A /proc of this namespace: the command sees its own processes. */
+    if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0)
+        die(l, 125, SBX_EIO, "mount /proc: %s", strerror(errno));
+    become(l, l->target->uid, l->target->gid, l->target->name);
+    /* Set after the switch: a credential change clears it. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    struct pollfd alive = {.fd = sig_r, .events = POLLIN};
+    if (poll(&alive, 1, 0) == 1 && (alive.revents & (POLLHUP | POLLERR)))
+        _exit(125);
+    if (fchdir(cwd_fd) != 0)
+        die(l, 125, SBX_EPERM, "%s cannot enter the current directory: %s", l->target->name,
+            strerror(errno));
+    close(cwd_fd);
+    for (size_t i = 0; i < l->n_ws; i++)
+        close(l->ws_fd[i]);
+    const char *rw[MAX_WS + 1];
+    char tmp[PATH_MAX];
+    snprintf(tmp, sizeof tmp, "%s", l->target->home);
+    for (size_t i = 0; i < l->n_ws; i++)
+        rw[i] = l->ws[i];
+    rw[l->n_ws] = tmp;
+    struct sbx_policy pol = {.rw = rw, .n_rw = l->n_ws + 1, .net = l->net, .private_dev = false};
+    struct sbx_error err = {0};
+    if (sbx_policy_apply(&pol, sbx_landlock_abi(), &err) != 0)
+        die(l, 125, err.code, "confine the command: %s", err.msg);
+
+    sigset_t all, old;
+    sigfillset(&all);
+    sigprocmask(SIG_BLOCK, &all, &old);
+    pid_t cmd = fork();
+    if (cmd < 0)
+        die(l, 125, SBX_EIO, "fork: %s", strerror(errno));
+    if (cmd == 0) {
+        sigprocmask(SIG_SETMASK, &old, NULL);
+        close(sig_r);
+        /* A session of its own: the caller's terminal stays usable as
+         * stdio but can't become its controlling terminal. */
+        setsid();
+        execvpe(l->argv[0], l->argv, l->envp);
+        int e = errno;
+        die(l, e == ENOENT ? 127 : 126, e, "%s: %s", l->argv[0], strerror(e));
+    }
+    if (l->report >= 0)
+        close(l->report);
+    /* Wait for the command; forward what the launcher passes on; die when
+     * the launcher dies (EOF), which takes the namespace down. */
+    struct sigaction sa = {.sa_handler = on_child};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGCHLD, &sa, NULL);
+    sigset_t chld;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    sigprocmask(SIG_SETMASK, &chld, NULL);
+    for (;;) {
+        int ws;
+        pid_t p;
+        while ((p = waitpid(-1, &ws, WNOHANG)) > 0)
+            if (p == cmd)
+                _exit(status_of(ws));
+        struct pollfd pf = {.fd = sig_r, .events = POLLIN};
+        struct timespec ts = {.tv_sec = 1};
+        int n = ppoll(&pf, 1, &ts, &old);
+        if (n == 1) {
+            unsigned char sig;
+            ssize_t got = read(sig_r, &sig, 1);
+            if (got == 1) {
+                if (kill(-cmd, sig) != 0)
+                    kill(cmd, sig);
+            } else if (got == 0) {
+                _exit(125);
+            }
+        }
+    }
+}
+
+int main(int argc, char **argv)
+{
+    struct launch l = {.report = -1};
+    ensure_stdio();
+    umask(077);
+    parse_args(&l, argc, argv);
+    close_stray_fds(&l);
+    if (geteuid() != 0)
+        die(&l, 125, SBX_EPERM, "sbx-launch is not installed setuid root; run `sbx setup` as root");
+    load_conf(&l);
+    check_caller(&l);
+    pick_target(&l);
+    build_env(&l);
+    check_workspaces(&l);
+    /* After unshare: the current directory then belongs to the new mount
+     * namespace (where .git is read-only); an fd opened before would lead
+     * back into the old one. */
+    protect_git(&l);
+    check_cwd(&l);
+    int cwd_fd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (cwd_fd < 0)
+        die(&l, 125, SBX_EIO, "current directory: %s", strerror(errno));
+    int sp[2];
+    if (pipe2(sp, O_CLOEXEC) != 0)
+        die(&l, 125, SBX_EIO, "pipe: %s", strerror(errno));
+    pid_t init = fork();
+    if (init < 0)
+        die(&l, 125, SBX_EIO, "fork: %s", strerror(errno));
+    if (init == 0) {
+        close(sp[1]);
+        run_init(&l, sp[0], cwd_fd);
+    }
+    close(sp[0]);
+    close(cwd_fd);
+    for (size_t i = 0; i < l.n_ws; i++)
+        close(l.ws_fd[i]);
+    if (l.report >= 0)
+        close(l.report);
+    supervise(&l, init, sp[1]);
+}

@@ -1,0 +1,414 @@
+/* The elevated mode on Linux: what it needs on the machine (desired) and
+ * the facts the automatic choice uses.  Running a command is in run.c. */
+#include "modes/elevated/elevated.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "modes/elevated/launch_conf.h"
+#include "modes/unelevated/unelevated.h"
+#include "modes/os/linux/cleanup.h"
+#include "modes/os/linux/driver_int.h"
+#include "util/platform.h"
+
+#ifndef SBX_LAUNCHER_BUILD_PATH
+#define SBX_LAUNCHER_BUILD_PATH ""
+#endif
+
+static int oom(struct sbx_error *err)
+{
+    return sbx_err_set(err, SBX_ENOMEM, "out of memory");
+}
+
+int sbx_elevated_names(struct sbx_elevated_names *n, struct sbx_error *err)
+{
+    const char *prefix = secure_getenv("SBX_ELEVATED_PREFIX");
+    if (!prefix || !*prefix)
+        prefix = "sbx-";
+    size_t len = strlen(prefix);
+    bool ok = len >= 3 && len <= 16 && strncmp(prefix, "sbx", 3) == 0;
+    for (size_t i = 0; ok && i < len; i++)
+        ok = (prefix[i] >= 'a' && prefix[i] <= 'z') || (prefix[i] >= '0' && prefix[i] <= '9') ||
+             prefix[i] == '-';
+    if (!ok)
+        return sbx_err_set(err, SBX_EINVAL,
+                           "SBX_ELEVATED_PREFIX '%s': must start with 'sbx', [a-z0-9-] only, at "
+                           "most 16 characters",
+                           prefix);
+    snprintf(n->group, sizeof n->group, "%susers", prefix);
+    snprintf(n->offline, sizeof n->offline, "%soffline", prefix);
+    snprintf(n->online, sizeof n->online, "%sonline", prefix);
+    /* nft names: '-' becomes '_', a trailing one goes ("sbx-" -> "sbx"). */
+    snprintf(n->table, sizeof n->table, "%s", prefix);
+    for (char *p = n->table; *p; p++)
+        if (*p == '-')
+            *p = '_';
+    size_t t = strlen(n->table);
+    while (t > 3 && n->table[t - 1] == '_')
+        n->table[--t] = '\0';
+    return 0;
+}
+
+static int state_dir_or_default(const char *dir, char *out, size_t len, struct sbx_error *err)
+{
+    if (dir && dir[0]) {
+        if (dir[0] != '/' || strlen(dir) >= len)
+            return sbx_err_set(err, SBX_EINVAL, "machine state directory %s: not absolute", dir);
+        snprintf(out, len, "%s", dir);
+        return 0;
+    }
+    return sbx_default_state_dir(true, out, len, err);
+}
+
+static int elevated_dir(const char *state, char *out, size_t len, struct sbx_error *err)
+{
+    char s[PATH_MAX];
+    int rc = state_dir_or_default(state, s, sizeof s, err);
+    if (rc)
+        return rc;
+    if (snprintf(out, len, "%s/elevated", s) >= (int)len)
+        return sbx_err_set(err, SBX_EINVAL, "%s: path too long", s);
+    return 0;
+}
+
+int sbx_elevated_launcher_path(const char *state, char *out, size_t len, struct sbx_error *err)
+{
+    char d[PATH_MAX];
+    int rc = elevated_dir(state, d, sizeof d, err);
+    if (rc == 0 && snprintf(out, len, "%s/%s", d, SBX_LAUNCH_NAME) >= (int)len)
+        rc = sbx_err_set(err, SBX_EINVAL, "%s: path too long", d);
+    return rc;
+}
+
+int sbx_elevated_conf_path(const char *state, char *out, size_t len, struct sbx_error *err)
+{
+    char d[PATH_MAX];
+    int rc = elevated_dir(state, d, sizeof d, err);
+    if (rc == 0 && snprintf(out, len, "%s/%s", d, SBX_LAUNCH_CONF_NAME) >= (int)len)
+        rc = sbx_err_set(err, SBX_EINVAL, "%s: path too long", d);
+    return rc;
+}
+
+int sbx_elevated_launcher_source(char *out, size_t len, struct sbx_error *err)
+{
+    const char *env = secure_getenv("SBX_LAUNCHER_SOURCE");
+    if (env && env[0] == '/') {
+        snprintf(out, len, "%s", env);
+        return 0;
+    }
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = '\0';
+            snprintf(out, len, "%s/%s", exe, SBX_LAUNCH_NAME);
+            if (access(out, F_OK) == 0)
+                return 0;
+        }
+    }
+    if (SBX_LAUNCHER_BUILD_PATH[0] && access(SBX_LAUNCHER_BUILD_PATH, F_OK) == 0) {
+        snprintf(out, len, "%s", SBX_LAUNCHER_BUILD_PATH);
+        return 0;
+    }
+    return sbx_err_set(err, SBX_ENOENT,
+                       "cannot find sbx-launch to install (looked next to sbx); set "
+                       "SBX_LAUNCHER_SOURCE to its path");
+}
+
+/* Ports: those asked for, else those of the current firewall resource. */
+static void ports_text(const struct sbx_config *cfg, char *out, size_t len)
+{
+    out[0] = '\0';
+    size_t off = 0;
+    for (size_t i = 0; i < cfg->n_loopback_ports && off < len; i++)
+        off += (size_t)snprintf(out + off, len - off, "%s%u", i ? "," : "",
+                                cfg->loopback_ports[i]);
+    if (cfg->n_loopback_ports || !cfg->current)
+        return;
+    for (size_t i = 0; i < cfg->current->len; i++) {
+        const struct sbx_resource *r = &cfg->current->items[i];
+        if (r->kind == SBX_R_FIREWALL_RULE &&
+            sbx_detail_get(r->detail, "ports", out, len) == 0)
+            return;
+    }
+}
+
+static int add(struct sbx_resource_list *out, enum sbx_rkind kind, const char *key,
+               const char *name, const char *path, const char *detail, struct sbx_error *err)
+{
+    return sbx_rlist_add(out, kind, key, name, NULL, path, detail, "elevated") ? oom(err) : 0;
+}
+
+static int add_member(struct sbx_resource_list *out, const char *group, const char *user,
+                      struct sbx_error *err)
+{
+    char key[160], detail[200];
+    snprintf(key, sizeof key, "%s:%s", group, user);
+    if (sbx_rlist_find(out, SBX_R_MEMBERSHIP, key) >= 0)
+        return 0;
+    snprintf(detail, sizeof detail, "group=%s\nmember=%s\n", group, user);
+    return add(out, SBX_R_MEMBERSHIP, key, NULL, NULL, detail, err);
+}
+
+static int desired_machine(const struct sbx_config *cfg, const struct sbx_elevated_names *n,
+                           struct sbx_resource_list *out, struct sbx_error *err)
+{
+    struct sbx_config marker = *cfg;
+    marker.n_workspaces = 0; /* workspace records belong to the users' ledgers */
+    int rc = sbx_mode_ledger_records(&marker, SBX_MODE_ELEVATED, out, err);
+    char state[PATH_MAX], dir[PATH_MAX + 16], home[PATH_MAX + 32], path[PATH_MAX + 128];
+    char detail[PATH_MAX + 512], ports[128], src[PATH_MAX];
+    if (rc || (rc = state_dir_or_default(cfg->state_dir, state, sizeof state, err)) ||
+        (rc = sbx_elevated_launcher_source(src, sizeof src, err)))
+        return rc;
+    snprintf(dir, sizeof dir, "%s/elevated", state);
+    snprintf(home, sizeof home, "%s/home", dir);
+    /* The state directory must be crossed by callers (launcher) and the
+     * accounts (homes): 0711 while set up, its old mode put back after. */
+    if ((rc = add(out, SBX_R_DIRECTORY, state, NULL, state, "mode=0711\nkeep=1\n", err)) ||
+        (rc = add(out, SBX_R_DIRECTORY, dir, NULL, dir, "mode=0755\n", err)) ||
+        (rc = add(out, SBX_R_DIRECTORY, home, NULL, home, "mode=0711\n", err)) ||
+        (rc = add(out, SBX_R_GROUP, n->group, n->group, NULL, NULL, err)))
+        return rc;
+    const char *accts[2] = {n->offline, n->online}, *roles[2] = {"offline", "online"};
+    for (int i = 0; i < 2; i++) {
+        snprintf(path, sizeof path, "%s/%s", home, accts[i]);
+        snprintf(detail, sizeof detail, "home=%s\nrole=%s\n", path, roles[i]);
+        if ((rc = add(out, SBX_R_ACCOUNT, accts[i], accts[i], path, detail, err)))
+            return rc;
+    }
+    for (size_t i = 0; i < cfg->n_users; i++)
+        if ((rc = add_member(out, n->group, cfg->users[i], err)))
+            return rc;
+    for (size_t i = 0; cfg->current && i < cfg->current->len; i++) {
+        const struct sbx_resource *r = &cfg->current->items[i];
+        char g[64], m[64];
+        if (r->kind == SBX_R_MEMBERSHIP && sbx_detail_get(r->detail, "group", g, sizeof g) == 0 &&
+            strcmp(g, n->group) == 0 && sbx_detail_get(r->detail, "member", m, sizeof m) == 0 &&
+            (rc = add_member(out, n->group, m, err)))
+            return rc;
+    }
+    ports_text(cfg, ports, sizeof ports);
+    char key[PATH_MAX + 256];
+    snprintf(key, sizeof key, "nft:inet:%s%s%s", n->table, ports[0] ? ":ports=" : "", ports);
+    snprintf(detail, sizeof detail, "account=%s\ntable=%s\nports=%s\n", n->offline, n->table,
+             ports);
+    if ((rc = add(out, SBX_R_FIREWALL_RULE, key, n->table, NULL, detail, err)))
+        return rc;
+    snprintf(path, sizeof path, "%s/%s", dir, SBX_LAUNCH_NAME);
+    snprintf(detail, sizeof detail, "source=%s\nmode=4750\ngroup=%s\n", src, n->group);
+    if ((rc = add(out, SBX_R_INSTALLED_FILE, path, NULL, path, detail, err)))
+        return rc;
+    snprintf(path, sizeof path, "%s/%s", dir, SBX_LAUNCH_CONF_NAME);
+    /* Other ports, other configuration: another key (see driver_files.c). */
+    snprintf(key, sizeof key, "%s%s%s", path, ports[0] ? "#ports=" : "", ports);
+    snprintf(detail, sizeof detail,
+             "generate=launch-conf\nmode=0644\ngroup=root\nusers=%s\noffline=%s\nonline=%s\n"
+             "ports=%s\n",
+             n->group, n->offline, n->online, ports);
+    return add(out, SBX_R_INSTALLED_FILE, key, NULL, path, detail, err);
+}
+
+static int add_acl(struct sbx_resource_list *out, const char *kind, const char *grantee,
+                   const char *path, struct sbx_error *err)
+{
+    char key[PATH_MAX + 128], detail[256];
+    snprintf(key, sizeof key, "%s:%s:%s", kind, grantee, path);
+    snprintf(detail, sizeof detail, "grantee=%s\nentry=%s\n", grantee, kind);
+    return add(out, SBX_R_ACL_ENTRY, key, NULL, path, detail, err);
+}
+
+/* Ancestors of ws the accounts can't cross through "other": an entry each,
+ * where the workspace's owner may add one (its own directories). */
+static int add_traverse(struct sbx_resource_list *out, const struct sbx_elevated_names *n,
+                        const char *ws, uid_t owner, struct sbx_error *err)
+{
+    char p[PATH_MAX];
+    snprintf(p, sizeof p, "%s", ws);
+    for (char *slash = strrchr(p, '/'); slash && slash != p; slash = strrchr(p, '/')) {
+        *slash = '\0';
+        struct stat st;
+        if (stat(p, &st) != 0)
+            return sbx_err_sys(err, SBX_EIO, errno, "stat %s", p);
+        if (st.st_mode & S_IXOTH)
+            continue;
+        if (st.st_uid != owner && geteuid() != 0)
+            return sbx_err_set(err, SBX_EPERM,
+                               "%s (owner uid %u) can't be crossed by the sandbox accounts and "
+                               "only its owner can change that: ask root to run `setfacl -m "
+                               "u:%s:x,u:%s:x %s`, or choose a workspace elsewhere",
+                               p, (unsigned)st.st_uid, n->offline, n->online, p);
+        int rc = add_acl(out, "traverse", n->offline, p, err);
+        if (rc || (rc = add_acl(out, "traverse", n->online, p, err)))
+            return rc;
+    }
+    return 0;
+}
+
+static int desired_user(const struct sbx_config *cfg, const struct sbx_elevated_names *n,
+                        struct sbx_resource_list *out, struct sbx_error *err)
+{
+    for (size_t i = 0; i < cfg->n_workspaces; i++) {
+        const char *ws = cfg->workspaces[i];
+        if (sbx_rlist_add(out, SBX_R_WORKSPACE, ws, NULL, NULL, ws, NULL, NULL))
+            return oom(err);
+        struct stat st;
+        if (stat(ws, &st) != 0)
+            return sbx_err_sys(err, SBX_ENOENT, errno, "workspace %s", ws);
+        char owner[64];
+        if (sbx_drv_user_by_uid(st.st_uid, owner, sizeof owner, NULL, 0) != 0)
+            return sbx_err_set(err, SBX_ENOENT, "workspace %s: its owner uid %u has no account",
+                               ws, (unsigned)st.st_uid);
+        if (geteuid() != 0 && st.st_uid != geteuid())
+            return sbx_err_set(err, SBX_EPERM,
+                               "workspace %s belongs to %s, not to you: only its owner (or "
+                               "root) can grant it",
+                               ws, owner);
+        char key[PATH_MAX + 128], detail[256];
+        snprintf(key, sizeof key, "tree:%s,%s,%s:%s", n->offline, n->online, owner, ws);
+        snprintf(detail, sizeof detail, "grantee=%s\nalso=%s\nowner=%s\nentry=tree\n",
+                 n->offline, n->online, owner);
+        int rc = add(out, SBX_R_ACL_ENTRY, key, NULL, ws, detail, err);
+        if (rc ||
+            (rc = add_traverse(out, n, ws, st.st_uid, err)))
+            return rc;
+    }
+    return 0;
+}
+
+static int desired(const struct sbx_config *cfg, enum sbx_scope scope,
+                   struct sbx_resource_list *out, struct sbx_error *err)
+{
+    struct sbx_elevated_names n;
+    int rc = sbx_elevated_names(&n, err);
+    if (rc)
+        return rc;
+    return scope == SBX_SCOPE_MACHINE ? desired_machine(cfg, &n, out, err)
+                                      : desired_user(cfg, &n, out, err);
+}
+
+/* --- facts ---------------------------------------------------------------- */
+
+static long find_file(const struct sbx_resource_list *res, const char *path)
+{
+    for (size_t i = 0; i < res->len; i++)
+        if (res->items[i].kind == SBX_R_INSTALLED_FILE && res->items[i].path &&
+            strcmp(res->items[i].path, path) == 0)
+            return (long)i;
+    return -1;
+}
+
+/* Is the installed file as recorded (hash, root's, mode)? */
+static bool file_healthy(const struct sbx_resource *r)
+{
+    enum sbx_presence p = SBX_ABSENT;
+    struct sbx_error err = {0};
+    return sbx_drv_file_probe(r, &p, &err) == 0 && p == SBX_PRESENT && r->os_id;
+}
+
+int sbx_elevated_facts(const char *state, const struct sbx_resource_list *res,
+                       struct sbx_mode_facts *f, struct sbx_error *err)
+{
+    f->privilege = geteuid() == 0 ? SBX_PRIV_ADMIN : SBX_PRIV_USER;
+    f->elevated_installed = res && sbx_rlist_find(res, SBX_R_MODE, "elevated") >= 0;
+    f->elevated_healthy = false;
+    f->caller_authorized = false;
+    if (!f->elevated_installed)
+        return 0;
+    char launcher[PATH_MAX], conf_path[PATH_MAX];
+    int rc = sbx_elevated_launcher_path(state, launcher, sizeof launcher, err);
+    if (rc || (rc = sbx_elevated_conf_path(state, conf_path, sizeof conf_path, err)))
+        return rc;
+    long li = find_file(res, launcher);
+    long ci = find_file(res, conf_path);
+    f->elevated_healthy = li >= 0 && ci >= 0 && file_healthy(&res->items[li]) &&
+                          file_healthy(&res->items[ci]);
+    struct sbx_launch_conf c;
+    struct sbx_error ignored = {0};
+    if (sbx_launch_conf_read(conf_path, true, &c, &ignored) != 0) {
+        f->elevated_healthy = false;
+        return 0;
+    }
+    char name[64];
+    bool member = false;
+    if (sbx_drv_user_by_uid(getuid(), name, sizeof name, NULL, 0) == 0)
+        sbx_drv_group_has_member(c.gid, name, &member);
+    f->caller_authorized = member;
+    return 0;
+}
+
+int sbx_elevated_facts_unprivileged(const char *state, struct sbx_mode_facts *f,
+                                    struct sbx_error *err)
+{
+    f->privilege = geteuid() == 0 ? SBX_PRIV_ADMIN : SBX_PRIV_USER;
+    f->elevated_installed = f->elevated_healthy = f->caller_authorized = false;
+    char launcher[PATH_MAX], conf_path[PATH_MAX];
+    int rc = sbx_elevated_launcher_path(state, launcher, sizeof launcher, err);
+    if (rc || (rc = sbx_elevated_conf_path(state, conf_path, sizeof conf_path, err)))
+        return rc;
+    struct sbx_launch_conf c;
+    struct sbx_error ignored = {0};
+    if (sbx_launch_conf_read(conf_path, true, &c, &ignored) != 0)
+        return 0; /* not set up (or not trustworthy: then not usable either) */
+    f->elevated_installed = true;
+    struct stat st;
+    f->elevated_healthy = stat(launcher, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == 0 &&
+                          st.st_gid == c.gid && (st.st_mode & S_ISUID) &&
+                          !(st.st_mode & (S_IWGRP | S_IWOTH));
+    char name[64];
+    bool member = false;
+    if (sbx_drv_user_by_uid(getuid(), name, sizeof name, NULL, 0) == 0)
+        sbx_drv_group_has_member(c.gid, name, &member);
+    f->caller_authorized = member;
+    return 0;
+}
+
+int sbx_elevated_workspace_granted(const char *state, const char *ws, bool *granted,
+                                   struct sbx_error *err)
+{
+    *granted = false;
+    char conf_path[PATH_MAX];
+    struct sbx_launch_conf c;
+    int rc = sbx_elevated_conf_path(state, conf_path, sizeof conf_path, err);
+    if (rc || (rc = sbx_launch_conf_read(conf_path, false, &c, err)))
+        return rc;
+    sbx_autofd int fd = sbx_open_nofollow(ws, O_RDONLY | O_DIRECTORY, err);
+    if (fd < 0)
+        return fd;
+    for (int r = 0; r < SBX_ROLE_COUNT; r++) {
+        bool ok = false;
+        if ((rc = sbx_grant_check_fd(fd, c.acct[r].uid, &ok, err)))
+            return rc;
+        if (!ok)
+            return 0;
+    }
+    *granted = true;
+    return 0;
+}
+
+static int run(const struct sbx_run_request *req, int *status, struct sbx_error *err)
+{
+    struct sbx_elevated_run_opts o = {.machine_state_dir = req->machine_state_dir};
+    return sbx_elevated_run_ex(req, &o, status, err);
+}
+
+static int workspace_ready(const struct sbx_run_request *req, const char *ws, bool *ready,
+                           struct sbx_error *err)
+{
+    return sbx_elevated_workspace_granted(req->machine_state_dir, ws, ready, err);
+}
+
+const struct sbx_mode_ops sbx_elevated_linux = {
+    .kind = SBX_MODE_ELEVATED,
+    .platform = "linux",
+    .desired = desired,
+    .run = run,
+    .workspace_ready = workspace_ready,
+};

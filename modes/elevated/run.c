@@ -1,0 +1,236 @@
+/* `sbx run` in elevated mode: start the command through the setuid
+ * launcher and wait for it, as the unelevated runner does: the launcher
+ * passes the command's exit status (128+N for a signal) through, signals
+ * sbx receives are forwarded to it (it forwards them into the sandbox),
+ * and on --timeout sbx kills the launcher, whose death takes the sandbox's
+ * PID namespace down (status 124).  The launcher reports why it refused on
+ * a pipe, which becomes sbx's error message. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "modes/elevated/elevated.h"
+#include "modes/os/linux/cleanup.h"
+
+extern char **environ;
+
+#define MAX_ARGS 4096
+
+static const int handled[] = {SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGQUIT,
+                              SIGUSR1, SIGUSR2, SIGWINCH};
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int build_argv(const struct sbx_run_request *req, const char *launcher,
+                      const char *account, const char **av, struct sbx_error *err)
+{
+    size_t n = 0;
+    av[n++] = launcher;
+    av[n++] = "--account";
+    av[n++] = account;
+    av[n++] = "--report-fd";
+    av[n++] = "3";
+    if (req->allow_git)
+        av[n++] = "--allow-git";
+    for (size_t i = 0; i < req->n_workspaces && n < MAX_ARGS - 4; i++) {
+        av[n++] = "--workspace";
+        av[n++] = req->workspaces[i];
+    }
+    av[n++] = "--";
+    for (size_t i = 0; req->argv[i]; i++) {
+        if (n >= MAX_ARGS - 1)
+            return sbx_err_set(err, SBX_EINVAL, "run: too many arguments");
+        av[n++] = req->argv[i];
+    }
+    av[n] = NULL;
+    return 0;
+}
+
+static _Noreturn void child(const struct sbx_run_request *req, const char *const *av,
+                            int report_w, const sigset_t *old)
+{
+    sigprocmask(SIG_SETMASK, old, NULL);
+    const char *cwd = req->cwd ? req->cwd : req->workspaces[0];
+    char msg[PIPE_BUF];
+    int n;
+    if (chdir(cwd) != 0) {
+        n = snprintf(msg, sizeof msg, "E%d working directory %s: %s\n", SBX_EINVAL, cwd,
+                     strerror(errno));
+    } else if (report_w != 3 && (dup2(report_w, 3) < 0 || fcntl(3, F_SETFD, 0) != 0)) {
+        n = snprintf(msg, sizeof msg, "E%d dup2: %s\n", SBX_EIO, strerror(errno));
+    } else {
+        if (report_w == 3)
+            fcntl(3, F_SETFD, 0);
+        execve(av[0], (char *const *)av, environ);
+        n = snprintf(msg, sizeof msg, "E%d cannot start the launcher %s: %s (is the elevated "
+                                      "mode set up? run `sbx setup` as root)\n",
+                     errno == ENOENT ? SBX_ENOENT : SBX_EPERM, av[0], strerror(errno));
+    }
+    if (write(report_w == 3 ? 3 : report_w, msg, (size_t)n) < 0)
+        _exit(125);
+    _exit(125);
+}
+
+/* The launcher's report: 'E<code> msg' (refused, 125) or 'X<errno> msg'
+ * (the command could not be executed). */
+static int parse_report(const char *rep, int *status, struct sbx_error *err)
+{
+    if (!rep[0])
+        return 0;
+    char kind = rep[0];
+    char *end;
+    long code = strtol(rep + 1, &end, 10);
+    const char *msg = *end == ' ' ? end + 1 : end;
+    char text[SBX_ERR_MSG_MAX];
+    snprintf(text, sizeof text, "%.*s", (int)strcspn(msg, "\n"), msg);
+    if (kind == 'X') {
+        *status = code == ENOENT ? 127 : 126;
+        return sbx_err_set(err, code == ENOENT ? SBX_ENOENT : SBX_EPERM, "%s", text);
+    }
+    *status = 125;
+    return sbx_err_set(err, code > 0 && code <= SBX_ESTATE ? (int)code : SBX_EIO,
+                       "elevated mode: %s", text);
+}
+
+struct waitstate {
+    pid_t pid;
+    int sfd, rep;
+    char report[SBX_ERR_MSG_MAX + 32];
+    size_t rep_len;
+    bool timed_out, exited;
+    int wstatus;
+};
+
+static void drain_report(struct waitstate *w)
+{
+    while (w->rep >= 0 && w->rep_len < sizeof w->report - 1) {
+        ssize_t n = read(w->rep, w->report + w->rep_len, sizeof w->report - 1 - w->rep_len);
+        if (n <= 0)
+            break;
+        w->rep_len += (size_t)n;
+    }
+    w->report[w->rep_len] = '\0';
+}
+
+static int wait_launcher(struct waitstate *w, unsigned timeout_sec, struct sbx_error *err)
+{
+    long long deadline = timeout_sec ? now_ms() + (long long)timeout_sec * 1000 : 0;
+    while (!w->exited) {
+        int wait_ms = -1;
+        if (deadline && !w->timed_out) {
+            long long left = deadline - now_ms();
+            wait_ms = left > 0 ? (int)(left < 1000 ? left : 1000) : 0;
+        }
+        struct pollfd pf[2] = {{.fd = w->sfd, .events = POLLIN}, {.fd = w->rep, .events = POLLIN}};
+        int n = poll(pf, w->rep >= 0 ? 2 : 1, wait_ms);
+        if (n < 0 && errno != EINTR)
+            return sbx_err_sys(err, SBX_EIO, errno, "poll");
+        if (deadline && !w->timed_out && now_ms() >= deadline) {
+            /* The launcher's death kills init (PDEATHSIG) and so every
+             * process in the sandbox's PID namespace. */
+            w->timed_out = true;
+            kill(w->pid, SIGKILL);
+        }
+        if (n > 0 && (pf[1].revents & (POLLIN | POLLHUP))) {
+            size_t before = w->rep_len;
+            drain_report(w);
+            if (w->rep_len == before && (pf[1].revents & POLLHUP)) {
+                close(w->rep);
+                w->rep = -1;
+            }
+        }
+        if (n > 0 && (pf[0].revents & POLLIN)) {
+            struct signalfd_siginfo si;
+            while (read(w->sfd, &si, sizeof si) == sizeof si)
+                if (si.ssi_signo != SIGCHLD)
+                    kill(w->pid, (int)si.ssi_signo);
+        }
+        pid_t p = waitpid(w->pid, &w->wstatus, WNOHANG);
+        if (p == w->pid)
+            w->exited = true;
+    }
+    drain_report(w);
+    return 0;
+}
+
+int sbx_elevated_run_ex(const struct sbx_run_request *req, const struct sbx_elevated_run_opts *o,
+                        int *status, struct sbx_error *err)
+{
+    *status = 125;
+    struct sbx_elevated_run_opts none = {0};
+    if (!o)
+        o = &none;
+    if (!req || req->n_workspaces == 0 || !req->argv || !req->argv[0])
+        return sbx_err_set(err, SBX_EINVAL, "run: a workspace and a command are needed");
+    char launcher[PATH_MAX];
+    int rc = 0;
+    if (o->launcher)
+        snprintf(launcher, sizeof launcher, "%s", o->launcher);
+    else if ((rc = sbx_elevated_launcher_path(o->machine_state_dir, launcher, sizeof launcher,
+                                              err)))
+        return rc;
+    const char *account = o->account ? o->account : req->net ? "online" : "offline";
+    const char **av = calloc(MAX_ARGS, sizeof *av);
+    if (!av)
+        return sbx_err_set(err, SBX_ENOMEM, "out of memory");
+    if ((rc = build_argv(req, launcher, account, av, err))) {
+        free(av);
+        return rc;
+    }
+    sigset_t set, old;
+    sigemptyset(&set);
+    for (size_t i = 0; i < sizeof handled / sizeof handled[0]; i++)
+        sigaddset(&set, handled[i]);
+    int rp[2] = {-1, -1};
+    struct waitstate w = {.sfd = -1, .rep = -1};
+    if (pipe2(rp, O_CLOEXEC) != 0) {
+        free(av);
+        return sbx_err_sys(err, SBX_EIO, errno, "pipe");
+    }
+    sigprocmask(SIG_BLOCK, &set, &old);
+    w.sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (w.sfd < 0) {
+        rc = sbx_err_sys(err, SBX_EIO, errno, "signalfd");
+    } else if ((w.pid = fork()) < 0) {
+        rc = sbx_err_sys(err, SBX_EIO, errno, "fork");
+    } else if (w.pid == 0) {
+        close(rp[0]);
+        child(req, av, rp[1], &old);
+    }
+    close(rp[1]);
+    w.rep = rp[0];
+    fcntl(w.rep, F_SETFL, O_NONBLOCK);
+    if (rc == 0)
+        rc = wait_launcher(&w, req->timeout_sec, err);
+    if (rc == 0) {
+        int st = WIFEXITED(w.wstatus)     ? WEXITSTATUS(w.wstatus)
+                 : WIFSIGNALED(w.wstatus) ? 128 + WTERMSIG(w.wstatus)
+                                          : 125;
+        *status = w.timed_out ? 124 : st;
+        if (!w.timed_out && (st == 125 || st == 126 || st == 127))
+            rc = parse_report(w.report, status, err);
+    }
+    if (w.rep >= 0)
+        close(w.rep);
+    if (w.sfd >= 0)
+        close(w.sfd);
+    /* Signals that arrived meanwhile stay pending for sbx's own handling
+     * only if they were pending before; drop the ones we consumed. */
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    free(av);
+    return rc;
+}

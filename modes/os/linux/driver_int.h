@@ -1,0 +1,91 @@
+/* Internals of the Linux OS driver (driver.c dispatches to these).
+ *
+ * Resource conventions (the fake OS's, plus fields of our own):
+ *   group       key=name=NAME, principal=os_id=gid
+ *   account     key=name=NAME, principal=os_id=uid, path=home,
+ *               detail "home=..\nrole=offline|online\n"
+ *   membership  key "GROUP:MEMBER", detail "group=..\nmember=..\n",
+ *               principal=gid of the group, os_id=uid of the member
+ *   directory   key=path=PATH, detail "mode=0755\n" [+ "keep=1\n": an
+ *               existing directory whose mode sbx adjusts and restores;
+ *               os_id keeps the previous mode]
+ *   firewall    key "nft:inet:TABLE[:ports=..]", name=TABLE, detail
+ *               "account=NAME\ntable=TABLE\nports=P,Q\n", principal=uid
+ *   installed   key=path=DEST, detail "source=..|generate=launch-conf\n
+ *               mode=4750\nowner=root\ngroup=NAME\n..", os_id=sha256
+ *   acl_entry   key "KIND:GRANTEE:PATH", path=PATH, detail "grantee=NAME\n
+ *               entry=tree|owner-default|traverse\n", principal=os_id=uid
+ *               (os_id "UID+kept" when a traverse entry merged into one
+ *               that was there before) */
+#ifndef SBX_MODES_OS_LINUX_DRIVER_INT_H
+#define SBX_MODES_OS_LINUX_DRIVER_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "modes/os/os.h"
+
+/* Run one of the shadow tools (useradd, gpasswd, ...) by absolute path,
+ * with an empty environment but PATH and LC_ALL=C, stdin from /dev/null;
+ * its stderr ends up in the error message.  Returns 0 when it exits 0. */
+int sbx_drv_tool(const char *const argv[], struct sbx_error *err);
+
+/* Password/group database lookups.  0 found, -SBX_ENOENT not found. */
+int sbx_drv_user_by_name(const char *name, uid_t *uid, gid_t *gid, char *gecos, size_t gecos_len,
+                         char *home, size_t home_len);
+int sbx_drv_user_by_uid(uid_t uid, char *name, size_t name_len, char *gecos, size_t gecos_len);
+int sbx_drv_group_by_name(const char *name, gid_t *gid);
+int sbx_drv_group_by_gid(gid_t gid, char *name, size_t name_len);
+/* Is user `name` listed as a member of group gid? */
+int sbx_drv_group_has_member(gid_t gid, const char *name, bool *out);
+
+/* Does the GECOS comment carry sbx's marker? */
+bool sbx_drv_gecos_marked(const char *gecos);
+/* Does a group name follow sbx's naming (sbx*users)?  Groups have no
+ * comment field: the name plus the recorded gid stand for the marker. */
+bool sbx_drv_group_name_marked(const char *name);
+
+/* Parse a decimal id ("1001"); -SBX_EINVAL when it isn't one. */
+int sbx_drv_parse_id(const char *s, unsigned *out);
+
+/* SHA-256 of a buffer / of a file, as 64 hex digits. */
+void sbx_drv_sha256_hex(const void *data, size_t len, char out[65]);
+int sbx_drv_sha256_file(int fd, char out[65], struct sbx_error *err);
+
+/* Per kind. */
+int sbx_drv_group_apply(enum sbx_action act, struct sbx_resource *r, struct sbx_error *err);
+int sbx_drv_group_probe(const struct sbx_resource *r, enum sbx_presence *out,
+                        struct sbx_error *err);
+int sbx_drv_account_apply(enum sbx_action act, struct sbx_resource *r, struct sbx_error *err);
+int sbx_drv_account_probe(const struct sbx_resource *r, enum sbx_presence *out,
+                          struct sbx_error *err);
+int sbx_drv_member_apply(enum sbx_action act, struct sbx_resource *r, struct sbx_error *err);
+int sbx_drv_member_probe(const struct sbx_resource *r, enum sbx_presence *out,
+                         struct sbx_error *err);
+int sbx_drv_dir_apply(enum sbx_action act, struct sbx_resource *r, struct sbx_error *err);
+int sbx_drv_dir_probe(const struct sbx_resource *r, enum sbx_presence *out,
+                      struct sbx_error *err);
+int sbx_drv_nft_apply(enum sbx_action act, struct sbx_resource *r, struct sbx_error *err);
+int sbx_drv_nft_probe(const struct sbx_resource *r, enum sbx_presence *out,
+                      struct sbx_error *err);
+int sbx_drv_file_apply(enum sbx_action act, struct sbx_resource *r, struct sbx_error *err);
+int sbx_drv_file_probe(const struct sbx_resource *r, enum sbx_presence *out,
+                       struct sbx_error *err);
+int sbx_drv_acl_apply(struct sbx_os *os, enum sbx_action act, struct sbx_resource *r,
+                      struct sbx_error *err);
+int sbx_drv_acl_probe(const struct sbx_resource *r, enum sbx_presence *out,
+                      struct sbx_error *err);
+
+/* Marked objects for cleanup with a lost ledger. */
+int sbx_drv_accounts_find_marked(struct sbx_resource_list *out, struct sbx_error *err);
+int sbx_drv_nft_find_marked(struct sbx_resource_list *out, struct sbx_error *err);
+
+/* The contents of the launcher configuration an installed-file resource
+ * asks for (detail "generate=launch-conf"), accounts resolved now.
+ * Exposed for the mode's health check. */
+int sbx_drv_launch_conf_text(const struct sbx_resource *r, char *buf, size_t len,
+                             struct sbx_error *err);
+
+#endif

@@ -1,0 +1,262 @@
+/* The firewall of the elevated mode: one nft table of sbx's own (libnftables)
+ * whose output chain rejects every packet a socket of the offline account
+ * sends, loopback included, except to the loopback ports left open for a
+ * local proxy.  The online account is not mentioned, so it is untouched.
+ *
+ * The table's comment carries sbx's marker and the resource key: a table
+ * without the marker is never replaced or removed, and removing a resource
+ * whose table has since been replaced by a newer one (other ports) leaves
+ * the newer one alone. */
+#include <errno.h>
+#include <nftables/libnftables.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "modes/elevated/launch_conf.h"
+#include "modes/os/linux/driver_int.h"
+
+struct nft {
+    struct nft_ctx *ctx;
+};
+
+static void nft_close(struct nft *n)
+{
+    if (n->ctx)
+        nft_ctx_free(n->ctx);
+}
+#define autonft __attribute__((cleanup(nft_close)))
+
+static int nft_open(struct nft *n, struct sbx_error *err)
+{
+    n->ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+    if (!n->ctx || nft_ctx_buffer_output(n->ctx) || nft_ctx_buffer_error(n->ctx))
+        return sbx_err_set(err, SBX_EIO, "libnftables: cannot create a context");
+    /* Numbers, not names: uids are compared as numbers below. */
+    nft_ctx_output_set_flags(n->ctx, NFT_CTX_OUTPUT_NUMERIC_ALL);
+    return 0;
+}
+
+static int nft_run(struct nft *n, const char *cmd, const char *what, struct sbx_error *err)
+{
+    if (nft_run_cmd_from_buffer(n->ctx, cmd) == 0)
+        return 0;
+    const char *e = nft_ctx_get_error_buffer(n->ctx);
+    char first[300];
+    snprintf(first, sizeof first, "%s", e ? e : "");
+    first[strcspn(first, "\n")] = '\0';
+    return sbx_err_set(err, SBX_EIO, "nftables: %s failed: %s (run sbx as root)", what, first);
+}
+
+static bool table_name_ok(const char *t)
+{
+    if (strncmp(t, "sbx", 3) != 0 || strlen(t) > 32)
+        return false;
+    for (const char *p = t; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_'))
+            return false;
+    return true;
+}
+
+/* What the table's listing says: present, its comment and the listing. */
+struct table_state {
+    bool present;
+    char comment[256];
+    char *listing; /* malloc'd; NULL when absent */
+};
+
+static void table_state_free(struct table_state *s)
+{
+    free(s->listing);
+}
+
+static int table_read(struct nft *n, const char *table, struct table_state *s,
+                      struct sbx_error *err)
+{
+    memset(s, 0, sizeof *s);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "list table inet %s", table);
+    if (nft_run_cmd_from_buffer(n->ctx, cmd) != 0) {
+        const char *e = nft_ctx_get_error_buffer(n->ctx);
+        if (e && (strstr(e, "No such file") || strstr(e, "does not exist")))
+            return 0;
+        return nft_run(n, cmd, "listing the sbx table", err);
+    }
+    const char *out = nft_ctx_get_output_buffer(n->ctx);
+    if (!(s->listing = strdup(out ? out : "")))
+        return sbx_err_set(err, SBX_ENOMEM, "out of memory");
+    s->present = true;
+    const char *c = strstr(s->listing, "comment \"");
+    if (c) {
+        c += strlen("comment \"");
+        size_t len = strcspn(c, "\"");
+        snprintf(s->comment, sizeof s->comment, "%.*s", (int)len, c);
+    }
+    return 0;
+}
+
+struct fw_desc {
+    char table[64], account[64], ports[128];
+    char comment[256];
+};
+
+static int fw_desc(const struct sbx_resource *r, struct fw_desc *d, struct sbx_error *err)
+{
+    memset(d, 0, sizeof *d);
+    if (sbx_detail_get(r->detail, "table", d->table, sizeof d->table) != 0 ||
+        sbx_detail_get(r->detail, "account", d->account, sizeof d->account) != 0 ||
+        !table_name_ok(d->table))
+        return sbx_err_set(err, SBX_EINVAL,
+                           "firewall rule %s: table (sbx...) or account missing", r->key);
+    sbx_detail_get(r->detail, "ports", d->ports, sizeof d->ports);
+    for (const char *p = d->ports; *p; p++)
+        if (!((*p >= '0' && *p <= '9') || *p == ','))
+            return sbx_err_set(err, SBX_EINVAL, "firewall rule %s: bad port list", r->key);
+    if (strlen(r->key) > 200 || strchr(r->key, '"'))
+        return sbx_err_set(err, SBX_EINVAL, "firewall rule %s: bad key", r->key);
+    snprintf(d->comment, sizeof d->comment, "%s %s", SBX_MARKER, r->key);
+    return 0;
+}
+
+static bool marked(const char *comment)
+{
+    return strncmp(comment, SBX_MARKER " ", strlen(SBX_MARKER) + 1) == 0;
+}
+
+static int build_ruleset(const struct fw_desc *d, unsigned uid, char *buf, size_t len)
+{
+    char allow[512] = "";
+    if (d->ports[0])
+        snprintf(allow, sizeof allow,
+                 "    meta skuid %u ip daddr 127.0.0.0/8 meta l4proto { tcp, udp } th dport "
+                 "{ %s } accept\n"
+                 "    meta skuid %u ip6 daddr ::1 meta l4proto { tcp, udp } th dport { %s } "
+                 "accept\n",
+                 uid, d->ports, uid, d->ports);
+    /* add + delete + define: replaces an older sbx table atomically, in
+     * one transaction, and works whether it existed or not. */
+    int n = snprintf(buf, len,
+                     "add table inet %s\n"
+                     "delete table inet %s\n"
+                     "table inet %s {\n"
+                     "  comment \"%s\"\n"
+                     "  chain output {\n"
+                     "    type filter hook output priority filter - 10; policy accept;\n"
+                     "%s"
+                     "    meta skuid %u meta l4proto tcp reject with tcp reset\n"
+                     "    meta skuid %u reject with icmpx type admin-prohibited\n"
+                     "  }\n"
+                     "}\n",
+                     d->table, d->table, d->table, d->comment, allow, uid, uid);
+    return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+int sbx_drv_nft_apply(enum sbx_action act, struct sbx_resource *r, struct sbx_error *err)
+{
+    struct fw_desc d;
+    int rc = fw_desc(r, &d, err);
+    if (rc)
+        return rc;
+    autonft struct nft n = {0};
+    if ((rc = nft_open(&n, err)))
+        return rc;
+    struct table_state s __attribute__((cleanup(table_state_free))) = {0};
+    if ((rc = table_read(&n, d.table, &s, err)))
+        return rc;
+    if (s.present && !marked(s.comment))
+        return sbx_err_set(err, SBX_EPERM,
+                           "nft table inet %s exists and is not sbx's (no '%s' comment); "
+                           "refusing to %s it",
+                           d.table, SBX_MARKER, act == SBX_ACT_CREATE ? "replace" : "remove");
+    if (act == SBX_ACT_DELETE) {
+        if (!s.present || strcmp(s.comment, d.comment) != 0)
+            return 0; /* gone, or replaced by a newer resource of sbx's */
+        char cmd[128];
+        snprintf(cmd, sizeof cmd, "delete table inet %s", d.table);
+        return nft_run(&n, cmd, "removing the sbx table", err);
+    }
+    uid_t uid;
+    char gecos[256];
+    if (sbx_drv_user_by_name(d.account, &uid, NULL, gecos, sizeof gecos, NULL, 0) != 0)
+        return sbx_err_set(err, SBX_ENOENT, "firewall rule %s: no account %s", r->key, d.account);
+    if (!sbx_drv_gecos_marked(gecos) || uid == 0)
+        return sbx_err_set(err, SBX_EPERM,
+                           "firewall rule %s: account %s is not sbx's; refusing to cut its "
+                           "network",
+                           r->key, d.account);
+    char ruleset[2048];
+    if (build_ruleset(&d, uid, ruleset, sizeof ruleset) != 0)
+        return sbx_err_set(err, SBX_EINVAL, "firewall rule %s: ruleset too long", r->key);
+    if ((rc = nft_run(&n, ruleset, "installing the sbx table", err)))
+        return rc;
+    char buf[16];
+    snprintf(buf, sizeof buf, "%u", (unsigned)uid);
+    if (sbx_resource_set_field(&r->principal, buf) || sbx_resource_set_field(&r->os_id, buf))
+        return sbx_err_set(err, SBX_ENOMEM, "out of memory");
+    return 0;
+}
+
+int sbx_drv_nft_probe(const struct sbx_resource *r, enum sbx_presence *out,
+                      struct sbx_error *err)
+{
+    struct fw_desc d;
+    int rc = fw_desc(r, &d, err);
+    if (rc)
+        return rc;
+    autonft struct nft n = {0};
+    if ((rc = nft_open(&n, err)))
+        return rc;
+    struct table_state s __attribute__((cleanup(table_state_free))) = {0};
+    if ((rc = table_read(&n, d.table, &s, err)))
+        return rc;
+    if (!s.present) {
+        *out = SBX_ABSENT;
+        return 0;
+    }
+    *out = SBX_DIFFERENT;
+    if (strcmp(s.comment, d.comment) != 0)
+        return 0;
+    if (r->principal) {
+        /* The rule must still name the recorded uid. */
+        char want[48];
+        snprintf(want, sizeof want, "meta skuid %s ", r->principal);
+        if (!strstr(s.listing, want))
+            return 0;
+    }
+    *out = SBX_PRESENT;
+    return 0;
+}
+
+int sbx_drv_nft_find_marked(struct sbx_resource_list *out, struct sbx_error *err)
+{
+    autonft struct nft n = {0};
+    int rc = nft_open(&n, err);
+    if (rc)
+        return rc;
+    if ((rc = nft_run(&n, "list tables inet", "listing tables", err)))
+        return rc;
+    char *tables = strdup(nft_ctx_get_output_buffer(n.ctx) ? nft_ctx_get_output_buffer(n.ctx)
+                                                             : "");
+    if (!tables)
+        return sbx_err_set(err, SBX_ENOMEM, "out of memory");
+    char *save = NULL;
+    for (char *line = strtok_r(tables, "\n", &save); line && rc == 0;
+         line = strtok_r(NULL, "\n", &save)) {
+        char name[64];
+        if (sscanf(line, "table inet %63s", name) != 1 || !table_name_ok(name))
+            continue;
+        struct table_state s = {0};
+        rc = table_read(&n, name, &s, err);
+        if (rc == 0 && s.present && marked(s.comment)) {
+            /* The key is what follows the marker in the comment. */
+            const char *key = s.comment + strlen(SBX_MARKER) + 1;
+            char detail[256];
+            snprintf(detail, sizeof detail, "table=%s\naccount=unknown\n", name);
+            if (sbx_rlist_add(out, SBX_R_FIREWALL_RULE, key, name, NULL, NULL, detail, "elevated"))
+                rc = sbx_err_set(err, SBX_ENOMEM, "out of memory");
+        }
+        table_state_free(&s);
+    }
+    free(tables);
+    return rc;
+}

@@ -1,0 +1,312 @@
+/* The installed setuid launcher, abused: every way the brief lists of
+ * talking it into something must be refused (status 125 and a reason) or
+ * neutralised, with the account's identity and nothing more. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "modes/elevated/launch_conf.h"
+#include "tests/integration/elevated_env.h"
+
+static struct elev_env env;
+static char launcher[512];
+
+static int group_setup(void **state)
+{
+    (void)state;
+    if (elev_env_setup(&env) != 0) {
+        elev_env_teardown(&env);
+        return -1;
+    }
+    snprintf(launcher, sizeof launcher, "%s/elevated/%s", env.state, SBX_LAUNCH_NAME);
+    /* A preload library that leaves a mark wherever it is loaded. */
+    char src[600];
+    snprintf(src, sizeof src, "%s/evil.c", env.root);
+    FILE *f = fopen(src, "w");
+    if (!f)
+        return -1;
+    fprintf(f, "#include <stdio.h>\n#include <unistd.h>\n"
+               "__attribute__((constructor)) static void mark(void) {\n"
+               "  char p[256]; snprintf(p, sizeof p, \"%s/drop/pwned-%%d-%%d\", (int)getuid(), "
+               "(int)geteuid());\n  FILE *f = fopen(p, \"w\"); if (f) fclose(f); }\n",
+            env.root);
+    fclose(f);
+    return elev_sh(NULL, 0, "cc -shared -fPIC -o %s/evil.so %s 2>&1 && chmod 755 %s/evil.so",
+                   env.root, src, env.root) == 0
+               ? 0
+               : -1;
+}
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    return elev_env_teardown(&env) == 0 ? 0 : -1;
+}
+
+struct launch {
+    uid_t uid;
+    gid_t gid;
+    const char *cwd;
+    const char *const *argv;      /* after the launcher's path */
+    const char *const *envp;      /* NULL: a plain one */
+    int leak_fd;                  /* open the caller's key here first, or 0 */
+    const char *exe;              /* NULL: the installed launcher */
+    int status;
+    char err[4096];
+};
+
+static void launch(struct launch *l)
+{
+    int p[2];
+    assert_int_equal(pipe(p), 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct passwd *pw = getpwuid(l->uid);
+        if (!pw || initgroups(pw->pw_name, l->gid) != 0 || setresgid(l->gid, l->gid, l->gid) ||
+            setresuid(l->uid, l->uid, l->uid) || chdir(l->cwd) != 0)
+            _exit(99);
+        dup2(p[1], 2);
+        dup2(p[1], 1);
+        close(p[0]);
+        close(p[1]);
+        if (l->leak_fd) {
+            char key[600];
+            snprintf(key, sizeof key, "%s/.ssh/id_test", env.home);
+            int fd = open(key, O_RDONLY);
+            if (fd < 0 || dup2(fd, l->leak_fd) < 0)
+                _exit(98);
+        }
+        const char *argv[64] = {l->exe ? l->exe : launcher};
+        for (size_t i = 0; l->argv[i] && i < 62; i++)
+            argv[i + 1] = l->argv[i];
+        static const char *const plain[] = {"PATH=/usr/bin:/bin", NULL};
+        execve(argv[0], (char *const *)argv, (char *const *)(l->envp ? l->envp : plain));
+        _exit(97);
+    }
+    close(p[1]);
+    size_t got = 0;
+    ssize_t n;
+    while ((n = read(p[0], l->err + got, sizeof l->err - 1 - got)) > 0)
+        got += (size_t)n;
+    l->err[got] = '\0';
+    close(p[0]);
+    int st;
+    waitpid(pid, &st, 0);
+    l->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static void expect_refused(struct launch *l, const char *why)
+{
+    launch(l);
+    if (l->status != 125 || !strstr(l->err, why))
+        fail_msg("wanted 125 and '%s', got %d: %s", why, l->status, l->err);
+}
+
+static void test_caller_not_in_group(void **state)
+{
+    (void)state;
+    const char *argv[] = {"--account", "offline", "--workspace", env.ws, "--", "/bin/true", NULL};
+    /* The launcher is 4750 root:group: the stranger can't even run it... */
+    struct launch l = {.uid = env.stranger_uid, .gid = env.stranger_gid, .cwd = "/",
+                       .argv = argv};
+    launch(&l);
+    assert_int_equal(l.status, 97);
+    /* ...and a copy it could run (here: the caller's group bits opened by
+     * a careless admin) still checks the group database. */
+    chmod(launcher, 04755);
+    struct launch l2 = {.uid = env.stranger_uid, .gid = env.stranger_gid, .cwd = "/",
+                        .argv = argv};
+    expect_refused(&l2, "is not a member");
+    chmod(launcher, 04750);
+}
+
+static void test_target_not_sbx(void **state)
+{
+    (void)state;
+    char caller_uid[16];
+    snprintf(caller_uid, sizeof caller_uid, "%u", (unsigned)env.caller_uid);
+    const char *targets[] = {"root", "0", env.caller, caller_uid, env.stranger, "nobody"};
+    for (size_t i = 0; i < sizeof targets / sizeof targets[0]; i++) {
+        const char *argv[] = {"--account", targets[i], "--workspace", env.ws, "--", "/bin/true",
+                              NULL};
+        struct launch l = {.uid = env.caller_uid, .gid = env.caller_gid, .cwd = env.ws,
+                           .argv = argv};
+        expect_refused(&l, "is not one of sbx's sandbox accounts");
+    }
+}
+
+static void test_cwd_and_workspace_tricks(void **state)
+{
+    (void)state;
+    char link_in[600], link_ws[600], ungranted[600];
+    snprintf(link_in, sizeof link_in, "%s/etc-link", env.ws);
+    snprintf(link_ws, sizeof link_ws, "%s/ws-link", env.home);
+    snprintf(ungranted, sizeof ungranted, "%s/other", env.home);
+    assert_int_equal(symlink("/etc", link_in), 0);
+    assert_int_equal(symlink(env.ws, link_ws), 0);
+    assert_int_equal(mkdir(ungranted, 0755), 0);
+    assert_int_equal(chown(ungranted, env.caller_uid, env.caller_gid), 0);
+    const char *ok[] = {"--account", "offline", "--workspace", env.ws, "--", "/bin/true", NULL};
+    struct launch base = {.uid = env.caller_uid, .gid = env.caller_gid, .argv = ok};
+
+    struct launch l = base;
+    l.cwd = "/tmp";
+    expect_refused(&l, "not inside the workspaces");
+    l = base;
+    l.cwd = link_in; /* cd through a symlink in the workspace: really /etc */
+    expect_refused(&l, "not inside the workspaces");
+    const char *via_link[] = {"--account", "offline", "--workspace", link_ws, "--", "/bin/true",
+                              NULL};
+    l = base;
+    l.cwd = env.ws;
+    l.argv = via_link;
+    expect_refused(&l, "symlink");
+    const char *tmp_ws[] = {"--account", "offline", "--workspace", "/tmp", "--", "/bin/true",
+                            NULL};
+    l = base;
+    l.cwd = "/tmp";
+    l.argv = tmp_ws;
+    expect_refused(&l, "not to you");
+    const char *not_granted[] = {"--account", "offline", "--workspace", ungranted, "--",
+                                 "/bin/true", NULL};
+    l = base;
+    l.cwd = ungranted;
+    l.argv = not_granted;
+    expect_refused(&l, "is not granted");
+    /* And the honest call works. */
+    l = base;
+    l.cwd = env.ws;
+    launch(&l);
+    assert_int_equal(l.status, 0);
+    unlink(link_in);
+    unlink(link_ws);
+    rmdir(ungranted);
+}
+
+static void test_preload_and_environment(void **state)
+{
+    (void)state;
+    char preload[600], out[600], buf[8192];
+    snprintf(preload, sizeof preload, "LD_PRELOAD=%s/evil.so", env.root);
+    snprintf(out, sizeof out, "%s/env.txt", env.ws);
+    const char *envp[] = {preload, "LD_LIBRARY_PATH=/tmp", "GLIBC_TUNABLES=glibc.malloc.check=3",
+                          "PATH=/usr/bin:/bin", NULL};
+    const char *argv[] = {"--account", "offline", "--workspace", env.ws, "--", "/bin/sh", "-c",
+                          "env > env.txt", NULL};
+    struct launch l = {.uid = env.caller_uid, .gid = env.caller_gid, .cwd = env.ws,
+                       .argv = argv, .envp = envp};
+    launch(&l);
+    assert_int_equal(l.status, 0);
+    elev_read(out, buf, sizeof buf);
+    assert_null(strstr(buf, "LD_"));
+    assert_null(strstr(buf, "GLIBC_TUNABLES"));
+    assert_non_null(strstr(buf, "HOME="));
+    /* The library was never loaded: not by the launcher (root), not by
+     * the command.  Checked against a positive control: a plain run of sh
+     * with it does leave the mark. */
+    assert_int_equal(elev_sh(buf, sizeof buf, "ls %s/drop | grep -c pwned; true", env.root), 0);
+    assert_string_equal(buf, "0\n");
+    elev_sh(NULL, 0, "LD_PRELOAD=%s/evil.so /bin/true", env.root);
+    assert_int_equal(elev_sh(buf, sizeof buf, "ls %s/drop | grep -c pwned; true", env.root), 0);
+    assert_string_equal(buf, "1\n");
+    unlink(out);
+}
+
+static void test_leaked_fds_closed(void **state)
+{
+    (void)state;
+    char buf[4096], path[600];
+    const char *argv[] = {"--account", "offline", "--workspace", env.ws, "--", "/bin/sh", "-c",
+                          "cat <&7 > fd.txt 2>&1; ls /proc/self/fd > fds.txt", NULL};
+    struct launch l = {.uid = env.caller_uid, .gid = env.caller_gid, .cwd = env.ws,
+                       .argv = argv, .leak_fd = 7};
+    launch(&l);
+    assert_int_equal(l.status, 0);
+    snprintf(path, sizeof path, "%s/fd.txt", env.ws);
+    elev_read(path, buf, sizeof buf);
+    assert_null(strstr(buf, "SECRET"));
+    snprintf(path, sizeof path, "%s/fds.txt", env.ws);
+    elev_read(path, buf, sizeof buf);
+    assert_null(strstr(buf, "7"));
+    /* A report fd that is a file (not a pipe) is refused: the launcher
+     * never writes as root into what the caller points it at. */
+    const char *rep[] = {"--report-fd", "7", "--account", "offline", "--workspace", env.ws, "--",
+                         "/bin/true", NULL};
+    struct launch l2 = {.uid = env.caller_uid, .gid = env.caller_gid, .cwd = env.ws,
+                        .argv = rep, .leak_fd = 7};
+    expect_refused(&l2, "usage");
+}
+
+/* A launcher copy in a directory that isn't root's, with a configuration
+ * naming root as an account (what a hard link into the caller's own
+ * directory would give): the configuration is refused. */
+static void test_configuration_outside_roots_dirs(void **state)
+{
+    (void)state;
+    char dir[600], conf[700];
+    snprintf(dir, sizeof dir, "%s/evil-dir", env.home);
+    assert_int_equal(elev_sh(NULL, 0,
+                             "set -e; mkdir %s; cp -p %s %s/; chown %s %s; chown root:%s %s/%s; "
+                             "chmod 4755 %s/%s",
+                             dir, launcher, dir, env.caller, dir, env.names.group, dir,
+                             SBX_LAUNCH_NAME, dir, SBX_LAUNCH_NAME),
+                     0);
+    snprintf(conf, sizeof conf, "%s/%s", dir, SBX_LAUNCH_CONF_NAME);
+    FILE *f = fopen(conf, "w");
+    assert_non_null(f);
+    fprintf(f, "sbx-launch-conf 1\ngroup %s %u\naccount offline root 0 0 /root\n"
+               "account online daemon 1 1 /\n",
+            env.names.group, (unsigned)env.group_gid);
+    fclose(f);
+    char exe[700];
+    snprintf(exe, sizeof exe, "%s/%s", dir, SBX_LAUNCH_NAME);
+    const char *argv[] = {"--account", "offline", "--workspace", env.ws, "--", "/usr/bin/id",
+                          "-u", NULL};
+    struct launch l = {.uid = env.caller_uid, .gid = env.caller_gid, .cwd = env.ws,
+                       .argv = argv, .exe = exe};
+    expect_refused(&l, "must belong to root");
+    elev_sh(NULL, 0, "rm -rf %s", dir);
+}
+
+static void test_not_setuid(void **state)
+{
+    (void)state;
+    const char *plain = getenv("SBX_LAUNCHER_PLAIN");
+    if (!plain)
+        skip();
+    const char *argv[] = {"--account", "offline", "--workspace", env.ws, "--", "/bin/true", NULL};
+    struct launch l = {.uid = env.caller_uid, .gid = env.caller_gid, .cwd = env.ws,
+                       .argv = argv, .exe = plain};
+    expect_refused(&l, "not installed setuid root");
+}
+
+int main(void)
+{
+    elev_require_root();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_caller_not_in_group),
+        cmocka_unit_test(test_target_not_sbx),
+        cmocka_unit_test(test_cwd_and_workspace_tricks),
+        cmocka_unit_test(test_preload_and_environment),
+        cmocka_unit_test(test_leaked_fds_closed),
+        cmocka_unit_test(test_configuration_outside_roots_dirs),
+        cmocka_unit_test(test_not_setuid),
+    };
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
