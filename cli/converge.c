@@ -72,10 +72,25 @@ int cli_converge(const struct sbx_cli *cli, struct cli_engine *ce,
             .state_dir = sbx_ledger_dir(ce->ledger),
             .current = &current,
         };
-        for (int scope = SBX_SCOPE_MACHINE; scope <= SBX_SCOPE_USER; scope++)
-            if ((req->scopes & (1u << scope)) &&
-                (rc = ops->desired(&cfg, (enum sbx_scope)scope, &desired, err)))
-                goto out;
+        struct sbx_resource_list kept = {0};
+        if (req->drop_user) {
+            for (size_t i = 0; i < current.len && rc == 0; i++) {
+                char member[256];
+                if (current.items[i].kind == SBX_R_MEMBERSHIP &&
+                    sbx_detail_get(current.items[i].detail, "member", member, sizeof member) == 0 &&
+                    strcmp(member, req->drop_user) == 0)
+                    continue;
+                if (sbx_rlist_push(&kept, &current.items[i]))
+                    rc = sbx_err_set(err, SBX_ENOMEM, "out of memory");
+            }
+            cfg.current = &kept;
+        }
+        for (int scope = SBX_SCOPE_MACHINE; scope <= SBX_SCOPE_USER && rc == 0; scope++)
+            if (req->scopes & (1u << scope))
+                rc = ops->desired(&cfg, (enum sbx_scope)scope, &desired, err);
+        sbx_rlist_free(&kept);
+        if (rc)
+            goto out;
     }
     if ((rc = sbx_plan_compute(&current, &desired, req->verb, &plan, err)))
         goto out;
@@ -110,6 +125,8 @@ int cli_converge(const struct sbx_cli *cli, struct cli_engine *ce,
     }
     if ((rc = sbx_plan_apply(&ce->engine, &plan, err)))
         goto out;
+    if (req->plan_out)
+        *req->plan_out = plan.id;
     cli_print_plan(cli, &plan, false);
 out:
     sbx_plan_free(&plan);

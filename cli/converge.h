@@ -27,6 +27,11 @@ struct converge_request {
     bool dry_run;
     /* Extra deletions (cleanup: marked objects the ledger lost). */
     const struct sbx_resource_list *orphans;
+    /* A user to take out of the mode (sbx migrate --to unelevated --user):
+     * the mode no longer sees their membership among the current ones. */
+    const char *drop_user;
+    /* Out: the id of the plan applied (0 when nothing changed). */
+    int64_t *plan_out;
 };
 
 /* Plan, print (dry run) or apply, print the outcome.  Returns 0 or the

@@ -1,21 +1,46 @@
 /* sbx migrate: move to another mode, or to what this version of sbx wants
- * (only the difference is applied); --resume finishes an interrupted plan. */
+ * (only the difference is applied); --resume finishes an interrupted plan.
+ *
+ * A mode's resources live in two ledgers: the machine ledger (root's:
+ * accounts, group, firewall, launcher) and each user's own (workspaces and
+ * their grants, or the unelevated marker).  Under --state / SBX_STATE both
+ * are one ledger and one plan.  Otherwise a migration of another user
+ * (--user, as root) is two plans, ordered so that each is whole on its own:
+ * to elevated, the machine first (the accounts must exist before they are
+ * granted anything), then the user's ledger, converged by a child process
+ * running as that user so their files and grants stay theirs; to
+ * unelevated, the other way round.  When the second plan fails the first
+ * is rolled back. */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/converge.h"
 #include "cli/facts.h"
+#include "util/platform.h"
+
+#ifndef _WIN32
+#include <grp.h>
+#include <pwd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#endif
 
 static const char help[] =
     "usage: sbx migrate [--to unelevated|elevated] [--user NAME] [--resume] [--dry-run]\n"
     "\n"
-    "Without --to: bring the mode set up in the ledger to what this version of sbx\n"
-    "wants, applying only the difference (new or changed resources).\n"
-    "  --to MODE    move to MODE, carrying every registered workspace, in one plan: the\n"
-    "               new mode's resources are created before the old ones are retired\n"
-    "  --user NAME  (as root) migrate NAME's own ledger\n"
-    "  --resume     finish a plan an interrupted sbx left open, instead of rolling it back\n"
-    "  --dry-run    print the exact plan and change nothing\n";
+    "Without --to: bring what is set up to what this version of sbx wants, applying\n"
+    "only the difference (new or changed resources); ledgers of older schemas are\n"
+    "upgraded on the way.\n"
+    "  --to MODE    move your setup to MODE, carrying every registered workspace: the\n"
+    "               new mode's resources are created before the old ones are retired.\n"
+    "               To elevated needs the elevated mode set up for you by root.\n"
+    "  --user NAME  (as root) migrate NAME: to elevated also sets the elevated mode up\n"
+    "               on the machine and lets NAME use it; to unelevated takes NAME out\n"
+    "  --resume     finish the plans an interrupted sbx left open, instead of rolling\n"
+    "               them back\n"
+    "  --dry-run    print the exact plans and change nothing\n";
 
 enum { OPT_TO, OPT_USER, OPT_RESUME, OPT_DRY_RUN };
 static const struct cli_optdef defs[] = {
@@ -25,6 +50,178 @@ static const struct cli_optdef defs[] = {
     [OPT_DRY_RUN] = {"dry-run", false},
     {NULL, false},
 };
+
+struct migrate_step {
+    const char *dir;       /* the ledger's state directory */
+    unsigned scopes;       /* CLI_SCOPE_* it holds */
+    enum sbx_mode_kind to; /* NONE: the mode it has */
+    const char *add_user;  /* machine scope: let this user in */
+    const char *drop_user; /* machine scope: take this user out */
+    bool create;           /* make the ledger when missing */
+    bool dry_run;
+};
+
+/* Converge one ledger.  *plan_id: the plan applied (0: nothing changed). */
+static int migrate_ledger(const struct sbx_cli *cli, const struct migrate_step *st,
+                          int64_t *plan_id, struct sbx_error *err)
+{
+    *plan_id = 0;
+    struct cli_engine ce;
+    int rc = cli_engine_open_dir(cli, st->dir, st->create, &ce, err);
+    if (rc == -SBX_ENOENT)
+        return sbx_err_set(err, SBX_ESTATE, "no mode is set up in %s: use sbx setup", st->dir);
+    if (rc)
+        return rc;
+    struct sbx_resource_list rs = {0};
+    const char *ws[CLI_MAX_ARGS];
+    size_t n = 0;
+    enum sbx_mode_kind have = SBX_MODE_NONE, to = st->to;
+    if ((rc = cli_engine_recover(cli, &ce, false, err)) ||
+        (rc = cli_mode_setup_in(ce.ledger, &have, err)) ||
+        (rc = cli_ledger_workspaces(ce.ledger, &rs, ws, CLI_MAX_ARGS, &n, err)))
+        goto out;
+    /* A user ledger of the elevated mode has workspaces but no marker. */
+    if (have == SBX_MODE_NONE && n > 0 && !(st->scopes & CLI_SCOPE_MACHINE))
+        have = SBX_MODE_ELEVATED;
+    if (to == SBX_MODE_NONE)
+        to = have;
+    if (to == SBX_MODE_NONE) {
+        rc = sbx_err_set(err, SBX_ESTATE, "no mode is set up in %s: use sbx setup",
+                         sbx_ledger_path(ce.ledger));
+        goto out;
+    }
+    /* The machine ledger of a migration to unelevated keeps the elevated
+     * mode for its other users: only the one user leaves. */
+    if ((st->scopes == CLI_SCOPE_MACHINE) && to == SBX_MODE_UNELEVATED)
+        to = have;
+    struct converge_request req = {
+        .verb = "migrate",
+        .scopes = st->scopes,
+        .mode = to,
+        .workspaces = ws,
+        .n_workspaces = n,
+        .users = st->add_user ? &st->add_user : NULL,
+        .n_users = st->add_user ? 1 : 0,
+        .drop_user = st->drop_user,
+        .dry_run = st->dry_run,
+        .plan_out = plan_id,
+    };
+    if (to != SBX_MODE_NONE)
+        rc = cli_converge(cli, &ce, &req, err);
+out:
+    sbx_rlist_free(&rs);
+    cli_engine_close(&ce);
+    return rc;
+}
+
+/* Undo plan_id, the newest committed plan of the ledger in dir. */
+static int undo_plan(const struct sbx_cli *cli, const char *dir, int64_t plan_id,
+                     struct sbx_error *err)
+{
+    struct cli_engine ce;
+    int rc = cli_engine_open_dir(cli, dir, false, &ce, err);
+    if (rc)
+        return rc;
+    struct sbx_plan p = {0};
+    if ((rc = sbx_plan_compute_rollback(ce.ledger, &p, err)) == 0) {
+        if (p.undoes != plan_id)
+            rc = sbx_err_set(err, SBX_ESTATE,
+                             "plan %lld of %s is no longer the newest; roll it back by hand",
+                             (long long)plan_id, sbx_ledger_path(ce.ledger));
+        else
+            rc = sbx_plan_apply(&ce.engine, &p, err);
+    }
+    sbx_plan_free(&p);
+    cli_engine_close(&ce);
+    return rc;
+}
+
+#ifndef _WIN32
+/* Run migrate_ledger on a user's own ledger as that user:
+ * what it creates (the ledger, the grants) is theirs, as if they had run
+ * it.  Returns the child's result; *plan_id from the child via a pipe. */
+static int as_user(const struct sbx_cli *cli, const char *user, const struct migrate_step *st,
+                   int64_t *plan_id, struct sbx_error *err)
+{
+    struct passwd *pw = getpwnam(user);
+    if (!pw)
+        return sbx_err_set(err, SBX_EINVAL, "--user %s: there is no such user on this machine",
+                           user);
+    uid_t uid = pw->pw_uid;
+    gid_t gid = pw->pw_gid;
+    int fds[2];
+    if (pipe(fds) != 0)
+        return sbx_err_sys(err, SBX_EIO, errno, "pipe");
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        return sbx_err_sys(err, SBX_EIO, errno, "fork");
+    }
+    if (pid == 0) {
+        close(fds[0]);
+        struct {
+            int rc;
+            int64_t plan;
+            struct sbx_error err;
+        } out = {0};
+        if (initgroups(user, gid) != 0 || setgid(gid) != 0 || setuid(uid) != 0 ||
+            getuid() != uid || geteuid() != uid) {
+            out.rc = sbx_err_sys(&out.err, SBX_EPERM, errno, "cannot become user %s", user);
+        } else {
+            out.rc = migrate_ledger(cli, st, &out.plan, &out.err);
+        }
+        ssize_t w = write(fds[1], &out, sizeof out);
+        fflush(NULL); /* the plan it printed */
+        _exit(w == (ssize_t)sizeof out ? 0 : 1);
+    }
+    close(fds[1]);
+    struct {
+        int rc;
+        int64_t plan;
+        struct sbx_error err;
+    } in = {0};
+    ssize_t got = read(fds[0], &in, sizeof in);
+    close(fds[0]);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (got != (ssize_t)sizeof in)
+        return sbx_err_set(err, SBX_EIO, "migrating the ledger of %s: the child process died",
+                           user);
+    *plan_id = in.plan;
+    if (in.rc)
+        *err = in.err;
+    return in.rc;
+}
+#endif
+
+/* --resume: every ledger this migration may have left open. */
+static int resume_all(const struct sbx_cli *cli, const char *const *dirs, size_t n,
+                      struct sbx_error *err)
+{
+    bool any = false;
+    for (size_t i = 0; i < n; i++) {
+        struct cli_engine ce;
+        int rc = cli_engine_open_dir(cli, dirs[i], false, &ce, err);
+        if (rc == -SBX_ENOENT)
+            continue;
+        if (rc)
+            return rc;
+        int64_t running = 0;
+        if ((rc = sbx_ledger_plan_running(ce.ledger, &running, err)) == 0 && running) {
+            any = true;
+            rc = cli_engine_recover(cli, &ce, true, err);
+        }
+        cli_engine_close(&ce);
+        if (rc)
+            return rc;
+    }
+    if (!any)
+        return sbx_err_set(err, SBX_ESTATE, "no interrupted plan to resume");
+    return 0;
+}
 
 int cmd_migrate(struct sbx_cli *cli, int argc, char **argv)
 {
@@ -48,58 +245,117 @@ int cmd_migrate(struct sbx_cli *cli, int argc, char **argv)
     if (resume && (to != SBX_MODE_NONE || dry_run))
         return cli_usage_error(cli, "--resume finishes the interrupted plan and takes no --to "
                                     "or --dry-run");
-    if (user) {
-        /* Another user's ledger is only reachable through the machine
-         * ledger of the elevated mode. */
-        if (!cli_mode_ops(SBX_MODE_ELEVATED, &err))
-            return cli_fail(cli, &err);
-    }
     if (to != SBX_MODE_NONE && !cli_mode_ops(to, &err))
         return cli_fail(cli, &err);
-
-    struct cli_engine ce;
-    bool machine = to == SBX_MODE_ELEVATED;
-    if (cli_engine_open_existing(cli, machine, "no mode is set up (use sbx setup)", &ce, &err))
+    enum sbx_privilege priv = SBX_PRIV_USER;
+    if (cli_privilege(&priv, &err))
         return cli_fail(cli, &err);
-    struct sbx_resource_list rs = {0};
-    const char *ws[CLI_MAX_ARGS];
-    size_t n = 0;
-    enum sbx_mode_kind have = SBX_MODE_NONE;
-    int rc;
-    if (resume) {
-        int64_t running = 0;
-        if ((rc = sbx_ledger_plan_running(ce.ledger, &running, &err)))
-            goto out;
-        if (!running) {
-            rc = sbx_err_set(&err, SBX_ESTATE, "no interrupted plan in %s: nothing to resume",
-                             sbx_ledger_path(ce.ledger));
-            goto out;
+    if (user && priv != SBX_PRIV_ADMIN) {
+        sbx_err_set(&err, SBX_EPERM, "--user changes another user's setup: run it as root");
+        return cli_fail(cli, &err);
+    }
+    if (user && to == SBX_MODE_NONE)
+        return cli_usage_error(cli, "--user needs --to elevated or --to unelevated");
+
+    char machine[4096], mine[4096];
+    if (cli_state_dir(cli, true, machine, sizeof machine, &err) ||
+        cli_state_dir(cli, false, mine, sizeof mine, &err))
+        return cli_fail(cli, &err);
+    bool shared = strcmp(machine, mine) == 0;
+    int rc = 0;
+    int64_t first = 0, second = 0;
+
+    if (shared) {
+        /* One ledger holds everything: one plan. */
+        const char *dirs[] = {mine};
+        if (resume)
+            rc = resume_all(cli, dirs, 1, &err);
+        else {
+            struct migrate_step st = {mine, CLI_SCOPE_MACHINE | CLI_SCOPE_USER, to, user, NULL,
+                                      false, dry_run};
+            rc = migrate_ledger(cli, &st, &first, &err);
         }
-        rc = cli_engine_recover(cli, &ce, true, &err);
-        goto out;
+        return rc ? cli_fail(cli, &err) : SBX_EXIT_OK;
     }
-    if ((rc = cli_engine_recover(cli, &ce, false, &err)) ||
-        (rc = cli_mode_setup_in(ce.ledger, &have, &err)) ||
-        (rc = cli_ledger_workspaces(ce.ledger, &rs, ws, CLI_MAX_ARGS, &n, &err)))
-        goto out;
-    if (have == SBX_MODE_NONE) {
-        rc = sbx_err_set(&err, SBX_ESTATE, "no mode is set up in %s: use sbx setup",
-                         sbx_ledger_path(ce.ledger));
-        goto out;
+
+    if (!user) {
+        /* Your own ledger; as root without --to, the machine's too. */
+        const char *dirs[2] = {mine, machine};
+        size_t n = priv == SBX_PRIV_ADMIN ? 2 : 1;
+        if (resume)
+            return resume_all(cli, dirs, n, &err) ? cli_fail(cli, &err) : SBX_EXIT_OK;
+        if (to == SBX_MODE_ELEVATED) {
+            struct sbx_mode_facts facts;
+            cli_mode_facts(cli, &facts);
+            if (sbx_mode_select_run(&facts) != SBX_MODE_ELEVATED) {
+                sbx_err_set(&err, SBX_ESTATE,
+                            "the elevated mode is not set up for you on this machine: root runs "
+                            "sbx migrate --to elevated --user YOU (or sbx setup --user YOU)");
+                return cli_fail(cli, &err);
+            }
+        }
+        struct migrate_step st = {mine, CLI_SCOPE_USER, to, NULL, NULL, false, dry_run};
+        if ((rc = migrate_ledger(cli, &st, &first, &err)) == 0 && n == 2 &&
+            to == SBX_MODE_NONE && sbx_fs_exists(machine)) {
+            struct migrate_step ms = {machine, CLI_SCOPE_MACHINE, SBX_MODE_NONE, NULL, NULL,
+                                      false, dry_run};
+            rc = migrate_ledger(cli, &ms, &second, &err);
+        }
+        return rc ? cli_fail(cli, &err) : SBX_EXIT_OK;
     }
-    if (to == SBX_MODE_NONE)
-        to = have;
-    if (!cli_mode_ops(to, &err)) {
-        rc = -err.code;
-        goto out;
+
+#ifdef _WIN32
+    sbx_err_set(&err, SBX_ENOTSUP,
+                "--user is not supported on Windows: the account passwords are protected for "
+                "the user who runs sbx; run sbx migrate as that user");
+    return cli_fail(cli, &err);
+#else
+    char theirs[4096];
+    if (sbx_user_state_dir(user, theirs, sizeof theirs, &err))
+        return cli_fail(cli, &err);
+    if (resume) {
+        const char *dirs[] = {machine, theirs};
+        return resume_all(cli, dirs, 2, &err) ? cli_fail(cli, &err) : SBX_EXIT_OK;
     }
-    struct converge_request req = {
-        .verb = "migrate", .scopes = cli_scopes(cli, machine), .mode = to, .workspaces = ws,
-        .n_workspaces = n, .dry_run = dry_run,
-    };
-    rc = cli_converge(cli, &ce, &req, &err);
-out:
-    sbx_rlist_free(&rs);
-    cli_engine_close(&ce);
+    struct migrate_step m = {machine, CLI_SCOPE_MACHINE, SBX_MODE_ELEVATED, NULL, NULL,
+                             to == SBX_MODE_ELEVATED, dry_run};
+    struct migrate_step u = {theirs, CLI_SCOPE_USER, to, NULL, NULL, to == SBX_MODE_ELEVATED,
+                             dry_run};
+    if (to == SBX_MODE_ELEVATED) {
+        m.add_user = user;
+        if ((rc = migrate_ledger(cli, &m, &first, &err)))
+            return cli_fail(cli, &err);
+        if (dry_run) {
+            cli_info(cli, "sbx migrate: then, as %s, their own ledger %s", user, theirs);
+            struct sbx_error uerr = {0};
+            if (as_user(cli, user, &u, &second, &uerr))
+                cli_info(cli, "sbx migrate: (the user's part can't be planned before the "
+                              "machine's is applied: %s)", uerr.msg);
+            return SBX_EXIT_OK;
+        }
+        if ((rc = as_user(cli, user, &u, &second, &err)) && first) {
+            struct sbx_error uerr = {0};
+            int urc = undo_plan(cli, machine, first, &uerr);
+            sbx_err_wrap(&err, "migrating the ledger of %s failed, so the machine's plan %lld "
+                               "was %s", user, (long long)first,
+                         urc ? "NOT rolled back (see sbx doctor)" : "rolled back");
+        }
+        return rc ? cli_fail(cli, &err) : SBX_EXIT_OK;
+    }
+    /* To unelevated: the user's ledger first, then their membership.  Root
+     * converges the user's ledger itself: only root can strip the grants
+     * from the files the sandbox accounts own and give those files back to
+     * the user (the ledger's files stay the user's). */
+    m.drop_user = user;
+    if ((rc = migrate_ledger(cli, &u, &first, &err)))
+        return cli_fail(cli, &err);
+    if (sbx_fs_exists(machine) && (rc = migrate_ledger(cli, &m, &second, &err)) && first &&
+        !dry_run) {
+        struct sbx_error uerr = {0};
+        int urc = undo_plan(cli, theirs, first, &uerr);
+        sbx_err_wrap(&err, "taking %s out of the elevated mode failed, so their plan %lld was %s",
+                     user, (long long)first, urc ? "NOT rolled back (see sbx doctor)" : "rolled back");
+    }
     return rc ? cli_fail(cli, &err) : SBX_EXIT_OK;
+#endif
 }

@@ -24,6 +24,19 @@ int sbx_lock_acquire(const char *path, unsigned wait_ms, struct sbx_lock **out,
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0)
         return sbx_err_sys(err, SBX_EIO, errno, "cannot open the plan lock %s", path);
+    /* Root working on a user's ledger (cleanup, migrate --user) must leave
+     * the lock usable by that user: it belongs to the directory's owner,
+     * as SQLite does with the journal files. */
+    char dir[4096];
+    struct stat dst, fst;
+    if (geteuid() == 0 && sbx_fs_dirname(path, dir, sizeof dir, NULL) == 0 &&
+        stat(dir, &dst) == 0 && fstat(fd, &fst) == 0 && fst.st_uid != dst.st_uid &&
+        fchown(fd, dst.st_uid, dst.st_gid) != 0) {
+        int e = errno;
+        close(fd);
+        return sbx_err_sys(err, SBX_EIO, e, "cannot give the plan lock %s to its directory's owner",
+                           path);
+    }
     unsigned waited = 0;
     for (;;) {
         if (flock(fd, LOCK_EX | LOCK_NB) == 0)

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -184,9 +185,14 @@ static int desired_machine(const struct sbx_config *cfg, const struct sbx_elevat
         if ((rc = add(out, SBX_R_ACCOUNT, accts[i], accts[i], path, detail, err)))
             return rc;
     }
-    for (size_t i = 0; i < cfg->n_users; i++)
+    for (size_t i = 0; i < cfg->n_users; i++) {
+        /* Refused before any plan: nothing changes for a typo. */
+        if (!getpwnam(cfg->users[i]))
+            return sbx_err_set(err, SBX_EINVAL, "--user %s: there is no such user on this machine",
+                               cfg->users[i]);
         if ((rc = add_member(out, n->group, cfg->users[i], err)))
             return rc;
+    }
     for (size_t i = 0; cfg->current && i < cfg->current->len; i++) {
         const struct sbx_resource *r = &cfg->current->items[i];
         char g[64], m[64];

@@ -44,6 +44,7 @@ struct walk {
     uid_t acc[2];         /* tree: the accounts (access + default entries) */
     size_t n_acc;
     uid_t owner;          /* tree: default entry for the owner */
+    gid_t owner_gid;      /* tree: the root's group, for files given back */
     bool kept;            /* traverse: merged into an entry that was there */
     char path[PATH_MAX];  /* of the object at hand, for messages */
     size_t path_len;
@@ -252,6 +253,29 @@ static bool skip_foreign(struct walk *w, int fd)
     return true;
 }
 
+/* Removing a tree grant as root gives what the sandbox accounts own back
+ * to the workspace's owner (and the root's group): the accounts may be
+ * deleted next, and their
+ * files must not be left to a dangling uid (or to the next account that
+ * gets it). */
+static int give_back(struct walk *w, int fd)
+{
+    if (w->grant || w->kind != E_TREE || geteuid() != 0)
+        return 0;
+    struct stat st;
+    if (fstat(fd, &st) != 0)
+        return fail(w, errno, "stat for");
+    for (size_t i = 0; i < w->n_acc; i++) {
+        if (st.st_uid != w->acc[i])
+            continue;
+        if (fchownat(fd, "", w->owner, w->owner_gid, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) != 0)
+            return sbx_err_sys(w->err, SBX_EIO, errno, "cannot give %s back to uid %u",
+                               w->path, (unsigned)w->owner);
+        break;
+    }
+    return 0;
+}
+
 static void progress(struct walk *w)
 {
     if (++w->done % 4096 == 0 && w->os && w->os->progress)
@@ -301,6 +325,8 @@ static int visit(struct walk *w, int dfd, const char *name, unsigned char type, 
             rc = fail(w, errno, "stat for");
         } else if (S_ISREG(st.st_mode) && !skip_foreign(w, fd)) {
             rc = do_access(w, fd, o_path, (st.st_mode & 0111) ? 7 : 6);
+            if (rc == 0)
+                rc = give_back(w, fd);
             progress(w);
         }
         if (fd >= 0)
@@ -326,6 +352,8 @@ static int walk_dir(struct walk *w, int dfd, unsigned depth)
         rc = do_access(w, dfd, false, 7);
     if (rc == 0 && !skip)
         rc = do_default(w, dfd);
+    if (rc == 0 && !skip)
+        rc = give_back(w, dfd);
     progress(w);
     DIR *d = rc == 0 ? fdopendir(dfd) : NULL;
     if (!d) {
@@ -459,6 +487,7 @@ int sbx_drv_acl_apply(struct sbx_os *os, enum sbx_action act, struct sbx_resourc
         close(fd);
         return rc;
     }
+    w.owner_gid = st.st_gid;
     snprintf(w.path, sizeof w.path, "%s", strcmp(d.path, "/") ? d.path : "");
     w.path_len = strlen(w.path);
     char what[PATH_MAX + 64];
