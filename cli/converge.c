@@ -55,6 +55,30 @@ int cli_converge(const struct sbx_cli *cli, struct cli_engine *ce,
     int rc = sbx_ledger_resources(ce->ledger, &current, err);
     if (rc)
         goto out;
+    /* The workspaces come from the ledger (or the command line): a ledger
+     * edited by someone else must not make sbx grant anything on a path
+     * it would refuse from the command line, nor follow a workspace that
+     * was replaced by a symlink since it was registered. */
+    for (size_t i = 0; req->mode != SBX_MODE_NONE && i < req->n_workspaces; i++) {
+        char resolved[4096];
+        struct sbx_error werr = {0};
+        const char *w = req->workspaces[i];
+        if (sbx_workspace_resolve(w, resolved, sizeof resolved, &werr) == 0) {
+            if (strcmp(resolved, w) != 0) {
+                rc = sbx_err_set(err, SBX_EINVAL,
+                                 "workspace %s now resolves to %s (moved or replaced by a link "
+                                 "since it was registered): remove it with sbx workspace remove "
+                                 "%s, then add the real directory",
+                                 w, resolved, w);
+                goto out;
+            }
+        } else if (sbx_fs_exists(w)) {
+            rc = sbx_err_set(err, SBX_EINVAL, "the ledger lists %s as a workspace, which sbx "
+                             "refuses (%s); remove it with sbx workspace remove %s",
+                             w, werr.msg, w);
+            goto out;
+        }
+    }
     if (req->mode != SBX_MODE_NONE) {
         const struct sbx_mode_ops *ops = cli_mode_ops(req->mode, err);
         if (!ops) {
