@@ -298,10 +298,17 @@ int cli_engine_open_dir(const struct sbx_cli *cli, const char *dir, bool create,
                         struct cli_engine *ce, struct sbx_error *err)
 {
     memset(ce, 0, sizeof *ce);
-    struct sbx_fault fault;
+    /* One counter for the whole command (its plans, in order, and the
+     * child that converges a user's ledger inherits it), so SBX_FAULT's K
+     * reaches every operation of a command made of several plans. */
+    static struct sbx_fault fault;
+    static bool fault_parsed;
     int rc;
-    if ((rc = sbx_fault_parse(getenv("SBX_FAULT"), &fault, err)))
-        return rc;
+    if (!fault_parsed) {
+        if ((rc = sbx_fault_parse(getenv("SBX_FAULT"), &fault, err)))
+            return rc;
+        fault_parsed = true;
+    }
     if ((rc = cli_open_os(&ce->os, err)))
         return rc;
     if ((rc = sbx_ledger_open(dir, create ? SBX_LEDGER_CREATE : 0, &ce->ledger, err)) ||
@@ -309,7 +316,7 @@ int cli_engine_open_dir(const struct sbx_cli *cli, const char *dir, bool create,
         cli_engine_close(ce);
         return rc;
     }
-    ce->engine = (struct sbx_engine){.ledger = ce->ledger, .os = ce->os, .fault = fault};
+    ce->engine = (struct sbx_engine){.ledger = ce->ledger, .os = ce->os, .fault = &fault};
     if (!cli->quiet && !cli->json && isatty(2)) {
         ce->engine.progress = progress_tty;
         ce->os->progress = progress_os_tty;

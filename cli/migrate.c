@@ -23,6 +23,7 @@
 #ifndef _WIN32
 #include <grp.h>
 #include <pwd.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #endif
@@ -187,6 +188,11 @@ static int as_user(const struct sbx_cli *cli, const char *user, const struct mig
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
+    /* The child died of SBX_FAULT=crash:K (a power cut, as far as the
+     * plans know): the whole command dies with it, leaving both ledgers
+     * for the next start to recover, as a real power cut would. */
+    if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL && got != (ssize_t)sizeof in)
+        sbx_proc_crash();
     if (got != (ssize_t)sizeof in)
         return sbx_err_set(err, SBX_EIO, "migrating the ledger of %s: the child process died",
                            user);

@@ -28,7 +28,8 @@ static void progress(struct sbx_engine *e, const struct sbx_plan *p, size_t done
 static int os_call(struct sbx_engine *e, enum sbx_action act, struct sbx_resource *r,
                    bool *crash_after, struct sbx_error *err)
 {
-    int rc = sbx_fault_before(&e->fault, crash_after, err);
+    int rc = e->fault ? sbx_fault_before(e->fault, crash_after, err) : 0;
+    *crash_after = *crash_after && e->fault;
     if (rc)
         return rc;
     rc = sbx_os_apply(e->os, act, r, err);

@@ -18,7 +18,9 @@
 struct sbx_engine {
     struct sbx_ledger *ledger; /* plan lock held by the caller */
     struct sbx_os *os;
-    struct sbx_fault fault;
+    /* Fault injection, shared by every plan of one command so that K
+     * counts across them; NULL: none. */
+    struct sbx_fault *fault;
     /* Called after each operation (progress on a TTY); may be NULL. */
     void (*progress)(void *ctx, const struct sbx_plan *p, size_t done);
     void *progress_ctx;

@@ -110,8 +110,9 @@ static int plan_to(struct world *w, void (*desired)(struct sbx_resource_list *),
         desired(&want);
     assert_int_equal(sbx_ledger_resources(w->ledger, &cur, err), 0);
     assert_int_equal(sbx_plan_compute(&cur, &want, "test", p, err), 0);
-    struct sbx_engine e = {.ledger = w->ledger, .os = w->os};
-    assert_int_equal(sbx_fault_parse(fault, &e.fault, err), 0);
+    struct sbx_fault f;
+    struct sbx_engine e = {.ledger = w->ledger, .os = w->os, .fault = &f};
+    assert_int_equal(sbx_fault_parse(fault, &f, err), 0);
     int rc = sbx_plan_apply(&e, p, err);
     sbx_rlist_free(&cur);
     sbx_rlist_free(&want);
