@@ -260,8 +260,12 @@ int cmd_cleanup(struct sbx_cli *cli, int argc, char **argv)
         bool seen = false;
         for (size_t k = 0; k < i; k++)
             seen |= strcmp(dirs[k], dirs[i]) == 0;
+        /* Marked objects are machine objects: looked for with the machine
+         * ledger (or the one ledger under --state), never by an ordinary
+         * user's cleanup of their own ledger. */
+        bool orphans = i == n - 1 && (machine[0] || explicit_state);
         if (!seen)
-            rc = clean_dir(cli, dirs[i], i == n - 1, dry_run, &did_one, &err);
+            rc = clean_dir(cli, dirs[i], orphans, dry_run, &did_one, &err);
         did |= did_one;
     }
     if (cli->json) {

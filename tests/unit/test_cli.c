@@ -367,6 +367,24 @@ static void test_elevated_life_on_fake_machine(void **state)
     free(out);
     assert_int_equal(run_sbx(e.vars, &out, NULL, "doctor", NULL), 0);
     free(out);
+    /* Drift: the firewall rule flushed by hand.  doctor finds it (exit 1),
+     * --repair puts it back, and then there is nothing to find. */
+    now = read_file(e.fake, NULL);
+    char *rule = strstr(now, "\nfirewall_rule\t");
+    assert_non_null(rule);
+    char *eol = strchr(rule + 1, '\n');
+    memmove(rule, eol, strlen(eol) + 1);
+    write_file(e.fake, now, strlen(now));
+    free(now);
+    assert_int_equal(run_sbx(e.vars, &out, NULL, "doctor", "--json", NULL), 1);
+    assert_true(json_valid(out));
+    assert_non_null(strstr(out, "\"problem\":\"missing\",\"kind\":\"firewall_rule\""));
+    free(out);
+    assert_int_equal(run_sbx(e.vars, &out, &err, "doctor", "--repair", NULL), 0);
+    free(out);
+    free(err);
+    assert_int_equal(run_sbx(e.vars, &out, NULL, "doctor", NULL), 0);
+    free(out);
     assert_int_equal(run_sbx(e.vars, &out, &err, "cleanup", NULL), 0);
     free(out);
     free(err);

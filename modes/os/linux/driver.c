@@ -6,6 +6,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <limits.h>
+
+#include "modes/elevated/elevated.h"
 #include "modes/elevated/launch_conf.h"
 #include "modes/os/linux/driver_int.h"
 #include "modes/os/os.h"
@@ -60,14 +63,64 @@ static int linux_probe(struct sbx_os *os, const struct sbx_resource *r, enum sbx
     }
 }
 
+/* Does a marked object belong to the setup of these names?  Another
+ * setup on the same machine (a test's throwaway names) carries the same
+ * marker and must never be swept up with this one. */
+static bool ours(const struct sbx_resource *r, const struct sbx_elevated_names *n,
+                 const struct sbx_resource_list *accounts)
+{
+    char v[PATH_MAX];
+    switch (r->kind) {
+    case SBX_R_ACCOUNT:
+        return r->name && (strcmp(r->name, n->offline) == 0 || strcmp(r->name, n->online) == 0);
+    case SBX_R_GROUP: return r->name && strcmp(r->name, n->group) == 0;
+    case SBX_R_MEMBERSHIP:
+        return sbx_detail_get(r->detail, "group", v, sizeof v) == 0 && strcmp(v, n->group) == 0;
+    case SBX_R_FIREWALL_RULE:
+        return sbx_detail_get(r->detail, "table", v, sizeof v) == 0 && strcmp(v, n->table) == 0;
+    case SBX_R_INSTALLED_FILE:
+    case SBX_R_DIRECTORY:
+        /* Found next to the accounts' homes (<elevated>/home/<name>). */
+        for (size_t i = 0; r->path && i < accounts->len; i++) {
+            char *slash;
+            if (sbx_detail_get(accounts->items[i].detail, "home", v, sizeof v) != 0 ||
+                !(slash = strrchr(v, '/')))
+                continue;
+            *slash = '\0'; /* <elevated>/home */
+            if (!(slash = strrchr(v, '/')))
+                continue;
+            *slash = '\0'; /* <elevated> */
+            size_t len = strlen(v);
+            if (strncmp(r->path, v, len) == 0 && (r->path[len] == '/' || !r->path[len]))
+                return true;
+        }
+        return false;
+    default: return false;
+    }
+}
+
 static int linux_find_marked(struct sbx_os *os, struct sbx_resource_list *out,
                              struct sbx_error *err)
 {
     (void)os;
-    int rc = sbx_drv_accounts_find_marked(out, err);
+    struct sbx_elevated_names names;
+    struct sbx_resource_list found = {0}, accounts = {0};
+    int rc = sbx_elevated_names(&names, err);
+    if (rc == 0)
+        rc = sbx_drv_accounts_find_marked(&found, err);
     /* nftables needs root to be listed; an ordinary caller has none. */
     if (rc == 0 && geteuid() == 0)
-        rc = sbx_drv_nft_find_marked(out, err);
+        rc = sbx_drv_nft_find_marked(&found, err);
+    for (size_t i = 0; rc == 0 && i < found.len; i++)
+        if (found.items[i].kind == SBX_R_ACCOUNT && ours(&found.items[i], &names, &accounts))
+            rc = sbx_rlist_push(&accounts, &found.items[i]);
+    for (size_t i = 0; rc == 0 && i < found.len; i++)
+        if (ours(&found.items[i], &names, &accounts))
+            rc = sbx_rlist_push(out, &found.items[i]);
+    if (rc == -SBX_ENOMEM)
+        sbx_err_set(err, SBX_ENOMEM, "out of memory");
+    sbx_rlist_free(&found);
+    sbx_rlist_free(&accounts);
     return rc;
 }
 
