@@ -115,6 +115,7 @@ out:
     return rc;
 }
 
+#ifndef _WIN32
 /* Undo plan_id, the newest committed plan of the ledger in dir. */
 static int undo_plan(const struct sbx_cli *cli, const char *dir, int64_t plan_id,
                      struct sbx_error *err)
@@ -137,7 +138,6 @@ static int undo_plan(const struct sbx_cli *cli, const char *dir, int64_t plan_id
     return rc;
 }
 
-#ifndef _WIN32
 /* Run migrate_ledger on a user's own ledger as that user:
  * what it creates (the ledger, the grants) is theirs, as if they had run
  * it.  Returns the child's result; *plan_id from the child via a pipe. */
