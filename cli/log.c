@@ -1,5 +1,6 @@
 /* sbx log: every OS change sbx made, with time, plan and outcome. */
 #include <stdio.h>
+#include <string.h>
 
 #include "cli/cli.h"
 
@@ -49,34 +50,51 @@ int cmd_log(struct sbx_cli *cli, int argc, char **argv)
     int start = cli_start(cli, argc, argv, NULL, CLI_POS_NONE, help, &args);
     if (start != CLI_CONTINUE)
         return start;
-    char dir[4096];
-    if (cli_state_dir(cli, false, dir, sizeof dir, &err))
+    /* Root's changes to the machine are in the machine ledger: shown
+     * first, then the caller's own. */
+    enum sbx_privilege priv = SBX_PRIV_USER;
+    char dirs[2][4096];
+    if (cli_privilege(&priv, &err) || cli_state_dir(cli, true, dirs[0], sizeof dirs[0], &err) ||
+        cli_state_dir(cli, false, dirs[1], sizeof dirs[1], &err))
         return cli_fail(cli, &err);
-    struct sbx_ledger *l = NULL;
-    int rc = sbx_ledger_open(dir, SBX_LEDGER_READONLY, &l, &err);
-    if (rc == -SBX_ENOENT) {
-        if (cli->json)
-            printf("{\"ledger\":null,\"entries\":[]}\n");
-        else
-            cli_info(cli, "sbx log: %s; nothing recorded", err.msg);
-        return SBX_EXIT_OK;
-    }
-    if (rc)
-        return cli_fail(cli, &err);
+    size_t first = priv == SBX_PRIV_ADMIN && strcmp(dirs[0], dirs[1]) != 0 ? 0 : 1;
     struct json j;
     if (cli->json) {
         json_init(&j, stdout);
         json_object_begin(&j);
-        json_kv_string(&j, "ledger", sbx_ledger_path(l));
-        json_key(&j, "entries");
+        json_key(&j, "ledgers");
         json_array_begin(&j);
-        rc = sbx_ledger_log(l, print_json, &j, &err);
+    }
+    int rc = 0;
+    for (size_t i = first; i < 2 && rc == 0; i++) {
+        struct sbx_ledger *l = NULL;
+        rc = sbx_ledger_open(dirs[i], SBX_LEDGER_READONLY, &l, &err);
+        if (rc == -SBX_ENOENT) {
+            cli_info(cli, "sbx log: %s; nothing recorded there", err.msg);
+            rc = 0;
+            continue;
+        }
+        if (rc)
+            break;
+        if (cli->json) {
+            json_object_begin(&j);
+            json_kv_string(&j, "ledger", sbx_ledger_path(l));
+            json_key(&j, "entries");
+            json_array_begin(&j);
+            rc = sbx_ledger_log(l, print_json, &j, &err);
+            json_array_end(&j);
+            json_object_end(&j);
+        } else {
+            if (first == 0)
+                printf("# %s\n", sbx_ledger_path(l));
+            rc = sbx_ledger_log(l, print_text, NULL, &err);
+        }
+        sbx_ledger_close(l);
+    }
+    if (cli->json) {
         json_array_end(&j);
         json_object_end(&j);
         json_end(&j);
-    } else {
-        rc = sbx_ledger_log(l, print_text, NULL, &err);
     }
-    sbx_ledger_close(l);
     return rc ? cli_fail(cli, &err) : SBX_EXIT_OK;
 }
