@@ -40,6 +40,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -60,6 +61,7 @@ struct launch {
     struct stat ws_st[MAX_WS];
     size_t n_ws;
     bool allow_git;
+    bool tty;                   /* stdin is a pty sbx made for this run */
     char **argv;                /* the command */
     char **envp;                /* what the command gets */
     struct sbx_launch_conf conf;
@@ -93,7 +95,7 @@ static _Noreturn void die(const struct launch *l, int status, int code, const ch
 static _Noreturn void usage(const struct launch *l)
 {
     die(l, 125, SBX_EINVAL,
-        "usage: sbx-launch --account offline|online [--report-fd N] [--allow-git] "
+        "usage: sbx-launch --account offline|online [--report-fd N] [--allow-git] [--tty] "
         "--workspace DIR... -- CMD [ARG...]");
 }
 
@@ -116,6 +118,10 @@ static void parse_args(struct launch *l, int argc, char **argv)
         }
         if (strcmp(a, "--allow-git") == 0) {
             l->allow_git = true;
+            continue;
+        }
+        if (strcmp(a, "--tty") == 0) {
+            l->tty = true;
             continue;
         }
         if (i + 1 >= argc)
@@ -443,8 +449,15 @@ static _Noreturn void run_init(struct launch *l, int sig_r, int cwd_fd)
         sigprocmask(SIG_SETMASK, &old, NULL);
         close(sig_r);
         /* A session of its own: the caller's terminal stays usable as
-         * stdio but can't become its controlling terminal. */
+         * stdio but can't become its controlling terminal.  With --tty,
+         * stdin is the pty sbx made for this run alone (sbx relays it to
+         * the caller's terminal): it becomes the command's controlling
+         * terminal, for job control and /dev/tty, as in the unelevated
+         * mode. */
         setsid();
+        if (l->tty && isatty(0) && ioctl(0, TIOCSCTTY, 0) != 0)
+            die(l, 125, SBX_EIO, "make the run's pty the controlling terminal: %s",
+                strerror(errno));
         execvpe(l->argv[0], l->argv, l->envp);
         int e = errno;
         die(l, e == ENOENT ? 127 : 126, e, "%s: %s", l->argv[0], strerror(e));

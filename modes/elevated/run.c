@@ -13,13 +13,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
+#include <termios.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "modes/elevated/elevated.h"
 #include "modes/os/linux/cleanup.h"
+#include "modes/os/linux/pty_relay.h"
 
 extern char **environ;
 
@@ -36,7 +39,7 @@ static long long now_ms(void)
 }
 
 static int build_argv(const struct sbx_run_request *req, const char *launcher,
-                      const char *account, const char **av, struct sbx_error *err)
+                      const char *account, bool tty, const char **av, struct sbx_error *err)
 {
     size_t n = 0;
     av[n++] = launcher;
@@ -46,6 +49,8 @@ static int build_argv(const struct sbx_run_request *req, const char *launcher,
     av[n++] = "3";
     if (req->allow_git)
         av[n++] = "--allow-git";
+    if (tty)
+        av[n++] = "--tty";
     for (size_t i = 0; i < req->n_workspaces && n < MAX_ARGS - 4; i++) {
         av[n++] = "--workspace";
         av[n++] = req->workspaces[i];
@@ -60,10 +65,38 @@ static int build_argv(const struct sbx_run_request *req, const char *launcher,
     return 0;
 }
 
+/* git refuses a repository that another user owns ("detected dubious
+ * ownership"), and the account is not the workspaces' owner: each
+ * workspace -- the caller's own, granted, as the launcher checks -- is
+ * marked safe for this command alone, in git's command scope (appended
+ * after any GIT_CONFIG_COUNT entries of the caller's). */
+static void git_safe_workspaces(const struct sbx_run_request *req)
+{
+    const char *c = getenv("GIT_CONFIG_COUNT");
+    char *end = NULL;
+    unsigned long n = c && *c ? strtoul(c, &end, 10) : 0;
+    if (c && *c && (*end || n > 10000))
+        return; /* malformed: git says so itself; don't guess */
+    char k[64], v[32];
+    for (size_t i = 0; i < req->n_workspaces; i++, n++) {
+        snprintf(k, sizeof k, "GIT_CONFIG_KEY_%lu", n);
+        setenv(k, "safe.directory", 1);
+        snprintf(k, sizeof k, "GIT_CONFIG_VALUE_%lu", n);
+        setenv(k, req->workspaces[i], 1);
+    }
+    snprintf(v, sizeof v, "%lu", n);
+    setenv("GIT_CONFIG_COUNT", v, 1);
+}
+
 static _Noreturn void child(const struct sbx_run_request *req, const char *const *av,
-                            int report_w, const sigset_t *old)
+                            int report_w, int slave, const sigset_t *old)
 {
     sigprocmask(SIG_SETMASK, old, NULL);
+    /* The run's own pty as stdio (the launcher makes it the command's
+     * controlling terminal). */
+    if (slave >= 0 && (dup2(slave, 0) < 0 || dup2(slave, 1) < 0 || dup2(slave, 2) < 0))
+        _exit(125);
+    git_safe_workspaces(req);
     const char *cwd = req->cwd ? req->cwd : req->workspaces[0];
     char msg[PIPE_BUF];
     int n;
@@ -109,6 +142,7 @@ static int parse_report(const char *rep, int *status, struct sbx_error *err)
 struct waitstate {
     pid_t pid;
     int sfd, rep;
+    struct sbx_pty *pty; /* NULL without a terminal */
     char report[SBX_ERR_MSG_MAX + 32];
     size_t rep_len;
     bool timed_out, exited;
@@ -135,9 +169,29 @@ static int wait_launcher(struct waitstate *w, unsigned timeout_sec, struct sbx_e
             long long left = deadline - now_ms();
             wait_ms = left > 0 ? (int)(left < 1000 ? left : 1000) : 0;
         }
-        struct pollfd pf[2] = {{.fd = w->sfd, .events = POLLIN}, {.fd = w->rep, .events = POLLIN}};
-        int n = poll(pf, w->rep >= 0 ? 2 : 1, wait_ms);
-        if (n < 0 && errno != EINTR)
+        struct pollfd pf[4];
+        nfds_t n = 0;
+        int rep_i = -1, m_i = -1, in_i = -1;
+        pf[n++] = (struct pollfd){.fd = w->sfd, .events = POLLIN};
+        if (w->rep >= 0) {
+            rep_i = (int)n;
+            pf[n++] = (struct pollfd){.fd = w->rep, .events = POLLIN};
+        }
+        if (w->pty && !w->pty->master_eof) {
+            m_i = (int)n;
+            pf[n++] = (struct pollfd){.fd = w->pty->master,
+                                      .events = POLLIN | (w->pty->in_len ? POLLOUT : 0)};
+            if (!w->pty->stdin_eof && w->pty->in_len < sizeof w->pty->in) {
+                in_i = (int)n;
+                pf[n++] = (struct pollfd){.fd = STDIN_FILENO, .events = POLLIN};
+            }
+        }
+        /* With a pty, look for the launcher's exit now and then: its
+         * SIGCHLD arrives, but output may keep the poll busy. */
+        if (w->pty && (wait_ms < 0 || wait_ms > 200))
+            wait_ms = 200;
+        int r = poll(pf, n, wait_ms);
+        if (r < 0 && errno != EINTR)
             return sbx_err_sys(err, SBX_EIO, errno, "poll");
         if (deadline && !w->timed_out && now_ms() >= deadline) {
             /* The launcher's death kills init (PDEATHSIG) and so every
@@ -145,25 +199,72 @@ static int wait_launcher(struct waitstate *w, unsigned timeout_sec, struct sbx_e
             w->timed_out = true;
             kill(w->pid, SIGKILL);
         }
-        if (n > 0 && (pf[1].revents & (POLLIN | POLLHUP))) {
+        if (r > 0 && rep_i >= 0 && (pf[rep_i].revents & (POLLIN | POLLHUP))) {
             size_t before = w->rep_len;
             drain_report(w);
-            if (w->rep_len == before && (pf[1].revents & POLLHUP)) {
+            if (w->rep_len == before && (pf[rep_i].revents & POLLHUP)) {
                 close(w->rep);
                 w->rep = -1;
             }
         }
-        if (n > 0 && (pf[0].revents & POLLIN)) {
+        if (r > 0 && (pf[0].revents & POLLIN)) {
             struct signalfd_siginfo si;
-            while (read(w->sfd, &si, sizeof si) == sizeof si)
-                if (si.ssi_signo != SIGCHLD)
+            while (read(w->sfd, &si, sizeof si) == sizeof si) {
+                if (si.ssi_signo == SIGWINCH && w->pty)
+                    sbx_pty_sync_winsize(w->pty);
+                else if (si.ssi_signo != SIGCHLD && si.ssi_signo != SIGWINCH)
                     kill(w->pid, (int)si.ssi_signo);
+            }
         }
+        int rc = 0;
+        if (r > 0 && m_i >= 0 && (pf[m_i].revents & POLLOUT))
+            rc = sbx_pty_on_master_out(w->pty, err);
+        if (rc == 0 && r > 0 && m_i >= 0 && (pf[m_i].revents & (POLLIN | POLLHUP | POLLERR)))
+            rc = sbx_pty_on_master_in(w->pty, err);
+        if (rc == 0 && r > 0 && in_i >= 0 && pf[in_i].revents)
+            rc = sbx_pty_on_stdin(w->pty, err);
+        if (rc < 0)
+            return rc;
         pid_t p = waitpid(w->pid, &w->wstatus, WNOHANG);
         if (p == w->pid)
             w->exited = true;
     }
     drain_report(w);
+    /* What the command wrote last is still in the pty. */
+    while (w->pty && !w->pty->master_eof) {
+        struct pollfd pf = {.fd = w->pty->master, .events = POLLIN};
+        if (poll(&pf, 1, 50) <= 0 || sbx_pty_on_master_in(w->pty, err) < 0)
+            break;
+    }
+    return 0;
+}
+
+/* A pty of the caller's for this run, its terminal settings and window
+ * copied from the caller's terminal. */
+static int open_pty(int *master, int *slave, struct sbx_error *err)
+{
+    *master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (*master < 0)
+        return sbx_err_sys(err, SBX_EIO, errno, "posix_openpt");
+    char name[128];
+    if (grantpt(*master) != 0 || unlockpt(*master) != 0 ||
+        ptsname_r(*master, name, sizeof name) != 0) {
+        int e = errno;
+        close(*master);
+        return sbx_err_sys(err, SBX_EIO, e, "preparing the pty");
+    }
+    *slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (*slave < 0) {
+        int e = errno;
+        close(*master);
+        return sbx_err_sys(err, SBX_EIO, e, "open %s", name);
+    }
+    struct termios t;
+    struct winsize ws;
+    if (tcgetattr(STDIN_FILENO, &t) == 0)
+        tcsetattr(*slave, TCSANOW, &t);
+    if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
+        ioctl(*slave, TIOCSWINSZ, &ws);
     return 0;
 }
 
@@ -184,11 +285,25 @@ int sbx_elevated_run_ex(const struct sbx_run_request *req, const struct sbx_elev
                                               err)))
         return rc;
     const char *account = o->account ? o->account : req->net ? "online" : "offline";
+    int master = -1, slave = -1;
+    struct sbx_pty pty = {.master = -1};
+    bool tty = sbx_pty_wanted();
+    if (tty && (rc = open_pty(&master, &slave, err)))
+        return rc;
     const char **av = calloc(MAX_ARGS, sizeof *av);
-    if (!av)
+    if (!av) {
+        if (tty) {
+            close(master);
+            close(slave);
+        }
         return sbx_err_set(err, SBX_ENOMEM, "out of memory");
-    if ((rc = build_argv(req, launcher, account, av, err))) {
+    }
+    if ((rc = build_argv(req, launcher, account, tty, av, err))) {
         free(av);
+        if (tty) {
+            close(master);
+            close(slave);
+        }
         return rc;
     }
     sigset_t set, old;
@@ -209,13 +324,29 @@ int sbx_elevated_run_ex(const struct sbx_run_request *req, const struct sbx_elev
         rc = sbx_err_sys(err, SBX_EIO, errno, "fork");
     } else if (w.pid == 0) {
         close(rp[0]);
-        child(req, av, rp[1], &old);
+        child(req, av, rp[1], slave, &old);
     }
     close(rp[1]);
+    if (tty) {
+        close(slave);
+        if (rc == 0 && (rc = sbx_pty_init(&pty, master, err)) == 0) {
+            w.pty = &pty;
+            rc = sbx_pty_make_raw(&pty, err);
+            sbx_pty_sync_winsize(&pty);
+        } else {
+            close(master);
+        }
+    }
     w.rep = rp[0];
     fcntl(w.rep, F_SETFL, O_NONBLOCK);
     if (rc == 0)
         rc = wait_launcher(&w, req->timeout_sec, err);
+    else if (w.pid > 0) {
+        /* Failed after the fork: the launcher must not run on unwatched. */
+        kill(w.pid, SIGKILL);
+        while (waitpid(w.pid, NULL, 0) < 0 && errno == EINTR) {
+        }
+    }
     if (rc == 0) {
         int st = WIFEXITED(w.wstatus)     ? WEXITSTATUS(w.wstatus)
                  : WIFSIGNALED(w.wstatus) ? 128 + WTERMSIG(w.wstatus)
@@ -228,6 +359,8 @@ int sbx_elevated_run_ex(const struct sbx_run_request *req, const struct sbx_elev
         close(w.rep);
     if (w.sfd >= 0)
         close(w.sfd);
+    if (w.pty)
+        sbx_pty_close(&pty); /* restores the caller's terminal */
     /* Signals that arrived meanwhile stay pending for sbx's own handling
      * only if they were pending before; drop the ones we consumed. */
     sigprocmask(SIG_SETMASK, &old, NULL);
