@@ -68,49 +68,6 @@ static int member_ledgers(const char *machine_dir, char (*dirs)[4096], size_t ma
     return rc;
 }
 
-/* The ledger's files and the directories sbx made for them. */
-static int remove_state(const struct sbx_cli *cli, const char *dir, const char *created_root,
-                        bool dry_run, struct sbx_error *err)
-{
-    static const char *const files[] = {"ledger.db", "ledger.db-wal", "ledger.db-shm",
-                                        "plan.lock"};
-    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-        char path[4200];
-        if (snprintf(path, sizeof path, "%s%c%s", dir, SBX_PATH_SEP, files[i]) >=
-            (int)sizeof path)
-            return sbx_err_set(err, SBX_EINVAL, "state directory path too long: %s", dir);
-        if (!sbx_fs_exists(path))
-            continue;
-        if (dry_run) {
-            if (!cli->json && !cli->quiet)
-                printf("would remove file %s\n", path);
-        } else if (remove(path) != 0) {
-            return sbx_err_set(err, SBX_EIO, "cannot remove %s", path);
-        }
-    }
-    /* Up from the state directory to the outermost one sbx created; a
-     * directory holding anything else stays. */
-    char cur[4096], parent[4096];
-    if (snprintf(cur, sizeof cur, "%s", dir) >= (int)sizeof cur)
-        return sbx_err_set(err, SBX_EINVAL, "state directory path too long: %s", dir);
-    for (;;) {
-        if (dry_run) {
-            if (!cli->json && !cli->quiet)
-                printf("would remove directory %s (if empty)\n", cur);
-        } else if (sbx_fs_rmdir(cur, NULL) != 0) {
-            cli_info(cli, "sbx cleanup: kept %s: it holds files sbx did not create", cur);
-            break;
-        }
-        if (!created_root[0] || strcmp(cur, created_root) == 0)
-            break;
-        if (sbx_fs_dirname(cur, parent, sizeof parent, err) || strcmp(parent, cur) == 0 ||
-            strlen(parent) < strlen(created_root))
-            break;
-        snprintf(cur, sizeof cur, "%s", parent);
-    }
-    return 0;
-}
-
 /* A damaged ledger can't say what it recorded: set it aside (kept, never
  * deleted: nothing is lost) so cleanup can go on by sbx's markers. */
 static int set_aside(const struct sbx_cli *cli, const char *dir, bool dry_run,
@@ -201,7 +158,7 @@ static int clean_dir(struct sbx_cli *cli, const char *dir, bool with_orphans, bo
     /* Everything is gone from the machine: the ledger itself goes last. */
     sbx_ledger_close(ce.ledger);
     ce.ledger = NULL;
-    rc = remove_state(cli, dir, created_root, dry_run, err);
+    rc = cli_remove_state(cli, dir, created_root, dry_run, err);
 out:
     sbx_rlist_free(&orphans);
     cli_engine_close(&ce);

@@ -99,6 +99,7 @@ struct cli_engine {
     struct sbx_ledger *ledger;
     struct sbx_os *os;
     struct sbx_engine engine;
+    bool fresh; /* this command created the ledger */
 };
 int cli_engine_open(const struct sbx_cli *cli, bool machine, struct cli_engine *ce,
                     struct sbx_error *err);
@@ -114,6 +115,12 @@ int cli_engine_open_existing(const struct sbx_cli *cli, bool machine, const char
 int cli_engine_recover(const struct sbx_cli *cli, struct cli_engine *ce, bool resume,
                        struct sbx_error *err);
 void cli_engine_close(struct cli_engine *ce);
+
+/* Remove a ledger's files and the directories sbx made for them, from dir
+ * up to created_root ("" : dir alone), each only when empty.  cli may be
+ * NULL (no messages). */
+int cli_remove_state(const struct sbx_cli *cli, const char *dir, const char *created_root,
+                     bool dry_run, struct sbx_error *err);
 
 /* Print a plan (--dry-run, or what was done). */
 void cli_print_plan(const struct sbx_cli *cli, const struct sbx_plan *p, bool dry_run);

@@ -311,6 +311,9 @@ int cli_engine_open_dir(const struct sbx_cli *cli, const char *dir, bool create,
     }
     if ((rc = cli_open_os(&ce->os, err)))
         return rc;
+    char path[4200];
+    snprintf(path, sizeof path, "%s%cledger.db", dir, SBX_PATH_SEP);
+    ce->fresh = create && !sbx_fs_exists(path);
     if ((rc = sbx_ledger_open(dir, create ? SBX_LEDGER_CREATE : 0, &ce->ledger, err)) ||
         (rc = sbx_ledger_lock(ce->ledger, cli_lock_wait_ms(), err))) {
         cli_engine_close(ce);
@@ -351,8 +354,67 @@ int cli_engine_recover(const struct sbx_cli *cli, struct cli_engine *ce, bool re
     return 0;
 }
 
+/* The ledger's files and the directories sbx made for them. */
+int cli_remove_state(const struct sbx_cli *cli, const char *dir, const char *created_root,
+                        bool dry_run, struct sbx_error *err)
+{
+    static const char *const files[] = {"ledger.db", "ledger.db-wal", "ledger.db-shm",
+                                        "plan.lock"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        char path[4200];
+        if (snprintf(path, sizeof path, "%s%c%s", dir, SBX_PATH_SEP, files[i]) >=
+            (int)sizeof path)
+            return sbx_err_set(err, SBX_EINVAL, "state directory path too long: %s", dir);
+        if (!sbx_fs_exists(path))
+            continue;
+        if (dry_run) {
+            if (cli && !cli->json && !cli->quiet)
+                printf("would remove file %s\n", path);
+        } else if (remove(path) != 0) {
+            return sbx_err_set(err, SBX_EIO, "cannot remove %s", path);
+        }
+    }
+    /* Up from the state directory to the outermost one sbx created; a
+     * directory holding anything else stays. */
+    char cur[4096], parent[4096];
+    if (snprintf(cur, sizeof cur, "%s", dir) >= (int)sizeof cur)
+        return sbx_err_set(err, SBX_EINVAL, "state directory path too long: %s", dir);
+    for (;;) {
+        if (dry_run) {
+            if (cli && !cli->json && !cli->quiet)
+                printf("would remove directory %s (if empty)\n", cur);
+        } else if (sbx_fs_rmdir(cur, NULL) != 0) {
+            if (cli)
+                cli_info(cli, "sbx: kept %s: it holds files sbx did not create", cur);
+            break;
+        }
+        if (!created_root[0] || strcmp(cur, created_root) == 0)
+            break;
+        if (sbx_fs_dirname(cur, parent, sizeof parent, err) || strcmp(parent, cur) == 0 ||
+            strlen(parent) < strlen(created_root))
+            break;
+        snprintf(cur, sizeof cur, "%s", parent);
+    }
+    return 0;
+}
+
 void cli_engine_close(struct cli_engine *ce)
 {
+    /* A ledger this command created and used for nothing (a refused
+     * request, a dry run) goes again: bad input changes nothing. */
+    int64_t plans = 1;
+    char created_root[4096] = "";
+    if (ce->fresh && ce->ledger && sbx_ledger_plan_count(ce->ledger, &plans, NULL) == 0 &&
+        plans == 0) {
+        if (sbx_ledger_meta_get(ce->ledger, "created_dir", created_root, sizeof created_root,
+                                NULL))
+            created_root[0] = '\0';
+        char dir[4096];
+        snprintf(dir, sizeof dir, "%s", sbx_ledger_dir(ce->ledger));
+        sbx_ledger_close(ce->ledger);
+        ce->ledger = NULL;
+        cli_remove_state(NULL, dir, created_root, false, NULL);
+    }
     sbx_ledger_close(ce->ledger);
     if (ce->os)
         sbx_os_destroy(ce->os);

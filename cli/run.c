@@ -135,6 +135,14 @@ int cmd_run(struct sbx_cli *cli, int argc, char **argv)
     cli_mode_facts(cli, &facts);
     if (mode == SBX_MODE_NONE) {
         mode = cli_mode_for_run(&facts);
+        /* Set up on the machine but not usable for this caller: say so,
+         * or a member would not notice that their commands now run with
+         * their own identity (and can read their private files). */
+        if (mode == SBX_MODE_UNELEVATED && facts.elevated_installed &&
+            facts.caller_authorized && !facts.elevated_healthy)
+            cli_info(cli, "sbx run: warning: the elevated mode is set up but unhealthy (launcher "
+                          "missing or changed: ask root to run sbx doctor --repair); running "
+                          "unelevated");
         if (mode == SBX_MODE_NONE) {
             sbx_err_set(&err, SBX_ENOTSUP, "no sandbox mode is built for this platform yet");
             return cli_fail(cli, &err);
@@ -167,7 +175,12 @@ int cmd_run(struct sbx_cli *cli, int argc, char **argv)
             return cli_fail(cli, &err);
         if (!ready) {
             cli_info(cli, "sbx run: granting %s to the sandbox accounts first", ws[w]);
-            if (cli_workspace_change(cli, true, ws[w], false, &err))
+            /* The grant's plan is not the command's output: kept off
+             * stdout (and out of a --json document). */
+            struct sbx_cli quiet = *cli;
+            quiet.quiet = true;
+            quiet.json = false;
+            if (cli_workspace_change(&quiet, true, ws[w], false, &err))
                 return cli_fail(cli, &err);
         }
     }

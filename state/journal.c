@@ -373,6 +373,11 @@ static int select_id(struct sbx_ledger *l, const char *sql, int64_t *out, struct
     return 0;
 }
 
+int sbx_ledger_plan_count(struct sbx_ledger *l, int64_t *n, struct sbx_error *err)
+{
+    return select_id(l, "SELECT count(*) FROM plans", n, err);
+}
+
 int sbx_ledger_plan_running(struct sbx_ledger *l, int64_t *plan_id, struct sbx_error *err)
 {
     return select_id(l, "SELECT id FROM plans WHERE state = 'running' ORDER BY id LIMIT 1",

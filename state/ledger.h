@@ -113,6 +113,8 @@ int sbx_ledger_plan_running(struct sbx_ledger *l, int64_t *plan_id, struct sbx_e
 /* The newest committed plan not already undone by a rollback, or 0. */
 int sbx_ledger_plan_last_committed(struct sbx_ledger *l, int64_t *plan_id,
                                    struct sbx_error *err);
+/* How many plans the ledger records (0: nothing was ever done with it). */
+int sbx_ledger_plan_count(struct sbx_ledger *l, int64_t *n, struct sbx_error *err);
 int sbx_ledger_plan_finish(struct sbx_ledger *l, struct sbx_plan *p, enum sbx_plan_state state,
                            const char *error, struct sbx_error *err);
 

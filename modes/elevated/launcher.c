@@ -354,6 +354,24 @@ static void protect_git(const struct launch *l)
     }
 }
 
+/* A home (and TMPDIR inside it) of this run alone: a tmpfs over the
+ * account's home in the run's mount namespace.  The accounts are shared by
+ * every member of the users' group, so a home that persisted would let one
+ * caller's sandbox plant files (~/.gitconfig, ~/.bashrc) that another
+ * caller's later sandbox runs; and the files vanish with the namespace, as
+ * the unelevated mode's private TMPDIR does. */
+static void private_home(const struct launch *l)
+{
+    const struct sbx_launch_account *a = l->target;
+    char opts[128], tmp[PATH_MAX + 8];
+    snprintf(opts, sizeof opts, "mode=0700,uid=%u,gid=%u", (unsigned)a->uid, (unsigned)a->gid);
+    if (mount("tmpfs", a->home, "tmpfs", MS_NOSUID | MS_NODEV, opts) != 0)
+        die(l, 125, SBX_EIO, "a private home at %s: %s", a->home, strerror(errno));
+    if (snprintf(tmp, sizeof tmp, "%s/tmp", a->home) >= (int)sizeof tmp ||
+        mkdir(tmp, 0700) != 0 || chown(tmp, a->uid, a->gid) != 0)
+        die(l, 125, SBX_EIO, "a private TMPDIR in %s: %s", a->home, strerror(errno));
+}
+
 static void become(const struct launch *l, uid_t uid, gid_t gid, const char *who)
 {
     if (setgroups(0, NULL) != 0 || setresgid(gid, gid, gid) != 0 || setresuid(uid, uid, uid) != 0)
@@ -513,6 +531,7 @@ int main(int argc, char **argv)
      * namespace (where .git is read-only); an fd opened before would lead
      * back into the old one. */
     protect_git(&l);
+    private_home(&l);
     check_cwd(&l);
     int cwd_fd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (cwd_fd < 0)

@@ -5,7 +5,17 @@
  * Usage: escape_suite SBX PROBE.  Run as root it goes through the suite
  * twice: as root, then as a throwaway user (sbxt-<pid>) it creates and
  * removes whatever happens.  Exits 77 (skip) where the kernel lacks
- * Landlock or user namespaces. */
+ * Landlock or user namespaces.
+ *
+ * escape_suite --elevated SBX PROBE (root only, else 77; needs
+ * SBX_LAUNCHER_SOURCE): the same suite in the elevated mode.  Root sets the
+ * elevated mode up with throwaway names (SBX_ELEVATED_PREFIX=sbxt<pid>-, a
+ * machine ledger under the suite's directory) for a throwaway caller, who
+ * then runs every attempt through plain `sbx run` -- which must pick the
+ * elevated mode by itself (checked) -- so each command runs as the offline
+ * (or, with --net on, the online) sandbox account.  `sbx cleanup` as root
+ * at the end must leave no account, group or nft table of the prefix; what
+ * it leaves is reported, then removed by force. */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -27,6 +37,7 @@
 
 #include <cmocka.h>
 
+#include "modes/elevated/elevated.h"
 #include "tests/escape/probe_attempts.h"
 #include "tests/escape/suite_env.h"
 
@@ -34,6 +45,16 @@ struct case_state {
     struct suite_env *env;
     const struct probe_attempt *a;
 };
+
+/* The elevated run (--elevated): the throwaway names, set in the
+ * environment of root's sbx commands and of the caller's alike. */
+static struct {
+    bool on;
+    char prefix[24];    /* SBX_ELEVATED_PREFIX */
+    char offline[64], online[64], group[64], table[64];
+    char machine[512];  /* SBX_MACHINE_STATE */
+    char root_xdg[512]; /* root's own ledger: not in root's real home */
+} elev;
 
 static bool result_is(const struct run_out *r, const char *name, const char *verdict)
 {
@@ -207,6 +228,80 @@ static void test_make_j(void **state)
     assert_int_equal(sb.st_size, 8);
 }
 
+/* <sbx> ARGS... (NULL-terminated) in cwd; its output into r. */
+static int sbx_cmd(struct suite_env *e, const char *cwd, struct run_out *r, ...)
+{
+    char *argv[16] = {(char *)e->sbx};
+    int n = 1;
+    va_list ap;
+    va_start(ap, r);
+    char *a;
+    while (n < 15 && (a = va_arg(ap, char *)) != NULL)
+        argv[n++] = a;
+    va_end(ap);
+    argv[n] = NULL;
+    if (suite_run(e, cwd, argv, false, r) < 0)
+        return -1;
+    return r->status;
+}
+
+/* Elevated: the commands really run as the sandbox accounts (a silent
+ * fall-back to the unelevated mode would test the wrong thing). */
+static void check_runs_as(struct suite_env *e, bool net, const char *account)
+{
+    struct run_out r, status;
+    int st = sbx_in(e, e->ws, e->ws, net, &r, "id", "-un", NULL);
+    size_t len = strlen(account);
+    if (st == 0 && strncmp(r.text, account, len) == 0 && r.text[len] == '\n')
+        return;
+    sbx_cmd(e, e->ws, &status, "status", "--json", NULL);
+    /* what the automatic choice looks at, as the caller sees it */
+    char cmd[1200], seen[4096] = "";
+    snprintf(cmd, sizeof cmd, "(id; ls -ln %s %s/elevated; getent group %s) 2>&1", elev.machine,
+             elev.machine, elev.group);
+    FILE *p = popen(cmd, "r");
+    if (p) {
+        size_t n = fread(seen, 1, sizeof seen - 1, p);
+        seen[n] = '\0';
+        pclose(p);
+    }
+    fail_msg("sbx run --net %s should run as %s: status %d, id -un said: %s\n"
+             "sbx status --json: %s\n%s", net ? "on" : "off", account, st, r.text, status.text,
+             seen);
+}
+
+static void test_runs_as_account(void **state)
+{
+    struct suite_env *e = ((struct case_state *)*state)->env;
+    check_runs_as(e, false, elev.offline);
+    check_runs_as(e, true, elev.online);
+}
+
+/* --- the elevated mode: set up, used, cleaned up ------------------------- */
+
+/* As the caller, once the env is built: grant both workspaces and check
+ * that `sbx run` will pick the elevated mode. */
+static int elevated_prepare(struct suite_env *e)
+{
+    struct run_out r;
+    const char *dirs[] = {e->ws, e->repo};
+    for (size_t i = 0; i < 2; i++) {
+        int st = sbx_cmd(e, e->base, &r, "workspace", "add", dirs[i], NULL);
+        if (st != 0) {
+            fprintf(stderr, "escape suite: sbx workspace add %s as the caller: status %d: %s\n",
+                    dirs[i], st, r.text);
+            return -1;
+        }
+    }
+    int st = sbx_cmd(e, e->ws, &r, "status", "--json", NULL);
+    if (st != 0 || !strstr(r.text, "\"mode\":\"elevated\"")) {
+        fprintf(stderr, "escape suite: sbx status --json as the caller does not say mode "
+                        "elevated (status %d): %s\n", st, r.text);
+        return -1;
+    }
+    return 0;
+}
+
 /* --- running the suite for one caller ------------------------------------ */
 
 static int run_for_caller(const char *group, struct suite_env *e)
@@ -223,7 +318,11 @@ static int run_for_caller(const char *group, struct suite_env *e)
         suite_env_teardown(e);
         return 1;
     }
-    size_t n = probe_n_attempts + 3;
+    if (elev.on && elevated_prepare(e) < 0) {
+        suite_env_teardown(e);
+        return 1;
+    }
+    size_t n = probe_n_attempts + 3 + (elev.on ? 1 : 0);
     struct CMUnitTest *tests = calloc(n, sizeof *tests);
     struct case_state *cs = calloc(n, sizeof *cs);
     if (!tests || !cs)
@@ -237,6 +336,11 @@ static int run_for_caller(const char *group, struct suite_env *e)
     tests[k] = (struct CMUnitTest){"pos-cc-build", test_cc_build, NULL, NULL, &cs[k]};
     tests[k + 1] = (struct CMUnitTest){"pos-git-status", test_git_status, NULL, NULL, &cs[k + 1]};
     tests[k + 2] = (struct CMUnitTest){"pos-make-j", test_make_j, NULL, NULL, &cs[k + 2]};
+    if (elev.on) {
+        cs[k + 3] = (struct case_state){e, NULL};
+        tests[k + 3] = (struct CMUnitTest){"elevated-runs-as-account", test_runs_as_account,
+                                           NULL, NULL, &cs[k + 3]};
+    }
     int failures = _cmocka_run_group_tests(group, tests, n, NULL, NULL);
     suite_env_teardown(e);
     free(tests);
@@ -261,6 +365,59 @@ static int spawn_wait(char *const argv[])
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+/* Root's sbx command for the elevated run (setup, cleanup): output into r. */
+static int root_sbx(const char *sbx, const char *cwd, struct run_out *r, const char *verb,
+                    const char *user)
+{
+    struct suite_env dummy = {.sbx = sbx, .outfd = -1};
+    char *argv[] = {(char *)sbx, (char *)verb, user ? "--user" : NULL, (char *)user, NULL};
+    if (suite_run(&dummy, cwd, argv, false, r) < 0)
+        return -1;
+    return r->status;
+}
+
+/* What `sbx cleanup` must have removed; each leftover is reported, then
+ * removed by force.  Returns the number of leftovers. */
+static int elevated_leftovers(void)
+{
+    int left = 0;
+    const char *accounts[] = {elev.offline, elev.online};
+    for (int i = 0; i < 2; i++)
+        if (getpwnam(accounts[i])) {
+            fprintf(stderr, "escape suite: after sbx cleanup the account %s is still there\n",
+                    accounts[i]);
+            left++;
+        }
+    if (getgrnam(elev.group)) {
+        fprintf(stderr, "escape suite: after sbx cleanup the group %s is still there\n",
+                elev.group);
+        left++;
+    }
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "nft list table inet %s >/dev/null 2>&1", elev.table);
+    if (system(cmd) == 0) {
+        fprintf(stderr, "escape suite: after sbx cleanup the nft table inet %s is still there\n",
+                elev.table);
+        left++;
+    }
+    char dir[600];
+    struct stat st;
+    snprintf(dir, sizeof dir, "%s/elevated", elev.machine);
+    if (lstat(dir, &st) == 0) {
+        fprintf(stderr, "escape suite: after sbx cleanup %s (the launcher's) is still there\n",
+                dir);
+        left++;
+    }
+    /* By force, whatever is left of this run's own names. */
+    snprintf(cmd, sizeof cmd,
+             "(pkill -KILL -u %s; pkill -KILL -u %s; userdel %s; userdel %s; groupdel %s; "
+             "nft delete table inet %s) >/dev/null 2>&1",
+             elev.offline, elev.online, elev.offline, elev.online, elev.group, elev.table);
+    if (left && system(cmd) < 0)
+        fprintf(stderr, "escape suite: could not run: %s\n", cmd);
+    return left;
+}
+
 static int as_user(const char *sbx, const char *probe, const char *root_base, const char *suid)
 {
     char name[32], home[1024], base[512];
@@ -275,17 +432,33 @@ static int as_user(const char *sbx, const char *probe, const char *root_base, co
     }
     int failures = 1;
     struct passwd *pw = getpwnam(name);
-    if (pw && mkdir(base, 0755) == 0 && chown(base, pw->pw_uid, pw->pw_gid) == 0 &&
-        mkdir(home, 0755) == 0 && chown(home, pw->pw_uid, pw->pw_gid) == 0) {
-        uid_t uid = pw->pw_uid;
-        gid_t gid = pw->pw_gid;
+    bool ready = pw && mkdir(base, 0755) == 0 && chown(base, pw->pw_uid, pw->pw_gid) == 0 &&
+                 mkdir(home, 0755) == 0 && chown(home, pw->pw_uid, pw->pw_gid) == 0;
+    uid_t uid = ready ? pw->pw_uid : 0;
+    gid_t gid = ready ? pw->pw_gid : 0;
+    if (!ready)
+        fprintf(stderr, "escape suite: preparing %s for %s failed\n", base, name);
+    struct run_out r;
+    if (ready && elev.on) {
+        /* root: the elevated mode, with the throwaway caller as its user */
+        int st = root_sbx(sbx, root_base, &r, "setup", name);
+        if (st != 0) {
+            fprintf(stderr, "escape suite: sbx setup --user %s as root: status %d: %s\n", name,
+                    st, r.text);
+            ready = false;
+        }
+    }
+    if (ready) {
         pid_t child = fork();
         if (child == 0) {
             /* its own process group, so everything it leaves can be
              * killed by group id */
             setpgid(0, 0);
-            if (setgroups(0, NULL) < 0 || setresgid(gid, gid, gid) < 0 ||
-                setresuid(uid, uid, uid) < 0)
+            /* elevated: with the groups of the group database, the
+             * sandbox users' group among them (the launcher is
+             * executable by that group only) */
+            if ((elev.on ? initgroups(name, gid) : setgroups(0, NULL)) < 0 ||
+                setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0)
                 _exit(1);
             /* changing uid made us non-dumpable: the caller's processes
              * would not be ptrace-able or have a readable /proc/<pid>
@@ -294,13 +467,17 @@ static int as_user(const char *sbx, const char *probe, const char *root_base, co
             setenv("HOME", home, 1);
             setenv("USER", name, 1);
             setenv("LOGNAME", name, 1);
+            /* the caller's own ledger where root's cleanup looks for it:
+             * beneath the home of the password database */
+            unsetenv("XDG_STATE_HOME");
             struct suite_env e = {.sbx = sbx, .probe = probe};
             snprintf(e.base, sizeof e.base, "%s", base);
             snprintf(e.home, sizeof e.home, "%s", home);
             snprintf(e.tag, sizeof e.tag, "%s", name);
             snprintf(e.suid, sizeof e.suid, "%s", suid);
-            char group[64];
-            snprintf(group, sizeof group, "escape as %s (uid %u)", name, (unsigned)uid);
+            char group[96];
+            snprintf(group, sizeof group, "escape%s as %s (uid %u)",
+                     elev.on ? " (elevated mode)" : "", name, (unsigned)uid);
             _exit(run_for_caller(group, &e) ? 1 : 0);
         }
         int st;
@@ -308,8 +485,15 @@ static int as_user(const char *sbx, const char *probe, const char *root_base, co
             failures = WIFEXITED(st) ? WEXITSTATUS(st) : 1;
         if (child > 0)
             kill(-child, SIGKILL);
-    } else {
-        fprintf(stderr, "escape suite: preparing %s for %s failed\n", base, name);
+    }
+    if (elev.on) {
+        /* whatever happened: root's cleanup, then nothing may be left */
+        int st = root_sbx(sbx, root_base, &r, "cleanup", NULL);
+        if (st != 0) {
+            fprintf(stderr, "escape suite: sbx cleanup as root: status %d: %s\n", st, r.text);
+            failures++;
+        }
+        failures += elevated_leftovers();
     }
     char *del[] = {"userdel", name, NULL};
     if (spawn_wait(del) != 0) {
@@ -334,17 +518,81 @@ static const char *missing_feature(void)
     return NULL;
 }
 
+/* --elevated: the throwaway names and directories, in the environment of
+ * every sbx this process starts (root's and the caller's); copies of sbx
+ * and the probe the caller and the sandbox accounts can execute. */
+static int elevated_init(const char *base, const char **sbx, const char **probe)
+{
+    elev.on = true;
+    snprintf(elev.prefix, sizeof elev.prefix, "sbxt%ld-", (long)getpid() % 10000000);
+    setenv("SBX_ELEVATED_PREFIX", elev.prefix, 1);
+    struct sbx_elevated_names names;
+    struct sbx_error err = {0};
+    if (sbx_elevated_names(&names, &err) != 0) {
+        fprintf(stderr, "escape suite: %s\n", err.msg);
+        return -1;
+    }
+    snprintf(elev.offline, sizeof elev.offline, "%s", names.offline);
+    snprintf(elev.online, sizeof elev.online, "%s", names.online);
+    snprintf(elev.group, sizeof elev.group, "%s", names.group);
+    snprintf(elev.table, sizeof elev.table, "%s", names.table);
+    /* root's, all the way up: the launcher trusts nothing else */
+    snprintf(elev.machine, sizeof elev.machine, "%s/machine", base);
+    setenv("SBX_MACHINE_STATE", elev.machine, 1);
+    snprintf(elev.root_xdg, sizeof elev.root_xdg, "%s/root-state", base);
+    setenv("XDG_STATE_HOME", elev.root_xdg, 1);
+    unsetenv("SBX_STATE");
+    static char bin_sbx[600], bin_probe[600];
+    char bin[400];
+    snprintf(bin, sizeof bin, "%s/bin", base);
+    snprintf(bin_sbx, sizeof bin_sbx, "%s/sbx", bin);
+    snprintf(bin_probe, sizeof bin_probe, "%s/sbx-probe", bin);
+    char *cp1[] = {"cp", (char *)*sbx, bin_sbx, NULL};
+    char *cp2[] = {"cp", (char *)*probe, bin_probe, NULL};
+    if (mkdir(bin, 0755) < 0 || spawn_wait(cp1) != 0 || spawn_wait(cp2) != 0 ||
+        chmod(bin_sbx, 0755) < 0 || chmod(bin_probe, 0755) < 0) {
+        fprintf(stderr, "escape suite: cannot copy sbx and the probe into %s\n", bin);
+        return -1;
+    }
+    *sbx = bin_sbx;
+    *probe = bin_probe;
+    return 0;
+}
+
+static bool elevated_missing(void)
+{
+    if (geteuid() != 0) {
+        printf("SKIP: the elevated escape suite needs root (it creates accounts, a group and "
+               "an nft table, and removes them)\n");
+        return true;
+    }
+    const char *src = getenv("SBX_LAUNCHER_SOURCE");
+    if (!src || src[0] != '/' || access(src, R_OK) != 0) {
+        printf("SKIP: SBX_LAUNCHER_SOURCE must name the built sbx-launch\n");
+        return true;
+    }
+    if (access("/usr/sbin/useradd", X_OK) != 0 || access("/usr/sbin/nft", X_OK) != 0) {
+        printf("SKIP: needs useradd (passwd) and nft (nftables)\n");
+        return true;
+    }
+    return false;
+}
+
 int main(int argc, char **argv)
 {
-    if (argc != 3) {
-        fprintf(stderr, "usage: escape_suite SBX PROBE\n");
+    bool elevated = argc == 4 && strcmp(argv[1], "--elevated") == 0;
+    if (argc != 3 && !elevated) {
+        fprintf(stderr, "usage: escape_suite [--elevated] SBX PROBE\n");
         return 2;
     }
+    const char *sbx = argv[argc - 2], *probe = argv[argc - 1];
     const char *why = missing_feature();
     if (why) {
         printf("SKIP: %s\n", why);
         return 77;
     }
+    if (elevated && elevated_missing())
+        return 77;
     char base[256];
     snprintf(base, sizeof base, "/tmp/sbxt-%d", (int)getpid());
     if (mkdir(base, 0755) < 0) {
@@ -352,31 +600,37 @@ int main(int argc, char **argv)
         return 1;
     }
     int failures = 0;
+    if (elevated && elevated_init(base, &sbx, &probe) != 0) {
+        suite_rmrf(base);
+        return 1;
+    }
     char suid[512] = "";
     if (geteuid() == 0) {
         /* a setuid-root copy of the probe for setuid-exec */
         snprintf(suid, sizeof suid, "%s/suid-probe", base);
-        char *cp[] = {"cp", (char *)argv[2], suid, NULL};
+        char *cp[] = {"cp", (char *)probe, suid, NULL};
         if (spawn_wait(cp) != 0 || chown(suid, 0, 0) < 0 || chmod(suid, 04755) < 0) {
             fprintf(stderr, "escape suite: cannot make %s\n", suid);
             failures++;
         }
     }
+    /* The elevated mode is for the users root set it up for: only the
+     * throwaway caller runs it. */
     char caller_base[300];
     snprintf(caller_base, sizeof caller_base, "%s/caller", base);
-    if (mkdir(caller_base, 0700) == 0) {
-        struct suite_env e = {.sbx = argv[1], .probe = argv[2]};
+    if (!elevated && mkdir(caller_base, 0700) == 0) {
+        struct suite_env e = {.sbx = sbx, .probe = probe};
         snprintf(e.base, sizeof e.base, "%s", caller_base);
         snprintf(e.tag, sizeof e.tag, "sbxt-%d", (int)getpid());
         snprintf(e.suid, sizeof e.suid, "%s", suid);
         char group[64];
         snprintf(group, sizeof group, "escape as the caller (uid %u)", (unsigned)geteuid());
         failures += run_for_caller(group, &e);
-    } else {
+    } else if (!elevated) {
         failures++;
     }
     if (geteuid() == 0)
-        failures += as_user(argv[1], argv[2], base, suid);
+        failures += as_user(sbx, probe, base, suid);
     else
         printf("NOTE: not root: the run as a throwaway user is left out\n");
     suite_rmrf(base);
