@@ -40,12 +40,14 @@ static int find_orphans(struct cli_engine *ce, struct sbx_resource_list *orphans
 
 /* The ledgers of the users the machine ledger lets use the elevated mode
  * (membership resources, "member=NAME"), at their default location. */
-static int member_ledgers(const char *machine_dir, char (*dirs)[4096], size_t max, size_t *n,
-                          struct sbx_error *err)
+int cli_member_ledgers(const char *machine_dir, char (*dirs)[4096], size_t max, size_t *n,
+                       struct sbx_error *err)
 {
     struct sbx_ledger *l = NULL;
     int rc = sbx_ledger_open(machine_dir, SBX_LEDGER_READONLY, &l, err);
-    if (rc == -SBX_ENOENT)
+    /* A damaged machine ledger names no users: its own cleanup sets it
+     * aside and goes on by markers. */
+    if (rc == -SBX_ENOENT || rc == -SBX_ECORRUPT)
         return 0;
     if (rc)
         return rc;
@@ -189,7 +191,7 @@ int cmd_cleanup(struct sbx_cli *cli, int argc, char **argv)
     char machine[4096] = "";
     if (priv == SBX_PRIV_ADMIN && !explicit_state) {
         if (cli_state_dir(cli, true, machine, sizeof machine, &err) ||
-            member_ledgers(machine, dirs, CLI_MAX_ARGS - 2, &n, &err))
+            cli_member_ledgers(machine, dirs, CLI_MAX_ARGS - 2, &n, &err))
             return cli_fail(cli, &err);
     }
     if (cli_state_dir(cli, false, dirs[n], sizeof dirs[n], &err))

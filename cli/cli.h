@@ -93,6 +93,9 @@ int cli_open_os(struct sbx_os **out, struct sbx_error *err);
 /* The caller's privilege level, asked of the OS driver. */
 int cli_privilege(enum sbx_privilege *out, struct sbx_error *err);
 
+/* The command's fault injection state (SBX_FAULT, parsed once). */
+int cli_fault(struct sbx_fault **out, struct sbx_error *err);
+
 /* Everything a plan command needs: ledger (locked), OS, fault injection,
  * a finished recovery of any crashed plan. */
 struct cli_engine {
@@ -141,9 +144,16 @@ int cli_parse_port(const char *s, unsigned *out, struct sbx_error *err);
 
 /* Register (add) or unregister a workspace in the caller's ledger, with
  * the mode set up for the caller (sbx workspace, and sbx run before
- * running in a workspace the elevated mode has not granted yet). */
-int cli_workspace_change(const struct sbx_cli *cli, bool add, const char *path, bool dry_run,
-                         struct sbx_error *err);
+ * running in a workspace the elevated mode has not granted yet).  expect:
+ * the mode the caller counts on (NONE: whichever); another one found under
+ * the plan lock is an error, never a plan. */
+int cli_workspace_change(const struct sbx_cli *cli, bool add, const char *path,
+                         enum sbx_mode_kind expect, bool dry_run, struct sbx_error *err);
+
+/* The ledgers of the users the machine ledger in machine_dir lets use the
+ * elevated mode (their memberships), at their default locations. */
+int cli_member_ledgers(const char *machine_dir, char (*dirs)[4096], size_t max, size_t *n,
+                       struct sbx_error *err);
 
 /* Print the subcommand's help (its text is in its own file). */
 void cli_print_help(const char *text);

@@ -294,21 +294,32 @@ int cli_engine_open(const struct sbx_cli *cli, bool machine, struct cli_engine *
     return cli_engine_open_dir(cli, dir, true, ce, err);
 }
 
+int cli_fault(struct sbx_fault **out, struct sbx_error *err)
+{
+    /* One counter for the whole command (its plans, in order; the child
+     * that converges a user's ledger reports its count back), so
+     * SBX_FAULT's K reaches every operation of a command made of several
+     * plans. */
+    static struct sbx_fault fault;
+    static bool parsed;
+    if (!parsed) {
+        int rc = sbx_fault_parse(getenv("SBX_FAULT"), &fault, err);
+        if (rc)
+            return rc;
+        parsed = true;
+    }
+    *out = &fault;
+    return 0;
+}
+
 int cli_engine_open_dir(const struct sbx_cli *cli, const char *dir, bool create,
                         struct cli_engine *ce, struct sbx_error *err)
 {
     memset(ce, 0, sizeof *ce);
-    /* One counter for the whole command (its plans, in order, and the
-     * child that converges a user's ledger inherits it), so SBX_FAULT's K
-     * reaches every operation of a command made of several plans. */
-    static struct sbx_fault fault;
-    static bool fault_parsed;
+    struct sbx_fault *fault = NULL;
     int rc;
-    if (!fault_parsed) {
-        if ((rc = sbx_fault_parse(getenv("SBX_FAULT"), &fault, err)))
-            return rc;
-        fault_parsed = true;
-    }
+    if ((rc = cli_fault(&fault, err)))
+        return rc;
     if ((rc = cli_open_os(&ce->os, err)))
         return rc;
     char path[4200];
@@ -319,7 +330,7 @@ int cli_engine_open_dir(const struct sbx_cli *cli, const char *dir, bool create,
         cli_engine_close(ce);
         return rc;
     }
-    ce->engine = (struct sbx_engine){.ledger = ce->ledger, .os = ce->os, .fault = &fault};
+    ce->engine = (struct sbx_engine){.ledger = ce->ledger, .os = ce->os, .fault = fault};
     if (!cli->quiet && !cli->json && isatty(2)) {
         ce->engine.progress = progress_tty;
         ce->os->progress = progress_os_tty;

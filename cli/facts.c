@@ -37,8 +37,22 @@ void cli_mode_facts(const struct sbx_cli *cli, struct sbx_mode_facts *facts)
     sbx_ledger_close(machine);
 }
 
-enum sbx_mode_kind cli_mode_for_run(const struct sbx_mode_facts *facts)
+enum sbx_mode_kind cli_mode_for_run(const struct sbx_cli *cli, const struct sbx_mode_facts *facts)
 {
     enum sbx_mode_kind m = sbx_mode_select_run(facts);
+    /* The caller's own ledger still set up unelevated (not migrated, or a
+     * migration that has not reached it yet) keeps the unelevated mode:
+     * runs never use a mode the caller's workspaces are not ready for. */
+    if (m == SBX_MODE_ELEVATED) {
+        char dir[4096];
+        struct sbx_ledger *l = NULL;
+        enum sbx_mode_kind mine = SBX_MODE_NONE;
+        if (cli_state_dir(cli, false, dir, sizeof dir, NULL) == 0 &&
+            sbx_ledger_open(dir, SBX_LEDGER_READONLY, &l, NULL) == 0)
+            cli_mode_setup_in(l, &mine, NULL);
+        sbx_ledger_close(l);
+        if (mine == SBX_MODE_UNELEVATED)
+            m = SBX_MODE_UNELEVATED;
+    }
     return sbx_mode_get(m) ? m : SBX_MODE_NONE;
 }

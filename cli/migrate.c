@@ -165,6 +165,7 @@ static int as_user(const struct sbx_cli *cli, const char *user, const struct mig
         struct {
             int rc;
             int64_t plan;
+            struct sbx_fault fault;
             struct sbx_error err;
         } out = {0};
         if (initgroups(user, gid) != 0 || setgid(gid) != 0 || setuid(uid) != 0 ||
@@ -173,6 +174,9 @@ static int as_user(const struct sbx_cli *cli, const char *user, const struct mig
         } else {
             out.rc = migrate_ledger(cli, st, &out.plan, &out.err);
         }
+        struct sbx_fault *f = NULL;
+        if (cli_fault(&f, NULL) == 0)
+            out.fault = *f;
         ssize_t w = write(fds[1], &out, sizeof out);
         fflush(NULL); /* the plan it printed */
         _exit(w == (ssize_t)sizeof out ? 0 : 1);
@@ -181,6 +185,7 @@ static int as_user(const struct sbx_cli *cli, const char *user, const struct mig
     struct {
         int rc;
         int64_t plan;
+        struct sbx_fault fault;
         struct sbx_error err;
     } in = {0};
     ssize_t got = read(fds[0], &in, sizeof in);
@@ -197,6 +202,11 @@ static int as_user(const struct sbx_cli *cli, const char *user, const struct mig
         return sbx_err_set(err, SBX_EIO, "migrating the ledger of %s: the child process died",
                            user);
     *plan_id = in.plan;
+    /* The parent's later plans (a rollback) go on counting from where the
+     * child stopped, a fault it fired included. */
+    struct sbx_fault *f = NULL;
+    if (cli_fault(&f, NULL) == 0)
+        *f = in.fault;
     if (in.rc)
         *err = in.err;
     return in.rc;
@@ -229,6 +239,109 @@ static int resume_all(const struct sbx_cli *cli, const char *const *dirs, size_t
     return 0;
 }
 
+#ifndef _WIN32
+/* A migration of another user is two plans; until both are through, the
+ * machine ledger says which (user, mode) it was, so that --resume can run
+ * a half that a crash kept from starting. */
+static int pending_set(const struct sbx_cli *cli, const char *machine, const char *user,
+                       enum sbx_mode_kind to, struct sbx_error *err)
+{
+    struct cli_engine ce;
+    int rc = cli_engine_open_dir(cli, machine, true, &ce, err);
+    if (rc)
+        return rc;
+    char value[300] = "";
+    if (user)
+        snprintf(value, sizeof value, "%s %s", sbx_mode_name(to), user);
+    rc = sbx_ledger_meta_set(ce.ledger, "pending_migration", value, err);
+    /* The record itself is no plan: keep the ledger even when fresh. */
+    ce.fresh = ce.fresh && !user;
+    cli_engine_close(&ce);
+    return rc;
+}
+
+static int pending_get(const struct sbx_cli *cli, const char *machine, char *user, size_t len,
+                       enum sbx_mode_kind *to)
+{
+    (void)cli;
+    struct sbx_ledger *l = NULL;
+    char value[300];
+    int rc = sbx_ledger_open(machine, SBX_LEDGER_READONLY, &l, NULL);
+    if (rc == 0)
+        rc = sbx_ledger_meta_get(l, "pending_migration", value, sizeof value, NULL);
+    sbx_ledger_close(l);
+    char *space = rc == 0 ? strchr(value, ' ') : NULL;
+    if (!space)
+        return -SBX_ENOENT;
+    *space = '\0';
+    if (sbx_mode_parse(value, false, to, NULL) != 0)
+        return -SBX_ENOENT;
+    snprintf(user, len, "%s", space + 1);
+    return 0;
+}
+
+/* Both halves of `sbx migrate --to TO --user USER`, in the safe order. */
+static int migrate_user(const struct sbx_cli *cli, const char *machine, const char *user,
+                        enum sbx_mode_kind to, bool dry_run, struct sbx_error *err)
+{
+    char theirs[4096];
+    int rc = sbx_user_state_dir(user, theirs, sizeof theirs, err);
+    if (rc)
+        return rc;
+    int64_t first = 0, second = 0;
+    struct migrate_step m = {machine, CLI_SCOPE_MACHINE, SBX_MODE_ELEVATED, NULL, NULL,
+                             to == SBX_MODE_ELEVATED, dry_run};
+    struct migrate_step u = {theirs, CLI_SCOPE_USER, to, NULL, NULL, to == SBX_MODE_ELEVATED,
+                             dry_run};
+    if (!dry_run && (to == SBX_MODE_ELEVATED || sbx_fs_exists(machine)) &&
+        (rc = pending_set(cli, machine, user, to, err)))
+        return rc;
+    if (to == SBX_MODE_ELEVATED) {
+        m.add_user = user;
+        if ((rc = migrate_ledger(cli, &m, &first, err)))
+            goto done;
+        if (dry_run) {
+            cli_info(cli, "sbx migrate: then, as %s, their own ledger %s", user, theirs);
+            struct sbx_error uerr = {0};
+            if (as_user(cli, user, &u, &second, &uerr))
+                cli_info(cli, "sbx migrate: (the user's part can't be planned before the "
+                              "machine's is applied: %s)", uerr.msg);
+            return 0;
+        }
+        if ((rc = as_user(cli, user, &u, &second, err)) && first) {
+            struct sbx_error uerr = {0};
+            int urc = undo_plan(cli, machine, first, &uerr);
+            sbx_err_wrap(err, "migrating the ledger of %s failed, so the machine's plan %lld "
+                              "was %s", user, (long long)first,
+                         urc ? "NOT rolled back (see sbx doctor)" : "rolled back");
+        }
+        goto done;
+    }
+    /* To unelevated: the user's ledger first, then their membership.  Root
+     * converges the user's ledger itself: only root can strip the grants
+     * from the files the sandbox accounts own and give those files back to
+     * the user (the ledger's files stay the user's). */
+    m.drop_user = user;
+    if ((rc = migrate_ledger(cli, &u, &first, err)))
+        goto done;
+    if (sbx_fs_exists(machine) && (rc = migrate_ledger(cli, &m, &second, err)) && first &&
+        !dry_run) {
+        struct sbx_error uerr = {0};
+        int urc = undo_plan(cli, theirs, first, &uerr);
+        sbx_err_wrap(err, "taking %s out of the elevated mode failed, so their plan %lld was %s",
+                     user, (long long)first,
+                     urc ? "NOT rolled back (see sbx doctor)" : "rolled back");
+    }
+done:
+    /* Through, or rolled back: nothing left for --resume either way. */
+    if (!dry_run && sbx_fs_exists(machine)) {
+        struct sbx_error perr = {0};
+        pending_set(cli, machine, NULL, SBX_MODE_NONE, &perr);
+    }
+    return rc;
+}
+#endif
+
 int cmd_migrate(struct sbx_cli *cli, int argc, char **argv)
 {
     struct sbx_error err = {0};
@@ -260,7 +373,7 @@ int cmd_migrate(struct sbx_cli *cli, int argc, char **argv)
         sbx_err_set(&err, SBX_EPERM, "--user changes another user's setup: run it as root");
         return cli_fail(cli, &err);
     }
-    if (user && to == SBX_MODE_NONE)
+    if (user && to == SBX_MODE_NONE && !resume)
         return cli_usage_error(cli, "--user needs --to elevated or --to unelevated");
 
     char machine[4096], mine[4096];
@@ -288,8 +401,22 @@ int cmd_migrate(struct sbx_cli *cli, int argc, char **argv)
         /* Your own ledger; as root without --to, the machine's too. */
         const char *dirs[2] = {mine, machine};
         size_t n = priv == SBX_PRIV_ADMIN ? 2 : 1;
-        if (resume)
-            return resume_all(cli, dirs, n, &err) ? cli_fail(cli, &err) : SBX_EXIT_OK;
+        if (resume) {
+            rc = resume_all(cli, dirs, n, &err);
+#ifndef _WIN32
+            /* Root: a migration of another user whose second half a crash
+             * kept from starting is finished too. */
+            char pending_user[256] = "";
+            enum sbx_mode_kind pending_to = SBX_MODE_NONE;
+            if (n == 2 && (rc == 0 || rc == -SBX_ESTATE) &&
+                pending_get(cli, machine, pending_user, sizeof pending_user, &pending_to) == 0) {
+                cli_info(cli, "sbx migrate: finishing the migration of %s to the %s mode",
+                         pending_user, sbx_mode_name(pending_to));
+                rc = migrate_user(cli, machine, pending_user, pending_to, false, &err);
+            }
+#endif
+            return rc ? cli_fail(cli, &err) : SBX_EXIT_OK;
+        }
         if (to == SBX_MODE_ELEVATED) {
             struct sbx_mode_facts facts;
             cli_mode_facts(cli, &facts);
@@ -311,57 +438,33 @@ int cmd_migrate(struct sbx_cli *cli, int argc, char **argv)
     }
 
 #ifdef _WIN32
+    (void)resume;
     sbx_err_set(&err, SBX_ENOTSUP,
                 "--user is not supported on Windows: the account passwords are protected for "
                 "the user who runs sbx; run sbx migrate as that user");
     return cli_fail(cli, &err);
 #else
-    char theirs[4096];
-    if (sbx_user_state_dir(user, theirs, sizeof theirs, &err))
-        return cli_fail(cli, &err);
     if (resume) {
+        /* Every open plan, then the half of a migration a crash kept from
+         * starting at all (recorded in the machine ledger). */
+        char theirs[4096];
         const char *dirs[] = {machine, theirs};
-        return resume_all(cli, dirs, 2, &err) ? cli_fail(cli, &err) : SBX_EXIT_OK;
-    }
-    struct migrate_step m = {machine, CLI_SCOPE_MACHINE, SBX_MODE_ELEVATED, NULL, NULL,
-                             to == SBX_MODE_ELEVATED, dry_run};
-    struct migrate_step u = {theirs, CLI_SCOPE_USER, to, NULL, NULL, to == SBX_MODE_ELEVATED,
-                             dry_run};
-    if (to == SBX_MODE_ELEVATED) {
-        m.add_user = user;
-        if ((rc = migrate_ledger(cli, &m, &first, &err)))
+        if (sbx_user_state_dir(user, theirs, sizeof theirs, &err))
             return cli_fail(cli, &err);
-        if (dry_run) {
-            cli_info(cli, "sbx migrate: then, as %s, their own ledger %s", user, theirs);
-            struct sbx_error uerr = {0};
-            if (as_user(cli, user, &u, &second, &uerr))
-                cli_info(cli, "sbx migrate: (the user's part can't be planned before the "
-                              "machine's is applied: %s)", uerr.msg);
-            return SBX_EXIT_OK;
-        }
-        if ((rc = as_user(cli, user, &u, &second, &err)) && first) {
-            struct sbx_error uerr = {0};
-            int urc = undo_plan(cli, machine, first, &uerr);
-            sbx_err_wrap(&err, "migrating the ledger of %s failed, so the machine's plan %lld "
-                               "was %s", user, (long long)first,
-                         urc ? "NOT rolled back (see sbx doctor)" : "rolled back");
+        rc = resume_all(cli, dirs, 2, &err);
+        char pending_user[256] = "";
+        enum sbx_mode_kind pending_to = SBX_MODE_NONE;
+        if (pending_get(cli, machine, pending_user, sizeof pending_user, &pending_to) == 0 &&
+            strcmp(pending_user, user) == 0) {
+            cli_info(cli, "sbx migrate: finishing the migration of %s to the %s mode", user,
+                     sbx_mode_name(pending_to));
+            rc = migrate_user(cli, machine, user, pending_to, false, &err);
+        } else if (rc == -SBX_ESTATE) {
+            return cli_fail(cli, &err);
         }
         return rc ? cli_fail(cli, &err) : SBX_EXIT_OK;
     }
-    /* To unelevated: the user's ledger first, then their membership.  Root
-     * converges the user's ledger itself: only root can strip the grants
-     * from the files the sandbox accounts own and give those files back to
-     * the user (the ledger's files stay the user's). */
-    m.drop_user = user;
-    if ((rc = migrate_ledger(cli, &u, &first, &err)))
-        return cli_fail(cli, &err);
-    if (sbx_fs_exists(machine) && (rc = migrate_ledger(cli, &m, &second, &err)) && first &&
-        !dry_run) {
-        struct sbx_error uerr = {0};
-        int urc = undo_plan(cli, theirs, first, &uerr);
-        sbx_err_wrap(&err, "taking %s out of the elevated mode failed, so their plan %lld was %s",
-                     user, (long long)first, urc ? "NOT rolled back (see sbx doctor)" : "rolled back");
-    }
+    rc = migrate_user(cli, machine, user, to, dry_run, &err);
     return rc ? cli_fail(cli, &err) : SBX_EXIT_OK;
 #endif
 }

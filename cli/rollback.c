@@ -1,5 +1,6 @@
 /* sbx rollback: undo the last committed plan exactly. */
 #include <stdio.h>
+#include <string.h>
 
 #include "cli/cli.h"
 
@@ -15,6 +16,39 @@ static const struct cli_optdef defs[] = {
     [OPT_DRY_RUN] = {"dry-run", false},
     {NULL, false},
 };
+
+/* Rolling the machine ledger back past the accounts' creation deletes the
+ * accounts: not while a user's ledger still grants them workspaces (those
+ * grants could then neither be used nor taken off by their owner). */
+static int check_members_released(const char *dir, const struct sbx_plan *plan,
+                                  struct sbx_error *err)
+{
+    bool deletes_accounts = false;
+    for (size_t i = 0; i < plan->n_ops; i++)
+        deletes_accounts |= plan->ops[i].action == SBX_ACT_DELETE &&
+                            plan->ops[i].res.kind == SBX_R_ACCOUNT;
+    if (!deletes_accounts)
+        return 0;
+    static char dirs[CLI_MAX_ARGS][4096];
+    size_t n = 0;
+    int rc = cli_member_ledgers(dir, dirs, CLI_MAX_ARGS, &n, err);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        if (strcmp(dirs[i], dir) == 0)
+            continue;
+        struct sbx_ledger *l = NULL;
+        size_t counts[SBX_R_KIND_COUNT];
+        if (sbx_ledger_open(dirs[i], SBX_LEDGER_READONLY, &l, NULL) != 0)
+            continue;
+        if (sbx_ledger_count(l, counts, NULL) == 0 && counts[SBX_R_ACL_ENTRY] > 0)
+            rc = sbx_err_set(err, SBX_ESTATE,
+                             "this rollback would delete the sandbox accounts while %s still "
+                             "grants them workspaces: migrate that user first (sbx migrate --to "
+                             "unelevated --user NAME) or use sbx cleanup",
+                             sbx_ledger_path(l));
+        sbx_ledger_close(l);
+    }
+    return rc;
+}
 
 int cmd_rollback(struct sbx_cli *cli, int argc, char **argv)
 {
@@ -37,6 +71,8 @@ int cmd_rollback(struct sbx_cli *cli, int argc, char **argv)
                          sbx_ledger_path(ce.ledger));
         goto out;
     }
+    if ((rc = check_members_released(sbx_ledger_dir(ce.ledger), &plan, &err)))
+        goto out;
     if (dry_run) {
         cli_print_plan(cli, &plan, true);
         goto out;

@@ -134,7 +134,7 @@ int cmd_run(struct sbx_cli *cli, int argc, char **argv)
     struct sbx_mode_facts facts;
     cli_mode_facts(cli, &facts);
     if (mode == SBX_MODE_NONE) {
-        mode = cli_mode_for_run(&facts);
+        mode = cli_mode_for_run(cli, &facts);
         /* Set up on the machine but not usable for this caller: say so,
          * or a member would not notice that their commands now run with
          * their own identity (and can read their private files). */
@@ -180,7 +180,7 @@ int cmd_run(struct sbx_cli *cli, int argc, char **argv)
             struct sbx_cli quiet = *cli;
             quiet.quiet = true;
             quiet.json = false;
-            if (cli_workspace_change(&quiet, true, ws[w], false, &err))
+            if (cli_workspace_change(&quiet, true, ws[w], mode, false, &err))
                 return cli_fail(cli, &err);
         }
     }

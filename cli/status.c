@@ -41,7 +41,7 @@ int cmd_status(struct sbx_cli *cli, int argc, char **argv)
     }
     struct sbx_mode_facts facts;
     cli_mode_facts(cli, &facts);
-    enum sbx_mode_kind runmode = cli_mode_for_run(&facts);
+    enum sbx_mode_kind runmode = cli_mode_for_run(cli, &facts);
     /* A user of the elevated mode has no marker of their own: the machine
      * ledger holds it. */
     if (setup == SBX_MODE_NONE && sbx_mode_select_run(&facts) == SBX_MODE_ELEVATED)

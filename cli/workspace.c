@@ -78,33 +78,41 @@ static enum sbx_mode_kind workspace_mode(const struct sbx_cli *cli, struct sbx_l
     return mode;
 }
 
-int cli_workspace_change(const struct sbx_cli *cli, bool add, const char *path, bool dry_run,
-                         struct sbx_error *err)
+int cli_workspace_change(const struct sbx_cli *cli, bool add, const char *path,
+                         enum sbx_mode_kind expect, bool dry_run, struct sbx_error *err)
 {
     char dir[4096];
     int rc = cli_state_dir(cli, false, dir, sizeof dir, err);
     if (rc)
         return rc;
-    struct sbx_ledger *peek = NULL;
-    rc = sbx_ledger_open(dir, SBX_LEDGER_READONLY, &peek, err);
-    if (rc && rc != -SBX_ENOENT)
-        return rc;
-    enum sbx_mode_kind mode = workspace_mode(cli, peek);
-    sbx_ledger_close(peek);
-    if (mode == SBX_MODE_NONE)
-        return sbx_err_set(err, SBX_ESTATE,
-                           "no mode is set up for you (ledger %s): run sbx setup first (sbx "
-                           "setup --mode unelevated needs no privilege)",
-                           dir);
+    /* The mode is read under the plan lock: a migration running meanwhile
+     * must not be undone by a plan computed from what was true before it.
+     * (A ledger made here and left unused is removed again on close.) */
     struct cli_engine ce;
-    /* The elevated mode's user ledger is made on the first grant. */
-    if ((rc = cli_engine_open_dir(cli, dir, mode == SBX_MODE_ELEVATED, &ce, err)))
-        return rc == -SBX_ENOENT ? sbx_err_set(err, SBX_ESTATE, "no ledger in %s", dir) : rc;
+    if ((rc = cli_engine_open_dir(cli, dir, true, &ce, err)))
+        return rc;
     struct sbx_resource_list rs = {0};
+    enum sbx_mode_kind mode = SBX_MODE_NONE;
+    if ((rc = cli_engine_recover(cli, &ce, false, err)))
+        goto out;
+    mode = workspace_mode(cli, ce.ledger);
+    if (mode == SBX_MODE_NONE) {
+        rc = sbx_err_set(err, SBX_ESTATE,
+                         "no mode is set up for you (ledger %s): run sbx setup first (sbx "
+                         "setup --mode unelevated needs no privilege)",
+                         dir);
+        goto out;
+    }
+    if (expect != SBX_MODE_NONE && mode != expect) {
+        rc = sbx_err_set(err, SBX_ESTATE,
+                         "the mode changed to %s while sbx was waiting for another plan to "
+                         "finish; run the command again",
+                         sbx_mode_name(mode));
+        goto out;
+    }
     const char *ws[CLI_MAX_ARGS + 1];
     size_t n = 0;
-    if ((rc = cli_engine_recover(cli, &ce, false, err)) ||
-        (rc = cli_ledger_workspaces(ce.ledger, &rs, ws, CLI_MAX_ARGS, &n, err)))
+    if ((rc = cli_ledger_workspaces(ce.ledger, &rs, ws, CLI_MAX_ARGS, &n, err)))
         goto out;
     long at = -1;
     for (size_t i = 0; i < n; i++)
@@ -168,6 +176,7 @@ int cmd_workspace(struct sbx_cli *cli, int argc, char **argv)
         sbx_err_clear(&err);
     }
 
-    return cli_workspace_change(cli, add, path, dry_run, &err) ? cli_fail(cli, &err)
-                                                               : SBX_EXIT_OK;
+    return cli_workspace_change(cli, add, path, SBX_MODE_NONE, dry_run, &err)
+               ? cli_fail(cli, &err)
+               : SBX_EXIT_OK;
 }

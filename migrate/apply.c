@@ -51,6 +51,19 @@ static int forward_one(struct sbx_engine *e, struct sbx_plan *p, struct sbx_plan
     rc = os_call(e, op->action, &op->res, &crash_after, err);
     if (rc) {
         struct sbx_error jerr = {0};
+        if (rc != -SBX_EFAULT) {
+            /* A call that failed halfway (a tree walk stopped by one file)
+             * may have done part of its work: its inverse, best effort,
+             * puts that back.  Drivers' calls are idempotent and never
+             * touch what isn't sbx's, so this is safe when nothing was
+             * done. */
+            struct sbx_resource copy;
+            if (sbx_resource_copy(&copy, &op->res) == 0) {
+                sbx_os_apply(e->os, inverse(op->action), &copy, &jerr);
+                sbx_resource_free(&copy);
+            }
+            sbx_err_clear(&jerr);
+        }
         sbx_err_wrap(err, "%s %s %s", action_name(op->action), sbx_rkind_name(op->res.kind),
                      op->res.key);
         /* The journal must say the call failed; if even that fails, the

@@ -41,5 +41,8 @@ int sbx_fault_before(struct sbx_fault *f, bool *crash_after, struct sbx_error *e
         *crash_after = true;
         return 0;
     }
+    /* Once: the rollback that follows (or a later plan of the same
+     * command) must not fail at the same number again. */
+    f->kind = SBX_FAULT_NONE;
     return sbx_err_set(err, SBX_EFAULT, "injected failure (SBX_FAULT=fail:%u)", f->k);
 }

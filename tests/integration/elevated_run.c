@@ -314,18 +314,23 @@ static int delete_sandbox_files(void *arg)
 static void test_zz_cleanup_leaves_nothing(void **state)
 {
     (void)state;
-    /* The owner removes the grant without root: done on everything it
-     * owns; the sandbox's own files are left (only root could change
-     * them), and the owner can delete them. */
-    assert_int_equal(elev_converge(&env, false, false, false), 0);
+    /* The owner can't take the grant off files the sandbox made (only
+     * root can change them or give them back): the removal is refused and
+     * rolled back rather than leaving them behind; once the owner has
+     * deleted them, it goes through. */
     char out[65536], e1[128];
+    elev_sh(out, sizeof out, "find %s ! -uid %u | wc -l", env.ws, (unsigned)env.caller_uid);
+    assert_string_not_equal(out, "0\n"); /* the sandbox's files are there */
+    assert_int_not_equal(elev_converge(&env, false, false, false), 0);
+    elev_sh(out, sizeof out, "getfacl -n -p %s | grep -c 'user:%u:'", env.ws,
+            (unsigned)env.offline_uid);
+    assert_string_not_equal(out, "0\n"); /* still granted: rolled back whole */
+    assert_int_equal(elev_as(env.caller_uid, env.caller_gid, false, delete_sandbox_files, NULL),
+                     0);
+    assert_int_equal(elev_converge(&env, false, false, false), 0);
     elev_sh(out, sizeof out, "find %s -uid %u -exec getfacl -n -p {} + | grep -c 'user:%u:'",
             env.ws, (unsigned)env.caller_uid, (unsigned)env.offline_uid);
     assert_string_equal(out, "0\n");
-    elev_sh(out, sizeof out, "find %s ! -uid %u | wc -l", env.ws, (unsigned)env.caller_uid);
-    assert_string_not_equal(out, "0\n"); /* the sandbox's files were there */
-    assert_int_equal(elev_as(env.caller_uid, env.caller_gid, false, delete_sandbox_files, NULL),
-                     0);
     assert_int_equal(elev_sh(out, sizeof out, "getfacl -R -p %s", env.home), 0);
     snprintf(e1, sizeof e1, "user:%u:", (unsigned)env.offline_uid);
     assert_null(strstr(out, e1));

@@ -1,6 +1,7 @@
 /* Groups, accounts, memberships and directories of the elevated mode.
  * Every removal checks the object against what was recorded (gid / uid)
  * and against sbx's marker before touching it. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -315,6 +316,23 @@ static int dir_mode(const struct sbx_resource *r, mode_t *mode, bool *keep,
     return 0;
 }
 
+static bool dir_is_empty(int fd)
+{
+    int dup_fd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR *d = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
+    if (!d) {
+        if (dup_fd >= 0)
+            close(dup_fd);
+        return false;
+    }
+    bool empty = true;
+    struct dirent *e;
+    while (empty && (e = readdir(d)))
+        empty = !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..");
+    closedir(d);
+    return empty;
+}
+
 int sbx_drv_dir_apply(enum sbx_action act, struct sbx_resource *r, struct sbx_error *err)
 {
     const char *path = r->path ? r->path : r->key;
@@ -337,8 +355,13 @@ int sbx_drv_dir_apply(enum sbx_action act, struct sbx_resource *r, struct sbx_er
                                "root's; remove it or choose another state directory",
                                path, (unsigned)st.st_uid);
         char prev[32];
+        /* An empty directory already as wanted is taken as sbx's own: the
+         * plan engine asks again after a crash that came right after the
+         * mkdir, and the directory must then still count as made (removed
+         * on rollback) rather than as somebody else's. */
+        bool as_made = !made && (st.st_mode & 07777) == mode && dir_is_empty(fd);
         /* os_id: "made", or the mode an existing directory had, to put back. */
-        if (made || (r->os_id && strcmp(r->os_id, "made") == 0))
+        if (made || as_made || (r->os_id && strcmp(r->os_id, "made") == 0))
             snprintf(prev, sizeof prev, "made");
         else if (r->os_id && strncmp(r->os_id, "mode=", 5) == 0)
             snprintf(prev, sizeof prev, "%s", r->os_id);

@@ -49,7 +49,6 @@ struct walk {
     char path[PATH_MAX];  /* of the object at hand, for messages */
     size_t path_len;
     unsigned long long done;
-    unsigned long long skipped; /* removal without root: the sandbox's files */
     const char *what;     /* progress label */
     struct sbx_error *err;
 };
@@ -186,10 +185,19 @@ static int do_access(struct walk *w, int fd, bool o_path, unsigned perms)
         for (size_t i = 0; i < w->n_acc; i++)
             if (edit_one(&acl, w->acc[i], w->grant, perms, false, &changed) != 0)
                 return fail(w, errno, "edit");
+        /* What the sandbox created inherited a named entry for the owner
+         * from sbx's default entry: it goes with the grant. */
+        if (!w->grant && edit_one(&acl, w->owner, false, perms, false, &changed) != 0)
+            return fail(w, errno, "edit");
     }
     if (!changed)
         return 0;
     if (fix_mask(&acl) != 0)
+        return fail(w, errno, "edit");
+    /* Nothing named left: back to a plain mode, without a mask. */
+    acl_entry_t mask;
+    if (!w->grant && count_named(acl) == 0 && find_entry(acl, ACL_MASK, 0, &mask) &&
+        acl_delete_entry(acl, mask) != 0)
         return fail(w, errno, "edit");
     int rc = o_path ? acl_set_file(proc, ACL_TYPE_ACCESS, acl) : acl_set_fd(fd, acl);
     return rc ? fail(w, errno, "write") : 0;
@@ -233,24 +241,31 @@ static int do_default(struct walk *w, int fd)
     return acl_set_file(proc, ACL_TYPE_DEFAULT, acl) ? fail(w, errno, "write the default") : 0;
 }
 
-/* Removal by the workspace's owner (not root): files the sandbox created
- * belong to its account, and only root may change their ACL.  They are
- * left as they are (counted): the entries on them name sbx's accounts and
- * the owner, on files those accounts own anyway.  Root's removal (or
- * deleting those files first) leaves nothing. */
-static bool skip_foreign(struct walk *w, int fd)
+/* Done by the workspace's owner (not root): what the sandbox created
+ * belongs to its account, and only root may change its ACL or give it
+ * back.  A grant leaves it alone (it inherited sbx's entries when it was
+ * made).  A removal stops there rather than leave such files behind with
+ * sbx's entries, owned by an account cleanup may delete: the plan is
+ * rolled back and the message says what to do.  Returns 1 to skip. */
+static int sandbox_owned(struct walk *w, int fd)
 {
-    if (w->grant || geteuid() == 0)
-        return false;
+    if (geteuid() == 0)
+        return 0;
     struct stat st;
     if (fstat(fd, &st) != 0 || st.st_uid == geteuid())
-        return false;
-    char gecos[256];
-    if (sbx_drv_user_by_uid(st.st_uid, NULL, 0, gecos, sizeof gecos) != 0 ||
+        return 0;
+    char name[64], gecos[256];
+    if (sbx_drv_user_by_uid(st.st_uid, name, sizeof name, gecos, sizeof gecos) != 0 ||
         !sbx_drv_gecos_marked(gecos))
-        return false;
-    w->skipped++;
-    return true;
+        return 0;
+    if (w->grant)
+        return 1;
+    return sbx_err_set(w->err, SBX_EPERM,
+                       "%s was made by the sandbox (it belongs to %s): only root can take "
+                       "sbx's entries off it and give it back to you; ask root to run `sbx "
+                       "migrate --to unelevated --user YOU` (or sbx cleanup), or delete it "
+                       "first",
+                       w->path, name);
 }
 
 /* Removing a tree grant as root gives what the sandbox accounts own back
@@ -323,11 +338,13 @@ static int visit(struct walk *w, int dfd, const char *name, unsigned char type, 
             rc = errno == ENOENT || errno == ELOOP ? 0 : fail(w, errno, "open for");
         } else if (fstat(fd, &st) != 0) {
             rc = fail(w, errno, "stat for");
-        } else if (S_ISREG(st.st_mode) && !skip_foreign(w, fd)) {
+        } else if (S_ISREG(st.st_mode) && (rc = sandbox_owned(w, fd)) == 0) {
             rc = do_access(w, fd, o_path, (st.st_mode & 0111) ? 7 : 6);
             if (rc == 0)
                 rc = give_back(w, fd);
             progress(w);
+        } else if (rc > 0) {
+            rc = 0; /* the sandbox's own file, left as it is */
         }
         if (fd >= 0)
             close(fd);
@@ -346,9 +363,11 @@ static int walk_dir(struct walk *w, int dfd, unsigned depth)
         return sbx_err_set(w->err, SBX_EINVAL, "%s: directories nested deeper than 2048",
                            w->path);
     }
-    int rc = 0;
-    bool skip = skip_foreign(w, dfd);
-    if (w->kind == E_TREE && !skip)
+    int rc = sandbox_owned(w, dfd);
+    bool skip = rc > 0;
+    if (skip)
+        rc = 0;
+    if (rc == 0 && !skip && w->kind == E_TREE)
         rc = do_access(w, dfd, false, 7);
     if (rc == 0 && !skip)
         rc = do_default(w, dfd);
@@ -510,14 +529,6 @@ int sbx_drv_acl_apply(struct sbx_os *os, enum sbx_action act, struct sbx_resourc
     if (rc)
         return rc;
     if (os && os->progress) {
-        if (w.skipped) {
-            char note[PATH_MAX + 200];
-            snprintf(note, sizeof note,
-                     "%s: %llu files the sandbox created were left as they are (only root may "
-                     "change their ACL)",
-                     what, w.skipped);
-            os->progress(os->progress_ctx, note, w.done, w.done);
-        }
         os->progress(os->progress_ctx, what, w.done, w.done);
     }
     char buf[64];

@@ -235,8 +235,9 @@ int sbx_drv_nft_find_marked(struct sbx_resource_list *out, struct sbx_error *err
         return rc;
     if ((rc = nft_run(&n, "list tables inet", "listing tables", err)))
         return rc;
-    char *tables = strdup(nft_ctx_get_output_buffer(n.ctx) ? nft_ctx_get_output_buffer(n.ctx)
-                                                             : "");
+    /* Once: getting the output buffer also empties it. */
+    const char *listing = nft_ctx_get_output_buffer(n.ctx);
+    char *tables = strdup(listing ? listing : "");
     if (!tables)
         return sbx_err_set(err, SBX_ENOMEM, "out of memory");
     char *save = NULL;

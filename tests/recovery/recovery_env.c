@@ -1,0 +1,364 @@
+#include "recovery_env.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "helpers.h"
+#include "tests/integration/elevated_env.h"
+
+void rec_require_root(void)
+{
+    elev_require_root();
+    if (!getenv("SBX_BIN")) {
+        fprintf(stderr, "SKIP: SBX_BIN must name the built sbx\n");
+        exit(77);
+    }
+}
+
+int rec_sh(const char *fmt, ...)
+{
+    char cmd[8000];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= sizeof cmd)
+        fail_msg("shell command too long: %.200s", cmd);
+    return elev_sh(NULL, 0, "%s", cmd);
+}
+
+#define FMT(buf, ...)                                                                     \
+    do {                                                                                  \
+        int n_ = snprintf(buf, sizeof buf, __VA_ARGS__);                                  \
+        if (n_ < 0 || (size_t)n_ >= sizeof buf)                                           \
+            fail_msg("path too long at %s:%d", __FILE__, __LINE__);                       \
+    } while (0)
+
+static void lookup(const char *name, uid_t *uid, gid_t *gid)
+{
+    struct passwd *pw = getpwnam(name);
+    if (!pw)
+        fail_msg("no account %s", name);
+    *uid = pw->pw_uid;
+    *gid = pw->pw_gid;
+}
+
+static struct rec_env *current;
+
+int rec_teardown(void **state)
+{
+    (void)state;
+    if (current)
+        rec_env_fini(current);
+    current = NULL;
+    return 0;
+}
+
+void rec_env_init(struct rec_env *e, unsigned files_in_ws1)
+{
+    memset(e, 0, sizeof *e);
+    current = e;
+    long pid = (long)getpid() % 10000000;
+    FMT(e->tag, "sbxr%ld", pid);
+    FMT(e->prefix, "%s-", e->tag);
+    setenv("SBX_ELEVATED_PREFIX", e->prefix, 1);
+    assert_int_equal(sbx_elevated_names(&e->names, NULL), 0);
+    FMT(e->launcher_src, "%s", getenv("SBX_LAUNCHER_SOURCE"));
+    FMT(e->root, "/var/tmp/sbxr-XXXXXX");
+    assert_non_null(mkdtemp(e->root));
+    assert_int_equal(chmod(e->root, 0755), 0);
+    FMT(e->machine, "%s/machine", e->root);
+    FMT(e->sbx, "%s/bin/sbx", e->root);
+    FMT(e->roothome, "%s/roothome", e->root);
+    FMT(e->drop, "%s/drop", e->root);
+    FMT(e->caller, "%sc", e->tag);
+    FMT(e->stranger, "%ss", e->tag);
+    FMT(e->home, "%s/home", e->root);
+    FMT(e->ws1, "%s/ws1", e->home);
+    FMT(e->ws2, "%s/ws2", e->home);
+    FMT(e->user_state, "%s/.local/state/sbx", e->home);
+    const char *users[] = {e->caller, e->stranger};
+    for (int i = 0; i < 2; i++)
+        if (rec_sh("useradd --no-create-home --home-dir %s%s --shell /bin/sh --comment "
+                   "'sbx recovery test (temporary)' %s",
+                   i ? "/nonexistent-" : e->home, i ? users[i] : "", users[i]) != 0)
+            fail_msg("useradd %s", users[i]);
+    lookup(e->caller, &e->caller_uid, &e->caller_gid);
+    lookup(e->stranger, &e->stranger_uid, &e->stranger_gid);
+    if (rec_sh("set -e; mkdir -m 755 %s/bin %s; mkdir -m 1777 %s; cp %s %s; chmod 755 %s; "
+               "mkdir -m 700 %s; cd %s; mkdir -m 700 .ssh; echo KEY > .ssh/id; "
+               "mkdir -p ws1/src ws1/.git ws2/doc; echo 'int main;' > ws1/src/main.c; "
+               "echo head > ws1/.git/HEAD; echo text > ws2/doc/readme; echo mine > ws1/mine.txt; "
+               "if [ %u -gt 0 ]; then mkdir ws1/big; cd ws1/big; "
+               "seq 0 $(( (%u - 1) / 100 )) | sed 's/^/d/' | xargs mkdir; "
+               "seq 0 $((%u - 1)) | awk '{print \"d\" int($1/100) \"/f\" $1}' | xargs touch; fi; "
+               "chown -R %s: %s",
+               e->root, e->roothome, e->drop, getenv("SBX_BIN"), e->sbx, e->sbx, e->home,
+               e->home, files_in_ws1, files_in_ws1, files_in_ws1, e->caller, e->home) != 0)
+        fail_msg("building the test's directories under %s", e->root);
+    e->snap0 = rec_snapshot(e, true);
+}
+
+void rec_env_fini(struct rec_env *e)
+{
+    if (!e->root[0])
+        return;
+    /* Whatever is left of this test's names goes, by force; ACL entries
+     * left on the machine outside root: the ancestors'. */
+    rec_sh("(pkill -KILL -u %s; pkill -KILL -u %s; pkill -KILL -u %s; sleep 0.1; "
+           "userdel %s; userdel %s; userdel %s; userdel %s; groupdel %s; groupdel %s; "
+           "groupdel %s; nft delete table inet %s; "
+           "for d in /var/tmp /var /; do getfacl -p -n $d | grep -q '^user:[0-9]' && "
+           "echo \"warning: $d has named ACL entries\" >&2; done; rm -rf %s) >/dev/null 2>&1",
+           e->names.offline, e->names.online, e->caller, e->names.offline, e->names.online,
+           e->caller, e->stranger, e->names.group, e->caller, e->stranger, e->names.table,
+           e->root);
+    free(e->snap0);
+    memset(e, 0, sizeof *e);
+}
+
+char *rec_snapshot(const struct rec_env *e, bool with_state)
+{
+    char path[] = "/tmp/sbxr-snap-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    char skip[1024] = "^$";
+    if (!with_state)
+        FMT(skip, "(^| )(%s(/ledger\\.db[^/ ]*|/plan\\.lock)?|%s/\\.local(/state(/sbx(/[^ ]*)?)?)?)( |$)",
+            e->machine, e->home);
+    int rc = rec_sh(
+        "export LC_ALL=C; ("
+        " for f in /etc/passwd /etc/group /etc/shadow /etc/gshadow; do echo \"== $f\";"
+        "  grep -E '%s[csx-]|^sbx-|[:,]sbx-(users|offline|online)([:,]|$)' $f | sort; done;"
+        " echo '== nft'; nft list tables | grep -v -E 'sbx[a-z]?[0-9]' | sort;"
+        " nft list tables | grep -E '%s'; nft -s list table inet %s 2>&1 | grep -v '^ *\\^';"
+        " echo '== /var/lib/sbx'; stat -c '%%n %%a %%u %%g' /var/lib/sbx 2>&1;"
+        " echo '== acl'; (getfacl -R -p %s; getfacl -p /var/tmp /var /) 2>&1 |"
+        "  grep -v '^getfacl: Removing' | awk '/^# file: /{f=$3} NF{print f\" \"$0}' | sort;"
+        " echo '== files'; find %s \\( -type f -printf 'f %%m %%u:%%g %%s %%p\\n' \\) -o"
+        "  \\( ! -type f -printf '%%y %%m %%u:%%g %%p\\n' \\) | sort"
+        ") | grep -v -E '%s' > %s",
+        e->tag, e->tag, e->names.table, e->root, e->root, skip, path);
+    char *text = read_file(path, NULL);
+    unlink(path);
+    if (rc > 1 || !text)
+        fail_msg("snapshot failed (%d)", rc);
+    return text;
+}
+
+bool rec_same(const char *before, const char *after, const char *what)
+{
+    if (strcmp(before, after) == 0)
+        return true;
+    char a[] = "/tmp/sbxr-before-XXXXXX", b[] = "/tmp/sbxr-after-XXXXXX";
+    int fa = mkstemp(a), fb = mkstemp(b);
+    assert_true(fa >= 0 && fb >= 0);
+    close(fa);
+    close(fb);
+    write_file(a, before, strlen(before));
+    write_file(b, after, strlen(after));
+    fprintf(stderr, "the machine differs %s (- before, + after):\n", what);
+    fflush(stderr);
+    rec_sh("diff -u %s %s | tail -n +3 | grep '^[-+]' | head -80 >&2", a, b);
+    unlink(a);
+    unlink(b);
+    return false;
+}
+
+void rec_start(const struct rec_env *e, struct rec_cmd *c)
+{
+    FMT(c->opath, "/tmp/sbxr-out-XXXXXX");
+    FMT(c->epath, "/tmp/sbxr-err-XXXXXX");
+    int ofd = mkstemp(c->opath), efd = mkstemp(c->epath);
+    assert_true(ofd >= 0 && efd >= 0);
+    char home[256], user[64], logname[72], prefix[64], machine[192], launcher[PATH_MAX + 32],
+        xdg[256];
+    const char *name = c->as_caller ? e->caller : "root";
+    FMT(home, "HOME=%s", c->as_caller ? e->home : e->roothome);
+    FMT(user, "USER=%s", name);
+    FMT(logname, "LOGNAME=%s", name);
+    FMT(prefix, "SBX_ELEVATED_PREFIX=%s", e->prefix);
+    FMT(machine, "SBX_MACHINE_STATE=%s", e->machine);
+    FMT(launcher, "SBX_LAUNCHER_SOURCE=%s", e->launcher_src);
+    /* root's own ledger stays inside the test's directory */
+    FMT(xdg, "XDG_STATE_HOME=%s/.local/state", e->roothome);
+    /* extra_env first: getenv finds the first of two entries */
+    const char *envp[20];
+    size_t n = 0;
+    for (size_t i = 0; i < 6 && c->extra_env[i]; i++)
+        envp[n++] = c->extra_env[i];
+    const char *std[] = {home, user, logname, "PATH=/usr/bin:/bin:/usr/sbin:/sbin", prefix,
+                         machine, launcher, c->as_caller ? NULL : xdg};
+    for (size_t i = 0; i < 8 && std[i]; i++)
+        envp[n++] = std[i];
+    envp[n] = NULL;
+    const char *argv[42] = {e->sbx};
+    for (size_t i = 0; i < 40 && c->argv[i]; i++)
+        argv[i + 1] = c->argv[i];
+    fflush(NULL);
+    c->pid = fork();
+    assert_true(c->pid >= 0);
+    if (c->pid == 0) {
+        dup2(ofd, 1);
+        dup2(efd, 2);
+        int null = open("/dev/null", O_RDONLY);
+        dup2(null, 0);
+        if (c->as_caller && (initgroups(e->caller, e->caller_gid) != 0 ||
+                             setresgid(e->caller_gid, e->caller_gid, e->caller_gid) != 0 ||
+                             setresuid(e->caller_uid, e->caller_uid, e->caller_uid) != 0))
+            _exit(99);
+        if (chdir(c->cwd ? c->cwd : e->ws1) != 0 && chdir("/") != 0)
+            _exit(98);
+        execve(e->sbx, (char *const *)argv, (char *const *)envp);
+        _exit(97);
+    }
+    close(ofd);
+    close(efd);
+}
+
+int rec_wait(struct rec_cmd *c)
+{
+    int st = 0;
+    while (waitpid(c->pid, &st, 0) < 0)
+        if (errno != EINTR)
+            fail_msg("waitpid: %s", strerror(errno));
+    c->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    c->out = read_file(c->opath, NULL);
+    c->err = read_file(c->epath, NULL);
+    if (!c->out)
+        c->out = strdup("");
+    if (!c->err)
+        c->err = strdup("");
+    unlink(c->opath);
+    unlink(c->epath);
+    return c->status;
+}
+
+void rec_cmd_free(struct rec_cmd *c)
+{
+    free(c->out);
+    free(c->err);
+    c->out = c->err = NULL;
+}
+
+static int vrun(const struct rec_env *e, bool as_caller, const char *const *extra_env, char **out,
+                char **err, va_list ap)
+{
+    struct rec_cmd c = {.as_caller = as_caller};
+    for (size_t i = 0; extra_env && extra_env[i] && i < 6; i++)
+        c.extra_env[i] = extra_env[i];
+    size_t n = 0;
+    for (const char *a; n < 39 && (a = va_arg(ap, const char *));)
+        c.argv[n++] = a;
+    rec_start(e, &c);
+    int st = rec_wait(&c);
+    if (out)
+        *out = c.out;
+    else
+        free(c.out);
+    if (err)
+        *err = c.err;
+    else
+        free(c.err);
+    return st;
+}
+
+int rec_sbx(const struct rec_env *e, bool as_caller, const char *const *extra_env, char **out,
+            char **err, ...)
+{
+    va_list ap;
+    va_start(ap, err);
+    int st = vrun(e, as_caller, extra_env, out, err, ap);
+    va_end(ap);
+    return st;
+}
+
+void rec_sbx_ok(const struct rec_env *e, bool as_caller, int want, ...)
+{
+    va_list ap, copy;
+    va_start(ap, want);
+    va_copy(copy, ap);
+    char *out = NULL, *err = NULL;
+    int st = vrun(e, as_caller, NULL, &out, &err, ap);
+    va_end(ap);
+    if (st != want) {
+        char cmd[512] = "";
+        size_t off = 0;
+        for (const char *a; (a = va_arg(copy, const char *)) && off < sizeof cmd - 64;)
+            off += (size_t)snprintf(cmd + off, sizeof cmd - off, " %.60s", a);
+        va_end(copy);
+        static char msg[16384];
+        snprintf(msg, sizeof msg, "sbx%s (as %s): exit %d, expected %d\nstdout: %.6000s\nstderr: %.6000s",
+                 cmd, as_caller ? e->caller : "root", st, want, out, err);
+        free(out);
+        free(err);
+        fail_msg("%s", msg);
+    }
+    va_end(copy);
+    free(out);
+    free(err);
+}
+
+void rec_unelevated_setup(const struct rec_env *e)
+{
+    rec_sbx_ok(e, true, 0, "setup", "--mode", "unelevated", NULL);
+    rec_sbx_ok(e, true, 0, "workspace", "add", e->ws1, NULL);
+    rec_sbx_ok(e, true, 0, "workspace", "add", e->ws2, NULL);
+}
+
+void rec_cleanup_all(const struct rec_env *e)
+{
+    rec_sbx_ok(e, false, 0, "cleanup", NULL);
+    rec_sbx_ok(e, true, 0, "cleanup", NULL);
+}
+
+void rec_check_given_back(const struct rec_env *e, const char *pattern)
+{
+    char path[] = "/tmp/sbxr-made-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    /* owner, then any named entry (user:NAME: / group:NAME: / default:) */
+    rec_sh("cd %s && for f in $(find . -name '%s'); do echo \"$f $(stat -c %%u $f) "
+           "$(getfacl -p -n -c $f 2>/dev/null | grep -c -E '^(default:|(user|group):[^:]+:)')\"; "
+           "done > %s",
+           e->home, pattern, path);
+    char *list = read_file(path, NULL);
+    unlink(path);
+    assert_non_null(list);
+    char *save = NULL;
+    for (char *line = strtok_r(list, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char name[512];
+        unsigned uid = 0, named = 0;
+        if (sscanf(line, "%511s %u %u", name, &uid, &named) != 3)
+            fail_msg("bad listing line: %s", line);
+        if (uid != (unsigned)e->caller_uid || named != 0) {
+            static char msg[1024];
+            snprintf(msg, sizeof msg, "%s", name);
+            free(list);
+            rec_sh("cd %s && getfacl -p -n %s >&2", e->home, msg);
+            fail_msg("%s/%s, made by the sandbox, was not given back after cleanup: owner uid %u "
+                     "(the caller is %u), %u named ACL entries left",
+                     e->home, msg, uid, (unsigned)e->caller_uid, named);
+        }
+    }
+    free(list);
+    rec_sh("find %s -name '%s' -delete", e->home, pattern);
+}
+
+bool rec_status_open_plan(const char *s)
+{
+    const char *p = s ? strstr(s, "\"interrupted_plan\":") : NULL;
+    return p && strncmp(p + strlen("\"interrupted_plan\":"), "null", 4) != 0;
+}

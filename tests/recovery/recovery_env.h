@@ -1,0 +1,98 @@
+/* The world the recovery tests (issue 6) build on the real machine, as
+ * root, and drive through the real `sbx` command: a throwaway caller with
+ * a 0700 home and two workspaces in it, a copy of sbx the caller can run,
+ * throwaway elevated names (SBX_ELEVATED_PREFIX=sbxr<pid>-) and a machine
+ * ledger of their own (SBX_MACHINE_STATE), all under one root-owned
+ * directory in /var/tmp.  A snapshot of everything sbx may touch is taken
+ * before sbx ever runs; rec_env_fini removes whatever is left, by force. */
+#ifndef SBX_TESTS_RECOVERY_RECOVERY_ENV_H
+#define SBX_TESTS_RECOVERY_RECOVERY_ENV_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "modes/elevated/elevated.h"
+
+struct rec_env {
+    char tag[24];    /* sbxr<pid>: in every name this test creates */
+    char prefix[24]; /* SBX_ELEVATED_PREFIX */
+    struct sbx_elevated_names names;
+    char root[64];       /* /var/tmp/sbxr-XXXXXX, root 0755 */
+    char machine[128];   /* SBX_MACHINE_STATE (made by sbx) */
+    char sbx[128];       /* the copy of sbx everyone runs */
+    char roothome[128];  /* root's XDG_STATE_HOME lives here */
+    char drop[128];      /* 1777, outside every workspace */
+    char caller[32], stranger[32];
+    uid_t caller_uid, stranger_uid;
+    gid_t caller_gid, stranger_gid;
+    char home[128];       /* caller's home, 0700 */
+    char ws1[160], ws2[160];
+    char user_state[192]; /* caller's ledger dir (made by sbx) */
+    char launcher_src[PATH_MAX];
+    char *snap0; /* before sbx ever ran */
+};
+
+/* Exit 77 unless root with useradd, nft, getfacl, and the launcher built. */
+void rec_require_root(void);
+
+/* Build the world (files_in_ws1: extra files to create in ws1, for long
+ * grants) and take snap0.  Fails the cmocka test on error. */
+void rec_env_init(struct rec_env *e, unsigned files_in_ws1);
+/* Remove all of it whatever state it is in (accounts, group, nft table,
+ * ACL entries, directories). */
+void rec_env_fini(struct rec_env *e);
+/* cmocka teardown: rec_env_fini of the env rec_env_init built last, so a
+ * failed assertion leaves nothing behind either. */
+int rec_teardown(void **state);
+
+/* What sbx may touch: the passwd/group/shadow/gshadow lines of this
+ * test's names (and of the real sbx- names), the nft tables, getfacl of
+ * everything under root and of its ancestors up to /, the listing of
+ * everything under root (the state directories included), /var/lib/sbx.
+ * Without with_state the ledgers' own files are left out (a failed plan
+ * keeps its journal).  Caller frees. */
+char *rec_snapshot(const struct rec_env *e, bool with_state);
+/* Compare; on a difference print a unified diff and return false. */
+bool rec_same(const char *before, const char *after, const char *what);
+
+/* One sbx command as root or as the caller (with the caller's groups as
+ * the group database has them now), env -i style: HOME, PATH, the
+ * throwaway names, the machine state, the launcher, plus extra_env
+ * ("NAME=VALUE", NULL-terminated, may be NULL). */
+struct rec_cmd {
+    bool as_caller;
+    const char *cwd;              /* NULL: the caller's ws1 */
+    const char *extra_env[6];
+    const char *argv[40];         /* after "sbx", NULL-terminated */
+    pid_t pid;
+    char opath[64], epath[64];
+    int status;                   /* 128+N for a signal */
+    char *out, *err;
+};
+void rec_start(const struct rec_env *e, struct rec_cmd *c);
+int rec_wait(struct rec_cmd *c);
+void rec_cmd_free(struct rec_cmd *c);
+
+/* Run and wait: returns the status; *out / *err (may be NULL) to free. */
+int rec_sbx(const struct rec_env *e, bool as_caller, const char *const *extra_env, char **out,
+            char **err, ...) __attribute__((sentinel));
+/* The same, failing the test unless the status is want. */
+void rec_sbx_ok(const struct rec_env *e, bool as_caller, int want, ...)
+    __attribute__((sentinel));
+
+/* A shell command as root; 0 or its status. */
+int rec_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Set the caller up in the unelevated mode with ws1 and ws2. */
+void rec_unelevated_setup(const struct rec_env *e);
+/* Root's and the caller's sbx cleanup, each must succeed. */
+void rec_cleanup_all(const struct rec_env *e);
+/* Files the sandbox accounts made in the workspaces (after cleanup): each
+ * must belong to the caller and carry no named ACL entry; then they go,
+ * so the snapshot can be compared.  pattern: a find -name pattern. */
+void rec_check_given_back(const struct rec_env *e, const char *pattern);
+/* Does s mention an interrupted plan in `sbx status --json`? */
+bool rec_status_open_plan(const char *status_json);
+
+#endif

@@ -1,0 +1,334 @@
+/* Issue 6, crash safety: for every K of a real `sbx migrate --to elevated
+ * --user CALLER`, SBX_FAULT=crash:K kills sbx right after the K-th OS
+ * change; the next sbx recovers it -- once by rolling back, once with
+ * `sbx migrate --resume` -- sbx doctor finds no drift, and after cleanup
+ * the machine is as before sbx ever ran.  SBX_FAULT=fail:K for every K
+ * too: exit 125, "rolled back", the machine as before the migrate.
+ *
+ * The migration is two plans in two processes: the machine ledger's (root)
+ * then the caller's own (a child running as the caller).  SBX_FAULT counts
+ * across both (one counter per command), so K = 1..Nm reaches the machine
+ * plan's operations and Nm+1..Nm+Nu the caller's; a crash in the child
+ * takes the whole command down. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "helpers.h"
+#include "recovery_env.h"
+
+/* OS-changing operations of the doc-th plan (0-based) printed by
+ * `migrate --dry-run --json`: those whose kind is not ledger-only. */
+static unsigned count_os_ops(const char *json, unsigned doc)
+{
+    const char *p = json;
+    for (unsigned i = 0; i <= doc; i++) {
+        p = strstr(p, "\"operations\":[");
+        if (!p)
+            fail_msg("plan %u missing from the dry run:\n%s", doc, json);
+        p += strlen("\"operations\":[");
+    }
+    const char *end = strstr(p, "]}");
+    assert_non_null(end);
+    unsigned n = 0;
+    for (const char *k = strstr(p, "\"kind\":\""); k && k < end; k = strstr(k + 1, "\"kind\":\"")) {
+        const char *v = k + strlen("\"kind\":\"");
+        if (strncmp(v, "mode\"", 5) && strncmp(v, "workspace\"", 10) &&
+            strncmp(v, "capability_sid\"", 15))
+            n++;
+    }
+    return n;
+}
+
+static void migrate_dry_run(const struct rec_env *e, char **out)
+{
+    assert_int_equal(rec_sbx(e, false, NULL, out, NULL, "migrate", "--to", "elevated", "--user",
+                             e->caller, "--dry-run", "--json", NULL),
+                     0);
+}
+
+/* The migrate under SBX_FAULT=spec; returns its status, stderr in *err. */
+static int migrate_fault(const struct rec_env *e, const char *spec, char **err)
+{
+    char fault[64];
+    snprintf(fault, sizeof fault, "SBX_FAULT=%s", spec);
+    const char *env[] = {fault, NULL};
+    return rec_sbx(e, false, env, NULL, err, "migrate", "--to", "elevated", "--user", e->caller,
+                   NULL);
+}
+
+static bool has_open_plan(const struct rec_env *e, bool as_caller)
+{
+    char *out = NULL;
+    int st = as_caller ? rec_sbx(e, true, NULL, &out, NULL, "status", "--json", NULL)
+                       : rec_sbx(e, false, NULL, &out, NULL, "status", "--json", "--state",
+                                 e->machine, NULL);
+    assert_int_equal(st, 0);
+    bool open = rec_status_open_plan(out);
+    free(out);
+    return open;
+}
+
+static void expect_elevated_caller(const struct rec_env *e)
+{
+    char *out = NULL;
+    assert_int_equal(rec_sbx(e, true, NULL, &out, NULL, "status", "--json", NULL), 0);
+    bool ok = strstr(out, "\"mode\":\"elevated\"") && strstr(out, "\"acl_entry\":4");
+    if (!ok) {
+        static char msg[4096];
+        snprintf(msg, sizeof msg, "%.4000s", out);
+        free(out);
+        fail_msg("the caller should be in the elevated mode with its 4 grants:\n%s", msg);
+    }
+    free(out);
+}
+
+/* Clean up, compare with the state before sbx ever ran. */
+static void back_to_start(const struct rec_env *e, const char *what, unsigned k)
+{
+    rec_cleanup_all(e);
+    char *after = rec_snapshot(e, true);
+    char label[160];
+    snprintf(label, sizeof label, "after %s at K=%u and cleanup", what, k);
+    bool same = rec_same(e->snap0, after, label);
+    free(after);
+    if (!same)
+        fail_msg("%s", label);
+}
+
+static void fail_with(const char *what, unsigned k, int st, char *err)
+{
+    static char msg[8192];
+    snprintf(msg, sizeof msg, "%s at K=%u: exit %d: %.7000s", what, k, st, err ? err : "");
+    free(err);
+    fail_msg("%s", msg);
+}
+
+enum recovery { BY_ROLLBACK, BY_RESUME, FAIL_INSTEAD };
+
+/* One K of the real migrate.  K <= nm: the machine plan's K-th operation;
+ * beyond: the caller's plan's (K - nm)-th. */
+static void one_k(const struct rec_env *e, unsigned k, unsigned nm, enum recovery how)
+{
+    bool machine = k <= nm;
+    rec_unelevated_setup(e);
+    char *before = rec_snapshot(e, false);
+    char spec[32], *err = NULL;
+    snprintf(spec, sizeof spec, "%s:%u", how == FAIL_INSTEAD ? "fail" : "crash", k);
+    int st = migrate_fault(e, spec, &err);
+    if (how == FAIL_INSTEAD) {
+        if (st != 125 || !strstr(err, "rolled back") || strstr(err, "NOT rolled back")) {
+            free(before);
+            fail_with("SBX_FAULT=fail:K should exit 125, everything rolled back", k, st, err);
+        }
+        free(err);
+        char *after = rec_snapshot(e, false);
+        bool same = rec_same(before, after, "after a failed migrate");
+        free(after);
+        free(before);
+        if (!same)
+            fail_msg("fail:%u left the machine changed", k);
+        assert_false(has_open_plan(e, false));
+        assert_false(has_open_plan(e, true));
+        back_to_start(e, "fail", k);
+        return;
+    }
+    if (st != 137) {
+        free(before);
+        fail_with("SBX_FAULT=crash:K should kill sbx (137)", k, st, err);
+    }
+    free(err);
+    /* The open plan is in the ledger whose plan was running; sbx status
+     * shows it. */
+    if (has_open_plan(e, false) != machine || has_open_plan(e, true) == machine) {
+        free(before);
+        fail_msg("crash:%u: the interrupted plan should be open in the %s ledger only", k,
+                 machine ? "machine" : "caller's");
+    }
+    if (how == BY_ROLLBACK && machine) {
+        /* doctor sees the open plan, --repair rolls it back alone: the
+         * machine as before the migrate; then the migrate goes through. */
+        assert_int_equal(rec_sbx(e, false, NULL, NULL, NULL, "doctor", "--state", e->machine, NULL),
+                         1);
+        rec_sbx_ok(e, false, 0, "doctor", "--repair", "--state", e->machine, NULL);
+        assert_false(has_open_plan(e, false));
+        char *after = rec_snapshot(e, false);
+        bool same = rec_same(before, after, "after the crashed plan was rolled back");
+        free(after);
+        if (!same) {
+            free(before);
+            fail_msg("crash:%u then doctor --repair left the machine changed", k);
+        }
+        rec_sbx_ok(e, false, 0, "migrate", "--to", "elevated", "--user", e->caller, NULL);
+    } else if (how == BY_ROLLBACK) {
+        /* The same migrate again: the caller's half rolls its crashed plan
+         * back first, then does it. */
+        char *err2 = NULL;
+        st = rec_sbx(e, false, NULL, NULL, &err2, "migrate", "--to", "elevated", "--user",
+                     e->caller, NULL);
+        if (st != 0 || !strstr(err2, "rolled back")) {
+            free(before);
+            fail_with("the next migrate should roll the crashed plan back, then migrate", k, st,
+                      err2);
+        }
+        free(err2);
+    } else if (machine) {
+        rec_sbx_ok(e, false, 0, "migrate", "--resume", NULL);
+        /* --resume finishes the machine's plan; the caller's half had not
+         * started and nothing records it (test_resume_finishes_the_migration):
+         * the migrate again does it, applying only the difference. */
+        rec_sbx_ok(e, false, 0, "migrate", "--to", "elevated", "--user", e->caller, NULL);
+    } else {
+        /* The caller's own plan: the caller resumes it. */
+        rec_sbx_ok(e, true, 0, "migrate", "--resume", NULL);
+    }
+    free(before);
+    assert_false(has_open_plan(e, false));
+    assert_false(has_open_plan(e, true));
+    rec_sbx_ok(e, false, 0, "doctor", "--state", e->machine, NULL);
+    rec_sbx_ok(e, true, 0, "doctor", NULL);
+    expect_elevated_caller(e);
+    back_to_start(e, how == BY_ROLLBACK ? "crash + rollback" : "crash + resume", k);
+}
+
+/* Each K and each way of recovering is a test of its own (a fresh world
+ * each), so one failure does not hide the others. */
+#define MAX_K 24
+static unsigned nm, nu; /* OS operations of the machine's and the caller's plan */
+
+static void test_count_operations(void **state)
+{
+    (void)state;
+    static struct rec_env e;
+    rec_env_init(&e, 0);
+    rec_unelevated_setup(&e);
+    char *plan = NULL;
+    migrate_dry_run(&e, &plan);
+    nm = count_os_ops(plan, 0);
+    nu = count_os_ops(plan, 1);
+    free(plan);
+    rec_cleanup_all(&e);
+    fprintf(stderr, "migrate: %u OS operations in the machine plan, %u in the caller's\n", nm,
+            nu);
+    assert_true(nm >= 8 && nu >= 4);
+    assert_true(nm + nu <= MAX_K); /* else raise MAX_K: every K must run */
+    /* Past the last operation: nothing was left out of the count, the
+     * migrate succeeds. */
+    rec_unelevated_setup(&e);
+    char spec[32], *err = NULL;
+    snprintf(spec, sizeof spec, "crash:%u", nm + nu + 1);
+    int st = migrate_fault(&e, spec, &err);
+    if (st != 0)
+        fail_with("past the last operation the migrate must succeed", nm + nu + 1, st, err);
+    free(err);
+    expect_elevated_caller(&e);
+    back_to_start(&e, "crash past the end", nm + nu + 1);
+}
+
+struct kcase {
+    unsigned k;
+    enum recovery how;
+};
+
+static void test_one_k(void **state)
+{
+    const struct kcase *c = *state;
+    if (nm + nu == 0)
+        fail_msg("the operations were not counted");
+    if (c->k > nm + nu)
+        skip();
+    static struct rec_env e;
+    rec_env_init(&e, 0);
+    one_k(&e, c->k, nm, c->how);
+    rec_env_fini(&e);
+}
+
+/* `sbx migrate --resume` after the machine's plan crashed must finish the
+ * whole migration of the caller (both halves), not only the machine's. */
+static void test_resume_finishes_the_migration(void **state)
+{
+    (void)state;
+    static struct rec_env e;
+    rec_env_init(&e, 0);
+    rec_unelevated_setup(&e);
+    char *err = NULL;
+    int st = migrate_fault(&e, "crash:1", &err);
+    if (st != 137)
+        fail_with("crash:1", 1, st, err);
+    free(err);
+    rec_sbx_ok(&e, false, 0, "migrate", "--resume", NULL);
+    char *out = NULL;
+    assert_int_equal(rec_sbx(&e, true, NULL, &out, NULL, "status", "--json", NULL), 0);
+    bool elevated = strstr(out, "\"mode_setup\":\"elevated\"") != NULL;
+    static char msg[4096];
+    snprintf(msg, sizeof msg, "%.4000s", out);
+    free(out);
+    rec_cleanup_all(&e);
+    char *after = rec_snapshot(&e, true);
+    bool same = rec_same(e.snap0, after, "after cleanup");
+    free(after);
+    assert_true(same);
+    if (!elevated)
+        fail_msg("after `sbx migrate --resume` the caller's half of the migration is not "
+                 "done (nothing records it; --resume takes no --user):\n%s",
+                 msg);
+}
+
+/* sbx doctor --repair settles a crashed plan (rolls it back) and leaves
+ * the machine as before the crashed command. */
+static void test_doctor_repair_rolls_back(void **state)
+{
+    (void)state;
+    static struct rec_env e;
+    rec_env_init(&e, 0);
+    rec_unelevated_setup(&e);
+    char *before = rec_snapshot(&e, false);
+    char *err = NULL;
+    int st = migrate_fault(&e, "crash:5", &err);
+    if (st != 137)
+        fail_with("crash:5", 5, st, err);
+    free(err);
+    assert_true(has_open_plan(&e, false));
+    st = rec_sbx(&e, false, NULL, NULL, &err, "doctor", "--repair", "--state", e.machine, NULL);
+    static char msg[4096];
+    snprintf(msg, sizeof msg, "%.4000s", err);
+    free(err);
+    bool open = has_open_plan(&e, false);
+    char *after = rec_snapshot(&e, false);
+    bool same = rec_same(before, after, "after doctor --repair of a crashed migrate");
+    free(before);
+    free(after);
+    rec_cleanup_all(&e);
+    char *end = rec_snapshot(&e, true);
+    bool same_end = rec_same(e.snap0, end, "after cleanup");
+    free(end);
+    if (st != 0)
+        fail_msg("sbx doctor --repair after a crash: exit %d: %s", st, msg);
+    assert_false(open);
+    assert_true(same);
+    assert_true(same_end);
+}
+
+int main(void)
+{
+    rec_require_root();
+    static struct kcase cases[3 * MAX_K];
+    static struct CMUnitTest tests[3 * MAX_K + 3];
+    static char names[3 * MAX_K][48];
+    static const char *const how_name[] = {"crash_rollback", "crash_resume", "fail"};
+    size_t n = 0;
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test_teardown(test_count_operations, rec_teardown);
+    for (unsigned k = 1; k <= MAX_K; k++)
+        for (int how = 0; how < 3; how++) {
+            size_t i = (k - 1) * 3 + (size_t)how;
+            cases[i] = (struct kcase){k, (enum recovery)how};
+            snprintf(names[i], sizeof names[i], "migrate_%s_K%u", how_name[how], k);
+            tests[n++] = (struct CMUnitTest){names[i], test_one_k, NULL, rec_teardown, &cases[i]};
+        }
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test_teardown(test_resume_finishes_the_migration,
+                                                              rec_teardown);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test_teardown(test_doctor_repair_rolls_back,
+                                                              rec_teardown);
+    return _cmocka_run_group_tests("recovery.crash", tests, n, NULL, NULL);
+}
