@@ -128,6 +128,8 @@ static void test_dry_run_changes_nothing(void **state)
     assert_non_null(strstr(out, "\"dry_run\":true"));
     assert_non_null(strstr(out, "\"kind\":\"mode\""));
     free(out);
+    /* Not even the ledger is left behind by a dry run. */
+    assert_false(sbx_fs_exists(e.state));
     assert_int_equal(run_sbx(e.vars, &out, NULL, "status", "--json", NULL), 0);
     assert_non_null(strstr(out, "\"mode_setup\":\"none\""));
     free(out);
@@ -182,6 +184,8 @@ static void test_bad_input(void **state)
     expect_refused(&e, "--resume", "migrate", "--resume", "--to", "elevated");
     expect_refused(&e, "no mode is set up", "migrate", NULL, NULL, NULL);
     expect_refused(&e, "takes no value", "setup", "--dry-run=yes", NULL, NULL);
+    /* Refused after the ledger was opened: it is not left behind. */
+    expect_refused(&e, "no such user", "setup", "--user", "nosuchuser-sbx-test", NULL);
     env_free(&e);
 }
 
