@@ -29,59 +29,26 @@ struct who {
 /* Run sbx as who, in cwd, with HOME set from the password database. */
 static int sbx_as(const struct who *w, const char *cwd, char **out, char **err, ...)
 {
-    const char *argv[32] = {w->sbx};
-    int argc = 1;
+    const char *args[32];
+    size_t n = 0;
     va_list ap;
     va_start(ap, err);
-    for (const char *a; argc < 31 && (a = va_arg(ap, const char *));)
-        argv[argc++] = a;
+    for (const char *a; n < 31 && (a = va_arg(ap, const char *));)
+        args[n++] = a;
     va_end(ap);
-    argv[argc] = NULL;
-    char opath[] = "/tmp/sbx-life-out-XXXXXX", epath[] = "/tmp/sbx-life-err-XXXXXX";
-    int ofd = mkstemp(opath), efd = mkstemp(epath);
-    assert_true(ofd >= 0 && efd >= 0);
-    fflush(NULL);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        dup2(ofd, 1);
-        dup2(efd, 2);
-        int devnull = open("/dev/null", O_RDONLY);
-        dup2(devnull, 0);
-        if (!w->root && (setgroups(0, NULL) || setgid(w->gid) || setuid(w->uid)))
-            _exit(99);
-        if (chdir(cwd))
-            _exit(98);
-        char home[1100], user[100];
-        snprintf(home, sizeof home, "HOME=%s", w->home);
-        snprintf(user, sizeof user, "USER=%s", w->name);
-        /* root's real home stays untouched: its ledger goes to the test's
-         * home through XDG_STATE_HOME; the other user's default location
-         * comes from the password database, as sbx finds it. */
-        char xdg[1100];
-        snprintf(xdg, sizeof xdg, "XDG_STATE_HOME=%s/.local/state", w->home);
-        char *envp[] = {home, user, "PATH=/usr/local/bin:/usr/bin:/bin", w->root ? xdg : NULL,
-                        NULL};
-        execve(w->sbx, (char *const *)argv, envp);
-        _exit(127);
-    }
-    int status;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    char *o = read_file(opath, NULL), *e = read_file(epath, NULL);
-    unlink(opath);
-    unlink(epath);
-    close(ofd);
-    close(efd);
-    if (out)
-        *out = o;
-    else
-        free(o);
-    if (err)
-        *err = e;
-    else
-        free(e);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    args[n] = NULL;
+    char home[1100], user[100], xdg[1100];
+    snprintf(home, sizeof home, "HOME=%s", w->home);
+    snprintf(user, sizeof user, "USER=%s", w->name);
+    /* root's real home stays untouched: its ledger goes to the test's home
+     * through XDG_STATE_HOME; the other user's default location comes from
+     * the password database, as sbx finds it. */
+    snprintf(xdg, sizeof xdg, "XDG_STATE_HOME=%s/.local/state", w->home);
+    const char *envp[] = {home, user, "PATH=/usr/local/bin:/usr/bin:/bin", w->root ? xdg : NULL,
+                          NULL};
+    struct sbx_run_opts o = {.bin = w->sbx, .uid = w->root ? 0 : (unsigned)w->uid,
+                             .gid = (unsigned)w->gid, .cwd = cwd, .envp = envp};
+    return run_sbx_v(&o, out, err, args);
 }
 
 static void copy_file(const char *from, const char *to, mode_t mode)

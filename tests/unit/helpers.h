@@ -39,6 +39,17 @@ int spawn_self(const char *self, const char *const *args);
 #define CRASH_STATUS (128 + 9)
 #endif
 
+/* How run_sbx_v runs sbx: another binary, as another user, in a
+ * directory, with extra environment entries (env) or exactly envp. */
+struct sbx_run_opts {
+    const char *bin;         /* NULL: $SBX_BIN */
+    unsigned uid, gid;       /* uid 0: stay who we are */
+    const char *cwd;
+    const char *const *env;  /* added to ours */
+    const char *const *envp; /* instead of ours */
+};
+int run_sbx_v(const struct sbx_run_opts *o, char **out, char **err, const char *const *args);
+
 /* Run `sbx ARGS...` (SBX_BIN) with extra environment entries, capturing
  * stdout and stderr; returns the exit status (128+N for a signal). */
 int run_sbx(const char *const *env, char **out, char **err, const char *arg0, ...);

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,21 +26,19 @@ static char *slurp_fd(int fd)
     return buf;
 }
 
-int run_sbx(const char *const *env, char **out, char **err, const char *arg0, ...)
+int run_sbx_v(const struct sbx_run_opts *o, char **out, char **err, const char *const *args)
 {
-    const char *bin = getenv("SBX_BIN");
+    const char *bin = o && o->bin ? o->bin : getenv("SBX_BIN");
     assert_non_null(bin);
     const char *argv[64] = {bin};
     int argc = 1;
-    va_list ap;
-    va_start(ap, arg0);
-    for (const char *a = arg0; a && argc < 63; a = va_arg(ap, const char *))
-        argv[argc++] = a;
-    va_end(ap);
+    for (size_t i = 0; args[i] && argc < 63; i++)
+        argv[argc++] = args[i];
     argv[argc] = NULL;
     char outpath[] = "/tmp/sbx-out-XXXXXX", errpath[] = "/tmp/sbx-err-XXXXXX";
     int ofd = mkstemp(outpath), efd = mkstemp(errpath);
     assert_true(ofd >= 0 && efd >= 0);
+    fflush(NULL);
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
@@ -47,9 +46,17 @@ int run_sbx(const char *const *env, char **out, char **err, const char *arg0, ..
         dup2(efd, 2);
         int devnull = open("/dev/null", O_RDONLY);
         dup2(devnull, 0);
-        for (size_t i = 0; env && env[i]; i++)
-            putenv((char *)env[i]);
-        execv(bin, (char *const *)argv);
+        if (o && o->uid && (setgroups(0, NULL) || setgid(o->gid) || setuid(o->uid)))
+            _exit(99);
+        if (o && o->cwd && chdir(o->cwd) != 0)
+            _exit(98);
+        if (o && o->envp) {
+            execve(bin, (char *const *)argv, (char *const *)o->envp);
+        } else {
+            for (size_t i = 0; o && o->env && o->env[i]; i++)
+                putenv((char *)o->env[i]);
+            execv(bin, (char *const *)argv);
+        }
         _exit(127);
     }
     int status;
@@ -57,18 +64,32 @@ int run_sbx(const char *const *env, char **out, char **err, const char *arg0, ..
     }
     lseek(ofd, 0, SEEK_SET);
     lseek(efd, 0, SEEK_SET);
-    char *o = slurp_fd(ofd), *e = slurp_fd(efd);
+    char *ob = slurp_fd(ofd), *eb = slurp_fd(efd);
     close(ofd);
     close(efd);
     unlink(outpath);
     unlink(errpath);
     if (out)
-        *out = o;
+        *out = ob;
     else
-        free(o);
+        free(ob);
     if (err)
-        *err = e;
+        *err = eb;
     else
-        free(e);
+        free(eb);
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+int run_sbx(const char *const *env, char **out, char **err, const char *arg0, ...)
+{
+    const char *args[64];
+    size_t n = 0;
+    va_list ap;
+    va_start(ap, arg0);
+    for (const char *a = arg0; a && n < 63; a = va_arg(ap, const char *))
+        args[n++] = a;
+    va_end(ap);
+    args[n] = NULL;
+    struct sbx_run_opts o = {.env = env};
+    return run_sbx_v(&o, out, err, args);
 }
