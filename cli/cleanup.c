@@ -200,16 +200,16 @@ int cmd_cleanup(struct sbx_cli *cli, int argc, char **argv)
     if (machine[0])
         snprintf(dirs[n++], sizeof dirs[0], "%s", machine);
 
-    struct json j;
+    struct json *j = &cli->plans_doc;
     if (cli->json) {
-        json_init(&j, stdout);
-        json_object_begin(&j);
-        json_kv_bool(&j, "ok", true);
-        json_kv_string(&j, "verb", "cleanup");
-        json_kv_bool(&j, "dry_run", dry_run);
-        json_key(&j, "plans");
-        json_array_begin(&j);
-        cli->plans_out = &j;
+        json_init(j, stdout);
+        json_object_begin(j);
+        json_kv_bool(j, "ok", true);
+        json_kv_string(j, "verb", "cleanup");
+        json_kv_bool(j, "dry_run", dry_run);
+        json_key(j, "plans");
+        json_array_begin(j);
+        cli->plans_out = j;
     }
     bool did = false;
     for (size_t i = 0; i < n && rc == 0; i++) {
@@ -229,10 +229,10 @@ int cmd_cleanup(struct sbx_cli *cli, int argc, char **argv)
     }
     if (cli->json) {
         cli->plans_out = NULL;
-        json_array_end(&j);
-        json_object_end(&j);
+        json_array_end(j);
+        json_object_end(j);
         if (rc == 0)
-            json_end(&j);
+            json_end(j);
         else
             fputc('\n', stdout);
     }

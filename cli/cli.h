@@ -29,6 +29,7 @@ struct sbx_cli {
     /* With --json, a command that runs several plans (cleanup over several
      * ledgers) collects them here, one document in all. */
     struct json *plans_out;
+    struct json plans_doc; /* where plans_out points while it is set */
 };
 
 /* One option of a subcommand. */
