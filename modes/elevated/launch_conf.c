@@ -274,8 +274,7 @@ int sbx_open_nofollow(const char *abs, int flags, struct sbx_error *err)
     return fd;
 }
 
-/* rwx of a permset. */
-static unsigned perms_of(acl_entry_t e)
+unsigned sbx_acl_entry_perms(acl_entry_t e)
 {
     acl_permset_t ps;
     if (acl_get_permset(e, &ps) != 0)
@@ -296,11 +295,11 @@ static unsigned effective_for(acl_t acl, uid_t uid)
         if (acl_get_tag_type(e, &tag) != 0)
             continue;
         if (tag == ACL_MASK) {
-            mask = perms_of(e);
+            mask = sbx_acl_entry_perms(e);
         } else if (tag == ACL_USER) {
             uid_t *q = acl_get_qualifier(e);
             if (q && *q == uid) {
-                named = perms_of(e);
+                named = sbx_acl_entry_perms(e);
                 have = true;
             }
             if (q)

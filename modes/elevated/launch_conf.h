@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/acl.h>
 #include <sys/types.h>
 
 #include "util/error.h"
@@ -71,5 +72,8 @@ int sbx_open_nofollow(const char *abs, int flags, struct sbx_error *err);
  * default ACL holds one too (so what the sandbox creates inherits it).
  * *ok tells; errors only for failed system calls. */
 int sbx_grant_check_fd(int dirfd, uid_t uid, bool *ok, struct sbx_error *err);
+
+/* rwx (4|2|1) of an ACL entry's permission set; 0 when unreadable. */
+unsigned sbx_acl_entry_perms(acl_entry_t e);
 
 #endif

@@ -60,16 +60,6 @@ static void acl_freep(acl_t *a)
 }
 #define autoacl __attribute__((cleanup(acl_freep)))
 
-static unsigned perms_get(acl_entry_t e)
-{
-    acl_permset_t ps;
-    if (acl_get_permset(e, &ps) != 0)
-        return 0;
-    return (acl_get_perm(ps, ACL_READ) == 1 ? 4u : 0u) |
-           (acl_get_perm(ps, ACL_WRITE) == 1 ? 2u : 0u) |
-           (acl_get_perm(ps, ACL_EXECUTE) == 1 ? 1u : 0u);
-}
-
 static int perms_set(acl_entry_t e, unsigned p)
 {
     acl_permset_t ps;
@@ -125,8 +115,9 @@ static int edit_one(acl_t *acl, uid_t uid, bool grant, unsigned perms, bool only
     acl_entry_t e, m;
     bool have = find_entry(*acl, ACL_USER, uid, &e);
     if (grant) {
-        unsigned cur = have ? perms_get(e) : 0;
-        bool mask_ok = find_entry(*acl, ACL_MASK, 0, &m) && (perms_get(m) & perms) == perms;
+        unsigned cur = have ? sbx_acl_entry_perms(e) : 0;
+        bool mask_ok =
+            find_entry(*acl, ACL_MASK, 0, &m) && (sbx_acl_entry_perms(m) & perms) == perms;
         if (have && (cur & perms) == perms && mask_ok)
             return 0;
         if (!have && (acl_create_entry(acl, &e) != 0 || acl_set_tag_type(e, ACL_USER) != 0 ||
@@ -137,7 +128,7 @@ static int edit_one(acl_t *acl, uid_t uid, bool grant, unsigned perms, bool only
     } else {
         if (!have)
             return 0;
-        unsigned left = only_bits ? perms_get(e) & ~perms : 0;
+        unsigned left = only_bits ? sbx_acl_entry_perms(e) & ~perms : 0;
         if (only_bits && left) {
             if (perms_set(e, left) != 0)
                 return -1;
@@ -546,7 +537,8 @@ int sbx_drv_acl_apply(struct sbx_os *os, enum sbx_action act, struct sbx_resourc
 static bool has_perms(acl_t acl, uid_t uid, unsigned want)
 {
     acl_entry_t e;
-    return acl && find_entry(acl, ACL_USER, uid, &e) && (perms_get(e) & want) == want;
+    return acl && find_entry(acl, ACL_USER, uid, &e) &&
+           (sbx_acl_entry_perms(e) & want) == want;
 }
 
 /* O(1): the root's own entries tell whether the grant is there. */
