@@ -62,6 +62,8 @@ struct launch {
     size_t n_ws;
     bool allow_git;
     bool tty;                   /* stdin is a pty sbx made for this run */
+    const char *protect[MAX_WS]; /* read-only paths inside the workspaces */
+    size_t n_protect;
     char **argv;                /* the command */
     char **envp;                /* what the command gets */
     struct sbx_launch_conf conf;
@@ -96,6 +98,7 @@ static _Noreturn void usage(const struct launch *l)
 {
     die(l, 125, SBX_EINVAL,
         "usage: sbx-launch --account offline|online [--report-fd N] [--allow-git] [--tty] "
+        "[--protect PATH]... "
         "--workspace DIR... -- CMD [ARG...]");
 }
 
@@ -129,6 +132,8 @@ static void parse_args(struct launch *l, int argc, char **argv)
         const char *v = argv[++i];
         if (strcmp(a, "--account") == 0) {
             l->account = v;
+        } else if (strcmp(a, "--protect") == 0 && l->n_protect < MAX_WS) {
+            l->protect[l->n_protect++] = v;
         } else if (strcmp(a, "--workspace") == 0 && l->n_ws < MAX_WS) {
             l->ws[l->n_ws++] = v;
         } else if (strcmp(a, "--report-fd") == 0) {
@@ -351,6 +356,24 @@ static void protect_git(const struct launch *l)
             mount(NULL, git, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV,
                   NULL) != 0)
             die(l, 125, SBX_EIO, "make %s read-only: %s", git, strerror(errno));
+    }
+    /* --protect: read-only too, and only inside a workspace (the caller
+     * can't use it to mount anything over anything else). */
+    for (size_t i = 0; i < l->n_protect; i++) {
+        char real[PATH_MAX];
+        if (!realpath(l->protect[i], real))
+            die(l, 125, SBX_EINVAL, "--protect %s: %s", l->protect[i], strerror(errno));
+        bool inside = false;
+        for (size_t w = 0; w < l->n_ws && !inside; w++) {
+            size_t len = strlen(l->ws[w]);
+            inside = strncmp(real, l->ws[w], len) == 0 && real[len] == '/';
+        }
+        if (!inside)
+            die(l, 125, SBX_EINVAL, "--protect %s is not inside a workspace", real);
+        if (mount(real, real, NULL, MS_BIND | MS_REC, NULL) != 0 ||
+            mount(NULL, real, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV,
+                  NULL) != 0)
+            die(l, 125, SBX_EIO, "make %s read-only: %s", real, strerror(errno));
     }
 }
 

@@ -51,6 +51,10 @@ static int build_argv(const struct sbx_run_request *req, const char *launcher,
         av[n++] = "--allow-git";
     if (tty)
         av[n++] = "--tty";
+    for (size_t i = 0; i < req->n_protect && n < MAX_ARGS - 8; i++) {
+        av[n++] = "--protect";
+        av[n++] = req->protect[i];
+    }
     for (size_t i = 0; i < req->n_workspaces && n < MAX_ARGS - 4; i++) {
         av[n++] = "--workspace";
         av[n++] = req->workspaces[i];
