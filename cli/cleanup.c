@@ -27,6 +27,9 @@ static int find_orphans(struct cli_engine *ce, struct sbx_resource_list *orphans
                         struct sbx_error *err)
 {
     struct sbx_resource_list marked = {0}, known = {0};
+    /* Cleanup runs after the users' ledgers were cleaned: grants still on
+     * their homes are the ones a lost ledger forgot. */
+    ce->os->flags |= SBX_OS_FIND_GRANTS;
     int rc = sbx_os_find_marked(ce->os, &marked, err);
     if (rc == 0 && ce->ledger)
         rc = sbx_ledger_resources(ce->ledger, &known, err);
@@ -110,11 +113,13 @@ static int clean_dir(struct sbx_cli *cli, const char *dir, bool with_orphans, bo
     struct cli_engine ce;
     struct sbx_resource_list orphans = {0};
     int rc = cli_engine_open_dir(cli, dir, false, &ce, err);
+    bool set_aside_done = false;
     if (rc == -SBX_ECORRUPT) {
         struct sbx_error why = *err;
         if ((rc = set_aside(cli, dir, dry_run, &why, err)))
             return rc;
         *did = true;
+        set_aside_done = !dry_run;
         rc = -SBX_ENOENT;
     }
     if (rc == -SBX_ENOENT) {
@@ -126,6 +131,10 @@ static int clean_dir(struct sbx_cli *cli, const char *dir, bool with_orphans, bo
         struct cli_engine probe = {.os = os};
         rc = with_orphans ? find_orphans(&probe, &orphans, err) : 0;
         sbx_os_destroy(os);
+        /* Nothing to remove by markers: what is left of the damaged
+         * ledger's directory (its lock) goes; the damaged copy stays. */
+        if (rc == 0 && orphans.len == 0 && set_aside_done)
+            rc = cli_remove_state(cli, dir, "", false, err);
         if (rc || orphans.len == 0 || dry_run) {
             if (rc == 0 && orphans.len) {
                 struct sbx_plan p = {0};

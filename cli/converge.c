@@ -116,33 +116,20 @@ int cli_converge(const struct sbx_cli *cli, struct cli_engine *ce,
         if (rc)
             goto out;
     }
-    if ((rc = sbx_plan_compute(&current, &desired, req->verb, &plan, err)))
+    /* Marked objects the ledger does not know (cleanup) are planned with
+     * the ledger's own, so every removal comes in dependency order (a
+     * grant before the account it names). */
+    for (size_t i = 0; req->orphans && i < req->orphans->len && rc == 0; i++) {
+        const struct sbx_resource *o = &req->orphans->items[i];
+        if (sbx_rlist_find(&current, o->kind, o->key) < 0 && sbx_rlist_push(&current, o))
+            rc = sbx_err_set(err, SBX_ENOMEM, "out of memory");
+    }
+    if (rc || (rc = sbx_plan_compute(&current, &desired, req->verb, &plan, err)))
         goto out;
     snprintf(plan.mode_to, sizeof plan.mode_to, "%s", sbx_mode_name(req->mode));
     for (size_t i = 0; i < current.len; i++)
         if (current.items[i].kind == SBX_R_MODE)
             snprintf(plan.mode_from, sizeof plan.mode_from, "%s", current.items[i].key);
-    if (req->orphans && req->orphans->len) {
-        /* Marked objects the ledger does not know: removed last, after
-         * everything the ledger knows is gone. */
-        struct sbx_plan extra = {0};
-        struct sbx_resource_list none = {0};
-        if ((rc = sbx_plan_compute(req->orphans, &none, req->verb, &extra, err)))
-            goto out;
-        struct sbx_plan_op *ops = realloc(plan.ops, (plan.n_ops + extra.n_ops) * sizeof *ops);
-        if (!ops) {
-            sbx_plan_free(&extra);
-            rc = sbx_err_set(err, SBX_ENOMEM, "out of memory");
-            goto out;
-        }
-        plan.ops = ops;
-        memcpy(plan.ops + plan.n_ops, extra.ops, extra.n_ops * sizeof *ops);
-        plan.n_ops += extra.n_ops;
-        free(extra.ops);
-        extra.ops = NULL;
-        extra.n_ops = 0;
-        sbx_plan_free(&extra);
-    }
     if (req->dry_run) {
         cli_print_plan(cli, &plan, true);
         goto out;

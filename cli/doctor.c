@@ -41,8 +41,8 @@ static int doctor_ledger(const struct sbx_cli *cli, const char *dir, bool orphan
     if (rc)
         return rc;
     if (deep)
-        ce.os->flags |= SBX_OS_DEEP;
-    struct sbx_resource_list rs = {0}, marked = {0}, missing = {0}, strays = {0};
+        ce.os->flags |= SBX_OS_DEEP | SBX_OS_FIND_GRANTS;
+    struct sbx_resource_list rs = {0}, marked = {0}, missing = {0}, strays = {0}, known = {0};
     struct finding findings[256];
     size_t n = 0;
     int64_t running = 0;
@@ -64,8 +64,22 @@ static int doctor_ledger(const struct sbx_cli *cli, const char *dir, bool orphan
             rc = sbx_rlist_push(&missing, &rs.items[i]);
         }
     }
+    /* The users' ledgers know their grants: not orphans. */
+    static char member_dirs[CLI_MAX_ARGS][4096];
+    size_t n_members = 0;
+    if (orphans && deep &&
+        cli_member_ledgers(dir, member_dirs, CLI_MAX_ARGS, &n_members, NULL) == 0) {
+        for (size_t m = 0; m < n_members; m++) {
+            struct sbx_ledger *ml = NULL;
+            if (strcmp(member_dirs[m], dir) != 0 &&
+                sbx_ledger_open(member_dirs[m], SBX_LEDGER_READONLY, &ml, NULL) == 0)
+                sbx_ledger_resources(ml, &known, NULL);
+            sbx_ledger_close(ml);
+        }
+    }
     for (size_t i = 0; i < marked.len && n < 256 && rc == 0; i++) {
-        if (sbx_rlist_find(&rs, marked.items[i].kind, marked.items[i].key) >= 0)
+        if (sbx_rlist_find(&rs, marked.items[i].kind, marked.items[i].key) >= 0 ||
+            sbx_rlist_find(&known, marked.items[i].kind, marked.items[i].key) >= 0)
             continue;
         findings[n++] = (struct finding){"orphan", marked.items[i].kind, marked.items[i].key};
         rc = sbx_rlist_push(&strays, &marked.items[i]);
@@ -133,6 +147,7 @@ out:
     sbx_rlist_free(&marked);
     sbx_rlist_free(&missing);
     sbx_rlist_free(&strays);
+    sbx_rlist_free(&known);
     cli_engine_close(&ce);
     return rc;
 }

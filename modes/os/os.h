@@ -71,6 +71,9 @@ struct sbx_os {
 };
 
 #define SBX_OS_DEEP 1u
+/* find_marked also searches the users' homes for grants that no ledger
+ * may remember (cleanup; doctor --deep). */
+#define SBX_OS_FIND_GRANTS 2u
 
 /* Dispatch helpers (check for NULL ops where a driver may leave one out). */
 int sbx_os_apply(struct sbx_os *os, enum sbx_action act, struct sbx_resource *r,

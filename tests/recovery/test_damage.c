@@ -74,22 +74,6 @@ static void end_same(struct rec_env *e, const char *what)
         fail_msg("%s", what);
 }
 
-/* A case sbx does not handle yet (see README, "Known limits"): when the
- * machine is not left as it was, say why, take the leftovers off (the
- * test's own directories had no ACL before), and report the test as
- * skipped rather than passed. */
-static void end_same_or_known_limit(struct rec_env *e, const char *what, const char *limit)
-{
-    char *after = rec_snapshot(e, true);
-    bool same = rec_same(e->snap0, after, what);
-    free(after);
-    if (same)
-        return;
-    fprintf(stderr, "KNOWN LIMITATION (not fixed yet): %s\n", limit);
-    rec_sh("setfacl -R -b %s", e->home);
-    skip();
-}
-
 static void elevated_caller(const struct rec_env *e)
 {
     rec_unelevated_setup(e);
@@ -132,11 +116,8 @@ static void test_truncated_ledgers(void **state)
     rec_sh("rm -f %s/ledger.db.damaged-* %s/ledger.db.damaged-*; rmdir %s %s %s/.local/state "
            "%s/.local",
            e.machine, e.user_state, e.machine, e.user_state, e.home, e.home);
-    end_same_or_known_limit(&e,
-                            "after cleanup of truncated ledgers (damaged copies removed by the "
-                            "test)",
-                            "with the user's own ledger lost, the workspace grants it recorded "
-                            "are not found by marker (ACL entries carry none)");
+    end_same(&e, "after cleanup of truncated ledgers (damaged copies removed by the "
+                            "test)");
 }
 
 /* --- a ledger from a newer sbx -------------------------------------- */
@@ -308,12 +289,8 @@ static void test_workspace_deleted_or_moved(void **state)
     rec_sh("cd %s && mkdir -p ws1/src ws1/.git && echo 'int main;' > ws1/src/main.c && "
            "echo head > ws1/.git/HEAD && echo mine > ws1/mine.txt && chown -R %s: ws1",
            e.home, e.caller);
-    end_same_or_known_limit(&e,
-                            "after the moved workspace was removed and cleanup (moved back by "
-                            "the test)",
-                            "a workspace moved after its grant is taken for deleted: its "
-                            "grant is dropped from the ledger and the moved tree keeps sbx's "
-                            "entries");
+    end_same(&e, "after the moved workspace was removed and cleanup (moved back by "
+                            "the test)");
 }
 
 /* --- dangerous paths -------------------------------------------------- */

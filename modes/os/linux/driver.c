@@ -102,7 +102,6 @@ static bool ours(const struct sbx_resource *r, const struct sbx_elevated_names *
 static int linux_find_marked(struct sbx_os *os, struct sbx_resource_list *out,
                              struct sbx_error *err)
 {
-    (void)os;
     struct sbx_elevated_names names;
     struct sbx_resource_list found = {0}, accounts = {0};
     int rc = sbx_elevated_names(&names, err);
@@ -117,6 +116,15 @@ static int linux_find_marked(struct sbx_os *os, struct sbx_resource_list *out,
     for (size_t i = 0; rc == 0 && i < found.len; i++)
         if (ours(&found.items[i], &names, &accounts))
             rc = sbx_rlist_push(out, &found.items[i]);
+    /* Only root can read every member's home. */
+    if (rc == 0 && (os->flags & SBX_OS_FIND_GRANTS) && geteuid() == 0) {
+        struct sbx_resource_list mine = {0};
+        for (size_t i = 0; rc == 0 && i < out->len; i++)
+            rc = sbx_rlist_push(&mine, &out->items[i]);
+        if (rc == 0)
+            rc = sbx_drv_grants_find(&mine, names.group, names.offline, names.online, out, err);
+        sbx_rlist_free(&mine);
+    }
     if (rc == -SBX_ENOMEM)
         sbx_err_set(err, SBX_ENOMEM, "out of memory");
     sbx_rlist_free(&found);

@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,8 @@ struct walk {
     size_t n_acc;
     uid_t owner;          /* tree: default entry for the owner */
     gid_t owner_gid;      /* tree: the root's group, for files given back */
+    dev_t root_dev;       /* tree: the root's identity, recorded */
+    ino_t root_ino;
     bool kept;            /* traverse: merged into an entry that was there */
     char path[PATH_MAX];  /* of the object at hand, for messages */
     size_t path_len;
@@ -463,6 +466,66 @@ static int resolve(const struct sbx_resource *r, const struct acl_desc *d, bool 
     return 0;
 }
 
+/* Search dir (fd, path) for the directory dev:ino, depth-first. */
+static bool search_ino(int fd, const char *path, dev_t dev, ino_t ino, unsigned depth, char *out,
+                       size_t len)
+{
+    DIR *d = depth <= 64 ? fdopendir(fd) : NULL;
+    if (!d) {
+        close(fd);
+        return false;
+    }
+    bool found = false;
+    struct dirent *e;
+    while (!found && (e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
+            (e->d_type != DT_DIR && e->d_type != DT_UNKNOWN))
+            continue;
+        int sub = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        struct stat st;
+        char subpath[PATH_MAX];
+        if (sub < 0)
+            continue;
+        if (fstat(sub, &st) != 0 || st.st_dev != dev ||
+            snprintf(subpath, sizeof subpath, "%s/%s", path, e->d_name) >= (int)sizeof subpath) {
+            close(sub);
+            continue;
+        }
+        if (st.st_ino == ino) {
+            snprintf(out, len, "%s", subpath);
+            close(sub);
+            found = true;
+        } else {
+            found = search_ino(sub, subpath, dev, ino, depth + 1, out, len);
+        }
+    }
+    closedir(d);
+    return found;
+}
+
+/* Where a granted tree went when its path is gone: the directory with the
+ * recorded device and inode, under its owner's home (where workspaces
+ * live).  False when it is not there (deleted, or moved elsewhere). */
+static bool find_moved(const struct sbx_resource *r, uid_t owner, char *out, size_t len)
+{
+    unsigned a, b, c;
+    unsigned long long dev, ino;
+    if (!r->os_id || sscanf(r->os_id, "%u,%u,%u,%llu:%llu", &a, &b, &c, &dev, &ino) != 5)
+        return false;
+    struct passwd *pw = getpwuid(owner);
+    if (!pw || !pw->pw_dir || pw->pw_dir[0] != '/' || strcmp(pw->pw_dir, "/") == 0)
+        return false;
+    int fd = open(pw->pw_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0)
+        return false;
+    if (fstat(fd, &st) != 0 || st.st_dev != (dev_t)dev) {
+        close(fd);
+        return false;
+    }
+    return search_ino(fd, pw->pw_dir, (dev_t)dev, (ino_t)ino, 0, out, len);
+}
+
 int sbx_drv_acl_apply(struct sbx_os *os, enum sbx_action act, struct sbx_resource *r,
                       struct sbx_error *err)
 {
@@ -475,6 +538,14 @@ int sbx_drv_acl_apply(struct sbx_os *os, enum sbx_action act, struct sbx_resourc
     if ((rc = resolve(r, &d, grant, &w, err)))
         return rc;
     int fd = sbx_open_nofollow(d.path, O_RDONLY | O_DIRECTORY, err);
+    char moved[PATH_MAX];
+    if (fd < 0 && !grant && fd == -SBX_ENOENT && d.kind == E_TREE &&
+        find_moved(r, w.owner, moved, sizeof moved)) {
+        /* Moved since it was granted: the grant goes where the tree is. */
+        sbx_err_clear(err);
+        d.path = moved;
+        fd = sbx_open_nofollow(d.path, O_RDONLY | O_DIRECTORY, err);
+    }
     if (fd < 0) {
         if (!grant && fd == -SBX_ENOENT)
             return 0; /* the directory is gone, and its entries with it */
@@ -498,6 +569,8 @@ int sbx_drv_acl_apply(struct sbx_os *os, enum sbx_action act, struct sbx_resourc
         return rc;
     }
     w.owner_gid = st.st_gid;
+    w.root_dev = st.st_dev;
+    w.root_ino = st.st_ino;
     snprintf(w.path, sizeof w.path, "%s", strcmp(d.path, "/") ? d.path : "");
     w.path_len = strlen(w.path);
     char what[PATH_MAX + 64];
@@ -524,8 +597,11 @@ int sbx_drv_acl_apply(struct sbx_os *os, enum sbx_action act, struct sbx_resourc
     }
     char buf[64];
     if (d.kind == E_TREE)
-        snprintf(buf, sizeof buf, "%u,%u,%u", (unsigned)w.acc[0], (unsigned)w.acc[1],
-                 (unsigned)w.owner);
+        /* The root's device and inode: a tree moved later is found again
+         * by them (find_moved). */
+        snprintf(buf, sizeof buf, "%u,%u,%u,%llu:%llu", (unsigned)w.acc[0], (unsigned)w.acc[1],
+                 (unsigned)w.owner, (unsigned long long)w.root_dev,
+                 (unsigned long long)w.root_ino);
     else
         snprintf(buf, sizeof buf, "%u%s", (unsigned)w.uid, w.kept ? "+kept" : "");
     if (sbx_resource_set_field(&r->os_id, buf))

@@ -88,4 +88,10 @@ int sbx_drv_nft_find_marked(struct sbx_resource_list *out, struct sbx_error *err
 int sbx_drv_launch_conf_text(const struct sbx_resource *r, char *buf, size_t len,
                              struct sbx_error *err);
 
+/* Grants on the homes of the group's members that name the two accounts
+ * (see driver_grants.c), appended to out. */
+int sbx_drv_grants_find(const struct sbx_resource_list *marked, const char *group,
+                        const char *offline, const char *online, struct sbx_resource_list *out,
+                        struct sbx_error *err);
+
 #endif

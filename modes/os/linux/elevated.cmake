@@ -12,6 +12,7 @@ target_sources(sbxengine PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/driver_acl.c
   ${CMAKE_CURRENT_LIST_DIR}/driver_files.c
   ${CMAKE_CURRENT_LIST_DIR}/driver_marked.c
+  ${CMAKE_CURRENT_LIST_DIR}/driver_grants.c
   ${CMAKE_CURRENT_LIST_DIR}/driver_nft.c
 )
 target_link_libraries(sbxengine PUBLIC PkgConfig::SBX_LIBACL PkgConfig::SBX_LIBNFTABLES)
