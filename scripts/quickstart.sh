@@ -14,9 +14,10 @@ ws=$(mktemp -d /tmp/sbx-demo-XXXXXX)
 cd "$ws"
 echo "workspace: $ws"
 set +e
-"$sbx" run -- sh -c '
+"$sbx" run -- bash -c '
   echo "inside the workspace:"; echo hello > note.txt && echo "  wrote note.txt"
   echo "outside the workspace:"; touch "$HOME/sbx-demo-should-fail" 2>&1 | sed "s/^/  /"
-  echo "network:"; (exec 3<>/dev/tcp/127.0.0.1/22) 2>&1 | sed "s/^/  /"'
+  echo "network (a TCP connection to 127.0.0.1:22):"
+  (exec 3<>/dev/tcp/127.0.0.1/22) 2>&1 | sed "s/^/  /"'
 echo "sbx run exited with $?"
 rm -rf "$ws"
