@@ -464,7 +464,35 @@ int cmd_migrate(struct sbx_cli *cli, int argc, char **argv)
         }
         return rc ? cli_fail(cli, &err) : SBX_EXIT_OK;
     }
+    /* Two plans, one JSON document: the child converging the user's
+     * ledger inherits the open "plans" array (and its comma state) and
+     * adds its plan to it on the same stdout. */
+    struct json *j = &cli->plans_doc;
+    if (cli->json) {
+        json_init(j, stdout);
+        json_object_begin(j);
+        json_kv_string(j, "verb", "migrate");
+        json_kv_bool(j, "dry_run", dry_run);
+        json_key(j, "plans");
+        json_array_begin(j);
+        cli->plans_out = j;
+    }
     rc = migrate_user(cli, machine, user, to, dry_run, &err);
+    if (cli->json) {
+        cli->plans_out = NULL;
+        json_array_end(j);
+        json_kv_bool(j, "ok", rc == 0);
+        if (rc) {
+            json_key(j, "error");
+            json_object_begin(j);
+            json_kv_string(j, "code", sbx_errc_name(err.code));
+            json_kv_string(j, "message", err.msg);
+            json_object_end(j);
+        }
+        json_object_end(j);
+        json_end(j);
+        cli->json = false; /* the document is out: the error goes to stderr only */
+    }
     return rc ? cli_fail(cli, &err) : SBX_EXIT_OK;
 #endif
 }
