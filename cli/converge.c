@@ -93,6 +93,7 @@ int cli_converge(const struct sbx_cli *cli, struct cli_engine *ce,
             .n_users = req->n_users,
             .loopback_ports = req->ports,
             .n_loopback_ports = req->n_ports,
+            .clear_loopback_ports = req->clear_ports,
             .state_dir = sbx_ledger_dir(ce->ledger),
             .current = &current,
         };

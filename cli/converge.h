@@ -24,6 +24,7 @@ struct converge_request {
     size_t n_users;
     const unsigned *ports;
     size_t n_ports;
+    bool clear_ports;
     bool dry_run;
     /* Extra deletions (cleanup: marked objects the ledger lost). */
     const struct sbx_resource_list *orphans;

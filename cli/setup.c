@@ -9,7 +9,8 @@
 
 static const char help[] =
     "usage: sbx setup [--mode auto|unelevated|elevated] [--user NAME]...\n"
-    "                 [--allow-loopback-port N]... [--dry-run] [--state DIR]\n"
+    "                 [--allow-loopback-port N]... [--no-loopback-ports] [--dry-run]\n"
+    "                 [--state DIR]\n"
     "\n"
     "Set a mode up.  Without --mode (or with auto) sbx picks elevated when run as\n"
     "root / Administrator and unelevated otherwise.\n"
@@ -17,14 +18,17 @@ static const char help[] =
     "  elevated    needs root: creates the sandbox accounts, their group, the firewall\n"
     "              rules and the launcher; --user NAME lets NAME use them\n"
     "  --allow-loopback-port N  (elevated) leave loopback port N open to the offline account\n"
+    "                           (the ports given replace those open before)\n"
+    "  --no-loopback-ports      (elevated) close every loopback port opened before\n"
     "  --dry-run   print the plan and change nothing\n"
     "Every change is journaled in the ledger; a failure rolls everything back.\n";
 
-enum { OPT_MODE, OPT_USER, OPT_PORT, OPT_DRY_RUN };
+enum { OPT_MODE, OPT_USER, OPT_PORT, OPT_NO_PORTS, OPT_DRY_RUN };
 static const struct cli_optdef defs[] = {
     [OPT_MODE] = {"mode", true},
     [OPT_USER] = {"user", true},
     [OPT_PORT] = {"allow-loopback-port", true},
+    [OPT_NO_PORTS] = {"no-loopback-ports", false},
     [OPT_DRY_RUN] = {"dry-run", false},
     {NULL, false},
 };
@@ -52,7 +56,7 @@ int cmd_setup(struct sbx_cli *cli, int argc, char **argv)
     const char *users[CLI_MAX_ARGS];
     unsigned ports[CLI_MAX_ARGS];
     size_t n_users = 0, n_ports = 0;
-    bool dry_run = false;
+    bool dry_run = false, no_ports = false;
     for (size_t i = 0; i < args.n_opts; i++) {
         const struct cli_optval *o = &args.opts[i];
         switch (o->def) {
@@ -65,9 +69,13 @@ int cmd_setup(struct sbx_cli *cli, int argc, char **argv)
             if (cli_parse_port(o->value, &ports[n_ports++], &err))
                 return cli_fail(cli, &err);
             break;
+        case OPT_NO_PORTS: no_ports = true; break;
         case OPT_DRY_RUN: dry_run = true; break;
         }
     }
+    if (no_ports && n_ports)
+        return cli_usage_error(cli, "--no-loopback-ports and --allow-loopback-port contradict "
+                                    "each other");
 
     enum sbx_privilege priv = SBX_PRIV_USER;
     if (cli_privilege(&priv, &err))
@@ -81,9 +89,9 @@ int cmd_setup(struct sbx_cli *cli, int argc, char **argv)
                     "root / Administrator, or use --mode unelevated");
         return cli_fail(cli, &err);
     }
-    if (mode == SBX_MODE_UNELEVATED && (n_users || n_ports)) {
+    if (mode == SBX_MODE_UNELEVATED && (n_users || n_ports || no_ports)) {
         sbx_err_set(&err, SBX_EINVAL, "%s applies to the elevated mode only",
-                    n_users ? "--user" : "--allow-loopback-port");
+                    n_users ? "--user" : n_ports ? "--allow-loopback-port" : "--no-loopback-ports");
         return cli_fail(cli, &err);
     }
     if (!cli_mode_ops(mode, &err))
@@ -112,6 +120,7 @@ int cmd_setup(struct sbx_cli *cli, int argc, char **argv)
         .verb = "setup", .scopes = cli_scopes(cli, mode == SBX_MODE_ELEVATED),
         .mode = mode, .workspaces = ws, .n_workspaces = n_ws,
         .users = users, .n_users = n_users, .ports = ports, .n_ports = n_ports,
+        .clear_ports = no_ports,
         .dry_run = dry_run,
     };
     rc = cli_converge(cli, &ce, &req, &err);

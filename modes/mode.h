@@ -43,8 +43,9 @@ struct sbx_config {
     size_t n_workspaces;
     const char *const *users;      /* callers allowed to use elevated mode */
     size_t n_users;
-    const unsigned *loopback_ports; /* elevated: loopback ports left open */
-    size_t n_loopback_ports;
+    const unsigned *loopback_ports; /* elevated: loopback ports left open (replacing */
+    size_t n_loopback_ports;        /* the current ones; none given: keep them) */
+    bool clear_loopback_ports;      /* elevated: close every loopback port again */
     const char *state_dir;         /* where sbx keeps its files */
     /* Resources already in the ledger: modes reuse generated values from it
      * (a capability SID is generated once, not per plan). */

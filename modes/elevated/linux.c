@@ -131,7 +131,7 @@ static void ports_text(const struct sbx_config *cfg, char *out, size_t len)
     for (size_t i = 0; i < cfg->n_loopback_ports && off < len; i++)
         off += (size_t)snprintf(out + off, len - off, "%s%u", i ? "," : "",
                                 cfg->loopback_ports[i]);
-    if (cfg->n_loopback_ports || !cfg->current)
+    if (cfg->n_loopback_ports || cfg->clear_loopback_ports || !cfg->current)
         return;
     for (size_t i = 0; i < cfg->current->len; i++) {
         const struct sbx_resource *r = &cfg->current->items[i];

@@ -174,6 +174,8 @@ static void test_bad_input(void **state)
     expect_refused(&e, "elevated mode only", "setup", "--mode", "unelevated", "--user=dev");
     expect_refused(&e, "port from 1 to 65535", "setup", "--allow-loopback-port", "70000", NULL);
     expect_refused(&e, "port from 1 to 65535", "setup", "--allow-loopback-port", "0", NULL);
+    expect_refused(&e, "contradict", "setup", "--no-loopback-ports", "--allow-loopback-port",
+                   "80");
     expect_refused(&e, "missing action", "workspace", NULL, NULL, NULL);
     expect_refused(&e, "unknown action", "workspace", "explode", NULL, NULL);
     expect_refused(&e, "exactly one directory", "workspace", "add", NULL, NULL);
@@ -355,6 +357,27 @@ static void test_elevated_life_on_fake_machine(void **state)
     free(out);
     now = read_file(e.fake, NULL);
     assert_non_null(strstr(now, "account\t"));
+    free(now);
+    /* Loopback ports: given ones replace the open ones, and can all be
+     * closed again. */
+    assert_int_equal(run_sbx(e.vars, &out, &err, "setup", "--allow-loopback-port", "8080", NULL),
+                     0);
+    free(out);
+    free(err);
+    now = read_file(e.fake, NULL);
+    assert_non_null(strstr(now, "ports=8080"));
+    free(now);
+    assert_int_equal(run_sbx(e.vars, &out, &err, "setup", NULL), 0); /* kept */
+    free(out);
+    free(err);
+    now = read_file(e.fake, NULL);
+    assert_non_null(strstr(now, "ports=8080"));
+    free(now);
+    assert_int_equal(run_sbx(e.vars, &out, &err, "setup", "--no-loopback-ports", NULL), 0);
+    free(out);
+    free(err);
+    now = read_file(e.fake, NULL);
+    assert_null(strstr(now, "ports=8080"));
     free(now);
     assert_int_equal(run_sbx(e.vars, &out, &err, "migrate", "--to", "unelevated", NULL), 0);
     free(out);
