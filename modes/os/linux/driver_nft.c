@@ -151,17 +151,24 @@ static int build_ruleset(const struct fw_desc *d, unsigned uid, char *buf, size_
     return n < 0 || (size_t)n >= len ? -1 : 0;
 }
 
+/* The rule's description, an nftables context and what the table is now:
+ * where every operation on the rule starts. */
+static int fw_load(const struct sbx_resource *r, struct fw_desc *d, struct nft *n,
+                   struct table_state *s, struct sbx_error *err)
+{
+    int rc = fw_desc(r, d, err);
+    if (rc || (rc = nft_open(n, err)))
+        return rc;
+    return table_read(n, d->table, s, err);
+}
+
 int sbx_drv_nft_apply(enum sbx_action act, struct sbx_resource *r, struct sbx_error *err)
 {
     struct fw_desc d;
-    int rc = fw_desc(r, &d, err);
-    if (rc)
-        return rc;
     autonft struct nft n = {0};
-    if ((rc = nft_open(&n, err)))
-        return rc;
     struct table_state s __attribute__((cleanup(table_state_free))) = {0};
-    if ((rc = table_read(&n, d.table, &s, err)))
+    int rc = fw_load(r, &d, &n, &s, err);
+    if (rc)
         return rc;
     if (s.present && !marked(s.comment))
         return sbx_err_set(err, SBX_EPERM,
@@ -200,14 +207,10 @@ int sbx_drv_nft_probe(const struct sbx_resource *r, enum sbx_presence *out,
                       struct sbx_error *err)
 {
     struct fw_desc d;
-    int rc = fw_desc(r, &d, err);
-    if (rc)
-        return rc;
     autonft struct nft n = {0};
-    if ((rc = nft_open(&n, err)))
-        return rc;
     struct table_state s __attribute__((cleanup(table_state_free))) = {0};
-    if ((rc = table_read(&n, d.table, &s, err)))
+    int rc = fw_load(r, &d, &n, &s, err);
+    if (rc)
         return rc;
     if (!s.present) {
         *out = SBX_ABSENT;
