@@ -122,12 +122,19 @@ bool run_marker_alive(const char *marker)
             continue;
         ssize_t n = read(fd, buf, sizeof buf - 1);
         close(fd);
+        if (n <= 0)
+            continue;
+        /* A command line longer than buf, or one a process rewrote without
+         * its final NUL, arrives unterminated: end it here so that every
+         * argument below stays inside what was read. */
+        buf[n] = '\0';
         for (ssize_t i = 0; i < n;) {
+            size_t len = strnlen(buf + i, (size_t)(n - i));
             if (strcmp(buf + i, marker) == 0) {
                 found = true;
                 break;
             }
-            i += (ssize_t)strlen(buf + i) + 1;
+            i += (ssize_t)len + 1;
         }
     }
     closedir(d);
