@@ -34,7 +34,7 @@ static int find_orphans(struct cli_engine *ce, struct sbx_resource_list *orphans
     if (rc == 0 && ce->ledger)
         rc = sbx_ledger_resources(ce->ledger, &known, err);
     for (size_t i = 0; rc == 0 && i < marked.len; i++)
-        if (sbx_rlist_find(&known, marked.items[i].kind, marked.items[i].key) < 0)
+        if (sbx_rlist_find_object(&known, &marked.items[i]) < 0)
             rc = sbx_rlist_push(orphans, &marked.items[i]);
     sbx_rlist_free(&marked);
     sbx_rlist_free(&known);

@@ -122,7 +122,7 @@ int cli_converge(const struct sbx_cli *cli, struct cli_engine *ce,
      * grant before the account it names). */
     for (size_t i = 0; req->orphans && i < req->orphans->len && rc == 0; i++) {
         const struct sbx_resource *o = &req->orphans->items[i];
-        if (sbx_rlist_find(&current, o->kind, o->key) < 0 && sbx_rlist_push(&current, o))
+        if (sbx_rlist_find_object(&current, o) < 0 && sbx_rlist_push(&current, o))
             rc = sbx_err_set(err, SBX_ENOMEM, "out of memory");
     }
     if (rc || (rc = sbx_plan_compute(&current, &desired, req->verb, &plan, err)))

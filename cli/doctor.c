@@ -78,8 +78,8 @@ static int doctor_ledger(const struct sbx_cli *cli, const char *dir, bool orphan
         }
     }
     for (size_t i = 0; i < marked.len && n < 256 && rc == 0; i++) {
-        if (sbx_rlist_find(&rs, marked.items[i].kind, marked.items[i].key) >= 0 ||
-            sbx_rlist_find(&known, marked.items[i].kind, marked.items[i].key) >= 0)
+        if (sbx_rlist_find_object(&rs, &marked.items[i]) >= 0 ||
+            sbx_rlist_find_object(&known, &marked.items[i]) >= 0)
             continue;
         findings[n++] = (struct finding){"orphan", marked.items[i].kind, marked.items[i].key};
         rc = sbx_rlist_push(&strays, &marked.items[i]);

@@ -342,6 +342,13 @@ done:
 }
 #endif
 
+static bool has_ledger(const char *dir)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s%cledger.db", dir, SBX_PATH_SEP);
+    return sbx_fs_exists(path);
+}
+
 int cmd_migrate(struct sbx_cli *cli, int argc, char **argv)
 {
     struct sbx_error err = {0};
@@ -427,8 +434,12 @@ int cmd_migrate(struct sbx_cli *cli, int argc, char **argv)
                 return cli_fail(cli, &err);
             }
         }
+        /* Root after an upgrade of sbx: the machine's setup is what there
+         * is to bring up to date; root's own ledger only when it has one. */
+        bool machine_only = n == 2 && to == SBX_MODE_NONE && has_ledger(machine) &&
+                            !has_ledger(mine);
         struct migrate_step st = {mine, CLI_SCOPE_USER, to, NULL, NULL, false, dry_run};
-        if ((rc = migrate_ledger(cli, &st, &first, &err)) == 0 && n == 2 &&
+        if ((machine_only || (rc = migrate_ledger(cli, &st, &first, &err)) == 0) && n == 2 &&
             to == SBX_MODE_NONE && sbx_fs_exists(machine)) {
             struct migrate_step ms = {machine, CLI_SCOPE_MACHINE, SBX_MODE_NONE, NULL, NULL,
                                       false, dry_run};

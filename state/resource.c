@@ -153,6 +153,17 @@ long sbx_rlist_find(const struct sbx_resource_list *l, enum sbx_rkind kind, cons
     return -1;
 }
 
+long sbx_rlist_find_object(const struct sbx_resource_list *l, const struct sbx_resource *r)
+{
+    if (r->kind != SBX_R_INSTALLED_FILE || !r->path)
+        return sbx_rlist_find(l, r->kind, r->key);
+    for (size_t i = 0; i < l->len; i++)
+        if (l->items[i].kind == r->kind && l->items[i].path &&
+            strcmp(l->items[i].path, r->path) == 0)
+            return (long)i;
+    return -1;
+}
+
 static int cmp_resource(const void *a, const void *b)
 {
     const struct sbx_resource *ra = a, *rb = b;

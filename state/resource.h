@@ -73,6 +73,11 @@ int sbx_rlist_add(struct sbx_resource_list *l, enum sbx_rkind kind, const char *
 void sbx_rlist_free(struct sbx_resource_list *l);
 /* Index of (kind, key) in l, or -1. */
 long sbx_rlist_find(const struct sbx_resource_list *l, enum sbx_rkind kind, const char *key);
+/* The entry of l that is the same OS object as r: by key, except for an
+ * installed file, whose key may carry the version of its content
+ * (#sha256=..., #ports=...) while an object found by its marker is known
+ * only by its place: files match by path. */
+long sbx_rlist_find_object(const struct sbx_resource_list *l, const struct sbx_resource *r);
 /* Sort by creation order, then key (stable, deterministic plans). */
 void sbx_rlist_sort(struct sbx_resource_list *l);
 

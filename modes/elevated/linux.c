@@ -158,6 +158,18 @@ static int add_member(struct sbx_resource_list *out, const char *group, const ch
     return add(out, SBX_R_MEMBERSHIP, key, NULL, NULL, detail, err);
 }
 
+/* SHA-256 of the launcher this sbx installs. */
+static int source_hash(const char *src, char out[65], struct sbx_error *err)
+{
+    int fd = open(src, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return sbx_err_sys(err, SBX_ENOENT, errno,
+                           "%s, the launcher to install (is sbx installed completely?)", src);
+    int rc = sbx_drv_sha256_file(fd, out, err);
+    close(fd);
+    return rc;
+}
+
 static int desired_machine(const struct sbx_config *cfg, const struct sbx_elevated_names *n,
                            struct sbx_resource_list *out, struct sbx_error *err)
 {
@@ -208,9 +220,17 @@ static int desired_machine(const struct sbx_config *cfg, const struct sbx_elevat
              ports);
     if ((rc = add(out, SBX_R_FIREWALL_RULE, key, n->table, NULL, detail, err)))
         return rc;
+    /* The launcher's content is part of its key: another sbx's launcher is
+     * another resource, so `sbx migrate` after an upgrade replaces it (and
+     * `sbx rollback` by the old sbx puts the old one back). */
+    char hash[65];
+    if ((rc = source_hash(src, hash, err)))
+        return rc;
     snprintf(path, sizeof path, "%s/%s", dir, SBX_LAUNCH_NAME);
-    snprintf(detail, sizeof detail, "source=%s\nmode=4750\ngroup=%s\n", src, n->group);
-    if ((rc = add(out, SBX_R_INSTALLED_FILE, path, NULL, path, detail, err)))
+    snprintf(key, sizeof key, "%s#sha256=%.16s", path, hash);
+    snprintf(detail, sizeof detail, "source=%s\nsha256=%s\nmode=4750\ngroup=%s\n", src, hash,
+             n->group);
+    if ((rc = add(out, SBX_R_INSTALLED_FILE, key, NULL, path, detail, err)))
         return rc;
     snprintf(path, sizeof path, "%s/%s", dir, SBX_LAUNCH_CONF_NAME);
     /* Other ports, other configuration: another key (see driver_files.c). */

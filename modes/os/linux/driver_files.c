@@ -1,7 +1,18 @@
 /* Installed files: the setuid launcher and its root-owned configuration.
  * Written next to their final name and renamed over it, so the launcher
  * is never seen half-written or setuid with the wrong group; the SHA-256
- * of what was written is recorded (os_id) to tell later changes. */
+ * of what was written is recorded (os_id) to tell later changes.
+ *
+ * Replacing one version by another at the same path (a new sbx's launcher,
+ * a configuration with other ports) is a plan of two operations: create the
+ * new resource, then delete the old one.  So that the creation can be
+ * undone, the file it replaces is first kept as DEST.before-<new hash>, a
+ * hard link (same inode: owner, group and mode stay as they were):
+ *   - undoing the creation (delete of the new one) puts that copy back;
+ *   - the deletion of the old one removes the copy;
+ *   - a copy left by a crash between link and rename holds the old content
+ *     and goes with the old resource's deletion. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -11,6 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "modes/elevated/elevated.h"
 #include "modes/elevated/launch_conf.h"
 #include "modes/os/linux/cleanup.h"
 #include "modes/os/linux/driver_int.h"
@@ -223,45 +235,214 @@ static int file_now(const char *dest, struct file_now *f, struct sbx_error *err)
     return sbx_drv_sha256_file(fd, f->hash, err);
 }
 
+/* DEST.before-<first 16 hex digits of hash>. */
+static int copy_path(const char *dest, const char *hash, char *out, size_t len,
+                     struct sbx_error *err)
+{
+    if (snprintf(out, len, "%s.before-%.16s", dest, hash) >= (int)len)
+        return sbx_err_set(err, SBX_EINVAL, "%s: path too long", dest);
+    return 0;
+}
+
+/* The hash of the copy of dest kept before `hash` was installed, if any. */
+static int copy_now(const char *dest, const char *hash, struct file_now *f,
+                    struct sbx_error *err)
+{
+    char path[PATH_MAX];
+    int rc = copy_path(dest, hash, path, sizeof path, err);
+    return rc ? rc : file_now(path, f, err);
+}
+
+/* Remove every kept copy of dest whose content is `hash` (what a crash
+ * between keeping and replacing left). */
+static int drop_copies(const char *dest, const char *hash, struct sbx_error *err)
+{
+    char dir[PATH_MAX], prefix[NAME_MAX + 16];
+    snprintf(dir, sizeof dir, "%s", dest);
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        return 0;
+    *slash = '\0';
+    if (snprintf(prefix, sizeof prefix, "%s.before-", slash + 1) >= (int)sizeof prefix)
+        return 0;
+    DIR *d = opendir(dir[0] ? dir : "/");
+    if (!d)
+        return errno == ENOENT ? 0 : sbx_err_sys(err, SBX_EIO, errno, "open %s", dir);
+    int rc = 0;
+    struct dirent *e;
+    while (rc == 0 && (e = readdir(d)) != NULL) {
+        if (strncmp(e->d_name, prefix, strlen(prefix)) != 0)
+            continue;
+        char path[PATH_MAX + NAME_MAX + 2];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        struct file_now f;
+        struct sbx_error ignored = {0};
+        if (file_now(path, &f, &ignored) != 0 || !f.present || f.st.st_uid != 0 ||
+            strcmp(f.hash, hash) != 0)
+            continue;
+        if (unlink(path) != 0 && errno != ENOENT)
+            rc = sbx_err_sys(err, SBX_EIO, errno, "remove %s", path);
+    }
+    closedir(d);
+    return rc;
+}
+
+/* The SHA-256 the resource asks for (detail sha256=, the launcher's), or
+ * "" when it names none. */
+static void wanted_hash(const struct sbx_resource *r, char out[65])
+{
+    if (sbx_detail_get(r->detail, "sha256", out, 65) != 0 || strlen(out) != 64)
+        out[0] = '\0';
+}
+
+/* Which content the resource stands for: what it recorded (os_id), what it
+ * asks for, else what it would install now.  "" when none can be told. */
+static void resource_hash(const struct sbx_resource *r, const struct file_desc *d,
+                          char out[65])
+{
+    if (r->os_id && strlen(r->os_id) == 64) {
+        snprintf(out, 65, "%s", r->os_id);
+        return;
+    }
+    wanted_hash(r, out);
+    if (out[0])
+        return;
+    char *data = NULL;
+    size_t len = 0;
+    struct sbx_error ignored = {0};
+    if (content(r, d, &data, &len, &ignored) == 0) {
+        sbx_drv_sha256_hex(data, len, out);
+        free(data);
+    }
+}
+
+static bool file_has_hash(const char *path, const char *hash)
+{
+    sbx_autofd int fd = open(path, O_RDONLY | O_CLOEXEC);
+    char h[65];
+    struct sbx_error ignored = {0};
+    return fd >= 0 && sbx_drv_sha256_file(fd, h, &ignored) == 0 && strcmp(h, hash) == 0;
+}
+
+/* Is `hash`, found at dest instead of r's content, another version sbx
+ * put there: a configuration written for another resource, or the launcher
+ * this sbx ships (where r's source was, or where this sbx finds it)? */
+static bool replaced_by_sbx(const struct sbx_resource *r, const struct file_desc *d,
+                            const char *hash)
+{
+    if (d->generate)
+        return replaced_by_newer(d->dest, r->key);
+    char shipped[PATH_MAX];
+    struct sbx_error ignored = {0};
+    return file_has_hash(d->source, hash) ||
+           (sbx_elevated_launcher_source(shipped, sizeof shipped, &ignored) == 0 &&
+            file_has_hash(shipped, hash));
+}
+
+static int file_create(struct sbx_resource *r, const struct file_desc *d,
+                       struct sbx_error *err)
+{
+    char *data = NULL, hash[65], want[65];
+    size_t len = 0;
+    int rc = content(r, d, &data, &len, err);
+    if (rc)
+        return rc;
+    sbx_drv_sha256_hex(data, len, hash);
+    wanted_hash(r, want);
+    if (want[0] && strcmp(want, hash) != 0) {
+        free(data);
+        /* Going back to another version's launcher takes that version's
+         * file: this sbx has only its own. */
+        return sbx_err_set(err, SBX_ESTATE,
+                           "%s: the plan installs the launcher with SHA-256 %.16s..., but %s "
+                           "(this sbx's) is %.16s...: only the sbx that shipped that launcher can "
+                           "put it back",
+                           d->dest, want, d->source, hash);
+    }
+    struct file_now now;
+    if ((rc = file_now(d->dest, &now, err))) {
+        free(data);
+        return rc;
+    }
+    bool same = now.present && strcmp(now.hash, hash) == 0 && now.st.st_uid == 0 &&
+                now.st.st_gid == d->gid && (now.st.st_mode & 07777) == d->mode;
+    char keep[PATH_MAX] = "";
+    if (!same && now.present && strcmp(now.hash, hash) != 0) {
+        if ((rc = copy_path(d->dest, hash, keep, sizeof keep, err)) == 0 &&
+            (unlink(keep) != 0 && errno != ENOENT))
+            rc = sbx_err_sys(err, SBX_EIO, errno, "remove %s", keep);
+        if (rc == 0 && link(d->dest, keep) != 0)
+            rc = sbx_err_sys(err, SBX_EIO, errno, "keep %s as %s while it is replaced",
+                             d->dest, keep);
+        if (rc) {
+            free(data);
+            return rc;
+        }
+    }
+    if (!same && (rc = install(d, data, len, err)) != 0 && keep[0])
+        unlink(keep);
+    free(data);
+    if (rc)
+        return rc;
+    return sbx_resource_set_field(&r->os_id, hash) ? sbx_err_set(err, SBX_ENOMEM, "oom") : 0;
+}
+
+static int file_delete(const struct sbx_resource *r, const struct file_desc *d,
+                       struct sbx_error *err)
+{
+    char mine[65];
+    resource_hash(r, d, mine);
+    struct file_now now, copy;
+    int rc = file_now(d->dest, &now, err);
+    if (rc)
+        return rc;
+    if (!mine[0]) {
+        if (!now.present)
+            return 0;
+        return sbx_err_set(err, SBX_ESTATE,
+                           "%s: the ledger records no content for it and sbx can't tell what "
+                           "it would have written; refusing to remove it: look at it and "
+                           "remove it by hand",
+                           d->dest);
+    }
+    if (!now.present)
+        return drop_copies(d->dest, mine, err);
+    if (strcmp(now.hash, mine) == 0) {
+        /* Ours: put back what it replaced, if it was kept, else remove. */
+        char keep[PATH_MAX];
+        if ((rc = copy_path(d->dest, mine, keep, sizeof keep, err)) ||
+            (rc = copy_now(d->dest, mine, &copy, err)))
+            return rc;
+        if (copy.present && copy.st.st_uid == 0) {
+            if (rename(keep, d->dest) != 0)
+                return sbx_err_sys(err, SBX_EIO, errno, "put %s back as %s", keep, d->dest);
+        } else if (unlink(d->dest) != 0 && errno != ENOENT) {
+            return sbx_err_sys(err, SBX_EIO, errno, "remove %s", d->dest);
+        }
+        return drop_copies(d->dest, mine, err);
+    }
+    /* Another version is installed: ours may be the copy kept when it
+     * replaced ours. */
+    if ((rc = copy_now(d->dest, now.hash, &copy, err)))
+        return rc;
+    if (copy.present && strcmp(copy.hash, mine) == 0)
+        return drop_copies(d->dest, mine, err);
+    if (replaced_by_sbx(r, d, now.hash))
+        return drop_copies(d->dest, mine, err);
+    return sbx_err_set(err, SBX_EPERM,
+                       "%s changed since sbx installed it (SHA-256 %.12s..., recorded "
+                       "%.12s...); refusing to remove what sbx did not write: look at it and "
+                       "remove it by hand",
+                       d->dest, now.hash, mine);
+}
+
 int sbx_drv_file_apply(enum sbx_action act, struct sbx_resource *r, struct sbx_error *err)
 {
     struct file_desc d;
     int rc = file_desc(r, act == SBX_ACT_CREATE, &d, err);
     if (rc)
         return rc;
-    struct file_now now;
-    if ((rc = file_now(d.dest, &now, err)))
-        return rc;
-    if (act == SBX_ACT_DELETE) {
-        if (!now.present)
-            return 0;
-        if (r->os_id && strcmp(r->os_id, now.hash) != 0 && d.generate &&
-            replaced_by_newer(d.dest, r->key))
-            return 0;
-        if (r->os_id && strcmp(r->os_id, now.hash) != 0)
-            return sbx_err_set(err, SBX_EPERM,
-                               "%s changed since sbx installed it (SHA-256 %.12s..., recorded "
-                               "%.12s...); refusing to remove what sbx did not write: look at "
-                               "it and remove it by hand",
-                               d.dest, now.hash, r->os_id);
-        if (unlink(d.dest) != 0 && errno != ENOENT)
-            return sbx_err_sys(err, SBX_EIO, errno, "remove %s", d.dest);
-        return 0;
-    }
-    char *data = NULL;
-    size_t len = 0;
-    if ((rc = content(r, &d, &data, &len, err)))
-        return rc;
-    char hash[65];
-    sbx_drv_sha256_hex(data, len, hash);
-    bool same = now.present && strcmp(now.hash, hash) == 0 && now.st.st_uid == 0 &&
-                now.st.st_gid == d.gid && (now.st.st_mode & 07777) == d.mode;
-    if (!same)
-        rc = install(&d, data, len, err);
-    free(data);
-    if (rc)
-        return rc;
-    return sbx_resource_set_field(&r->os_id, hash) ? sbx_err_set(err, SBX_ENOMEM, "oom") : 0;
+    return act == SBX_ACT_CREATE ? file_create(r, &d, err) : file_delete(r, &d, err);
 }
 
 int sbx_drv_file_probe(const struct sbx_resource *r, enum sbx_presence *out,
@@ -271,18 +452,36 @@ int sbx_drv_file_probe(const struct sbx_resource *r, enum sbx_presence *out,
     int rc = file_desc(r, false, &d, err);
     if (rc)
         return rc;
-    struct file_now now;
+    struct file_now now, copy;
     if ((rc = file_now(d.dest, &now, err)))
         return rc == -SBX_EPERM ? (*out = SBX_DIFFERENT, 0) : rc;
     if (!now.present) {
         *out = SBX_ABSENT;
         return 0;
     }
+    char mine[65] = "";
+    if (r->os_id && strlen(r->os_id) == 64)
+        snprintf(mine, sizeof mine, "%s", r->os_id);
+    else
+        wanted_hash(r, mine);
+    if (mine[0] && strcmp(now.hash, mine) != 0) {
+        /* Replaced by another version: still here as the kept copy (a
+         * replacement under way), or gone for good when what replaced it
+         * is another configuration of sbx's or the launcher this sbx
+         * installs. */
+        if ((rc = copy_now(d.dest, now.hash, &copy, err)))
+            return rc;
+        if (copy.present && strcmp(copy.hash, mine) == 0)
+            *out = SBX_PRESENT;
+        else if (replaced_by_sbx(r, &d, now.hash))
+            *out = SBX_ABSENT;
+        else
+            *out = SBX_DIFFERENT;
+        return 0;
+    }
     gid_t gid = 0;
     bool group_ok = sbx_drv_group_by_name(d.group, &gid) == 0 && now.st.st_gid == gid;
-    bool hash_ok = !r->os_id || strcmp(r->os_id, now.hash) == 0;
-    *out = hash_ok && group_ok && now.st.st_uid == 0 && (now.st.st_mode & 07777) == d.mode
-               ? SBX_PRESENT
-               : SBX_DIFFERENT;
+    *out = group_ok && now.st.st_uid == 0 && (now.st.st_mode & 07777) == d.mode ? SBX_PRESENT
+                                                                                 : SBX_DIFFERENT;
     return 0;
 }

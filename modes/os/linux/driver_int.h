@@ -11,8 +11,10 @@
  *               os_id keeps the previous mode]
  *   firewall    key "nft:inet:TABLE[:ports=..]", name=TABLE, detail
  *               "account=NAME\ntable=TABLE\nports=P,Q\n", principal=uid
- *   installed   key=path=DEST, detail "source=..|generate=launch-conf\n
- *               mode=4750\nowner=root\ngroup=NAME\n..", os_id=sha256
+ *   installed   key "DEST[#sha256=..|#ports=..]" (the version of its
+ *               content), path=DEST, detail "source=..[\nsha256=..]|
+ *               generate=launch-conf\nmode=4750\nowner=root\ngroup=NAME\n..",
+ *               os_id=sha256 of what was written
  *   acl_entry   key "KIND:GRANTEE:PATH", path=PATH, detail "grantee=NAME\n
  *               entry=tree|owner-default|traverse\n", principal=os_id=uid
  *               (os_id "UID+kept" when a traverse entry merged into one

@@ -2,6 +2,7 @@
  * lost or damaged: accounts whose comment carries the marker, groups named
  * sbx...users (and their members), and, next to the marked accounts' homes,
  * the launcher directory with its two files. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -27,27 +28,63 @@ static int add(struct sbx_resource_list *out, enum sbx_rkind kind, const char *k
     return 0;
 }
 
-/* <elevated>/sbx-launch and its configuration, when they are root's. */
+static bool file_listed(const struct sbx_resource_list *out, const char *path)
+{
+    for (size_t i = 0; i < out->len; i++)
+        if (out->items[i].kind == SBX_R_INSTALLED_FILE && out->items[i].path &&
+            strcmp(out->items[i].path, path) == 0)
+            return true;
+    return false;
+}
+
+/* One root-owned regular file at path, by the hash of what is there now:
+ * the marker is the place. */
+static int add_file(struct sbx_resource_list *out, const char *path, bool conf,
+                    struct sbx_error *err)
+{
+    if (file_listed(out, path))
+        return 0;
+    sbx_autofd int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+    struct stat st;
+    char hash[65];
+    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != 0 ||
+        sbx_drv_sha256_file(fd, hash, err) != 0)
+        return 0;
+    return add(out, SBX_R_INSTALLED_FILE, path, NULL, NULL, path,
+               conf ? "generate=launch-conf\n" : "source=unknown\n", hash, err);
+}
+
+/* <elevated>/sbx-launch and its configuration, when they are root's, and
+ * the copies of them an interrupted replacement kept (NAME.before-HASH,
+ * see driver_files.c). */
 static int add_files(struct sbx_resource_list *out, const char *dir, struct sbx_error *err)
 {
     static const char *const names[] = {SBX_LAUNCH_NAME, SBX_LAUNCH_CONF_NAME};
     for (size_t i = 0; i < 2; i++) {
         char path[PATH_MAX + 32];
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-        if (sbx_rlist_find(out, SBX_R_INSTALLED_FILE, path) >= 0)
-            continue;
-        sbx_autofd int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-        struct stat st;
-        char hash[65];
-        if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != 0 ||
-            sbx_drv_sha256_file(fd, hash, err) != 0)
-            continue;
-        /* The hash of what is there now: the marker is the place. */
-        int rc = add(out, SBX_R_INSTALLED_FILE, path, NULL, NULL, path,
-                     i ? "generate=launch-conf\n" : "source=unknown\n", hash, err);
+        int rc = add_file(out, path, i == 1, err);
         if (rc)
             return rc;
     }
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int rc = 0;
+    while (d && rc == 0 && (e = readdir(d)) != NULL) {
+        for (size_t i = 0; i < 2 && rc == 0; i++) {
+            size_t len = strlen(names[i]);
+            if (strncmp(e->d_name, names[i], len) != 0 ||
+                strncmp(e->d_name + len, ".before-", 8) != 0)
+                continue;
+            char path[PATH_MAX + NAME_MAX + 2];
+            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+            rc = add_file(out, path, i == 1, err);
+        }
+    }
+    if (d)
+        closedir(d);
+    if (rc)
+        return rc;
     const char *sub[] = {"/home", ""};
     for (size_t i = 0; i < 2; i++) {
         char path[PATH_MAX + 8];

@@ -6,7 +6,14 @@
  * The table's comment carries sbx's marker and the resource key: a table
  * without the marker is never replaced or removed, and removing a resource
  * whose table has since been replaced by a newer one (other ports) leaves
- * the newer one alone. */
+ * the newer one alone.
+ *
+ * Changing the ports is a plan of two operations on the one table: create
+ * the new rule (the table rewritten), then delete the old one.  Until the
+ * old one is deleted, the table also names it, in the comment of an empty
+ * chain `replaced` (no hook, no effect), so that undoing the creation
+ * writes the old rule back instead of leaving the offline account
+ * unfenced; deleting the old rule drops that chain. */
 #include <errno.h>
 #include <nftables/libnftables.h>
 #include <stdio.h>
@@ -62,6 +69,7 @@ static bool table_name_ok(const char *t)
 struct table_state {
     bool present;
     char comment[256];
+    char replaced[256]; /* the key of the rule this one replaced, or "" */
     char *listing; /* malloc'd; NULL when absent */
 };
 
@@ -92,12 +100,19 @@ static int table_read(struct nft *n, const char *table, struct table_state *s,
         size_t len = strcspn(c, "\"");
         snprintf(s->comment, sizeof s->comment, "%.*s", (int)len, c);
     }
+    const char *chain = strstr(s->listing, "chain replaced {");
+    if (chain && (c = strstr(chain, "comment \""))) {
+        c += strlen("comment \"");
+        size_t len = strcspn(c, "\"");
+        snprintf(s->replaced, sizeof s->replaced, "%.*s", (int)len, c);
+    }
     return 0;
 }
 
 struct fw_desc {
     char table[64], account[64], ports[128];
     char comment[256];
+    char replaced[256]; /* "": none */
 };
 
 static int fw_desc(const struct sbx_resource *r, struct fw_desc *d, struct sbx_error *err)
@@ -112,8 +127,9 @@ static int fw_desc(const struct sbx_resource *r, struct fw_desc *d, struct sbx_e
     for (const char *p = d->ports; *p; p++)
         if (!((*p >= '0' && *p <= '9') || *p == ','))
             return sbx_err_set(err, SBX_EINVAL, "firewall rule %s: bad port list", r->key);
-    if (strlen(r->key) > 200 || strchr(r->key, '"'))
-        return sbx_err_set(err, SBX_EINVAL, "firewall rule %s: bad key", r->key);
+    /* nft keeps 128 bytes of a comment: the marker, a space and the key. */
+    if (strlen(r->key) > 115 || strpbrk(r->key, "\" "))
+        return sbx_err_set(err, SBX_EINVAL, "firewall rule %s: bad key (too long?)", r->key);
     snprintf(d->comment, sizeof d->comment, "%s %s", SBX_MARKER, r->key);
     return 0;
 }
@@ -121,6 +137,27 @@ static int fw_desc(const struct sbx_resource *r, struct fw_desc *d, struct sbx_e
 static bool marked(const char *comment)
 {
     return strncmp(comment, SBX_MARKER " ", strlen(SBX_MARKER) + 1) == 0;
+}
+
+/* The key a marked comment names. */
+static const char *comment_key(const char *comment)
+{
+    return comment + strlen(SBX_MARKER) + 1;
+}
+
+/* The same table and account with the ports another key names. */
+static int desc_for_key(const struct fw_desc *base, const char *key, struct fw_desc *out,
+                        struct sbx_error *err)
+{
+    *out = *base;
+    const char *p = strstr(key, ":ports=");
+    snprintf(out->ports, sizeof out->ports, "%s", p ? p + strlen(":ports=") : "");
+    for (const char *c = out->ports; *c; c++)
+        if (!((*c >= '0' && *c <= '9') || *c == ','))
+            return sbx_err_set(err, SBX_EINVAL, "firewall rule %s: bad port list", key);
+    snprintf(out->comment, sizeof out->comment, "%s %s", SBX_MARKER, key);
+    out->replaced[0] = '\0';
+    return 0;
 }
 
 static int build_ruleset(const struct fw_desc *d, unsigned uid, char *buf, size_t len)
@@ -146,8 +183,11 @@ static int build_ruleset(const struct fw_desc *d, unsigned uid, char *buf, size_
                      "    meta skuid %u meta l4proto tcp reject with tcp reset\n"
                      "    meta skuid %u reject with icmpx type admin-prohibited\n"
                      "  }\n"
+                     "%s%s%s"
                      "}\n",
-                     d->table, d->table, d->table, d->comment, allow, uid, uid);
+                     d->table, d->table, d->table, d->comment, allow, uid, uid,
+                     d->replaced[0] ? "  chain replaced {\n    comment \"" : "", d->replaced,
+                     d->replaced[0] ? "\"\n  }\n" : "");
     return n < 0 || (size_t)n >= len ? -1 : 0;
 }
 
@@ -160,6 +200,60 @@ static int fw_load(const struct sbx_resource *r, struct fw_desc *d, struct nft *
     if (rc || (rc = nft_open(n, err)))
         return rc;
     return table_read(n, d->table, s, err);
+}
+
+/* The offline account's uid, checked to be sbx's. */
+static int fenced_uid(const struct sbx_resource *r, const struct fw_desc *d, uid_t *uid,
+                      struct sbx_error *err)
+{
+    char gecos[256];
+    if (sbx_drv_user_by_name(d->account, uid, NULL, gecos, sizeof gecos, NULL, 0) != 0)
+        return sbx_err_set(err, SBX_ENOENT, "firewall rule %s: no account %s", r->key,
+                           d->account);
+    if (!sbx_drv_gecos_marked(gecos) || *uid == 0)
+        return sbx_err_set(err, SBX_EPERM,
+                           "firewall rule %s: account %s is not sbx's; refusing to cut its "
+                           "network",
+                           r->key, d->account);
+    return 0;
+}
+
+/* (Re)write the table as d describes, in one nft transaction. */
+static int fw_write(const struct sbx_resource *r, struct nft *n, const struct fw_desc *d,
+                    uid_t uid, struct sbx_error *err)
+{
+    char ruleset[2048];
+    if (build_ruleset(d, uid, ruleset, sizeof ruleset) != 0)
+        return sbx_err_set(err, SBX_EINVAL, "firewall rule %s: ruleset too long", r->key);
+    return nft_run(n, ruleset, "installing the sbx table", err);
+}
+
+static int fw_delete(const struct sbx_resource *r, struct nft *n, const struct fw_desc *d,
+                     const struct table_state *s, struct sbx_error *err)
+{
+    if (!s->present)
+        return 0;
+    const char *key = comment_key(s->comment), *old = s->replaced;
+    struct fw_desc back;
+    uid_t uid;
+    if (strcmp(key, r->key) == 0) {
+        /* Ours.  Undoing a replacement: the rule it replaced comes back. */
+        if (old[0] && fenced_uid(r, d, &uid, NULL) == 0) {
+            int rc = desc_for_key(d, old, &back, err);
+            return rc ? rc : fw_write(r, n, &back, uid, err);
+        }
+        char cmd[128];
+        snprintf(cmd, sizeof cmd, "delete table inet %s", d->table);
+        return nft_run(n, cmd, "removing the sbx table", err);
+    }
+    if (strcmp(old, r->key) == 0) {
+        /* Replaced by a newer rule that still names ours: retire the note. */
+        int rc = fenced_uid(r, d, &uid, err);
+        if (rc == 0 && (rc = desc_for_key(d, key, &back, err)) == 0)
+            rc = fw_write(r, n, &back, uid, err);
+        return rc;
+    }
+    return 0; /* replaced by a newer resource of sbx's, already retired */
 }
 
 int sbx_drv_nft_apply(enum sbx_action act, struct sbx_resource *r, struct sbx_error *err)
@@ -175,26 +269,19 @@ int sbx_drv_nft_apply(enum sbx_action act, struct sbx_resource *r, struct sbx_er
                            "nft table inet %s exists and is not sbx's (no '%s' comment); "
                            "refusing to %s it",
                            d.table, SBX_MARKER, act == SBX_ACT_CREATE ? "replace" : "remove");
-    if (act == SBX_ACT_DELETE) {
-        if (!s.present || strcmp(s.comment, d.comment) != 0)
-            return 0; /* gone, or replaced by a newer resource of sbx's */
-        char cmd[128];
-        snprintf(cmd, sizeof cmd, "delete table inet %s", d.table);
-        return nft_run(&n, cmd, "removing the sbx table", err);
-    }
+    if (act == SBX_ACT_DELETE)
+        return fw_delete(r, &n, &d, &s, err);
     uid_t uid;
-    char gecos[256];
-    if (sbx_drv_user_by_name(d.account, &uid, NULL, gecos, sizeof gecos, NULL, 0) != 0)
-        return sbx_err_set(err, SBX_ENOENT, "firewall rule %s: no account %s", r->key, d.account);
-    if (!sbx_drv_gecos_marked(gecos) || uid == 0)
-        return sbx_err_set(err, SBX_EPERM,
-                           "firewall rule %s: account %s is not sbx's; refusing to cut its "
-                           "network",
-                           r->key, d.account);
-    char ruleset[2048];
-    if (build_ruleset(&d, uid, ruleset, sizeof ruleset) != 0)
-        return sbx_err_set(err, SBX_EINVAL, "firewall rule %s: ruleset too long", r->key);
-    if ((rc = nft_run(&n, ruleset, "installing the sbx table", err)))
+    if ((rc = fenced_uid(r, &d, &uid, err)))
+        return rc;
+    if (s.present) {
+        /* Replacing another rule of sbx's: name it until it is deleted.
+         * Already ours (asked again after a crash): keep the note. */
+        const char *key = comment_key(s.comment);
+        snprintf(d.replaced, sizeof d.replaced, "%.200s",
+                 strcmp(key, r->key) != 0 ? key : s.replaced);
+    }
+    if ((rc = fw_write(r, &n, &d, uid, err)))
         return rc;
     char buf[16];
     snprintf(buf, sizeof buf, "%u", (unsigned)uid);
@@ -217,8 +304,14 @@ int sbx_drv_nft_probe(const struct sbx_resource *r, enum sbx_presence *out,
         return 0;
     }
     *out = SBX_DIFFERENT;
-    if (strcmp(s.comment, d.comment) != 0)
+    if (!marked(s.comment))
         return 0;
+    if (strcmp(comment_key(s.comment), r->key) != 0) {
+        /* Replaced by another rule of sbx's: still named by it while the
+         * replacement is under way, else gone. */
+        *out = strcmp(s.replaced, r->key) == 0 ? SBX_PRESENT : SBX_ABSENT;
+        return 0;
+    }
     if (r->principal) {
         /* The rule must still name the recorded uid. */
         char want[48];
@@ -253,7 +346,7 @@ int sbx_drv_nft_find_marked(struct sbx_resource_list *out, struct sbx_error *err
         rc = table_read(&n, name, &s, err);
         if (rc == 0 && s.present && marked(s.comment)) {
             /* The key is what follows the marker in the comment. */
-            const char *key = s.comment + strlen(SBX_MARKER) + 1;
+            const char *key = comment_key(s.comment);
             char detail[256];
             snprintf(detail, sizeof detail, "table=%s\naccount=unknown\n", name);
             if (sbx_rlist_add(out, SBX_R_FIREWALL_RULE, key, name, NULL, NULL, detail, "elevated"))
