@@ -362,3 +362,51 @@ bool rec_status_open_plan(const char *s)
     const char *p = s ? strstr(s, "\"interrupted_plan\":") : NULL;
     return p && strncmp(p + strlen("\"interrupted_plan\":"), "null", 4) != 0;
 }
+
+unsigned rec_count_os_ops(const char *json, unsigned doc)
+{
+    const char *p = json;
+    for (unsigned i = 0; i <= doc; i++) {
+        p = strstr(p, "\"operations\":[");
+        if (!p)
+            return 0;
+        p += strlen("\"operations\":[");
+    }
+    const char *end = strstr(p, "]}");
+    unsigned n = 0;
+    for (const char *k = strstr(p, "\"kind\":\""); k && end && k < end;
+         k = strstr(k + 1, "\"kind\":\"")) {
+        const char *v = k + strlen("\"kind\":\"");
+        if (strncmp(v, "mode\"", 5) && strncmp(v, "workspace\"", 10) &&
+            strncmp(v, "capability_sid\"", 15))
+            n++;
+    }
+    return n;
+}
+
+void rec_add_k_tests(struct CMUnitTest *tests, size_t *n, const char *prefix,
+                     void (*fn)(void **state))
+{
+    static struct rec_kcase cases[3 * REC_MAX_K];
+    static char names[3 * REC_MAX_K][64];
+    static const char *const how_name[] = {"crash_rollback", "crash_resume", "fail"};
+    for (unsigned k = 1; k <= REC_MAX_K; k++)
+        for (int how = 0; how < 3; how++) {
+            size_t i = (k - 1) * 3 + (size_t)how;
+            cases[i] = (struct rec_kcase){k, (enum rec_recovery)how};
+            snprintf(names[i], sizeof names[i], "%s_%s_K%u", prefix, how_name[how], k);
+            tests[(*n)++] = (struct CMUnitTest){names[i], fn, NULL, rec_teardown, &cases[i]};
+        }
+}
+
+bool rec_has_open_plan(const struct rec_env *e, bool as_caller)
+{
+    char *out = NULL;
+    int st = as_caller ? rec_sbx(e, true, NULL, &out, NULL, "status", "--json", NULL)
+                       : rec_sbx(e, false, NULL, &out, NULL, "status", "--json", "--state",
+                                 e->machine, NULL);
+    assert_int_equal(st, 0);
+    bool open = rec_status_open_plan(out);
+    free(out);
+    return open;
+}

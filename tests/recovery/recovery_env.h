@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include "modes/elevated/elevated.h"
+#include "helpers.h"
 
 struct rec_env {
     char tag[24];    /* sbxr<pid>: in every name this test creates */
@@ -94,5 +95,24 @@ void rec_cleanup_all(const struct rec_env *e);
 void rec_check_given_back(const struct rec_env *e, const char *pattern);
 /* Does s mention an interrupted plan in `sbx status --json`? */
 bool rec_status_open_plan(const char *status_json);
+/* Is a plan open in the caller's ledger (as_caller) or the machine's? */
+bool rec_has_open_plan(const struct rec_env *e, bool as_caller);
+
+/* OS-changing operations (kinds that are not ledger-only) of the doc-th
+ * plan (0-based) of a `--dry-run --json` output; 0 when it has no such
+ * plan. */
+unsigned rec_count_os_ops(const char *json, unsigned doc);
+
+/* Fault-point tests: one cmocka test per K and per way of recovering. */
+enum rec_recovery { REC_BY_ROLLBACK, REC_BY_RESUME, REC_FAIL_INSTEAD };
+struct rec_kcase {
+    unsigned k;
+    enum rec_recovery how;
+};
+#define REC_MAX_K 24
+/* Append the 3 * REC_MAX_K tests "PREFIX_<how>_K<k>" running fn (its state
+ * a struct rec_kcase) to tests[*n..], with rec_teardown. */
+void rec_add_k_tests(struct CMUnitTest *tests, size_t *n, const char *prefix,
+                     void (*fn)(void **state));
 
 #endif

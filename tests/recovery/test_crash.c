@@ -18,29 +18,6 @@
 #include "helpers.h"
 #include "recovery_env.h"
 
-/* OS-changing operations of the doc-th plan (0-based) printed by
- * `migrate --dry-run --json`: those whose kind is not ledger-only. */
-static unsigned count_os_ops(const char *json, unsigned doc)
-{
-    const char *p = json;
-    for (unsigned i = 0; i <= doc; i++) {
-        p = strstr(p, "\"operations\":[");
-        if (!p)
-            fail_msg("plan %u missing from the dry run:\n%s", doc, json);
-        p += strlen("\"operations\":[");
-    }
-    const char *end = strstr(p, "]}");
-    assert_non_null(end);
-    unsigned n = 0;
-    for (const char *k = strstr(p, "\"kind\":\""); k && k < end; k = strstr(k + 1, "\"kind\":\"")) {
-        const char *v = k + strlen("\"kind\":\"");
-        if (strncmp(v, "mode\"", 5) && strncmp(v, "workspace\"", 10) &&
-            strncmp(v, "capability_sid\"", 15))
-            n++;
-    }
-    return n;
-}
-
 static void migrate_dry_run(const struct rec_env *e, char **out)
 {
     assert_int_equal(rec_sbx(e, false, NULL, out, NULL, "migrate", "--to", "elevated", "--user",
@@ -56,18 +33,6 @@ static int migrate_fault(const struct rec_env *e, const char *spec, char **err)
     const char *env[] = {fault, NULL};
     return rec_sbx(e, false, env, NULL, err, "migrate", "--to", "elevated", "--user", e->caller,
                    NULL);
-}
-
-static bool has_open_plan(const struct rec_env *e, bool as_caller)
-{
-    char *out = NULL;
-    int st = as_caller ? rec_sbx(e, true, NULL, &out, NULL, "status", "--json", NULL)
-                       : rec_sbx(e, false, NULL, &out, NULL, "status", "--json", "--state",
-                                 e->machine, NULL);
-    assert_int_equal(st, 0);
-    bool open = rec_status_open_plan(out);
-    free(out);
-    return open;
 }
 
 static void expect_elevated_caller(const struct rec_env *e)
@@ -105,19 +70,18 @@ static void fail_with(const char *what, unsigned k, int st, char *err)
     fail_msg("%s", msg);
 }
 
-enum recovery { BY_ROLLBACK, BY_RESUME, FAIL_INSTEAD };
 
 /* One K of the real migrate.  K <= nm: the machine plan's K-th operation;
  * beyond: the caller's plan's (K - nm)-th. */
-static void one_k(const struct rec_env *e, unsigned k, unsigned nm, enum recovery how)
+static void one_k(const struct rec_env *e, unsigned k, unsigned nm, enum rec_recovery how)
 {
     bool machine = k <= nm;
     rec_unelevated_setup(e);
     char *before = rec_snapshot(e, false);
     char spec[32], *err = NULL;
-    snprintf(spec, sizeof spec, "%s:%u", how == FAIL_INSTEAD ? "fail" : "crash", k);
+    snprintf(spec, sizeof spec, "%s:%u", how == REC_FAIL_INSTEAD ? "fail" : "crash", k);
     int st = migrate_fault(e, spec, &err);
-    if (how == FAIL_INSTEAD) {
+    if (how == REC_FAIL_INSTEAD) {
         if (st != 125 || !strstr(err, "rolled back") || strstr(err, "NOT rolled back")) {
             free(before);
             fail_with("SBX_FAULT=fail:K should exit 125, everything rolled back", k, st, err);
@@ -129,8 +93,8 @@ static void one_k(const struct rec_env *e, unsigned k, unsigned nm, enum recover
         free(before);
         if (!same)
             fail_msg("fail:%u left the machine changed", k);
-        assert_false(has_open_plan(e, false));
-        assert_false(has_open_plan(e, true));
+        assert_false(rec_has_open_plan(e, false));
+        assert_false(rec_has_open_plan(e, true));
         back_to_start(e, "fail", k);
         return;
     }
@@ -141,18 +105,18 @@ static void one_k(const struct rec_env *e, unsigned k, unsigned nm, enum recover
     free(err);
     /* The open plan is in the ledger whose plan was running; sbx status
      * shows it. */
-    if (has_open_plan(e, false) != machine || has_open_plan(e, true) == machine) {
+    if (rec_has_open_plan(e, false) != machine || rec_has_open_plan(e, true) == machine) {
         free(before);
         fail_msg("crash:%u: the interrupted plan should be open in the %s ledger only", k,
                  machine ? "machine" : "caller's");
     }
-    if (how == BY_ROLLBACK && machine) {
+    if (how == REC_BY_ROLLBACK && machine) {
         /* doctor sees the open plan, --repair rolls it back alone: the
          * machine as before the migrate; then the migrate goes through. */
         assert_int_equal(rec_sbx(e, false, NULL, NULL, NULL, "doctor", "--state", e->machine, NULL),
                          1);
         rec_sbx_ok(e, false, 0, "doctor", "--repair", "--state", e->machine, NULL);
-        assert_false(has_open_plan(e, false));
+        assert_false(rec_has_open_plan(e, false));
         char *after = rec_snapshot(e, false);
         bool same = rec_same(before, after, "after the crashed plan was rolled back");
         free(after);
@@ -161,7 +125,7 @@ static void one_k(const struct rec_env *e, unsigned k, unsigned nm, enum recover
             fail_msg("crash:%u then doctor --repair left the machine changed", k);
         }
         rec_sbx_ok(e, false, 0, "migrate", "--to", "elevated", "--user", e->caller, NULL);
-    } else if (how == BY_ROLLBACK) {
+    } else if (how == REC_BY_ROLLBACK) {
         /* The same migrate again: the caller's half rolls its crashed plan
          * back first, then does it. */
         char *err2 = NULL;
@@ -184,17 +148,16 @@ static void one_k(const struct rec_env *e, unsigned k, unsigned nm, enum recover
         rec_sbx_ok(e, true, 0, "migrate", "--resume", NULL);
     }
     free(before);
-    assert_false(has_open_plan(e, false));
-    assert_false(has_open_plan(e, true));
+    assert_false(rec_has_open_plan(e, false));
+    assert_false(rec_has_open_plan(e, true));
     rec_sbx_ok(e, false, 0, "doctor", "--state", e->machine, NULL);
     rec_sbx_ok(e, true, 0, "doctor", NULL);
     expect_elevated_caller(e);
-    back_to_start(e, how == BY_ROLLBACK ? "crash + rollback" : "crash + resume", k);
+    back_to_start(e, how == REC_BY_ROLLBACK ? "crash + rollback" : "crash + resume", k);
 }
 
 /* Each K and each way of recovering is a test of its own (a fresh world
  * each), so one failure does not hide the others. */
-#define MAX_K 24
 static unsigned nm, nu; /* OS operations of the machine's and the caller's plan */
 
 static void test_count_operations(void **state)
@@ -205,14 +168,14 @@ static void test_count_operations(void **state)
     rec_unelevated_setup(&e);
     char *plan = NULL;
     migrate_dry_run(&e, &plan);
-    nm = count_os_ops(plan, 0);
-    nu = count_os_ops(plan, 1);
+    nm = rec_count_os_ops(plan, 0);
+    nu = rec_count_os_ops(plan, 1);
     free(plan);
     rec_cleanup_all(&e);
     fprintf(stderr, "migrate: %u OS operations in the machine plan, %u in the caller's\n", nm,
             nu);
     assert_true(nm >= 8 && nu >= 4);
-    assert_true(nm + nu <= MAX_K); /* else raise MAX_K: every K must run */
+    assert_true(nm + nu <= REC_MAX_K); /* else raise REC_MAX_K: every K must run */
     /* Past the last operation: nothing was left out of the count, the
      * migrate succeeds. */
     rec_unelevated_setup(&e);
@@ -226,14 +189,9 @@ static void test_count_operations(void **state)
     back_to_start(&e, "crash past the end", nm + nu + 1);
 }
 
-struct kcase {
-    unsigned k;
-    enum recovery how;
-};
-
 static void test_one_k(void **state)
 {
-    const struct kcase *c = *state;
+    const struct rec_kcase *c = *state;
     if (nm + nu == 0)
         fail_msg("the operations were not counted");
     if (c->k > nm + nu)
@@ -289,12 +247,12 @@ static void test_doctor_repair_rolls_back(void **state)
     if (st != 137)
         fail_with("crash:5", 5, st, err);
     free(err);
-    assert_true(has_open_plan(&e, false));
+    assert_true(rec_has_open_plan(&e, false));
     st = rec_sbx(&e, false, NULL, NULL, &err, "doctor", "--repair", "--state", e.machine, NULL);
     static char msg[4096];
     snprintf(msg, sizeof msg, "%.4000s", err);
     free(err);
-    bool open = has_open_plan(&e, false);
+    bool open = rec_has_open_plan(&e, false);
     char *after = rec_snapshot(&e, false);
     bool same = rec_same(before, after, "after doctor --repair of a crashed migrate");
     free(before);
@@ -313,19 +271,10 @@ static void test_doctor_repair_rolls_back(void **state)
 int main(void)
 {
     rec_require_root();
-    static struct kcase cases[3 * MAX_K];
-    static struct CMUnitTest tests[3 * MAX_K + 3];
-    static char names[3 * MAX_K][48];
-    static const char *const how_name[] = {"crash_rollback", "crash_resume", "fail"};
+    static struct CMUnitTest tests[3 * REC_MAX_K + 3];
     size_t n = 0;
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_teardown(test_count_operations, rec_teardown);
-    for (unsigned k = 1; k <= MAX_K; k++)
-        for (int how = 0; how < 3; how++) {
-            size_t i = (k - 1) * 3 + (size_t)how;
-            cases[i] = (struct kcase){k, (enum recovery)how};
-            snprintf(names[i], sizeof names[i], "migrate_%s_K%u", how_name[how], k);
-            tests[n++] = (struct CMUnitTest){names[i], test_one_k, NULL, rec_teardown, &cases[i]};
-        }
+    rec_add_k_tests(tests, &n, "migrate", test_one_k);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_teardown(test_resume_finishes_the_migration,
                                                               rec_teardown);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_teardown(test_doctor_repair_rolls_back,

@@ -120,17 +120,6 @@ static void expect_as_with_a(struct upgrade_env *u, const char *when)
         fail_msg("%s: the machine differs from the setup with launcher A", when);
 }
 
-static bool machine_plan_open(const struct rec_env *e)
-{
-    char *out = NULL;
-    assert_int_equal(rec_sbx(e, false, NULL, &out, NULL, "status", "--json", "--state",
-                             e->machine, NULL),
-                     0);
-    bool open = rec_status_open_plan(out);
-    free(out);
-    return open;
-}
-
 /* The dry run names exactly the two launcher operations; returns how many
  * OS operations the upgrade plan has. */
 static unsigned upgrade_dry_run(const struct upgrade_env *u)
@@ -193,7 +182,7 @@ static void test_upgrade_and_back(void **state)
     if (st != 125 || !strstr(msg, "only the sbx that shipped that launcher"))
         fail_msg("sbx B's rollback of its upgrade should be refused (exit 125): exit %d: %s", st,
                  msg);
-    assert_false(machine_plan_open(e));
+    assert_false(rec_has_open_plan(e, false));
     expect_launcher(&u, u.hash_b, "after B's refused rollback");
 
     /* Version A's rollback: back to A exactly. */
@@ -227,16 +216,16 @@ static void upgrade_fault(unsigned k, enum how how)
     if (how == FAIL) {
         if (st != 125 || !strstr(msg, "rolled back"))
             fail_msg("%s: exit %d, expected 125 and a rollback: %s", when, st, msg);
-        assert_false(machine_plan_open(e));
+        assert_false(rec_has_open_plan(e, false));
         expect_as_with_a(&u, when);
     } else if (st != 137) {
         fail_msg("%s: exit %d, expected 137: %s", when, st, msg);
     } else if (how == CRASH_RESUME) {
-        assert_true(machine_plan_open(e));
+        assert_true(rec_has_open_plan(e, false));
         rec_sbx_ok(e, false, 0, "migrate", "--resume", NULL);
         expect_launcher(&u, u.hash_b, when);
     } else {
-        assert_true(machine_plan_open(e));
+        assert_true(rec_has_open_plan(e, false));
         /* Rolled back by sbx B: possible while A is still on the machine
          * (kept as a copy); once the old launcher was retired only sbx A
          * can put it back, and B says so, leaving the plan open. */
@@ -246,13 +235,13 @@ static void upgrade_fault(unsigned k, enum how how)
         free(err);
         if (st != 0) {
             if (st != 125 || !strstr(msg, "only the sbx that shipped that launcher") ||
-                !machine_plan_open(e))
+                !rec_has_open_plan(e, false))
                 fail_msg("%s: sbx B's doctor --repair: exit %d: %s", when, st, msg);
             fprintf(stderr, "%s: sbx B can't roll back, sbx A does\n", when);
             use_launcher(&u, u.src_a);
             rec_sbx_ok(e, false, 0, "doctor", "--repair", "--state", e->machine, NULL);
         }
-        assert_false(machine_plan_open(e));
+        assert_false(rec_has_open_plan(e, false));
         expect_as_with_a(&u, when);
     }
     upgrade_fini(&u, when);
@@ -305,7 +294,7 @@ static void test_port_change_fail_each_k(void **state)
         assert_int_equal(rec_sbx(e, false, env, NULL, NULL, "setup", "--allow-loopback-port",
                                  "8123", NULL),
                          137);
-        assert_true(machine_plan_open(e));
+        assert_true(rec_has_open_plan(e, false));
         rec_sbx_ok(e, false, 0, "doctor", "--repair", "--state", e->machine, NULL);
         expect_as_with_a(&u, when);
         /* ... or finished by migrate --resume, then undone by a plan of
@@ -314,7 +303,7 @@ static void test_port_change_fail_each_k(void **state)
                                  "8123", NULL),
                          137);
         rec_sbx_ok(e, false, 0, "migrate", "--resume", NULL);
-        assert_false(machine_plan_open(e));
+        assert_false(rec_has_open_plan(e, false));
         expect_launcher(&u, u.hash_a, when);
         rec_sbx_ok(e, false, 0, "setup", "--no-loopback-ports", NULL);
         expect_as_with_a(&u, when);
