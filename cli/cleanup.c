@@ -22,17 +22,22 @@ static const struct cli_optdef defs[] = {
     {NULL, false},
 };
 
-/* Objects with sbx's marker that the ledger of ce does not record. */
-static int find_orphans(struct cli_engine *ce, struct sbx_resource_list *orphans,
-                        struct sbx_error *err)
+/* Objects with sbx's marker that the ledger of ce (in dir) does not
+ * record. */
+static int find_orphans(struct cli_engine *ce, const char *dir,
+                        struct sbx_resource_list *orphans, struct sbx_error *err)
 {
     struct sbx_resource_list marked = {0}, known = {0};
     /* Cleanup runs after the users' ledgers were cleaned: grants still on
-     * their homes are the ones a lost ledger forgot. */
+     * their homes are the ones a lost ledger forgot.  (A dry run, which
+     * cleaned nothing, finds the users' ledgers still there: what they
+     * record is their plans', not orphans.) */
     ce->os->flags |= SBX_OS_FIND_GRANTS;
     int rc = sbx_os_find_marked(ce->os, &marked, err);
     if (rc == 0 && ce->ledger)
         rc = sbx_ledger_resources(ce->ledger, &known, err);
+    if (rc == 0)
+        cli_member_resources(dir, &known);
     for (size_t i = 0; rc == 0 && i < marked.len; i++)
         if (sbx_rlist_find_object(&known, &marked.items[i]) < 0)
             rc = sbx_rlist_push(orphans, &marked.items[i]);
@@ -71,6 +76,21 @@ int cli_member_ledgers(const char *machine_dir, char (*dirs)[4096], size_t max, 
     sbx_rlist_free(&rs);
     sbx_ledger_close(l);
     return rc;
+}
+
+void cli_member_resources(const char *machine_dir, struct sbx_resource_list *known)
+{
+    static char dirs[CLI_MAX_ARGS][4096];
+    size_t n = 0;
+    if (cli_member_ledgers(machine_dir, dirs, CLI_MAX_ARGS, &n, NULL) != 0)
+        return;
+    for (size_t m = 0; m < n; m++) {
+        struct sbx_ledger *l = NULL;
+        if (strcmp(dirs[m], machine_dir) != 0 &&
+            sbx_ledger_open(dirs[m], SBX_LEDGER_READONLY, &l, NULL) == 0)
+            sbx_ledger_resources(l, known, NULL);
+        sbx_ledger_close(l);
+    }
 }
 
 /* A damaged ledger can't say what it recorded: set it aside (kept, never
@@ -129,7 +149,7 @@ static int clean_dir(struct sbx_cli *cli, const char *dir, bool with_orphans, bo
         if ((rc = cli_open_os(&os, err)))
             return rc;
         struct cli_engine probe = {.os = os};
-        rc = with_orphans ? find_orphans(&probe, &orphans, err) : 0;
+        rc = with_orphans ? find_orphans(&probe, dir, &orphans, err) : 0;
         sbx_os_destroy(os);
         /* Nothing to remove by markers: what is left of the damaged
          * ledger's directory (its lock) goes; the damaged copy stays. */
@@ -159,7 +179,7 @@ static int clean_dir(struct sbx_cli *cli, const char *dir, bool with_orphans, bo
         goto out;
     if (sbx_ledger_meta_get(ce.ledger, "created_dir", created_root, sizeof created_root, NULL))
         created_root[0] = '\0';
-    if (with_orphans && (rc = find_orphans(&ce, &orphans, err)))
+    if (with_orphans && (rc = find_orphans(&ce, dir, &orphans, err)))
         goto out;
     struct converge_request req = {
         .verb = "cleanup", .mode = SBX_MODE_NONE, .orphans = &orphans, .dry_run = dry_run,

@@ -156,6 +156,11 @@ int cli_workspace_change(const struct sbx_cli *cli, bool add, const char *path,
 int cli_member_ledgers(const char *machine_dir, char (*dirs)[4096], size_t max, size_t *n,
                        struct sbx_error *err);
 
+/* Add to known what the member ledgers of machine_dir (other than
+ * machine_dir itself) record: objects those ledgers own are not orphans.
+ * Best effort: a ledger that can't be read adds nothing. */
+void cli_member_resources(const char *machine_dir, struct sbx_resource_list *known);
+
 /* Print the subcommand's help (its text is in its own file). */
 void cli_print_help(const char *text);
 

@@ -65,18 +65,8 @@ static int doctor_ledger(const struct sbx_cli *cli, const char *dir, bool orphan
         }
     }
     /* The users' ledgers know their grants: not orphans. */
-    static char member_dirs[CLI_MAX_ARGS][4096];
-    size_t n_members = 0;
-    if (orphans && deep &&
-        cli_member_ledgers(dir, member_dirs, CLI_MAX_ARGS, &n_members, NULL) == 0) {
-        for (size_t m = 0; m < n_members; m++) {
-            struct sbx_ledger *ml = NULL;
-            if (strcmp(member_dirs[m], dir) != 0 &&
-                sbx_ledger_open(member_dirs[m], SBX_LEDGER_READONLY, &ml, NULL) == 0)
-                sbx_ledger_resources(ml, &known, NULL);
-            sbx_ledger_close(ml);
-        }
-    }
+    if (orphans && deep)
+        cli_member_resources(dir, &known);
     for (size_t i = 0; i < marked.len && n < 256 && rc == 0; i++) {
         if (sbx_rlist_find_object(&rs, &marked.items[i]) >= 0 ||
             sbx_rlist_find_object(&known, &marked.items[i]) >= 0)

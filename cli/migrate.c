@@ -406,10 +406,22 @@ int cmd_migrate(struct sbx_cli *cli, int argc, char **argv)
 
     if (!user) {
         /* Your own ledger; as root without --to, the machine's too. */
-        const char *dirs[2] = {mine, machine};
         size_t n = priv == SBX_PRIV_ADMIN ? 2 : 1;
         if (resume) {
-            rc = resume_all(cli, dirs, n, &err);
+            /* Root: the users' ledgers too (a cleanup or a migration of
+             * theirs that root ran), between root's own and the machine's. */
+            static char members[CLI_MAX_ARGS][4096];
+            const char *all[CLI_MAX_ARGS + 2] = {mine};
+            size_t n_members = 0, n_all = 1;
+            if (n == 2 && cli_member_ledgers(machine, members, CLI_MAX_ARGS, &n_members,
+                                             &err) != 0)
+                return cli_fail(cli, &err);
+            for (size_t i = 0; i < n_members; i++)
+                if (strcmp(members[i], mine) != 0 && strcmp(members[i], machine) != 0)
+                    all[n_all++] = members[i];
+            if (n == 2)
+                all[n_all++] = machine;
+            rc = resume_all(cli, all, n_all, &err);
 #ifndef _WIN32
             /* Root: a migration of another user whose second half a crash
              * kept from starting is finished too. */

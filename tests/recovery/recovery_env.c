@@ -317,6 +317,13 @@ void rec_unelevated_setup(const struct rec_env *e)
     rec_sbx_ok(e, true, 0, "workspace", "add", e->ws2, NULL);
 }
 
+void rec_elevated_setup(const struct rec_env *e)
+{
+    rec_unelevated_setup(e);
+    rec_sbx_ok(e, false, 0, "migrate", "--to", "elevated", "--user", e->caller, NULL);
+    rec_sbx_ok(e, true, 0, "run", "--", "sh", "-c", "echo made > made-by-sandbox", NULL);
+}
+
 void rec_cleanup_all(const struct rec_env *e)
 {
     rec_sbx_ok(e, false, 0, "cleanup", NULL);
@@ -384,19 +391,27 @@ unsigned rec_count_os_ops(const char *json, unsigned doc)
     return n;
 }
 
-void rec_add_k_tests(struct CMUnitTest *tests, size_t *n, const char *prefix,
-                     void (*fn)(void **state))
+int rec_run_k_tests(const char *group, const char *prefix, void (*count)(void **state),
+                    void (*one_k)(void **state), const struct CMUnitTest *extra,
+                    size_t n_extra)
 {
     static struct rec_kcase cases[3 * REC_MAX_K];
     static char names[3 * REC_MAX_K][64];
+    static struct CMUnitTest tests[3 * REC_MAX_K + 16];
     static const char *const how_name[] = {"crash_rollback", "crash_resume", "fail"};
+    assert_true(n_extra <= 15);
+    size_t n = 0;
+    tests[n++] = (struct CMUnitTest){"count_operations", count, NULL, rec_teardown, NULL};
     for (unsigned k = 1; k <= REC_MAX_K; k++)
         for (int how = 0; how < 3; how++) {
             size_t i = (k - 1) * 3 + (size_t)how;
             cases[i] = (struct rec_kcase){k, (enum rec_recovery)how};
             snprintf(names[i], sizeof names[i], "%s_%s_K%u", prefix, how_name[how], k);
-            tests[(*n)++] = (struct CMUnitTest){names[i], fn, NULL, rec_teardown, &cases[i]};
+            tests[n++] = (struct CMUnitTest){names[i], one_k, NULL, rec_teardown, &cases[i]};
         }
+    for (size_t i = 0; i < n_extra; i++)
+        tests[n++] = extra[i];
+    return _cmocka_run_group_tests(group, tests, n, NULL, NULL);
 }
 
 bool rec_has_open_plan(const struct rec_env *e, bool as_caller)

@@ -87,6 +87,9 @@ int rec_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Set the caller up in the unelevated mode with ws1 and ws2. */
 void rec_unelevated_setup(const struct rec_env *e);
+/* The caller moved on to the elevated mode by root (migrate --to elevated
+ * --user), with a file the sandbox made in ws1: "made-by-sandbox". */
+void rec_elevated_setup(const struct rec_env *e);
 /* Root's and the caller's sbx cleanup, each must succeed. */
 void rec_cleanup_all(const struct rec_env *e);
 /* Files the sandbox accounts made in the workspaces (after cleanup): each
@@ -110,9 +113,11 @@ struct rec_kcase {
     enum rec_recovery how;
 };
 #define REC_MAX_K 24
-/* Append the 3 * REC_MAX_K tests "PREFIX_<how>_K<k>" running fn (its state
- * a struct rec_kcase) to tests[*n..], with rec_teardown. */
-void rec_add_k_tests(struct CMUnitTest *tests, size_t *n, const char *prefix,
-                     void (*fn)(void **state));
+/* Run the group: count (which learns how many K there are), then the
+ * 3 * REC_MAX_K tests "PREFIX_<how>_K<k>" running one_k (its state a
+ * struct rec_kcase), then the n_extra others; each with rec_teardown. */
+int rec_run_k_tests(const char *group, const char *prefix, void (*count)(void **state),
+                    void (*one_k)(void **state), const struct CMUnitTest *extra,
+                    size_t n_extra);
 
 #endif

@@ -271,13 +271,10 @@ static void test_doctor_repair_rolls_back(void **state)
 int main(void)
 {
     rec_require_root();
-    static struct CMUnitTest tests[3 * REC_MAX_K + 3];
-    size_t n = 0;
-    tests[n++] = (struct CMUnitTest)cmocka_unit_test_teardown(test_count_operations, rec_teardown);
-    rec_add_k_tests(tests, &n, "migrate", test_one_k);
-    tests[n++] = (struct CMUnitTest)cmocka_unit_test_teardown(test_resume_finishes_the_migration,
-                                                              rec_teardown);
-    tests[n++] = (struct CMUnitTest)cmocka_unit_test_teardown(test_doctor_repair_rolls_back,
-                                                              rec_teardown);
-    return _cmocka_run_group_tests("recovery.crash", tests, n, NULL, NULL);
+    const struct CMUnitTest extra[] = {
+        cmocka_unit_test_teardown(test_resume_finishes_the_migration, rec_teardown),
+        cmocka_unit_test_teardown(test_doctor_repair_rolls_back, rec_teardown),
+    };
+    return rec_run_k_tests("recovery.crash", "migrate", test_count_operations, test_one_k, extra,
+                           sizeof extra / sizeof extra[0]);
 }

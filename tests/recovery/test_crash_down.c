@@ -18,14 +18,6 @@
 #include "helpers.h"
 #include "recovery_env.h"
 
-/* The caller elevated, with a file the sandbox made in ws1. */
-static void elevated_world(const struct rec_env *e)
-{
-    rec_unelevated_setup(e);
-    rec_sbx_ok(e, false, 0, "migrate", "--to", "elevated", "--user", e->caller, NULL);
-    rec_sbx_ok(e, true, 0, "run", "--", "sh", "-c", "echo made > made-by-sandbox", NULL);
-}
-
 static int migrate_down(const struct rec_env *e, const char *spec, char **err)
 {
     char fault[64];
@@ -87,7 +79,7 @@ static unsigned nu, nm; /* OS operations of the caller's and the machine's plan 
 static void one_k(const struct rec_env *e, unsigned k, enum rec_recovery how)
 {
     bool caller_plan = k <= nu;
-    elevated_world(e);
+    rec_elevated_setup(e);
     char *before = rec_snapshot(e, false);
     char spec[32], when[64], *err = NULL;
     snprintf(spec, sizeof spec, "%s:%u", how == REC_FAIL_INSTEAD ? "fail" : "crash", k);
@@ -156,7 +148,7 @@ static void test_count_operations(void **state)
     (void)state;
     static struct rec_env e;
     rec_env_init(&e, 0);
-    elevated_world(&e);
+    rec_elevated_setup(&e);
     char *plan = NULL;
     assert_int_equal(rec_sbx(&e, false, NULL, &plan, NULL, "migrate", "--to", "unelevated",
                              "--user", e.caller, "--dry-run", "--json", NULL),
@@ -190,9 +182,5 @@ static void test_one_k(void **state)
 int main(void)
 {
     rec_require_root();
-    static struct CMUnitTest tests[3 * REC_MAX_K + 1];
-    size_t n = 0;
-    tests[n++] = (struct CMUnitTest)cmocka_unit_test_teardown(test_count_operations, rec_teardown);
-    rec_add_k_tests(tests, &n, "down", test_one_k);
-    return _cmocka_run_group_tests("recovery.crash_down", tests, n, NULL, NULL);
+    return rec_run_k_tests("recovery.crash_down", "down", test_count_operations, test_one_k, NULL, 0);
 }
