@@ -222,6 +222,12 @@ static void upgrade_fault(unsigned k, enum how how)
         fail_msg("%s: exit %d, expected 137: %s", when, st, msg);
     } else if (how == CRASH_RESUME) {
         assert_true(rec_has_open_plan(e, false));
+        /* Between the two operations the old launcher is kept, and it is
+         * nobody's to run: not setuid, root's alone. */
+        if (k == 1 && rec_sh("test \"$(stat -c %%a:%%U %s/elevated/sbx-launch.before-*)\" = "
+                             "700:root",
+                             e->machine) != 0)
+            fail_msg("%s: the kept launcher should be there, mode 700, root's", when);
         rec_sbx_ok(e, false, 0, "migrate", "--resume", NULL);
         expect_launcher(&u, u.hash_b, when);
     } else {

@@ -7,7 +7,8 @@
  * a configuration with other ports) is a plan of two operations: create the
  * new resource, then delete the old one.  So that the creation can be
  * undone, the file it replaces is first kept as DEST.before-<new hash>, a
- * hard link (same inode: owner, group and mode stay as they were):
+ * hard link (same inode and owner), made private (0700: a kept launcher is
+ * not setuid) once the new one is in place:
  *   - undoing the creation (delete of the new one) puts that copy back;
  *   - the deletion of the old one removes the copy;
  *   - a copy left by a crash between link and rename holds the old content
@@ -381,6 +382,10 @@ static int file_create(struct sbx_resource *r, const struct file_desc *d,
     }
     if (!same && (rc = install(d, data, len, err)) != 0 && keep[0])
         unlink(keep);
+    /* The kept launcher is no longer setuid nor anyone's to run: only a
+     * copy to put back. */
+    if (rc == 0 && keep[0] && chmod(keep, 0700) != 0)
+        rc = sbx_err_sys(err, SBX_EIO, errno, "make %s private", keep);
     free(data);
     if (rc)
         return rc;
@@ -414,7 +419,9 @@ static int file_delete(const struct sbx_resource *r, const struct file_desc *d,
             (rc = copy_now(d->dest, mine, &copy, err)))
             return rc;
         if (copy.present && copy.st.st_uid == 0) {
-            if (rename(keep, d->dest) != 0)
+            /* Its mode first (the versions share it), then in place: a
+             * crash between the two leaves the copy to put back again. */
+            if (chmod(keep, d->mode) != 0 || rename(keep, d->dest) != 0)
                 return sbx_err_sys(err, SBX_EIO, errno, "put %s back as %s", keep, d->dest);
         } else if (unlink(d->dest) != 0 && errno != ENOENT) {
             return sbx_err_sys(err, SBX_EIO, errno, "remove %s", d->dest);
