@@ -156,6 +156,9 @@ int cli_workspace_change(const struct sbx_cli *cli, bool add, const char *path,
 int cli_member_ledgers(const char *machine_dir, char (*dirs)[4096], size_t max, size_t *n,
                        struct sbx_error *err);
 
+/* Is there a ledger in the state directory dir? */
+bool cli_ledger_exists(const char *dir);
+
 /* Add to known what the member ledgers of machine_dir (other than
  * machine_dir itself) record: objects those ledgers own are not orphans.
  * Best effort: a ledger that can't be read adds nothing. */

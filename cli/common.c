@@ -312,6 +312,13 @@ int cli_fault(struct sbx_fault **out, struct sbx_error *err)
     return 0;
 }
 
+bool cli_ledger_exists(const char *dir)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s%cledger.db", dir, SBX_PATH_SEP);
+    return sbx_fs_exists(path);
+}
+
 int cli_engine_open_dir(const struct sbx_cli *cli, const char *dir, bool create,
                         struct cli_engine *ce, struct sbx_error *err)
 {
@@ -322,9 +329,7 @@ int cli_engine_open_dir(const struct sbx_cli *cli, const char *dir, bool create,
         return rc;
     if ((rc = cli_open_os(&ce->os, err)))
         return rc;
-    char path[4200];
-    snprintf(path, sizeof path, "%s%cledger.db", dir, SBX_PATH_SEP);
-    ce->fresh = create && !sbx_fs_exists(path);
+    ce->fresh = create && !cli_ledger_exists(dir);
     if ((rc = sbx_ledger_open(dir, create ? SBX_LEDGER_CREATE : 0, &ce->ledger, err)) ||
         (rc = sbx_ledger_lock(ce->ledger, cli_lock_wait_ms(), err))) {
         cli_engine_close(ce);

@@ -342,13 +342,6 @@ done:
 }
 #endif
 
-static bool has_ledger(const char *dir)
-{
-    char path[4200];
-    snprintf(path, sizeof path, "%s%cledger.db", dir, SBX_PATH_SEP);
-    return sbx_fs_exists(path);
-}
-
 int cmd_migrate(struct sbx_cli *cli, int argc, char **argv)
 {
     struct sbx_error err = {0};
@@ -448,8 +441,8 @@ int cmd_migrate(struct sbx_cli *cli, int argc, char **argv)
         }
         /* Root after an upgrade of sbx: the machine's setup is what there
          * is to bring up to date; root's own ledger only when it has one. */
-        bool machine_only = n == 2 && to == SBX_MODE_NONE && has_ledger(machine) &&
-                            !has_ledger(mine);
+        bool machine_only = n == 2 && to == SBX_MODE_NONE && cli_ledger_exists(machine) &&
+                            !cli_ledger_exists(mine);
         struct migrate_step st = {mine, CLI_SCOPE_USER, to, NULL, NULL, false, dry_run};
         if ((machine_only || (rc = migrate_ledger(cli, &st, &first, &err)) == 0) && n == 2 &&
             to == SBX_MODE_NONE && sbx_fs_exists(machine)) {

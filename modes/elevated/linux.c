@@ -158,18 +158,6 @@ static int add_member(struct sbx_resource_list *out, const char *group, const ch
     return add(out, SBX_R_MEMBERSHIP, key, NULL, NULL, detail, err);
 }
 
-/* SHA-256 of the launcher this sbx installs. */
-static int source_hash(const char *src, char out[65], struct sbx_error *err)
-{
-    int fd = open(src, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return sbx_err_sys(err, SBX_ENOENT, errno,
-                           "%s, the launcher to install (is sbx installed completely?)", src);
-    int rc = sbx_drv_sha256_file(fd, out, err);
-    close(fd);
-    return rc;
-}
-
 static int desired_machine(const struct sbx_config *cfg, const struct sbx_elevated_names *n,
                            struct sbx_resource_list *out, struct sbx_error *err)
 {
@@ -224,8 +212,8 @@ static int desired_machine(const struct sbx_config *cfg, const struct sbx_elevat
      * another resource, so `sbx migrate` after an upgrade replaces it (and
      * `sbx rollback` by the old sbx puts the old one back). */
     char hash[65];
-    if ((rc = source_hash(src, hash, err)))
-        return rc;
+    if ((rc = sbx_drv_sha256_path(src, hash, err)))
+        return sbx_err_wrap(err, "the launcher to install (is sbx installed completely?)");
     snprintf(path, sizeof path, "%s/%s", dir, SBX_LAUNCH_NAME);
     snprintf(key, sizeof key, "%s#sha256=%.16s", path, hash);
     snprintf(detail, sizeof detail, "source=%s\nsha256=%s\nmode=4750\ngroup=%s\n", src, hash,

@@ -319,10 +319,8 @@ static void resource_hash(const struct sbx_resource *r, const struct file_desc *
 
 static bool file_has_hash(const char *path, const char *hash)
 {
-    sbx_autofd int fd = open(path, O_RDONLY | O_CLOEXEC);
     char h[65];
-    struct sbx_error ignored = {0};
-    return fd >= 0 && sbx_drv_sha256_file(fd, h, &ignored) == 0 && strcmp(h, hash) == 0;
+    return sbx_drv_sha256_path(path, h, NULL) == 0 && strcmp(h, hash) == 0;
 }
 
 /* Is `hash`, found at dest instead of r's content, another version sbx

@@ -55,6 +55,7 @@ int sbx_drv_parse_id(const char *s, unsigned *out);
 /* SHA-256 of a buffer / of a file, as 64 hex digits. */
 void sbx_drv_sha256_hex(const void *data, size_t len, char out[65]);
 int sbx_drv_sha256_file(int fd, char out[65], struct sbx_error *err);
+int sbx_drv_sha256_path(const char *path, char out[65], struct sbx_error *err);
 
 /* Per kind. */
 int sbx_drv_group_apply(enum sbx_action act, struct sbx_resource *r, struct sbx_error *err);

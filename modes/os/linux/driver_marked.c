@@ -28,21 +28,14 @@ static int add(struct sbx_resource_list *out, enum sbx_rkind kind, const char *k
     return 0;
 }
 
-static bool file_listed(const struct sbx_resource_list *out, const char *path)
-{
-    for (size_t i = 0; i < out->len; i++)
-        if (out->items[i].kind == SBX_R_INSTALLED_FILE && out->items[i].path &&
-            strcmp(out->items[i].path, path) == 0)
-            return true;
-    return false;
-}
-
 /* One root-owned regular file at path, by the hash of what is there now:
  * the marker is the place. */
 static int add_file(struct sbx_resource_list *out, const char *path, bool conf,
                     struct sbx_error *err)
 {
-    if (file_listed(out, path))
+    struct sbx_resource here = {.kind = SBX_R_INSTALLED_FILE, .key = (char *)path,
+                                .path = (char *)path};
+    if (sbx_rlist_find_object(out, &here) >= 0)
         return 0;
     sbx_autofd int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
     struct stat st;

@@ -286,3 +286,12 @@ int sbx_drv_sha256_file(int fd, char out[65], struct sbx_error *err)
     sha_final_hex(&s, out);
     return 0;
 }
+
+int sbx_drv_sha256_path(const char *path, char out[65], struct sbx_error *err)
+{
+    sbx_autofd int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return sbx_err_sys(err, SBX_ENOENT, errno, "open %s", path);
+    int rc = sbx_drv_sha256_file(fd, out, err);
+    return rc ? sbx_err_wrap(err, "hashing %s", path) : 0;
+}
