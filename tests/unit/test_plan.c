@@ -300,8 +300,9 @@ static int crash_child(const char *dir, const char *variant, const char *k)
     w.dir = (char *)dir;
     path_join(w.fake_path, sizeof w.fake_path, w.dir, "machine.fake");
     world_open(&w);
-    char fault[32];
-    snprintf(fault, sizeof fault, "crash:%s", k);
+    char fault[48];
+    /* A number is crash:K; anything else is the whole SBX_FAULT spec. */
+    snprintf(fault, sizeof fault, strchr(k, ':') ? "%s" : "crash:%s", k);
     struct sbx_plan p = {0};
     struct sbx_error err = {0};
     plan_to(&w, variants[atoi(variant) % 3], fault, &p, &err);
@@ -309,66 +310,100 @@ static int crash_child(const char *dir, const char *variant, const char *k)
     return 0; /* not reached when the crash happens */
 }
 
-/* crash:K for every K, in a child; then recover by rollback or resume. */
+/* The plan from before to after, run in a child that dies as spec says
+ * (crash:K, or fail:K,crash:M to die in the rollback); then recover by
+ * rollback or resume, and check the outcome. */
+static void crash_once(void (*before)(struct sbx_resource_list *),
+                       void (*after)(struct sbx_resource_list *), const char *spec, bool resume)
+{
+    struct world w;
+    world_init(&w);
+    if (before)
+        apply_ok(&w, before);
+    char *m0 = machine_text(&w), *l0 = ledger_text(w.ledger);
+    world_close(&w);
+    /* The plan runs in another process that dies as spec says. */
+    char vbuf[16];
+    snprintf(vbuf, sizeof vbuf, "%d", variant_index(after));
+    const char *args[] = {"--crash-child", w.dir, vbuf, spec, NULL};
+    int status = spawn_self(self_path, args);
+    if (status != CRASH_STATUS)
+        fail_msg("%s: the child did not crash (status %d)", spec, status);
+
+    world_open(&w);
+    struct sbx_engine e = {.ledger = w.ledger, .os = w.os};
+    struct sbx_error err = {0};
+    bool found = false;
+    if (sbx_plan_recover(&e, resume, &found, &err))
+        fail_msg("%s: recovery failed: %s", spec, err.msg);
+    assert_true(found);
+    int64_t running = 1;
+    assert_int_equal(sbx_ledger_plan_running(w.ledger, &running, &err), 0);
+    assert_int_equal(running, 0);
+    assert_fake_matches_ledger(w.os, w.ledger);
+    char *m1 = machine_text(&w), *l1 = ledger_text(w.ledger);
+    if (resume) {
+        /* The plan was finished: the ledger holds exactly the desired
+         * set. */
+        struct sbx_resource_list want = {0}, have = {0};
+        if (after)
+            after(&want);
+        assert_int_equal(sbx_ledger_resources(w.ledger, &have, &err), 0);
+        assert_int_equal(have.len, want.len);
+        for (size_t i = 0; i < want.len; i++)
+            assert_true(sbx_rlist_find(&have, want.items[i].kind, want.items[i].key) >= 0);
+        sbx_rlist_free(&want);
+        sbx_rlist_free(&have);
+    } else {
+        if (strcmp(m0, m1) != 0)
+            fail_msg("%s: machine differs after recovery:\n%s\nvs\n%s", spec, m0, m1);
+        /* Ids may be reassigned when a deleted object is re-created,
+         * so compare keys where the OS had to make objects again. */
+        if (strcmp(l0, l1) != 0 && before == NULL)
+            fail_msg("%s: ledger differs after recovery:\n%s\nvs\n%s", spec, l0, l1);
+    }
+    free(m0);
+    free(m1);
+    free(l0);
+    free(l1);
+    /* A second recovery finds nothing. */
+    assert_int_equal(sbx_plan_recover(&e, resume, &found, &err), 0);
+    assert_false(found);
+    world_free(&w);
+}
+
+/* crash:K for every K. */
 static void check_crash_every_k(void (*before)(struct sbx_resource_list *),
                                 void (*after)(struct sbx_resource_list *), int n_ops, bool resume)
 {
     for (int k = 1; k <= n_ops; k++) {
-        struct world w;
-        world_init(&w);
-        if (before)
-            apply_ok(&w, before);
-        char *m0 = machine_text(&w), *l0 = ledger_text(w.ledger);
-        world_close(&w);
-        /* The plan runs in another process that dies at operation K. */
-        char kbuf[16], vbuf[16];
-        snprintf(kbuf, sizeof kbuf, "%d", k);
-        snprintf(vbuf, sizeof vbuf, "%d", variant_index(after));
-        const char *args[] = {"--crash-child", w.dir, vbuf, kbuf, NULL};
-        int status = spawn_self(self_path, args);
-        if (status != CRASH_STATUS)
-            fail_msg("K=%d: the child did not crash (status %d)", k, status);
+        char spec[32];
+        snprintf(spec, sizeof spec, "crash:%d", k);
+        crash_once(before, after, spec, resume);
+    }
+}
 
-        world_open(&w);
-        struct sbx_engine e = {.ledger = w.ledger, .os = w.os};
-        struct sbx_error err = {0};
-        bool found = false;
-        if (sbx_plan_recover(&e, resume, &found, &err))
-            fail_msg("K=%d: recovery failed: %s", k, err.msg);
-        assert_true(found);
-        int64_t running = 1;
-        assert_int_equal(sbx_ledger_plan_running(w.ledger, &running, &err), 0);
-        assert_int_equal(running, 0);
-        assert_fake_matches_ledger(w.os, w.ledger);
-        char *m1 = machine_text(&w), *l1 = ledger_text(w.ledger);
-        if (resume) {
-            /* The plan was finished: the ledger holds exactly the desired
-             * set. */
-            struct sbx_resource_list want = {0}, have = {0};
-            if (after)
-                after(&want);
-            assert_int_equal(sbx_ledger_resources(w.ledger, &have, &err), 0);
-            assert_int_equal(have.len, want.len);
-            for (size_t i = 0; i < want.len; i++)
-                assert_true(sbx_rlist_find(&have, want.items[i].kind, want.items[i].key) >= 0);
-            sbx_rlist_free(&want);
-            sbx_rlist_free(&have);
-        } else {
-            if (strcmp(m0, m1) != 0)
-                fail_msg("K=%d: machine differs after recovery:\n%s\nvs\n%s", k, m0, m1);
-            /* Ids may be reassigned when a deleted object is re-created,
-             * so compare keys where the OS had to make objects again. */
-            if (strcmp(l0, l1) != 0 && before == NULL)
-                fail_msg("K=%d: ledger differs after recovery:\n%s\nvs\n%s", k, l0, l1);
+/* fail:K, then a crash at every operation M of the rollback it starts
+ * (the K-1 undone operations come after K in the count). */
+static void check_crash_in_every_rollback(void (*before)(struct sbx_resource_list *),
+                                          void (*after)(struct sbx_resource_list *), int n_ops,
+                                          bool resume)
+{
+    for (int k = 2; k <= n_ops; k++)
+        for (int m = k + 1; m <= 2 * k - 1; m++) {
+            char spec[48];
+            snprintf(spec, sizeof spec, "fail:%d,crash:%d", k, m);
+            crash_once(before, after, spec, resume);
         }
-        free(m0);
-        free(m1);
-        free(l0);
-        free(l1);
-        /* A second recovery finds nothing. */
-        assert_int_equal(sbx_plan_recover(&e, resume, &found, &err), 0);
-        assert_false(found);
-        world_free(&w);
+}
+
+static void test_crash_in_rollback(void **state)
+{
+    (void)state;
+    for (int resume = 0; resume < 2; resume++) {
+        check_crash_in_every_rollback(NULL, desired_v1, V1_OS_OPS, resume);
+        check_crash_in_every_rollback(desired_v1, desired_v2, V2_OS_OPS, resume);
+        check_crash_in_every_rollback(desired_v1, NULL, V1_OS_OPS, resume);
     }
 }
 
@@ -495,13 +530,23 @@ static void test_fault_spec_parsing(void **state)
     struct sbx_fault f;
     struct sbx_error err = {0};
     assert_int_equal(sbx_fault_parse(NULL, &f, &err), 0);
-    assert_int_equal(f.kind, SBX_FAULT_NONE);
+    assert_int_equal(f.fail_k + f.crash_k, 0);
     assert_int_equal(sbx_fault_parse("fail:3", &f, &err), 0);
-    assert_int_equal(f.kind, SBX_FAULT_FAIL);
-    assert_int_equal(f.k, 3);
+    assert_int_equal(f.fail_k, 3);
+    assert_int_equal(f.crash_k, 0);
     assert_int_equal(sbx_fault_parse("crash:1", &f, &err), 0);
-    assert_int_equal(f.kind, SBX_FAULT_CRASH);
-    const char *bad[] = {"fail", "fail:", "fail:0", "fail:-1", "fail:x", "boom:1", "crash:1x"};
+    assert_int_equal(f.crash_k, 1);
+    assert_int_equal(f.fail_k, 0);
+    assert_int_equal(sbx_fault_parse("fail:2,crash:5", &f, &err), 0);
+    assert_int_equal(f.fail_k, 2);
+    assert_int_equal(f.crash_k, 5);
+    assert_int_equal(sbx_fault_parse("crash:5,fail:2", &f, &err), 0);
+    assert_int_equal(f.fail_k, 2);
+    assert_int_equal(f.crash_k, 5);
+    const char *bad[] = {"fail",          "fail:",          "fail:0",        "fail:-1",
+                         "fail:x",        "boom:1",         "crash:1x",      "fail:2,crash:2",
+                         "fail:3,crash:1", "fail:1,fail:2", "fail:1,",       ",fail:1",
+                         "fail:1,crash:3,crash:4", "fail:99999999999999999999"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         assert_int_equal(sbx_fault_parse(bad[i], &f, &err), -SBX_EINVAL);
 }
@@ -518,6 +563,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_fail_every_k_upgrade),
         cmocka_unit_test(test_fail_every_k_cleanup),
         cmocka_unit_test(test_crash_every_k_rollback),
+        cmocka_unit_test(test_crash_in_rollback),
         cmocka_unit_test(test_crash_every_k_resume),
         cmocka_unit_test(test_rollback_walks_back),
         cmocka_unit_test(test_lost_ledger_cleanup_by_markers),
