@@ -29,87 +29,97 @@ struct finding {
     const char *key;
 };
 
-/* Check one ledger (and repair it).  *drift: findings were made.
- * Findings go to the open JSON array j, or as text. */
-static int doctor_ledger(const struct sbx_cli *cli, const char *dir, bool orphans, bool repair,
-                         bool deep, struct json *j, bool *drift, struct sbx_error *err)
-{
-    struct cli_engine ce;
-    int rc = cli_engine_open_dir(cli, dir, false, &ce, err);
-    if (rc == -SBX_ENOENT)
-        return 0;
-    if (rc)
-        return rc;
-    if (deep)
-        ce.os->flags |= SBX_OS_DEEP | SBX_OS_FIND_GRANTS;
-    struct sbx_resource_list rs = {0}, marked = {0}, missing = {0}, strays = {0}, known = {0};
+/* What one ledger says against the machine: the findings, and the
+ * resources a repair re-creates (missing) or removes (strays).  Findings
+ * point into the lists, which the survey owns. */
+struct survey {
+    struct sbx_resource_list rs, marked, missing, strays, known;
     struct finding findings[256];
-    size_t n = 0;
+    size_t n;
+};
+
+static void survey_free(struct survey *s)
+{
+    sbx_rlist_free(&s->rs);
+    sbx_rlist_free(&s->marked);
+    sbx_rlist_free(&s->missing);
+    sbx_rlist_free(&s->strays);
+    sbx_rlist_free(&s->known);
+    memset(s, 0, sizeof *s);
+}
+
+static int survey(struct cli_engine *ce, const char *dir, bool orphans, bool deep,
+                  struct survey *s, struct sbx_error *err)
+{
+    memset(s, 0, sizeof *s);
     int64_t running = 0;
-    if ((rc = sbx_ledger_plan_running(ce.ledger, &running, err)) ||
-        (rc = sbx_ledger_resources(ce.ledger, &rs, err)) ||
-        (orphans && (rc = sbx_os_find_marked(ce.os, &marked, err))))
-        goto out;
+    int rc;
+    if ((rc = sbx_ledger_plan_running(ce->ledger, &running, err)) ||
+        (rc = sbx_ledger_resources(ce->ledger, &s->rs, err)) ||
+        (orphans && (rc = sbx_os_find_marked(ce->os, &s->marked, err))))
+        return rc;
     if (running)
-        findings[n++] = (struct finding){"open-plan", SBX_R_MODE, "interrupted plan"};
-    for (size_t i = 0; i < rs.len && n < 256 && rc == 0; i++) {
-        if (sbx_rkind_ledger_only(rs.items[i].kind))
+        s->findings[s->n++] = (struct finding){"open-plan", SBX_R_MODE, "interrupted plan"};
+    for (size_t i = 0; i < s->rs.len && s->n < 256 && rc == 0; i++) {
+        if (sbx_rkind_ledger_only(s->rs.items[i].kind))
             continue;
         enum sbx_presence pr;
-        if ((rc = sbx_os_probe(ce.os, &rs.items[i], &pr, err)))
-            goto out;
+        if ((rc = sbx_os_probe(ce->os, &s->rs.items[i], &pr, err)))
+            return rc;
         if (pr != SBX_PRESENT) {
-            findings[n++] = (struct finding){pr == SBX_ABSENT ? "missing" : "changed",
-                                             rs.items[i].kind, rs.items[i].key};
-            rc = sbx_rlist_push(&missing, &rs.items[i]);
+            s->findings[s->n++] = (struct finding){pr == SBX_ABSENT ? "missing" : "changed",
+                                                   s->rs.items[i].kind, s->rs.items[i].key};
+            rc = sbx_rlist_push(&s->missing, &s->rs.items[i]);
         }
     }
     /* The users' ledgers know their grants: not orphans. */
     if (orphans && deep)
-        cli_member_resources(dir, &known);
-    for (size_t i = 0; i < marked.len && n < 256 && rc == 0; i++) {
-        if (sbx_rlist_find_object(&rs, &marked.items[i]) >= 0 ||
-            sbx_rlist_find_object(&known, &marked.items[i]) >= 0)
+        cli_member_resources(dir, &s->known);
+    for (size_t i = 0; i < s->marked.len && s->n < 256 && rc == 0; i++) {
+        const struct sbx_resource *m = &s->marked.items[i];
+        if (sbx_rlist_find_object(&s->rs, m) >= 0 || sbx_rlist_find_object(&s->known, m) >= 0)
             continue;
-        findings[n++] = (struct finding){"orphan", marked.items[i].kind, marked.items[i].key};
-        rc = sbx_rlist_push(&strays, &marked.items[i]);
+        s->findings[s->n++] = (struct finding){"orphan", m->kind, m->key};
+        rc = sbx_rlist_push(&s->strays, m);
     }
-    if (rc)
-        goto out;
-    *drift |= n > 0;
+    return rc;
+}
+
+static void print_survey(const struct survey *s, const char *ledger, const struct sbx_cli *cli,
+                         struct json *j)
+{
     if (j) {
         json_object_begin(j);
-        json_kv_string(j, "ledger", sbx_ledger_path(ce.ledger));
+        json_kv_string(j, "ledger", ledger);
         json_key(j, "findings");
         json_array_begin(j);
-        for (size_t i = 0; i < n; i++) {
+        for (size_t i = 0; i < s->n; i++) {
             json_object_begin(j);
-            json_kv_string(j, "problem", findings[i].what);
-            json_kv_string(j, "kind", sbx_rkind_name(findings[i].kind));
-            json_kv_string(j, "key", findings[i].key);
+            json_kv_string(j, "problem", s->findings[i].what);
+            json_kv_string(j, "kind", sbx_rkind_name(s->findings[i].kind));
+            json_kv_string(j, "key", s->findings[i].key);
             json_object_end(j);
         }
         json_array_end(j);
         json_object_end(j);
-    } else {
-        for (size_t i = 0; i < n; i++)
-            printf("drift: %-9s %-14s %s  (%s)\n", findings[i].what,
-                   sbx_rkind_name(findings[i].kind), findings[i].key, sbx_ledger_path(ce.ledger));
-        if (n == 0)
-            cli_info(cli, "sbx doctor: the machine matches the ledger %s",
-                     sbx_ledger_path(ce.ledger));
+        return;
     }
-    if (n == 0 || !repair)
-        goto out;
+    for (size_t i = 0; i < s->n; i++)
+        printf("drift: %-9s %-14s %s  (%s)\n", s->findings[i].what,
+               sbx_rkind_name(s->findings[i].kind), s->findings[i].key, ledger);
+    if (s->n == 0)
+        cli_info(cli, "sbx doctor: the machine matches the ledger %s", ledger);
+}
 
-    /* Repair: settle the open plan, then one plan that ensures every
-     * recorded object is present again (idempotent creates) and removes
-     * the marked objects nobody recorded. */
+/* One plan that ensures every recorded object is present again
+ * (idempotent creates) and removes the marked objects nobody recorded. */
+static int repair_plan(struct cli_engine *ce, const struct survey *s, struct sbx_error *err)
+{
     struct sbx_plan plan = {0}, creates = {0}, deletes = {0};
     struct sbx_resource_list none = {0};
-    if ((rc = cli_engine_recover(cli, &ce, false, err)) == 0 &&
-        (rc = sbx_plan_compute(&none, &missing, "repair", &creates, err)) == 0 &&
-        (rc = sbx_plan_compute(&strays, &none, "repair", &deletes, err)) == 0) {
+    int rc;
+    if ((rc = sbx_plan_compute(&none, &s->missing, "repair", &creates, err)) == 0 &&
+        (rc = sbx_plan_compute(&s->strays, &none, "repair", &deletes, err)) == 0) {
         snprintf(plan.verb, sizeof plan.verb, "repair");
         plan.n_ops = creates.n_ops + deletes.n_ops;
         plan.ops = calloc(plan.n_ops ? plan.n_ops : 1, sizeof *plan.ops);
@@ -124,20 +134,51 @@ static int doctor_ledger(const struct sbx_cli *cli, const char *dir, bool orphan
             free(deletes.ops);
             creates.ops = deletes.ops = NULL;
             creates.n_ops = deletes.n_ops = 0;
-            if ((rc = sbx_plan_apply(&ce.engine, &plan, err)) == 0)
-                cli_info(cli, "sbx doctor: repaired %zu finding%s in %s", n, n == 1 ? "" : "s",
-                         sbx_ledger_path(ce.ledger));
+            rc = sbx_plan_apply(&ce->engine, &plan, err);
         }
     }
     sbx_plan_free(&creates);
     sbx_plan_free(&deletes);
     sbx_plan_free(&plan);
+    return rc;
+}
+
+/* Check one ledger (and repair it).  *drift: findings were made.
+ * Findings go to the open JSON array j, or as text. */
+static int doctor_ledger(const struct sbx_cli *cli, const char *dir, bool orphans, bool repair,
+                         bool deep, struct json *j, bool *drift, struct sbx_error *err)
+{
+    struct cli_engine ce;
+    int rc = cli_engine_open_dir(cli, dir, false, &ce, err);
+    if (rc == -SBX_ENOENT)
+        return 0;
+    if (rc)
+        return rc;
+    if (deep)
+        ce.os->flags |= SBX_OS_DEEP | SBX_OS_FIND_GRANTS;
+    struct survey s;
+    if ((rc = survey(&ce, dir, orphans, deep, &s, err)))
+        goto out;
+    *drift |= s.n > 0;
+    print_survey(&s, sbx_ledger_path(ce.ledger), cli, j);
+    size_t found = s.n;
+    if (found == 0 || !repair)
+        goto out;
+    /* Repair: settle the open plan first, then survey again -- what the
+     * ledger records changes as the plan is rolled back -- and make the
+     * machine match. */
+    bool found_open = s.n && strcmp(s.findings[0].what, "open-plan") == 0;
+    if (found_open) {
+        survey_free(&s);
+        if ((rc = cli_engine_recover(cli, &ce, false, err)) ||
+            (rc = survey(&ce, dir, orphans, deep, &s, err)))
+            goto out;
+    }
+    if ((rc = repair_plan(&ce, &s, err)) == 0)
+        cli_info(cli, "sbx doctor: repaired %zu finding%s in %s", found, found == 1 ? "" : "s",
+                 sbx_ledger_path(ce.ledger));
 out:
-    sbx_rlist_free(&rs);
-    sbx_rlist_free(&marked);
-    sbx_rlist_free(&missing);
-    sbx_rlist_free(&strays);
-    sbx_rlist_free(&known);
+    survey_free(&s);
     cli_engine_close(&ce);
     return rc;
 }

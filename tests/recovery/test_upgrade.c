@@ -314,10 +314,59 @@ static void test_port_change_fail_each_k(void **state)
         rec_sbx_ok(e, false, 0, "setup", "--no-loopback-ports", NULL);
         expect_as_with_a(&u, when);
     }
+    /* A crash inside the rollback of a failure, at every operation of it:
+     * recovered by doctor --repair (back to the old ports), or resumed. */
+    for (unsigned k = 2; k <= n; k++)
+        for (unsigned m = k + 1; m <= 2 * k - 1; m++) {
+            char fault[64], when[96];
+            snprintf(fault, sizeof fault, "SBX_FAULT=fail:%u,crash:%u", k, m);
+            const char *env[] = {fault, NULL};
+            for (int resume = 0; resume < 2; resume++) {
+                snprintf(when, sizeof when, "port change with %s, %s",
+                         fault + strlen("SBX_FAULT="), resume ? "resumed" : "rolled back");
+                assert_int_equal(rec_sbx(e, false, env, NULL, NULL, "setup",
+                                         "--allow-loopback-port", "8123", NULL),
+                                 137);
+                assert_true(rec_has_open_plan(e, false));
+                if (resume) {
+                    rec_sbx_ok(e, false, 0, "migrate", "--resume", NULL);
+                    expect_launcher(&u, u.hash_a, when);
+                    rec_sbx_ok(e, false, 0, "setup", "--no-loopback-ports", NULL);
+                } else {
+                    rec_sbx_ok(e, false, 0, "doctor", "--repair", "--state", e->machine, NULL);
+                }
+                expect_as_with_a(&u, when);
+            }
+        }
     rec_sbx_ok(e, false, 0, "setup", "--allow-loopback-port", "8123", NULL);
     expect_launcher(&u, u.hash_a, "after the port change");
     upgrade_fini(&u, "port change");
 }
+
+/* The upgrade's retirement of A fails and the rollback that puts A back
+ * is cut short right after it did: recovered to A, or resumed to B. */
+static void crash_in_rollback(bool resume)
+{
+    static struct upgrade_env u;
+    upgrade_init(&u);
+    struct rec_env *e = &u.e;
+    use_launcher(&u, u.src_b);
+    const char *env[] = {"SBX_FAULT=fail:2,crash:3", NULL};
+    assert_int_equal(rec_sbx(e, false, env, NULL, NULL, "migrate", NULL), 137);
+    assert_true(rec_has_open_plan(e, false));
+    if (resume) {
+        rec_sbx_ok(e, false, 0, "migrate", "--resume", NULL);
+        expect_launcher(&u, u.hash_b, "upgrade resumed after a crash in its rollback");
+    } else {
+        rec_sbx_ok(e, false, 0, "doctor", "--repair", "--state", e->machine, NULL);
+        assert_false(rec_has_open_plan(e, false));
+        expect_as_with_a(&u, "upgrade rolled back after a crash in its rollback");
+    }
+    upgrade_fini(&u, "a crash in the upgrade's rollback");
+}
+
+static void test_crash_in_rollback_repair(void **state) { (void)state; crash_in_rollback(false); }
+static void test_crash_in_rollback_resume(void **state) { (void)state; crash_in_rollback(true); }
 
 int main(void)
 {
@@ -331,6 +380,8 @@ int main(void)
         cmocka_unit_test_teardown(test_crash_resume_k1, rec_teardown),
         cmocka_unit_test_teardown(test_crash_resume_k2, rec_teardown),
         cmocka_unit_test_teardown(test_port_change_fail_each_k, rec_teardown),
+        cmocka_unit_test_teardown(test_crash_in_rollback_repair, rec_teardown),
+        cmocka_unit_test_teardown(test_crash_in_rollback_resume, rec_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,7 +12,10 @@
  *   - undoing the creation (delete of the new one) puts that copy back;
  *   - the deletion of the old one removes the copy;
  *   - a copy left by a crash between link and rename holds the old content
- *     and goes with the old resource's deletion. */
+ *     and goes with the old resource's deletion.
+ * The new resource records what it replaced: os_id "NEW+before=OLD" (two
+ * SHA-256s), so that once the copy is back in place -- the undo done, the
+ * copy gone -- the new resource is known to be gone rather than changed. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -296,15 +299,37 @@ static void wanted_hash(const struct sbx_resource *r, char out[65])
         out[0] = '\0';
 }
 
+/* The hashes os_id records: the content written, and the content it
+ * replaced ("" when none). */
+static void recorded(const struct sbx_resource *r, char hash[65], char before[65])
+{
+    hash[0] = before[0] = '\0';
+    const char *o = r->os_id;
+    if (!o || strlen(o) < 64 || (o[64] && o[64] != '+'))
+        return;
+    snprintf(hash, 65, "%.64s", o);
+    const char *b = strstr(o, "+before=");
+    if (b && strlen(b + 8) == 64)
+        snprintf(before, 65, "%s", b + 8);
+}
+
+static int record(struct sbx_resource *r, const char *hash, const char *before,
+                  struct sbx_error *err)
+{
+    char id[160];
+    snprintf(id, sizeof id, "%s%s%s", hash, before[0] ? "+before=" : "", before);
+    return sbx_resource_set_field(&r->os_id, id) ? sbx_err_set(err, SBX_ENOMEM, "oom") : 0;
+}
+
 /* Which content the resource stands for: what it recorded (os_id), what it
  * asks for, else what it would install now.  "" when none can be told. */
 static void resource_hash(const struct sbx_resource *r, const struct file_desc *d,
                           char out[65])
 {
-    if (r->os_id && strlen(r->os_id) == 64) {
-        snprintf(out, 65, "%s", r->os_id);
+    char before[65];
+    recorded(r, out, before);
+    if (out[0])
         return;
-    }
     wanted_hash(r, out);
     if (out[0])
         return;
@@ -387,14 +412,19 @@ static int file_create(struct sbx_resource *r, const struct file_desc *d,
     free(data);
     if (rc)
         return rc;
-    return sbx_resource_set_field(&r->os_id, hash) ? sbx_err_set(err, SBX_ENOMEM, "oom") : 0;
+    /* What it replaced: just kept, or kept by the run a crash cut short. */
+    struct file_now copy;
+    if (!keep[0] && (rc = copy_now(d->dest, hash, &copy, err)))
+        return rc;
+    return record(r, hash, keep[0] ? now.hash : copy.present ? copy.hash : "", err);
 }
 
 static int file_delete(const struct sbx_resource *r, const struct file_desc *d,
                        struct sbx_error *err)
 {
-    char mine[65];
+    char mine[65], unused[65], before[65];
     resource_hash(r, d, mine);
+    recorded(r, unused, before);
     struct file_now now, copy;
     int rc = file_now(d->dest, &now, err);
     if (rc)
@@ -432,7 +462,9 @@ static int file_delete(const struct sbx_resource *r, const struct file_desc *d,
         return rc;
     if (copy.present && strcmp(copy.hash, mine) == 0)
         return drop_copies(d->dest, mine, err);
-    if (replaced_by_sbx(r, d, now.hash))
+    /* What ours replaced is back (an undo a crash cut short after it put
+     * the copy back), or another version sbx installed. */
+    if ((before[0] && strcmp(now.hash, before) == 0) || replaced_by_sbx(r, d, now.hash))
         return drop_copies(d->dest, mine, err);
     return sbx_err_set(err, SBX_EPERM,
                        "%s changed since sbx installed it (SHA-256 %.12s..., recorded "
@@ -464,10 +496,9 @@ int sbx_drv_file_probe(const struct sbx_resource *r, enum sbx_presence *out,
         *out = SBX_ABSENT;
         return 0;
     }
-    char mine[65] = "";
-    if (r->os_id && strlen(r->os_id) == 64)
-        snprintf(mine, sizeof mine, "%s", r->os_id);
-    else
+    char mine[65], before[65];
+    recorded(r, mine, before);
+    if (!mine[0])
         wanted_hash(r, mine);
     if (mine[0] && strcmp(now.hash, mine) != 0) {
         /* Replaced by another version: still here as the kept copy (a
@@ -478,7 +509,7 @@ int sbx_drv_file_probe(const struct sbx_resource *r, enum sbx_presence *out,
             return rc;
         if (copy.present && strcmp(copy.hash, mine) == 0)
             *out = SBX_PRESENT;
-        else if (replaced_by_sbx(r, &d, now.hash))
+        else if ((before[0] && strcmp(now.hash, before) == 0) || replaced_by_sbx(r, &d, now.hash))
             *out = SBX_ABSENT;
         else
             *out = SBX_DIFFERENT;
