@@ -317,6 +317,21 @@ void rec_unelevated_setup(const struct rec_env *e)
     rec_sbx_ok(e, true, 0, "workspace", "add", e->ws2, NULL);
 }
 
+void rec_back_to_start(const struct rec_env *e, const char *given_back, const char *what)
+{
+    rec_cleanup_all(e);
+    assert_false(rec_has_open_plan(e, false));
+    if (given_back)
+        rec_check_given_back(e, given_back);
+    char *after = rec_snapshot(e, true);
+    char label[256];
+    snprintf(label, sizeof label, "%s, then cleanup", what);
+    bool same = rec_same(e->snap0, after, label);
+    free(after);
+    if (!same)
+        fail_msg("%s: the machine is not as before sbx ran", label);
+}
+
 void rec_elevated_setup(const struct rec_env *e)
 {
     rec_unelevated_setup(e);
@@ -392,12 +407,12 @@ unsigned rec_count_os_ops(const char *json, unsigned doc)
 }
 
 int rec_run_k_tests(const char *group, const char *prefix, void (*count)(void **state),
-                    void (*one_k)(void **state), const struct CMUnitTest *extra,
-                    size_t n_extra)
+                    void (*one_k)(void **state), void (*in_rollback)(void **state),
+                    const struct CMUnitTest *extra, size_t n_extra)
 {
-    static struct rec_kcase cases[3 * REC_MAX_K];
-    static char names[3 * REC_MAX_K][64];
-    static struct CMUnitTest tests[3 * REC_MAX_K + 16];
+    static struct rec_kcase cases[4 * REC_MAX_K];
+    static char names[4 * REC_MAX_K][64];
+    static struct CMUnitTest tests[4 * REC_MAX_K + 16];
     static const char *const how_name[] = {"crash_rollback", "crash_resume", "fail"};
     assert_true(n_extra <= 15);
     size_t n = 0;
@@ -409,6 +424,12 @@ int rec_run_k_tests(const char *group, const char *prefix, void (*count)(void **
             snprintf(names[i], sizeof names[i], "%s_%s_K%u", prefix, how_name[how], k);
             tests[n++] = (struct CMUnitTest){names[i], one_k, NULL, rec_teardown, &cases[i]};
         }
+    for (unsigned k = 2; in_rollback && k <= REC_MAX_K; k++) {
+        size_t i = 3 * REC_MAX_K + k - 1;
+        cases[i] = (struct rec_kcase){k, REC_FAIL_INSTEAD};
+        snprintf(names[i], sizeof names[i], "%s_crash_in_rollback_K%u", prefix, k);
+        tests[n++] = (struct CMUnitTest){names[i], in_rollback, NULL, rec_teardown, &cases[i]};
+    }
     for (size_t i = 0; i < n_extra; i++)
         tests[n++] = extra[i];
     return _cmocka_run_group_tests(group, tests, n, NULL, NULL);
@@ -424,4 +445,32 @@ bool rec_has_open_plan(const struct rec_env *e, bool as_caller)
     bool open = rec_status_open_plan(out);
     free(out);
     return open;
+}
+
+void rec_crash_every_rollback_op(const struct rec_env *e, unsigned k,
+                                 void (*setup)(const struct rec_env *e),
+                                 int (*command)(const struct rec_env *e, const char *spec,
+                                                char **err),
+                                 void (*finish)(const struct rec_env *e, const char *spec))
+{
+    for (unsigned m = k + 1; m <= 2 * k - 1; m++) {
+        char spec[48], *err = NULL;
+        snprintf(spec, sizeof spec, "fail:%u,crash:%u", k, m);
+        setup(e);
+        int st = command(e, spec, &err);
+        static char msg[4096];
+        snprintf(msg, sizeof msg, "%.4000s", err ? err : "");
+        free(err);
+        if (st != 137 && (st != 125 || !strstr(msg, "rolled back")))
+            fail_msg("SBX_FAULT=%s should kill sbx in the rollback (137): exit %d: %s", spec, st,
+                     msg);
+        finish(e, spec);
+        /* Past the rollback's last operation (an earlier plan of the same
+         * command, committed, is not part of it): the failure was simply
+         * rolled back, and so it goes for every later M. */
+        if (st == 125) {
+            fprintf(stderr, "fail:%u: its rollback has %u operations\n", k, m - k - 1);
+            break;
+        }
+    }
 }

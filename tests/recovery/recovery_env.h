@@ -87,6 +87,10 @@ int rec_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Set the caller up in the unelevated mode with ws1 and ws2. */
 void rec_unelevated_setup(const struct rec_env *e);
+/* Root's and the caller's cleanup, then (given_back: a find -name
+ * pattern, or NULL) rec_check_given_back; the machine must then be as
+ * before sbx ever ran, else the test fails naming `what`. */
+void rec_back_to_start(const struct rec_env *e, const char *given_back, const char *what);
 /* The caller moved on to the elevated mode by root (migrate --to elevated
  * --user), with a file the sandbox made in ws1: "made-by-sandbox". */
 void rec_elevated_setup(const struct rec_env *e);
@@ -115,9 +119,23 @@ struct rec_kcase {
 #define REC_MAX_K 24
 /* Run the group: count (which learns how many K there are), then the
  * 3 * REC_MAX_K tests "PREFIX_<how>_K<k>" running one_k (its state a
- * struct rec_kcase), then the n_extra others; each with rec_teardown. */
+ * struct rec_kcase), then, unless in_rollback is NULL, the tests
+ * "PREFIX_crash_in_rollback_K<k>" (K >= 2; how is REC_FAIL_INSTEAD), then
+ * the n_extra others; each with rec_teardown. */
 int rec_run_k_tests(const char *group, const char *prefix, void (*count)(void **state),
-                    void (*one_k)(void **state), const struct CMUnitTest *extra,
-                    size_t n_extra);
+                    void (*one_k)(void **state), void (*in_rollback)(void **state),
+                    const struct CMUnitTest *extra, size_t n_extra);
+
+/* For every operation M of the rollback that fail:K starts (M = K+1 ..
+ * at most 2K-1): setup, then command under SBX_FAULT=fail:K,crash:M must
+ * die (137), then finish recovers, checks and cleans up (back to where the
+ * machine started, so the next M starts afresh).  A rollback shorter than
+ * K-1 operations (an earlier plan of the command stays committed) ends
+ * the loop early: exit 125, "rolled back", and finish checks the rest. */
+void rec_crash_every_rollback_op(const struct rec_env *e, unsigned k,
+                                 void (*setup)(const struct rec_env *e),
+                                 int (*command)(const struct rec_env *e, const char *spec,
+                                                char **err),
+                                 void (*finish)(const struct rec_env *e, const char *spec));
 
 #endif

@@ -17,16 +17,9 @@
 static unsigned n_ops; /* Root's and the caller's cleanup, then: nothing of sbx's left. */
 static void finish_and_compare(const struct rec_env *e, const char *when)
 {
-    rec_cleanup_all(e);
-    assert_false(rec_has_open_plan(e, false));
-    rec_check_given_back(e, "made-by-sandbox");
-    char *after = rec_snapshot(e, true);
     char label[160];
     snprintf(label, sizeof label, "%s, then cleanup again", when);
-    bool same = rec_same(e->snap0, after, label);
-    free(after);
-    if (!same)
-        fail_msg("%s", label);
+    rec_back_to_start(e, "made-by-sandbox", label);
 }
 
 static void test_count_operations(void **state)
@@ -104,8 +97,32 @@ static void test_one_k(void **state)
     rec_env_fini(&e);
 }
 
+static int cleanup_fault(const struct rec_env *e, const char *spec, char **err)
+{
+    char fault[64];
+    snprintf(fault, sizeof fault, "SBX_FAULT=%s", spec);
+    const char *env[] = {fault, NULL};
+    return rec_sbx(e, false, env, NULL, err, "cleanup", NULL);
+}
+
+/* fail:K, then a crash at every operation of the rollback it starts;
+ * cleanup again finishes the job. */
+static void test_crash_in_rollback(void **state)
+{
+    const unsigned k = ((const struct rec_kcase *)*state)->k;
+    if (n_ops == 0)
+        fail_msg("the operations were not counted");
+    if (k > n_ops)
+        skip();
+    static struct rec_env e;
+    rec_env_init(&e, 0);
+    rec_crash_every_rollback_op(&e, k, rec_elevated_setup, cleanup_fault, finish_and_compare);
+    rec_env_fini(&e);
+}
+
 int main(void)
 {
     rec_require_root();
-    return rec_run_k_tests("recovery.crash_cleanup", "cleanup", test_count_operations, test_one_k, NULL, 0);
+    return rec_run_k_tests("recovery.crash_cleanup", "cleanup", test_count_operations,
+                           test_one_k, test_crash_in_rollback, NULL, 0);
 }

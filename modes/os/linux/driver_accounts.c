@@ -402,11 +402,16 @@ int sbx_drv_dir_probe(const struct sbx_resource *r, enum sbx_presence *out,
         return rc;
     struct stat st;
     const char *path = r->path ? r->path : r->key;
-    if (lstat(path, &st) != 0)
+    if (lstat(path, &st) != 0) {
         *out = SBX_ABSENT;
-    else
-        *out = S_ISDIR(st.st_mode) && st.st_uid == 0 && (st.st_mode & 07777) == mode
-                   ? SBX_PRESENT
-                   : SBX_DIFFERENT;
+        return 0;
+    }
+    mode_t now = st.st_mode & 07777;
+    *out = S_ISDIR(st.st_mode) && st.st_uid == 0 && now == mode ? SBX_PRESENT : SBX_DIFFERENT;
+    /* A directory that was there before sbx, back at the mode it had: sbx's
+     * change is gone (a removal that took effect), not drift. */
+    if (*out == SBX_DIFFERENT && S_ISDIR(st.st_mode) && r->os_id &&
+        strncmp(r->os_id, "mode=", 5) == 0 && now == (mode_t)strtoul(r->os_id + 5, NULL, 8))
+        *out = SBX_ABSENT;
     return 0;
 }
