@@ -312,11 +312,9 @@ static int desired(const struct sbx_config *cfg, enum sbx_scope scope,
 
 static long find_file(const struct sbx_resource_list *res, const char *path)
 {
-    for (size_t i = 0; i < res->len; i++)
-        if (res->items[i].kind == SBX_R_INSTALLED_FILE && res->items[i].path &&
-            strcmp(res->items[i].path, path) == 0)
-            return (long)i;
-    return -1;
+    struct sbx_resource here = {.kind = SBX_R_INSTALLED_FILE, .key = (char *)path,
+                                .path = (char *)path};
+    return sbx_rlist_find_object(res, &here);
 }
 
 /* Is the installed file as recorded (hash, root's, mode)? */

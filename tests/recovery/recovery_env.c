@@ -447,12 +447,20 @@ bool rec_has_open_plan(const struct rec_env *e, bool as_caller)
     return open;
 }
 
-void rec_crash_every_rollback_op(const struct rec_env *e, unsigned k,
-                                 void (*setup)(const struct rec_env *e),
-                                 int (*command)(const struct rec_env *e, const char *spec,
-                                                char **err),
-                                 void (*finish)(const struct rec_env *e, const char *spec))
+void rec_crash_in_rollback_test(void **state, unsigned n_ops,
+                                void (*setup)(const struct rec_env *e),
+                                int (*command)(const struct rec_env *e, const char *spec,
+                                               char **err),
+                                void (*finish)(const struct rec_env *e, const char *spec))
 {
+    const unsigned k = ((const struct rec_kcase *)*state)->k;
+    if (n_ops == 0)
+        fail_msg("the operations were not counted");
+    if (k > n_ops)
+        skip();
+    static struct rec_env world;
+    const struct rec_env *e = &world;
+    rec_env_init(&world, 0);
     for (unsigned m = k + 1; m <= 2 * k - 1; m++) {
         char spec[48], *err = NULL;
         snprintf(spec, sizeof spec, "fail:%u,crash:%u", k, m);
@@ -473,4 +481,5 @@ void rec_crash_every_rollback_op(const struct rec_env *e, unsigned k,
             break;
         }
     }
+    rec_env_fini(&world);
 }

@@ -126,16 +126,18 @@ int rec_run_k_tests(const char *group, const char *prefix, void (*count)(void **
                     void (*one_k)(void **state), void (*in_rollback)(void **state),
                     const struct CMUnitTest *extra, size_t n_extra);
 
-/* For every operation M of the rollback that fail:K starts (M = K+1 ..
- * at most 2K-1): setup, then command under SBX_FAULT=fail:K,crash:M must
- * die (137), then finish recovers, checks and cleans up (back to where the
+/* One "crash in rollback" test of rec_run_k_tests: K from *state (skipped
+ * beyond the n_ops counted operations), a fresh world, and for every
+ * operation M of the rollback that fail:K starts (M = K+1 .. at most
+ * 2K-1): setup, then command under SBX_FAULT=fail:K,crash:M must die
+ * (137), then finish recovers, checks and cleans up (back to where the
  * machine started, so the next M starts afresh).  A rollback shorter than
  * K-1 operations (an earlier plan of the command stays committed) ends
  * the loop early: exit 125, "rolled back", and finish checks the rest. */
-void rec_crash_every_rollback_op(const struct rec_env *e, unsigned k,
-                                 void (*setup)(const struct rec_env *e),
-                                 int (*command)(const struct rec_env *e, const char *spec,
-                                                char **err),
-                                 void (*finish)(const struct rec_env *e, const char *spec));
+void rec_crash_in_rollback_test(void **state, unsigned n_ops,
+                                void (*setup)(const struct rec_env *e),
+                                int (*command)(const struct rec_env *e, const char *spec,
+                                               char **err),
+                                void (*finish)(const struct rec_env *e, const char *spec));
 
 #endif

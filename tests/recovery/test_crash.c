@@ -295,15 +295,7 @@ static void migrate_again(const struct rec_env *e, const char *spec)
  * of that rollback. */
 static void test_crash_in_rollback(void **state)
 {
-    const unsigned k = ((const struct rec_kcase *)*state)->k;
-    if (nm + nu == 0)
-        fail_msg("the operations were not counted");
-    if (k > nm + nu)
-        skip();
-    static struct rec_env e;
-    rec_env_init(&e, 0);
-    rec_crash_every_rollback_op(&e, k, rec_unelevated_setup, migrate_fault, migrate_again);
-    rec_env_fini(&e);
+    rec_crash_in_rollback_test(state, nm + nu, rec_unelevated_setup, migrate_fault, migrate_again);
 }
 
 int main(void)

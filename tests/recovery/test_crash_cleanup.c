@@ -109,15 +109,7 @@ static int cleanup_fault(const struct rec_env *e, const char *spec, char **err)
  * cleanup again finishes the job. */
 static void test_crash_in_rollback(void **state)
 {
-    const unsigned k = ((const struct rec_kcase *)*state)->k;
-    if (n_ops == 0)
-        fail_msg("the operations were not counted");
-    if (k > n_ops)
-        skip();
-    static struct rec_env e;
-    rec_env_init(&e, 0);
-    rec_crash_every_rollback_op(&e, k, rec_elevated_setup, cleanup_fault, finish_and_compare);
-    rec_env_fini(&e);
+    rec_crash_in_rollback_test(state, n_ops, rec_elevated_setup, cleanup_fault, finish_and_compare);
 }
 
 int main(void)

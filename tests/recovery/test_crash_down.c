@@ -190,15 +190,7 @@ static void down_again(const struct rec_env *e, const char *spec)
 
 static void test_crash_in_rollback(void **state)
 {
-    const unsigned k = ((const struct rec_kcase *)*state)->k;
-    if (nu + nm == 0)
-        fail_msg("the operations were not counted");
-    if (k > nu + nm)
-        skip();
-    static struct rec_env e;
-    rec_env_init(&e, 0);
-    rec_crash_every_rollback_op(&e, k, rec_elevated_setup, migrate_down, down_again);
-    rec_env_fini(&e);
+    rec_crash_in_rollback_test(state, nu + nm, rec_elevated_setup, migrate_down, down_again);
 }
 
 int main(void)
