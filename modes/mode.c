@@ -1,5 +1,4 @@
 #include "modes/mode.h"
-#include "modes/unelevated/unelevated.h"
 
 #include <string.h>
 

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "modes/common/run_request.h"
 #include "modes/os/os.h"
 #include "state/resource.h"
 #include "util/error.h"
@@ -52,21 +53,6 @@ struct sbx_config {
     const struct sbx_resource_list *current;
 };
 
-/* A command to run confined. */
-struct sbx_run_request {
-    const char *const *workspaces; /* resolved absolute roots, >= 1 */
-    size_t n_workspaces;
-    const char *const *protect;    /* extra read-only paths inside them */
-    size_t n_protect;
-    bool allow_git;                /* lift the read-only rule on .git */
-    bool net;                      /* network on */
-    unsigned timeout_sec;          /* 0: none */
-    const char *state_dir;         /* sbx's own files: always read-only */
-    const char *machine_state_dir; /* the machine ledger's directory */
-    char *const *argv;             /* argv[0] is looked up in PATH */
-    const char *cwd;               /* working directory (inside a workspace) */
-};
-
 /* What a mode cannot enforce here (an older kernel, a platform limit): one
  * sentence each, printed by the CLI before the command starts. */
 #define SBX_MODE_MAX_NOTES 12
@@ -99,6 +85,11 @@ struct sbx_mode_ops {
     int (*workspace_ready)(const struct sbx_run_request *req, const char *ws, bool *ready,
                            struct sbx_error *err);
 };
+
+/* Ledger-only records every mode wants: its marker and the workspaces
+ * (for the modes' desired()). */
+int sbx_mode_ledger_records(const struct sbx_config *cfg, enum sbx_mode_kind kind,
+                            struct sbx_resource_list *out, struct sbx_error *err);
 
 /* The implementation of `kind` built for this platform, or NULL. */
 const struct sbx_mode_ops *sbx_mode_get(enum sbx_mode_kind kind);

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "state/ledger.h"
 #include "state/ledger_impl.h"
 
 static const char *const op_state_names[] = {"planned", "intent", "done",

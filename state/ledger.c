@@ -1,5 +1,6 @@
 /* Opening the ledger: refusing what isn't one, creating it atomically,
  * upgrading older schemas step by step. */
+#include "state/ledger.h"
 #include "state/ledger_impl.h"
 
 #include <stdio.h>

@@ -12,7 +12,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "modes/os/os.h"
 #include "state/resource.h"
 #include "util/error.h"
 

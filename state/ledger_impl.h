@@ -1,11 +1,12 @@
 /* Internals shared by the ledger's translation units (not for other
- * modules: they use state/ledger.h). */
+ * modules: they use state/ledger.h).  Deliberately does not include
+ * ledger.h, so that the two stay separate units without a cycle. */
 #ifndef SBX_STATE_LEDGER_IMPL_H
 #define SBX_STATE_LEDGER_IMPL_H
 
 #include <sqlite3.h>
 
-#include "state/ledger.h"
+#include "util/error.h"
 #include "util/platform.h"
 
 struct sbx_ledger {

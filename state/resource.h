@@ -31,6 +31,18 @@ enum sbx_rkind {
     SBX_R_KIND_COUNT
 };
 
+/* What a plan does to a resource, and what a probe finds of it. */
+enum sbx_action {
+    SBX_ACT_CREATE = 1,
+    SBX_ACT_DELETE = 2,
+};
+
+enum sbx_presence {
+    SBX_ABSENT = 0,
+    SBX_PRESENT = 1,   /* present as described */
+    SBX_DIFFERENT = 2, /* something with that identity exists but differs */
+};
+
 /* Name as stored in the ledger ("acl_entry"), and back. */
 const char *sbx_rkind_name(enum sbx_rkind kind);
 int sbx_rkind_parse(const char *name, enum sbx_rkind *out);

@@ -21,8 +21,8 @@
 #include <unistd.h>
 
 #include "modes/elevated/elevated.h"
-#include "modes/os/linux/cleanup.h"
-#include "modes/os/linux/pty_relay.h"
+#include "util/cleanup.h"
+#include "modes/confine/linux/pty_relay.h"
 
 extern char **environ;
 

@@ -12,17 +12,6 @@
 #include "state/resource.h"
 #include "util/error.h"
 
-enum sbx_action {
-    SBX_ACT_CREATE = 1,
-    SBX_ACT_DELETE = 2,
-};
-
-enum sbx_presence {
-    SBX_ABSENT = 0,
-    SBX_PRESENT = 1,   /* present as described */
-    SBX_DIFFERENT = 2, /* something with that identity exists but differs */
-};
-
 enum sbx_privilege {
     SBX_PRIV_USER = 0,  /* an ordinary user */
     SBX_PRIV_ADMIN = 1, /* root / an Administrators token */

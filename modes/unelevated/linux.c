@@ -5,7 +5,7 @@
 
 #include <stdio.h>
 
-#include "modes/os/linux/confine.h"
+#include "modes/confine/linux/confine.h"
 
 static int desired(const struct sbx_config *cfg, enum sbx_scope scope,
                    struct sbx_resource_list *out, struct sbx_error *err)

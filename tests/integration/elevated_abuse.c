@@ -19,7 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "modes/elevated/launch_conf.h"
+#include "modes/common/linux/launch_conf.h"
 #include "tests/integration/elevated_env.h"
 
 static struct elev_env env;

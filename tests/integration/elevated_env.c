@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "migrate/plan.h"
-#include "modes/elevated/launch_conf.h"
+#include "modes/common/linux/launch_conf.h"
 #include "state/ledger.h"
 
 void elev_require_root(void)

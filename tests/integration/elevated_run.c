@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "migrate/plan.h"
-#include "modes/elevated/launch_conf.h"
+#include "modes/common/linux/launch_conf.h"
 #include "state/ledger.h"
 #include "tests/integration/elevated_env.h"
 

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "modes/os/linux/confine.h"
+#include "modes/confine/linux/confine.h"
 
 static int usage(void)
 {

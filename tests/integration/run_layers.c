@@ -26,10 +26,10 @@
 
 #include <cmocka.h>
 
-#include "modes/os/linux/confine.h"
-#include "modes/os/linux/landlock.h"
-#include "modes/os/linux/seccomp_filter.h"
-#include "modes/os/linux/wspath.h"
+#include "modes/confine/linux/confine.h"
+#include "modes/confine/linux/landlock.h"
+#include "modes/confine/linux/seccomp_filter.h"
+#include "modes/confine/linux/wspath.h"
 #include "tests/integration/run_common.h"
 
 struct ctx {

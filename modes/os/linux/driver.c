@@ -8,8 +8,9 @@
 
 #include <limits.h>
 
-#include "modes/elevated/elevated.h"
-#include "modes/elevated/launch_conf.h"
+#include "modes/common/linux/names.h"
+#include "modes/common/linux/launch_conf.h"
+#include "modes/os/linux/driver_api.h"
 #include "modes/os/linux/driver_int.h"
 #include "modes/os/os.h"
 

@@ -10,10 +10,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "modes/elevated/launch_conf.h"
-#include "modes/os/linux/cleanup.h"
+#include "modes/common/linux/launch_conf.h"
+#include "util/cleanup.h"
+#include "modes/os/linux/driver_api.h"
 #include "modes/os/linux/driver_int.h"
-#include "modes/os/linux/tmpdir.h"
+#include "util/rmtree.h"
 
 #define NOLOGIN "/usr/sbin/nologin"
 
@@ -197,7 +198,7 @@ int sbx_drv_account_apply(enum sbx_action act, struct sbx_resource *r, struct sb
      * somebody else's directory is left alone. */
     struct stat st;
     if (lstat(home, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == uid &&
-        (rc = sbx_tmpdir_remove(home, err)))
+        (rc = sbx_remove_tree(home, err)))
         return sbx_err_wrap(err, "account %s removed, but not its home", name);
     return 0;
 }

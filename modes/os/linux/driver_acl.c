@@ -31,8 +31,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "modes/elevated/launch_conf.h"
-#include "modes/os/linux/cleanup.h"
+#include "modes/common/linux/launch_conf.h"
+#include "util/cleanup.h"
+#include "modes/os/linux/driver_api.h"
 #include "modes/os/linux/driver_int.h"
 
 enum entry_kind { E_TREE, E_TRAVERSE };

@@ -26,9 +26,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "modes/elevated/elevated.h"
-#include "modes/elevated/launch_conf.h"
-#include "modes/os/linux/cleanup.h"
+#include "modes/common/linux/names.h"
+#include "modes/common/linux/launch_conf.h"
+#include "util/cleanup.h"
+#include "modes/os/linux/driver_api.h"
 #include "modes/os/linux/driver_int.h"
 
 /* The launcher is well below this; anything bigger is the wrong file. */

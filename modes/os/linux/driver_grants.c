@@ -18,7 +18,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "modes/elevated/launch_conf.h"
+#include "modes/common/linux/launch_conf.h"
+#include "modes/os/linux/driver_api.h"
 #include "modes/os/linux/driver_int.h"
 
 struct search {

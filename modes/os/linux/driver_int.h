@@ -34,15 +34,6 @@
  * its stderr ends up in the error message.  Returns 0 when it exits 0. */
 int sbx_drv_tool(const char *const argv[], struct sbx_error *err);
 
-/* Password/group database lookups.  0 found, -SBX_ENOENT not found. */
-int sbx_drv_user_by_name(const char *name, uid_t *uid, gid_t *gid, char *gecos, size_t gecos_len,
-                         char *home, size_t home_len);
-int sbx_drv_user_by_uid(uid_t uid, char *name, size_t name_len, char *gecos, size_t gecos_len);
-int sbx_drv_group_by_name(const char *name, gid_t *gid);
-int sbx_drv_group_by_gid(gid_t gid, char *name, size_t name_len);
-/* Is user `name` listed as a member of group gid? */
-int sbx_drv_group_has_member(gid_t gid, const char *name, bool *out);
-
 /* Does the GECOS comment carry sbx's marker? */
 bool sbx_drv_gecos_marked(const char *gecos);
 /* Does a group name follow sbx's naming (sbx*users)?  Groups have no
@@ -51,11 +42,6 @@ bool sbx_drv_group_name_marked(const char *name);
 
 /* Parse a decimal id ("1001"); -SBX_EINVAL when it isn't one. */
 int sbx_drv_parse_id(const char *s, unsigned *out);
-
-/* SHA-256 of a buffer / of a file, as 64 hex digits. */
-void sbx_drv_sha256_hex(const void *data, size_t len, char out[65]);
-int sbx_drv_sha256_file(int fd, char out[65], struct sbx_error *err);
-int sbx_drv_sha256_path(const char *path, char out[65], struct sbx_error *err);
 
 /* Per kind. */
 int sbx_drv_group_apply(enum sbx_action act, struct sbx_resource *r, struct sbx_error *err);
@@ -74,8 +60,6 @@ int sbx_drv_nft_apply(enum sbx_action act, struct sbx_resource *r, struct sbx_er
 int sbx_drv_nft_probe(const struct sbx_resource *r, enum sbx_presence *out,
                       struct sbx_error *err);
 int sbx_drv_file_apply(enum sbx_action act, struct sbx_resource *r, struct sbx_error *err);
-int sbx_drv_file_probe(const struct sbx_resource *r, enum sbx_presence *out,
-                       struct sbx_error *err);
 int sbx_drv_acl_apply(struct sbx_os *os, enum sbx_action act, struct sbx_resource *r,
                       struct sbx_error *err);
 int sbx_drv_acl_probe(const struct sbx_resource *r, enum sbx_presence *out,

@@ -13,8 +13,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "modes/elevated/launch_conf.h"
-#include "modes/os/linux/cleanup.h"
+#include "modes/common/linux/launch_conf.h"
+#include "util/cleanup.h"
+#include "modes/os/linux/driver_api.h"
 #include "modes/os/linux/driver_int.h"
 
 static int add(struct sbx_resource_list *out, enum sbx_rkind kind, const char *key,

@@ -20,7 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "modes/elevated/launch_conf.h"
+#include "modes/common/linux/launch_conf.h"
+#include "modes/os/linux/driver_api.h"
 #include "modes/os/linux/driver_int.h"
 
 struct nft {

@@ -12,8 +12,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "modes/elevated/launch_conf.h"
-#include "modes/os/linux/cleanup.h"
+#include "modes/common/linux/launch_conf.h"
+#include "util/cleanup.h"
+#include "modes/os/linux/driver_api.h"
 #include "modes/os/linux/driver_int.h"
 
 /* Why the tools rather than editing /etc/passwd ourselves: they take the

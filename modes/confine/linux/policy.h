@@ -1,8 +1,8 @@
 /* Confining the calling process: capabilities, no_new_privs, Landlock,
  * seccomp, in that order (Landlock needs no_new_privs; seccomp comes last
  * because it refuses syscalls the earlier steps still make). */
-#ifndef SBX_MODES_OS_LINUX_POLICY_H
-#define SBX_MODES_OS_LINUX_POLICY_H
+#ifndef SBX_MODES_CONFINE_LINUX_POLICY_H
+#define SBX_MODES_CONFINE_LINUX_POLICY_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -3,7 +3,7 @@
 
 #include "modes/elevated/elevated.h"
 #include "modes/mode.h"
-#include "modes/os/linux/confine.h"
+#include "modes/confine/linux/confine.h"
 #include "modes/unelevated/unelevated.h"
 
 const struct sbx_mode_ops *sbx_mode_get(enum sbx_mode_kind kind)

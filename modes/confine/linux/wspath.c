@@ -1,6 +1,6 @@
 /* Workspace resolution and the list of directories that are never a
  * workspace. */
-#include "modes/os/linux/wspath.h"
+#include "modes/confine/linux/wspath.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "modes/os/linux/cleanup.h"
+#include "util/cleanup.h"
 
 bool sbx_path_within(const char *path, const char *root)
 {

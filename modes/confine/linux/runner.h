@@ -5,14 +5,14 @@
  * the view, forks the command and reaps) and the command.  When init exits
  * the kernel kills everything left in the namespace, so a timeout or the
  * death of sbx (init has PDEATHSIG) takes the whole tree down. */
-#ifndef SBX_MODES_OS_LINUX_RUNNER_H
-#define SBX_MODES_OS_LINUX_RUNNER_H
+#ifndef SBX_MODES_CONFINE_LINUX_RUNNER_H
+#define SBX_MODES_CONFINE_LINUX_RUNNER_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "modes/os/linux/policy.h"
-#include "modes/os/linux/userns.h"
+#include "modes/confine/linux/policy.h"
+#include "modes/confine/linux/userns.h"
 #include "util/error.h"
 
 struct sbx_runplan {

@@ -1,8 +1,8 @@
 /* Workspace paths: resolving what the user typed into a directory sbx may
  * make writable, and refusing the ones that would hand the command the
  * system or the user's home. */
-#ifndef SBX_MODES_OS_LINUX_WSPATH_H
-#define SBX_MODES_OS_LINUX_WSPATH_H
+#ifndef SBX_MODES_CONFINE_LINUX_WSPATH_H
+#define SBX_MODES_CONFINE_LINUX_WSPATH_H
 
 #include <stdbool.h>
 #include <stddef.h>

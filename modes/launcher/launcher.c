@@ -45,9 +45,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "modes/elevated/launch_conf.h"
-#include "modes/os/linux/landlock.h"
-#include "modes/os/linux/policy.h"
+#include "modes/common/linux/launch_conf.h"
+#include "modes/confine/linux/landlock.h"
+#include "modes/confine/linux/policy.h"
 
 #define MAX_WS 32
 

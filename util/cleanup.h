@@ -1,7 +1,7 @@
 /* Scope-bound cleanup for fds and heap memory, so that every early error
  * return in the confinement code releases what it took. */
-#ifndef SBX_MODES_OS_LINUX_CLEANUP_H
-#define SBX_MODES_OS_LINUX_CLEANUP_H
+#ifndef SBX_UTIL_CLEANUP_H
+#define SBX_UTIL_CLEANUP_H
 
 #include <errno.h>
 #include <stdlib.h>

@@ -2,8 +2,8 @@
  * definitions up to ABI 7 (Debian 12's <linux/landlock.h> stops at ABI 2,
  * the kernels we run on speak 7).  The ABI is probed at run time and every
  * right the running kernel knows is handled. */
-#ifndef SBX_MODES_OS_LINUX_LANDLOCK_H
-#define SBX_MODES_OS_LINUX_LANDLOCK_H
+#ifndef SBX_MODES_CONFINE_LINUX_LANDLOCK_H
+#define SBX_MODES_CONFINE_LINUX_LANDLOCK_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -3,13 +3,13 @@
  * together, and the runner that passes stdio / a TTY and the exit status
  * through.  Used by the unelevated mode directly and by the elevated mode's
  * launcher as defense in depth. */
-#ifndef SBX_MODES_OS_LINUX_CONFINE_H
-#define SBX_MODES_OS_LINUX_CONFINE_H
+#ifndef SBX_MODES_CONFINE_LINUX_CONFINE_H
+#define SBX_MODES_CONFINE_LINUX_CONFINE_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "modes/mode.h"
+#include "modes/common/run_request.h"
 #include "util/error.h"
 
 /* Run req confined (fork, confine, exec, wait).  *status as in mode.h.

@@ -1,4 +1,4 @@
-#include "modes/os/linux/pty_relay.h"
+#include "modes/confine/linux/pty_relay.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -8,7 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "modes/os/linux/cleanup.h"
+#include "util/cleanup.h"
 
 bool sbx_pty_wanted(void)
 {

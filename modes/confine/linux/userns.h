@@ -1,7 +1,7 @@
 /* The user + mount namespace side of the sandbox: the id maps written by
  * the parent, and the read-only view of the file system built inside. */
-#ifndef SBX_MODES_OS_LINUX_USERNS_H
-#define SBX_MODES_OS_LINUX_USERNS_H
+#ifndef SBX_MODES_CONFINE_LINUX_USERNS_H
+#define SBX_MODES_CONFINE_LINUX_USERNS_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -4,7 +4,7 @@
  * are written, and fixed-size report messages from init and the command
  * (setup errors, exec failure, notes, the command's wait status).  Messages
  * are smaller than PIPE_BUF, so each write arrives whole. */
-#include "modes/os/linux/runner.h"
+#include "modes/confine/linux/runner.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -25,8 +25,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "modes/os/linux/cleanup.h"
-#include "modes/os/linux/pty_relay.h"
+#include "util/cleanup.h"
+#include "modes/confine/linux/pty_relay.h"
 
 enum { MSG_ERROR = 1, MSG_EXEC = 2, MSG_NOTE = 3, MSG_STATUS = 4 };
 

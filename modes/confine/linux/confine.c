@@ -1,7 +1,7 @@
 /* The public face of the Linux confinement: turns a run request into a
  * run plan (workspaces checked again, protected paths found, a private
  * TMPDIR made) and hands it to the runner. */
-#include "modes/os/linux/confine.h"
+#include "modes/confine/linux/confine.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -11,12 +11,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "modes/os/linux/cleanup.h"
-#include "modes/os/linux/landlock.h"
-#include "modes/os/linux/policy.h"
-#include "modes/os/linux/runner.h"
-#include "modes/os/linux/tmpdir.h"
-#include "modes/os/linux/wspath.h"
+#include "util/cleanup.h"
+#include "modes/confine/linux/landlock.h"
+#include "modes/confine/linux/policy.h"
+#include "modes/confine/linux/runner.h"
+#include "modes/confine/linux/tmpdir.h"
+#include "modes/confine/linux/wspath.h"
+#include "util/rmtree.h"
 
 static void add_note(const char *note, void *ctx)
 {
@@ -190,7 +191,7 @@ int sbx_linux_run_ex(const struct sbx_run_request *req, struct sbx_linux_report 
     }
     if (p.have_tmpdir) {
         struct sbx_error rm = {0};
-        if (sbx_tmpdir_remove(p.tmpdir, &rm) < 0) {
+        if (sbx_remove_tree(p.tmpdir, &rm) < 0) {
             char note[SBX_LINUX_NOTE_LEN];
             snprintf(note, sizeof note, "the temporary directory was not removed: %.150s", rm.msg);
             add_note(note, rep);

@@ -1,7 +1,7 @@
 /* The private per-run temporary directory (TMPDIR of the command): created
  * owner-only before the run, removed with everything in it afterwards. */
-#ifndef SBX_MODES_OS_LINUX_TMPDIR_H
-#define SBX_MODES_OS_LINUX_TMPDIR_H
+#ifndef SBX_MODES_CONFINE_LINUX_TMPDIR_H
+#define SBX_MODES_CONFINE_LINUX_TMPDIR_H
 
 #include <stddef.h>
 
@@ -11,8 +11,6 @@
  * else /tmp.  out receives the path. */
 int sbx_tmpdir_create(char *out, size_t out_len, struct sbx_error *err);
 
-/* Remove path and everything beneath it without following symlinks, also
- * when the command left directories without write or search permission. */
-int sbx_tmpdir_remove(const char *path, struct sbx_error *err);
+/* Removal: sbx_remove_tree (util/rmtree.h). */
 
 #endif

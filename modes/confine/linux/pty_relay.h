@@ -2,8 +2,8 @@
  * command: the command gets a terminal of its own (its controlling tty, in
  * its own session), so TIOCSTI and job control act on that pty and never on
  * the caller's terminal; sbx copies bytes both ways and the window size. */
-#ifndef SBX_MODES_OS_LINUX_PTY_RELAY_H
-#define SBX_MODES_OS_LINUX_PTY_RELAY_H
+#ifndef SBX_MODES_CONFINE_LINUX_PTY_RELAY_H
+#define SBX_MODES_CONFINE_LINUX_PTY_RELAY_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,4 +1,4 @@
-#include "modes/os/linux/policy.h"
+#include "modes/confine/linux/policy.h"
 
 #include <errno.h>
 #include <linux/capability.h>
@@ -8,8 +8,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "modes/os/linux/landlock.h"
-#include "modes/os/linux/seccomp_filter.h"
+#include "modes/confine/linux/landlock.h"
+#include "modes/confine/linux/seccomp_filter.h"
 
 /* What a root caller keeps: without these, root could no longer read
  * files of other users it reads outside sbx, nor manage the ownership of

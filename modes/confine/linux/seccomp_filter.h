@@ -3,8 +3,8 @@
  * the read-only view can't be undone, even by a root caller), TIOCSTI /
  * TIOCLINUX, kernel keyrings, io_uring (which would bypass the socket
  * rule), and, with the network off, every socket() call. */
-#ifndef SBX_MODES_OS_LINUX_SECCOMP_FILTER_H
-#define SBX_MODES_OS_LINUX_SECCOMP_FILTER_H
+#ifndef SBX_MODES_CONFINE_LINUX_SECCOMP_FILTER_H
+#define SBX_MODES_CONFINE_LINUX_SECCOMP_FILTER_H
 
 #include <stdbool.h>
 

@@ -1,5 +1,5 @@
 /* Landlock: ABI probe, ruleset construction and enforcement. */
-#include "modes/os/linux/landlock.h"
+#include "modes/confine/linux/landlock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -8,7 +8,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "modes/os/linux/cleanup.h"
+#include "util/cleanup.h"
 
 /* Syscall numbers are the same on every architecture (generic table). */
 #ifndef SYS_landlock_create_ruleset

@@ -5,7 +5,7 @@
  * are attached afterwards: no remount has to clear a read-only flag, and
  * the targets are the directories opened at the start (by fd), so a path
  * component swapped for a symlink meanwhile can't redirect a bind. */
-#include "modes/os/linux/userns.h"
+#include "modes/confine/linux/userns.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,7 +18,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "modes/os/linux/cleanup.h"
+#include "util/cleanup.h"
 
 static int write_file(const char *path, const char *text, struct sbx_error *err)
 {

@@ -1,29 +1,15 @@
-#include "modes/os/linux/tmpdir.h"
+/* Removing a directory tree that an untrusted process wrote (a run's
+ * TMPDIR, a sandbox account's home) without ever following its symlinks. */
+#include "util/rmtree.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "modes/os/linux/cleanup.h"
-
-int sbx_tmpdir_create(char *out, size_t out_len, struct sbx_error *err)
-{
-    const char *base = getenv("TMPDIR");
-    if (!base || base[0] != '/')
-        base = "/tmp";
-    int n = snprintf(out, out_len, "%s/sbx-run-XXXXXX", base);
-    if (n < 0 || (size_t)n >= out_len)
-        return sbx_err_set(err, SBX_EINVAL, "temporary directory under %s: path too long", base);
-    if (!mkdtemp(out))
-        return sbx_err_sys(err, SBX_EIO, errno, "mkdtemp %s", out);
-    return 0;
-}
+#include "util/cleanup.h"
 
 /* Empty the directory open as dfd.  Works through fds only (openat with
  * O_NOFOLLOW), so a symlink the command planted never leads outside. */
@@ -72,16 +58,16 @@ static int empty_dir(int dfd, const char *path, unsigned depth, struct sbx_error
     return rc;
 }
 
-int sbx_tmpdir_remove(const char *path, struct sbx_error *err)
+int sbx_remove_tree(const char *path, struct sbx_error *err)
 {
     sbx_autofd int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) {
         if (errno == ENOENT)
             return 0;
-        return sbx_err_sys(err, SBX_EIO, errno, "open temporary directory %s", path);
+        return sbx_err_sys(err, SBX_EIO, errno, "open directory %s", path);
     }
     int rc = empty_dir(fd, path, 0, err);
     if (rc == 0 && rmdir(path) < 0 && errno != ENOENT)
-        rc = sbx_err_sys(err, SBX_EIO, errno, "rmdir temporary directory %s", path);
+        rc = sbx_err_sys(err, SBX_EIO, errno, "rmdir %s", path);
     return rc;
 }

@@ -1,4 +1,4 @@
-#include "modes/elevated/launch_conf.h"
+#include "modes/common/linux/launch_conf.h"
 
 #include <acl/libacl.h>
 #include <errno.h>

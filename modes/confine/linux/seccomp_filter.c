@@ -3,7 +3,7 @@
  * what would undo the other layers.  Numbers come from the kernel headers,
  * not from libseccomp's own table, so syscalls newer than libseccomp are
  * still covered. */
-#include "modes/os/linux/seccomp_filter.h"
+#include "modes/confine/linux/seccomp_filter.h"
 
 #include <errno.h>
 #include <linux/sched.h>

@@ -5,8 +5,8 @@
  *
  * Compiled into both sbx and the launcher; no SQLite, no allocation beyond
  * libacl's own, nothing read from the environment. */
-#ifndef SBX_MODES_ELEVATED_LAUNCH_CONF_H
-#define SBX_MODES_ELEVATED_LAUNCH_CONF_H
+#ifndef SBX_MODES_COMMON_LINUX_LAUNCH_CONF_H
+#define SBX_MODES_COMMON_LINUX_LAUNCH_CONF_H
 
 #include <limits.h>
 #include <stdbool.h>

@@ -1,0 +1,113 @@
+/* Names and places of the elevated mode's machine objects on Linux, shared
+ * by the mode, the plan driver and the CLI (never by the launcher, which
+ * reads everything it needs from its root-owned configuration). */
+#include "modes/common/linux/names.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "modes/common/linux/launch_conf.h"
+#include "util/platform.h"
+
+#ifndef SBX_LAUNCHER_BUILD_PATH
+#define SBX_LAUNCHER_BUILD_PATH ""
+#endif
+
+int sbx_elevated_names(struct sbx_elevated_names *n, struct sbx_error *err)
+{
+    const char *prefix = secure_getenv("SBX_ELEVATED_PREFIX");
+    if (!prefix || !*prefix)
+        prefix = "sbx-";
+    size_t len = strlen(prefix);
+    bool ok = len >= 3 && len <= 16 && strncmp(prefix, "sbx", 3) == 0;
+    for (size_t i = 0; ok && i < len; i++)
+        ok = (prefix[i] >= 'a' && prefix[i] <= 'z') || (prefix[i] >= '0' && prefix[i] <= '9') ||
+             prefix[i] == '-';
+    if (!ok)
+        return sbx_err_set(err, SBX_EINVAL,
+                           "SBX_ELEVATED_PREFIX '%s': must start with 'sbx', [a-z0-9-] only, at "
+                           "most 16 characters",
+                           prefix);
+    snprintf(n->group, sizeof n->group, "%susers", prefix);
+    snprintf(n->offline, sizeof n->offline, "%soffline", prefix);
+    snprintf(n->online, sizeof n->online, "%sonline", prefix);
+    /* nft names: '-' becomes '_', a trailing one goes ("sbx-" -> "sbx"). */
+    snprintf(n->table, sizeof n->table, "%s", prefix);
+    for (char *p = n->table; *p; p++)
+        if (*p == '-')
+            *p = '_';
+    size_t t = strlen(n->table);
+    while (t > 3 && n->table[t - 1] == '_')
+        n->table[--t] = '\0';
+    return 0;
+}
+
+int sbx_elevated_state_dir(const char *dir, char *out, size_t len, struct sbx_error *err)
+{
+    if (dir && dir[0]) {
+        if (dir[0] != '/' || strlen(dir) >= len)
+            return sbx_err_set(err, SBX_EINVAL, "machine state directory %s: not absolute", dir);
+        snprintf(out, len, "%s", dir);
+        return 0;
+    }
+    return sbx_default_state_dir(true, out, len, err);
+}
+
+static int elevated_dir(const char *state, char *out, size_t len, struct sbx_error *err)
+{
+    char s[PATH_MAX];
+    int rc = sbx_elevated_state_dir(state, s, sizeof s, err);
+    if (rc)
+        return rc;
+    if (snprintf(out, len, "%s/elevated", s) >= (int)len)
+        return sbx_err_set(err, SBX_EINVAL, "%s: path too long", s);
+    return 0;
+}
+
+int sbx_elevated_launcher_path(const char *state, char *out, size_t len, struct sbx_error *err)
+{
+    char d[PATH_MAX];
+    int rc = elevated_dir(state, d, sizeof d, err);
+    if (rc == 0 && snprintf(out, len, "%s/%s", d, SBX_LAUNCH_NAME) >= (int)len)
+        rc = sbx_err_set(err, SBX_EINVAL, "%s: path too long", d);
+    return rc;
+}
+
+int sbx_elevated_conf_path(const char *state, char *out, size_t len, struct sbx_error *err)
+{
+    char d[PATH_MAX];
+    int rc = elevated_dir(state, d, sizeof d, err);
+    if (rc == 0 && snprintf(out, len, "%s/%s", d, SBX_LAUNCH_CONF_NAME) >= (int)len)
+        rc = sbx_err_set(err, SBX_EINVAL, "%s: path too long", d);
+    return rc;
+}
+
+int sbx_elevated_launcher_source(char *out, size_t len, struct sbx_error *err)
+{
+    const char *env = secure_getenv("SBX_LAUNCHER_SOURCE");
+    if (env && env[0] == '/') {
+        snprintf(out, len, "%s", env);
+        return 0;
+    }
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = '\0';
+            snprintf(out, len, "%s/%s", exe, SBX_LAUNCH_NAME);
+            if (access(out, F_OK) == 0)
+                return 0;
+        }
+    }
+    if (SBX_LAUNCHER_BUILD_PATH[0] && access(SBX_LAUNCHER_BUILD_PATH, F_OK) == 0) {
+        snprintf(out, len, "%s", SBX_LAUNCHER_BUILD_PATH);
+        return 0;
+    }
+    return sbx_err_set(err, SBX_ENOENT,
+                       "cannot find sbx-launch to install (looked next to sbx); set "
+                       "SBX_LAUNCHER_SOURCE to its path");
+}
