@@ -1,7 +1,7 @@
 /* util/platform.h for Windows.  Self-contained (no dependency on the
- * Windows driver in modes/os/win32): sbx's own files and directories get a
- * protected DACL naming only the caller (and Administrators when the caller
- * is elevated) and SYSTEM. */
+ * Windows code in modes/, which sits above util/): sbx's own files and
+ * directories get a protected DACL naming only the caller (and
+ * Administrators when the caller is elevated) and SYSTEM. */
 #include "util/platform.h"
 
 #include <windows.h>

@@ -23,14 +23,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "modes/os/win32/dpapi.h"
-#include "modes/os/win32/launch.h"
-#include "modes/os/win32/password.h"
-#include "modes/os/win32/resources.h"
-#include "modes/os/win32/token.h"
-#include "modes/os/win32/winutil.h"
-#include "modes/unelevated/unelevated.h"
-#include "modes/win32_modes.h"
+#include "modes/common/win32/dpapi.h"
+#include "modes/common/win32/password.h"
+#include "modes/common/win32/resources.h"
+#include "modes/common/win32/sid.h"
+#include "modes/common/win32/winutil.h"
+#include "modes/confine/win32/launch.h"
+#include "modes/elevated/win32.h"
+#include "modes/unelevated/win32.h"
 #include "util/platform.h"
 
 static int machine_resources(const struct sbx_config *cfg, struct sbx_resource_list *out,

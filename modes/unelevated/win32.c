@@ -1,6 +1,6 @@
 /* The unelevated mode on Windows.
  *
- * Resources (user scope; conventions in modes/os/win32/resources.h):
+ * Resources (user scope; conventions in modes/common/win32/resources.h):
  *   - the mode marker and the workspace records (ledger only);
  *   - capability_sid "capability": a random S-1-5-21-a-b-c-d, generated
  *     once and then reused from cfg->current;
@@ -14,21 +14,20 @@
  * grants above (or Everyone-writable places) allow; a private TEMP granted
  * the same way and removed afterwards; network "off" is environment hints
  * only - nothing in this mode enforces it on Windows. */
+#include "modes/unelevated/win32.h"
+
 #include <windows.h>
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "modes/os/win32/acl.h"
-#include "modes/os/win32/launch.h"
-#include "modes/os/win32/resources.h"
-#include "modes/os/win32/sid.h"
-#include "modes/os/win32/token.h"
-#include "modes/os/win32/winpath.h"
-#include "modes/os/win32/winutil.h"
-#include "modes/unelevated/unelevated.h"
-#include "modes/win32_modes.h"
+#include "modes/common/win32/resources.h"
+#include "modes/common/win32/sid.h"
+#include "modes/common/win32/winutil.h"
+#include "modes/confine/win32/launch.h"
+#include "modes/confine/win32/tmpdir.h"
+#include "modes/confine/win32/token.h"
 #include "state/ledger.h"
 #include "util/platform.h"
 
@@ -119,62 +118,6 @@ out:
     return rc;
 }
 
-/* Remove a directory tree sbx made (the private TEMP). */
-static void remove_tree(const wchar_t *dir)
-{
-    size_t n = wcslen(dir);
-    wchar_t *pat = malloc((n + 3) * sizeof *pat);
-    if (!pat)
-        return;
-    swprintf(pat, n + 3, L"%ls\\*", dir);
-    WIN32_FIND_DATAW fd;
-    HANDLE f = FindFirstFileW(pat, &fd);
-    if (f != INVALID_HANDLE_VALUE) {
-        do {
-            if (!wcscmp(fd.cFileName, L".") || !wcscmp(fd.cFileName, L".."))
-                continue;
-            size_t m = n + wcslen(fd.cFileName) + 2;
-            wchar_t *child = malloc(m * sizeof *child);
-            if (!child)
-                continue;
-            swprintf(child, m, L"%ls\\%ls", dir, fd.cFileName);
-            if ((fd.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) &&
-                !(fd.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT))
-                remove_tree(child);
-            else if (fd.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY)
-                RemoveDirectoryW(child); /* a junction: the link, not its target */
-            else {
-                SetFileAttributesW(child, FILE_ATTRIBUTE_NORMAL);
-                DeleteFileW(child);
-            }
-            free(child);
-        } while (FindNextFileW(f, &fd));
-        FindClose(f);
-    }
-    free(pat);
-    RemoveDirectoryW(dir);
-}
-
-/* A fresh TEMP the restricted command can write: %TEMP%\sbx-<pid>-<tick>. */
-static int private_temp(const char *cap, wchar_t *out, size_t len, struct sbx_error *err)
-{
-    wchar_t base[MAX_PATH + 1];
-    DWORD n = GetTempPathW(MAX_PATH + 1, base);
-    if (n == 0 || n > MAX_PATH)
-        return sbx_win_err(err, SBX_EIO, GetLastError(), "locating the temporary folder");
-    swprintf(out, len, L"%lssbx-%lu-%llu", base, (unsigned long)GetCurrentProcessId(),
-             (unsigned long long)GetTickCount64());
-    if (!CreateDirectoryW(out, NULL))
-        return sbx_win_err(err, 0, GetLastError(), "creating a private temporary folder");
-    struct sbx_ace_spec g;
-    int rc = sbx_ace_workspace_grant(cap, &g, err);
-    if (!rc)
-        rc = sbx_path_ace_set(out, &g, true, err);
-    if (rc)
-        RemoveDirectoryW(out);
-    return rc;
-}
-
 static int run(const struct sbx_run_request *req, int *status, struct sbx_error *err)
 {
     *status = 125;
@@ -200,7 +143,7 @@ static int run(const struct sbx_run_request *req, int *status, struct sbx_error 
         goto out;
     if ((rc = sbx_token_restricted(cap, &tok, err)) != 0)
         goto out;
-    if ((rc = private_temp(cap, temp, sizeof temp / sizeof temp[0], err)) != 0)
+    if ((rc = sbx_win_temp_create(cap, temp, sizeof temp / sizeof temp[0], err)) != 0)
         goto out;
     have_temp = true;
     char tmpenv[2][MAX_PATH * 6 + 8];
@@ -228,7 +171,7 @@ out:
     if (base)
         FreeEnvironmentStringsW(base);
     if (have_temp)
-        remove_tree(temp);
+        sbx_win_temp_remove(temp);
     if (tok)
         CloseHandle(tok);
     free(cmdline);

@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "modes/os/win32/acl.h"
+#include "modes/common/win32/acl.h"
 
 #define CAP "S-1-5-21-1-2-3-4"
 #define BASE "D:(A;OICI;FA;;;BA)(A;OICIID;0x1200a9;;;BU)"

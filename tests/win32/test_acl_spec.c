@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "modes/os/win32/acl_spec.h"
+#include "modes/common/win32/acl_spec.h"
 
 #define CAP "S-1-5-21-1-2-3-4"
 

@@ -14,8 +14,8 @@
 
 #include <cmocka.h>
 
-#include "modes/os/win32/launch.h"
-#include "modes/os/win32/winutil.h"
+#include "modes/common/win32/winutil.h"
+#include "modes/confine/win32/launch.h"
 
 static void roundtrip(char *const *argv, const wchar_t *want)
 {

@@ -13,8 +13,8 @@
 #include <cmocka.h>
 
 #include "modes/mode.h"
-#include "modes/os/win32/resources.h"
-#include "modes/os/win32/sid.h"
+#include "modes/common/win32/resources.h"
+#include "modes/common/win32/sid.h"
 
 static char ws[MAX_PATH * 3];
 

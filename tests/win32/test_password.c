@@ -10,8 +10,8 @@
 
 #include <cmocka.h>
 
-#include "modes/os/win32/dpapi.h"
-#include "modes/os/win32/password.h"
+#include "modes/common/win32/dpapi.h"
+#include "modes/common/win32/password.h"
 
 static void test_alphabet(void **state)
 {

@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "modes/os/win32/sid.h"
+#include "modes/common/win32/sid.h"
 
 static void roundtrip(const char *in, const char *want)
 {

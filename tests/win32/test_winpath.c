@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "modes/os/win32/winpath.h"
+#include "modes/common/win32/winpath.h"
 
 static void norm_ok(const wchar_t *in, const wchar_t *want)
 {

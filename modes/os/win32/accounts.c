@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "modes/os/win32/password.h"
-#include "modes/os/win32/winutil.h"
+#include "modes/common/win32/password.h"
+#include "modes/common/win32/winutil.h"
 
 #define HIDE_KEY L"SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Winlogon\\SpecialAccounts\\UserList"
 

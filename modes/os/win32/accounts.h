@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "modes/os/win32/sid.h"
+#include "modes/common/win32/sid.h"
 #include "util/error.h"
 
 /* Start of the comment of every account and group sbx creates. */

@@ -1,22 +1,23 @@
-/* The Windows OS driver: struct sbx_os_ops over the modules of this
- * directory.  Resource conventions: resources.h. */
+/* The Windows OS driver: struct sbx_os_ops over accounts.c and firewall.c
+ * here and the helpers of modes/common/win32 (ACLs, DPAPI, passwords,
+ * paths).  Resource conventions: modes/common/win32/resources.h. */
 #include <windows.h>
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "modes/common/win32/acl.h"
+#include "modes/common/win32/dpapi.h"
+#include "modes/common/win32/identity.h"
+#include "modes/common/win32/password.h"
+#include "modes/common/win32/resources.h"
+#include "modes/common/win32/winpath.h"
+#include "modes/common/win32/winutil.h"
 #include "modes/os/os.h"
-#include "util/platform.h"
 #include "modes/os/win32/accounts.h"
-#include "modes/os/win32/acl.h"
-#include "modes/os/win32/dpapi.h"
 #include "modes/os/win32/firewall.h"
-#include "modes/os/win32/password.h"
-#include "modes/os/win32/resources.h"
-#include "modes/os/win32/token.h"
-#include "modes/os/win32/winpath.h"
-#include "modes/os/win32/winutil.h"
+#include "util/platform.h"
 
 static int set(char **field, const char *v, struct sbx_error *err)
 {

@@ -10,8 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "modes/common/win32/winutil.h"
 #include "modes/os/win32/firewall.h"
-#include "modes/os/win32/winutil.h"
 
 struct sbx_fw {
     INetFwPolicy2 *policy;

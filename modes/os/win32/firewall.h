@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "modes/os/win32/sid.h"
+#include "modes/common/win32/sid.h"
 #include "util/error.h"
 
 #define SBX_FW_GROUP "sbx"

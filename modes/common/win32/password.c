@@ -1,8 +1,8 @@
-#include "modes/os/win32/password.h"
+#include "modes/common/win32/password.h"
 
 #include <windows.h>
 
-#include "modes/os/win32/winutil.h"
+#include "modes/common/win32/winutil.h"
 
 const char sbx_password_alphabet[65] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789#%";

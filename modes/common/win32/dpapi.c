@@ -1,4 +1,4 @@
-#include "modes/os/win32/dpapi.h"
+#include "modes/common/win32/dpapi.h"
 
 #include <windows.h>
 #include <wincrypt.h>
@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "modes/os/win32/password.h"
-#include "modes/os/win32/winutil.h"
+#include "modes/common/win32/password.h"
+#include "modes/common/win32/winutil.h"
 
 static const char entropy_text[] = "sbx credential v1";
 

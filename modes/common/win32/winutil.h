@@ -1,8 +1,8 @@
-/* Small Win32 helpers shared by the Windows driver and modes: error messages
- * from GetLastError() / HRESULT codes, UTF-8 <-> UTF-16 conversion, the
- * system random number generator. */
-#ifndef SBX_MODES_OS_WIN32_WINUTIL_H
-#define SBX_MODES_OS_WIN32_WINUTIL_H
+/* Small Win32 helpers shared by the Windows driver, run-time and modes:
+ * error messages from GetLastError() / HRESULT codes, UTF-8 <-> UTF-16
+ * conversion, the system random number generator. */
+#ifndef SBX_MODES_COMMON_WIN32_WINUTIL_H
+#define SBX_MODES_COMMON_WIN32_WINUTIL_H
 
 #include <stddef.h>
 #include <wchar.h>

@@ -1,4 +1,4 @@
-#include "modes/os/win32/winpath.h"
+#include "modes/common/win32/winpath.h"
 
 #include <windows.h>
 #include <userenv.h>
@@ -8,7 +8,7 @@
 #include <string.h>
 #include <wctype.h>
 
-#include "modes/os/win32/winutil.h"
+#include "modes/common/win32/winutil.h"
 
 static bool is_sep(wchar_t c) { return c == L'\\' || c == L'/'; }
 

@@ -1,7 +1,8 @@
 /* Secrets kept for the calling user with DPAPI (CryptProtectData, user
- * scope, sbx's own entropy), as base64 text. */
-#ifndef SBX_MODES_OS_WIN32_DPAPI_H
-#define SBX_MODES_OS_WIN32_DPAPI_H
+ * scope, sbx's own entropy), as base64 text.  The plan driver protects an
+ * account's password at setup; the elevated mode's run unprotects it. */
+#ifndef SBX_MODES_COMMON_WIN32_DPAPI_H
+#define SBX_MODES_COMMON_WIN32_DPAPI_H
 
 #include <stddef.h>
 

@@ -5,14 +5,14 @@
  * GetNamedSecurityInfoW / SetNamedSecurityInfoW.  Only explicit ACEs that
  * equal the spec (type, inheritance flags, mask, SID) are ever touched:
  * removal never rewrites the ACEs of others, never restores an old DACL. */
-#ifndef SBX_MODES_OS_WIN32_ACL_H
-#define SBX_MODES_OS_WIN32_ACL_H
+#ifndef SBX_MODES_COMMON_WIN32_ACL_H
+#define SBX_MODES_COMMON_WIN32_ACL_H
 
 #include <windows.h>
 
 #include <stdbool.h>
 
-#include "modes/os/win32/acl_spec.h"
+#include "modes/common/win32/acl_spec.h"
 #include "util/error.h"
 
 /* A new DACL (LocalAlloc'd, LocalFree it) that is old with ace added in

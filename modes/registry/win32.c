@@ -1,9 +1,9 @@
 /* The modes built for Windows, the Windows workspace resolution, and the
- * ledger records every mode wants. */
+ * facts the automatic choice of a mode reads. */
+#include "modes/common/win32/winpath.h"
+#include "modes/elevated/win32.h"
 #include "modes/mode.h"
-#include "modes/os/win32/winpath.h"
-#include "modes/unelevated/unelevated.h"
-#include "modes/win32_modes.h"
+#include "modes/unelevated/win32.h"
 
 const struct sbx_mode_ops *sbx_mode_get(enum sbx_mode_kind kind)
 {

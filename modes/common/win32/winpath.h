@@ -5,8 +5,8 @@
  * The normal form is "C:\dir\sub": drive letter upper case, backslashes, no
  * trailing separator except on a drive root, no \\?\ prefix (sbx_winpath_long
  * adds it back for Win32 calls, so paths past MAX_PATH work). */
-#ifndef SBX_MODES_OS_WIN32_WINPATH_H
-#define SBX_MODES_OS_WIN32_WINPATH_H
+#ifndef SBX_MODES_COMMON_WIN32_WINPATH_H
+#define SBX_MODES_COMMON_WIN32_WINPATH_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,11 +1,11 @@
-#include "modes/os/win32/launch.h"
+#include "modes/confine/win32/launch.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
 
-#include "modes/os/win32/winutil.h"
+#include "modes/common/win32/winutil.h"
 
 const char *const sbx_offline_env[] = {
     "HTTP_PROXY=http://127.0.0.1:9",  "HTTPS_PROXY=http://127.0.0.1:9",

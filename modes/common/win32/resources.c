@@ -1,4 +1,4 @@
-#include "modes/os/win32/resources.h"
+#include "modes/common/win32/resources.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -2,14 +2,14 @@
  * sbx_ace_spec (allow/deny, inheritance flags, access mask, trustee SID) and
  * rendered as SDDL, "(A;OICI;0x1301bf;;;S-1-5-21-...)": the ledger stores
  * that text and the tests compare it.  This file is pure (no OS call). */
-#ifndef SBX_MODES_OS_WIN32_ACL_SPEC_H
-#define SBX_MODES_OS_WIN32_ACL_SPEC_H
+#ifndef SBX_MODES_COMMON_WIN32_ACL_SPEC_H
+#define SBX_MODES_COMMON_WIN32_ACL_SPEC_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "modes/os/win32/sid.h"
+#include "modes/common/win32/sid.h"
 #include "util/error.h"
 
 enum sbx_ace_type {

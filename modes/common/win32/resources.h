@@ -20,12 +20,12 @@
  *
  * Names are never the only key of an OS object: whatever is removed is
  * removed by the SID recorded when it was created. */
-#ifndef SBX_MODES_OS_WIN32_RESOURCES_H
-#define SBX_MODES_OS_WIN32_RESOURCES_H
+#ifndef SBX_MODES_COMMON_WIN32_RESOURCES_H
+#define SBX_MODES_COMMON_WIN32_RESOURCES_H
 
 #include <stdbool.h>
 
-#include "modes/os/win32/acl_spec.h"
+#include "modes/common/win32/acl_spec.h"
 #include "state/resource.h"
 #include "util/error.h"
 

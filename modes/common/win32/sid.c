@@ -1,10 +1,10 @@
-#include "modes/os/win32/sid.h"
+#include "modes/common/win32/sid.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "modes/os/win32/winutil.h"
+#include "modes/common/win32/winutil.h"
 
 /* Parse an unsigned decimal (or 0x-hex when hex_ok) number of at most max;
  * advances *p past it. */

@@ -1,8 +1,10 @@
 /* Random passwords for the elevated mode's accounts.  The generator is pure
  * over the random bytes it is given (unit tested); sbx_password_generate
- * feeds it from the system RNG. */
-#ifndef SBX_MODES_OS_WIN32_PASSWORD_H
-#define SBX_MODES_OS_WIN32_PASSWORD_H
+ * feeds it from the system RNG.  Shared: the plan driver sets a password on
+ * each account, the elevated mode's run reads it back into a buffer of
+ * SBX_PASSWORD_LEN and wipes it with sbx_secure_zero. */
+#ifndef SBX_MODES_COMMON_WIN32_PASSWORD_H
+#define SBX_MODES_COMMON_WIN32_PASSWORD_H
 
 #include <stdbool.h>
 #include <stddef.h>

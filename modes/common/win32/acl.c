@@ -1,4 +1,4 @@
-#include "modes/os/win32/acl.h"
+#include "modes/common/win32/acl.h"
 
 #include <aclapi.h>
 #include <sddl.h>
@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "modes/os/win32/winutil.h"
+#include "modes/common/win32/winutil.h"
 
 #define MATCH_FLAGS (VALID_INHERIT_FLAGS | INHERITED_ACE)
 

@@ -1,4 +1,4 @@
-#include "modes/os/win32/winutil.h"
+#include "modes/common/win32/winutil.h"
 
 #include <windows.h>
 #include <bcrypt.h>

@@ -1,8 +1,8 @@
 /* Security identifiers as data: parse and format "S-1-5-21-a-b-c-d" without
  * the OS (pure, unit tested), and generate the unelevated mode's synthetic
  * capability SID from the system RNG. */
-#ifndef SBX_MODES_OS_WIN32_SID_H
-#define SBX_MODES_OS_WIN32_SID_H
+#ifndef SBX_MODES_COMMON_WIN32_SID_H
+#define SBX_MODES_COMMON_WIN32_SID_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -5,8 +5,8 @@
  * passed through.  Two ways in: CreateProcessAsUserW with a restricted
  * token (unelevated) and CreateProcessWithLogonW with an account's
  * password (elevated). */
-#ifndef SBX_MODES_OS_WIN32_LAUNCH_H
-#define SBX_MODES_OS_WIN32_LAUNCH_H
+#ifndef SBX_MODES_CONFINE_WIN32_LAUNCH_H
+#define SBX_MODES_CONFINE_WIN32_LAUNCH_H
 
 #include <windows.h>
 

@@ -1,4 +1,4 @@
-#include "modes/os/win32/acl_spec.h"
+#include "modes/common/win32/acl_spec.h"
 
 #include <inttypes.h>
 #include <stdio.h>
