@@ -1,42 +1,30 @@
 /* `sbx run` in elevated mode: start the command through the setuid
- * launcher and wait for it, as the unelevated runner does: the launcher
- * passes the command's exit status (128+N for a signal) through, signals
- * sbx receives are forwarded to it (it forwards them into the sandbox),
- * and on --timeout sbx kills the launcher, whose death takes the sandbox's
- * PID namespace down (status 124).  The launcher reports why it refused on
- * a pipe, which becomes sbx's error message. */
+ * launcher and wait for it with the run-time's supervisor (supervise.h), as
+ * the unelevated runner does: the launcher passes the command's exit status
+ * (128+N for a signal) through, signals sbx receives are forwarded to it (it
+ * forwards them into the sandbox), and on --timeout sbx kills the launcher,
+ * whose death takes the sandbox's PID namespace down (status 124).  The
+ * launcher reports why it refused on a pipe, which becomes sbx's error
+ * message. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/signalfd.h>
 #include <termios.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "modes/elevated/elevated.h"
 #include "util/cleanup.h"
 #include "modes/confine/linux/pty_relay.h"
+#include "modes/confine/linux/supervise.h"
 
 extern char **environ;
 
 #define MAX_ARGS 4096
-
-static const int handled[] = {SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGQUIT,
-                              SIGUSR1, SIGUSR2, SIGWINCH};
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int build_argv(const struct sbx_run_request *req, const char *launcher,
                       const char *account, bool tty, const char **av, struct sbx_error *err)
@@ -143,124 +131,56 @@ static int parse_report(const char *rep, int *status, struct sbx_error *err)
                        "elevated mode: %s", text);
 }
 
-struct waitstate {
-    pid_t pid;
-    int sfd, rep;
-    struct sbx_pty *pty; /* NULL without a terminal */
-    char report[SBX_ERR_MSG_MAX + 32];
-    size_t rep_len;
-    bool timed_out, exited;
-    int wstatus;
+/* The launcher's report as it comes: one line (see parse_report). */
+struct report {
+    char text[SBX_ERR_MSG_MAX + 32];
+    size_t len;
 };
 
-static void drain_report(struct waitstate *w)
+/* The supervisor's extra fd (non-blocking): read all that is there.  What
+ * doesn't fit is read and dropped, so a full buffer can't keep the poll
+ * busy.  True at EOF (or a read error: nothing more will come). */
+static bool on_report(void *ctx, int fd)
 {
-    while (w->rep >= 0 && w->rep_len < sizeof w->report - 1) {
-        ssize_t n = read(w->rep, w->report + w->rep_len, sizeof w->report - 1 - w->rep_len);
-        if (n <= 0)
-            break;
-        w->rep_len += (size_t)n;
-    }
-    w->report[w->rep_len] = '\0';
-}
-
-static int wait_launcher(struct waitstate *w, unsigned timeout_sec, struct sbx_error *err)
-{
-    long long deadline = timeout_sec ? now_ms() + (long long)timeout_sec * 1000 : 0;
-    while (!w->exited) {
-        int wait_ms = -1;
-        if (deadline && !w->timed_out) {
-            long long left = deadline - now_ms();
-            wait_ms = left > 0 ? (int)(left < 1000 ? left : 1000) : 0;
-        }
-        struct pollfd pf[4];
-        nfds_t n = 0;
-        int rep_i = -1, m_i = -1, in_i = -1;
-        pf[n++] = (struct pollfd){.fd = w->sfd, .events = POLLIN};
-        if (w->rep >= 0) {
-            rep_i = (int)n;
-            pf[n++] = (struct pollfd){.fd = w->rep, .events = POLLIN};
-        }
-        if (w->pty && !w->pty->master_eof) {
-            m_i = (int)n;
-            pf[n++] = (struct pollfd){.fd = w->pty->master,
-                                      .events = POLLIN | (w->pty->in_len ? POLLOUT : 0)};
-            if (!w->pty->stdin_eof && w->pty->in_len < sizeof w->pty->in) {
-                in_i = (int)n;
-                pf[n++] = (struct pollfd){.fd = STDIN_FILENO, .events = POLLIN};
+    struct report *r = ctx;
+    for (;;) {
+        char drop[256];
+        bool room = r->len < sizeof r->text - 1;
+        char *dst = room ? r->text + r->len : drop;
+        size_t cap = room ? sizeof r->text - 1 - r->len : sizeof drop;
+        ssize_t n = read(fd, dst, cap);
+        if (n > 0) {
+            if (room) {
+                r->len += (size_t)n;
+                r->text[r->len] = '\0';
             }
+            continue;
         }
-        /* With a pty, look for the launcher's exit now and then: its
-         * SIGCHLD arrives, but output may keep the poll busy. */
-        if (w->pty && (wait_ms < 0 || wait_ms > 200))
-            wait_ms = 200;
-        int r = poll(pf, n, wait_ms);
-        if (r < 0 && errno != EINTR)
-            return sbx_err_sys(err, SBX_EIO, errno, "poll");
-        if (deadline && !w->timed_out && now_ms() >= deadline) {
-            /* The launcher's death kills init (PDEATHSIG) and so every
-             * process in the sandbox's PID namespace. */
-            w->timed_out = true;
-            kill(w->pid, SIGKILL);
-        }
-        if (r > 0 && rep_i >= 0 && (pf[rep_i].revents & (POLLIN | POLLHUP))) {
-            size_t before = w->rep_len;
-            drain_report(w);
-            if (w->rep_len == before && (pf[rep_i].revents & POLLHUP)) {
-                close(w->rep);
-                w->rep = -1;
-            }
-        }
-        if (r > 0 && (pf[0].revents & POLLIN)) {
-            struct signalfd_siginfo si;
-            while (read(w->sfd, &si, sizeof si) == sizeof si) {
-                if (si.ssi_signo == SIGWINCH && w->pty)
-                    sbx_pty_sync_winsize(w->pty);
-                else if (si.ssi_signo != SIGCHLD && si.ssi_signo != SIGWINCH)
-                    kill(w->pid, (int)si.ssi_signo);
-            }
-        }
-        int rc = 0;
-        if (r > 0 && m_i >= 0 && (pf[m_i].revents & POLLOUT))
-            rc = sbx_pty_on_master_out(w->pty, err);
-        if (rc == 0 && r > 0 && m_i >= 0 && (pf[m_i].revents & (POLLIN | POLLHUP | POLLERR)))
-            rc = sbx_pty_on_master_in(w->pty, err);
-        if (rc == 0 && r > 0 && in_i >= 0 && pf[in_i].revents)
-            rc = sbx_pty_on_stdin(w->pty, err);
-        if (rc < 0)
-            return rc;
-        pid_t p = waitpid(w->pid, &w->wstatus, WNOHANG);
-        if (p == w->pid)
-            w->exited = true;
+        if (n < 0 && errno == EINTR)
+            continue;
+        return !(n < 0 && errno == EAGAIN);
     }
-    drain_report(w);
-    /* What the command wrote last is still in the pty. */
-    while (w->pty && !w->pty->master_eof) {
-        struct pollfd pf = {.fd = w->pty->master, .events = POLLIN};
-        if (poll(&pf, 1, 50) <= 0 || sbx_pty_on_master_in(w->pty, err) < 0)
-            break;
-    }
-    return 0;
 }
 
 /* A pty of the caller's for this run, its terminal settings and window
  * copied from the caller's terminal. */
 static int open_pty(int *master, int *slave, struct sbx_error *err)
 {
+    /* sbx_closep on failure: the caller's cleanup closes *master too. */
     *master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
     if (*master < 0)
-        return sbx_err_sys(err, SBX_EIO, errno, "posix_openpt");
+        return sbx_err_sys(err, SBX_EIO, errno, "open /dev/ptmx");
     char name[128];
     if (grantpt(*master) != 0 || unlockpt(*master) != 0 ||
         ptsname_r(*master, name, sizeof name) != 0) {
         int e = errno;
-        close(*master);
-        return sbx_err_sys(err, SBX_EIO, e, "preparing the pty");
+        sbx_closep(master);
+        return sbx_err_sys(err, SBX_EIO, e, "prepare the run's pseudo-terminal");
     }
     *slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
     if (*slave < 0) {
         int e = errno;
-        close(*master);
+        sbx_closep(master);
         return sbx_err_sys(err, SBX_EIO, e, "open %s", name);
     }
     struct termios t;
@@ -289,85 +209,72 @@ int sbx_elevated_run_ex(const struct sbx_run_request *req, const struct sbx_elev
                                               err)))
         return rc;
     const char *account = o->account ? o->account : req->net ? "online" : "offline";
-    int master = -1, slave = -1;
-    struct sbx_pty pty = {.master = -1};
     bool tty = sbx_pty_wanted();
+    sbx_autofd int master = -1;
+    sbx_autofd int slave = -1;
     if (tty && (rc = open_pty(&master, &slave, err)))
         return rc;
-    const char **av = calloc(MAX_ARGS, sizeof *av);
-    if (!av) {
-        if (tty) {
-            close(master);
-            close(slave);
-        }
-        return sbx_err_set(err, SBX_ENOMEM, "out of memory");
-    }
-    if ((rc = build_argv(req, launcher, account, tty, av, err))) {
-        free(av);
-        if (tty) {
-            close(master);
-            close(slave);
-        }
+    sbx_autofree const char **av = calloc(MAX_ARGS, sizeof *av);
+    if (!av)
+        return sbx_err_set(err, SBX_ENOMEM, "out of memory for the launcher's arguments");
+    if ((rc = build_argv(req, launcher, account, tty, av, err)))
+        return rc;
+    int rp[2];
+    if (pipe2(rp, O_CLOEXEC) != 0)
+        return sbx_err_sys(err, SBX_EIO, errno, "pipe for the report of the launcher %s",
+                           launcher);
+    sbx_autofd int rep_r = rp[0];
+    sbx_autofd int rep_w = rp[1];
+    /* Non-blocking: on_report reads until the pipe is empty. */
+    int fl = fcntl(rep_r, F_GETFL);
+    if (fl < 0 || fcntl(rep_r, F_SETFL, fl | O_NONBLOCK) < 0)
+        return sbx_err_sys(err, SBX_EIO, errno, "make the launcher's report pipe non-blocking");
+
+    struct sbx_sup s;
+    if ((rc = sbx_sup_begin(&s, err)))
+        return rc;
+    s.child = fork();
+    if (s.child < 0) {
+        rc = sbx_err_sys(err, SBX_EIO, errno, "fork to start the launcher %s", launcher);
+        sbx_sup_end(&s);
         return rc;
     }
-    sigset_t set, old;
-    sigemptyset(&set);
-    for (size_t i = 0; i < sizeof handled / sizeof handled[0]; i++)
-        sigaddset(&set, handled[i]);
-    int rp[2] = {-1, -1};
-    struct waitstate w = {.sfd = -1, .rep = -1};
-    if (pipe2(rp, O_CLOEXEC) != 0) {
-        free(av);
-        return sbx_err_sys(err, SBX_EIO, errno, "pipe");
+    if (s.child == 0) {
+        close(rep_r);
+        child(req, av, rep_w, slave, &s.old_mask);
     }
-    sigprocmask(SIG_BLOCK, &set, &old);
-    w.sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-    if (w.sfd < 0) {
-        rc = sbx_err_sys(err, SBX_EIO, errno, "signalfd");
-    } else if ((w.pid = fork()) < 0) {
-        rc = sbx_err_sys(err, SBX_EIO, errno, "fork");
-    } else if (w.pid == 0) {
-        close(rp[0]);
-        child(req, av, rp[1], slave, &old);
+    sbx_closep(&rep_w);
+    sbx_closep(&slave);
+    struct sbx_pty pty = {.master = -1};
+    if (tty && (rc = sbx_pty_init(&pty, sbx_steal_fd(&master), err)) == 0) {
+        s.pty = &pty;
+        rc = sbx_pty_make_raw(&pty, err);
+        sbx_pty_sync_winsize(&pty);
     }
-    close(rp[1]);
-    if (tty) {
-        close(slave);
-        if (rc == 0 && (rc = sbx_pty_init(&pty, master, err)) == 0) {
-            w.pty = &pty;
-            rc = sbx_pty_make_raw(&pty, err);
-            sbx_pty_sync_winsize(&pty);
-        } else {
-            close(master);
-        }
-    }
-    w.rep = rp[0];
-    fcntl(w.rep, F_SETFL, O_NONBLOCK);
-    if (rc == 0)
-        rc = wait_launcher(&w, req->timeout_sec, err);
-    else if (w.pid > 0) {
+    struct report report = {.len = 0};
+    if (rc == 0) {
+        s.timeout_sec = req->timeout_sec;
+        s.extra_fd = rep_r;
+        s.on_extra = on_report;
+        s.ctx = &report;
+        /* The launcher is not the namespace's init: reaping it doesn't
+         * prove the sandbox gone (after a SIGKILL, init follows by
+         * PDEATHSIG a moment later), so what the command wrote last is
+         * taken while it keeps coming, not until an EOF sbx can't vouch
+         * for. */
+        s.linger_ms = 50;
+        rc = sbx_supervise(&s, err);
+    } else {
         /* Failed after the fork: the launcher must not run on unwatched. */
-        kill(w.pid, SIGKILL);
-        while (waitpid(w.pid, NULL, 0) < 0 && errno == EINTR) {
-        }
+        sbx_sup_abort(&s);
     }
     if (rc == 0) {
-        int st = WIFEXITED(w.wstatus)     ? WEXITSTATUS(w.wstatus)
-                 : WIFSIGNALED(w.wstatus) ? 128 + WTERMSIG(w.wstatus)
-                                          : 125;
-        *status = w.timed_out ? 124 : st;
-        if (!w.timed_out && (st == 125 || st == 126 || st == 127))
-            rc = parse_report(w.report, status, err);
+        int st = sbx_sup_exit_status(s.wstatus);
+        *status = s.timed_out ? 124 : st;
+        if (!s.timed_out && (st == 125 || st == 126 || st == 127))
+            rc = parse_report(report.text, status, err);
     }
-    if (w.rep >= 0)
-        close(w.rep);
-    if (w.sfd >= 0)
-        close(w.sfd);
-    if (w.pty)
-        sbx_pty_close(&pty); /* restores the caller's terminal */
-    /* Signals that arrived meanwhile stay pending for sbx's own handling
-     * only if they were pending before; drop the ones we consumed. */
-    sigprocmask(SIG_SETMASK, &old, NULL);
-    free(av);
+    sbx_pty_close(&pty); /* restores the caller's terminal */
+    sbx_sup_end(&s);
     return rc;
 }

@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
@@ -22,11 +21,11 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "util/cleanup.h"
 #include "modes/confine/linux/pty_relay.h"
+#include "modes/confine/linux/supervise.h"
 
 enum { MSG_ERROR = 1, MSG_EXEC = 2, MSG_NOTE = 3, MSG_STATUS = 4 };
 
@@ -56,16 +55,6 @@ static _Noreturn void fail_child(int rep, const struct sbx_error *e)
 static void note_to_pipe(const char *note, void *ctx)
 {
     send_msg(*(const int *)ctx, MSG_NOTE, 0, 0, note);
-}
-
-/* Signals sbx and init handle through a signalfd (blocked meanwhile). */
-static void handled_signals(sigset_t *set)
-{
-    sigemptyset(set);
-    static const int sigs[] = {SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGQUIT,
-                               SIGUSR1, SIGUSR2, SIGWINCH};
-    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
-        sigaddset(set, sigs[i]);
 }
 
 /* Close every fd >= 3 except the ones listed: init must not hold what the
@@ -169,8 +158,10 @@ static _Noreturn void init_main(const struct sbx_runplan *plan, int rep, int go,
         slave_stderr = isatty(STDERR_FILENO);
     }
 
+    /* sbx's supervisor signals, read the same way: already blocked, the
+     * mask is inherited from sbx (sbx_sup_begin). */
     sigset_t set;
-    handled_signals(&set); /* already blocked: inherited from sbx */
+    sbx_sup_signals(&set);
     int sfd = signalfd(-1, &set, SFD_CLOEXEC);
     if (sfd < 0) {
         sbx_err_sys(&e, SBX_EIO, errno, "signalfd in the sandbox init");
@@ -213,7 +204,7 @@ static _Noreturn void init_main(const struct sbx_runplan *plan, int rep, int go,
     }
 }
 
-/* --- sbx, the supervisor --------------------------------------------------- */
+/* --- sbx: starts the sandbox, then the supervisor (supervise.h) ------------ */
 
 /* 0-2 closed in sbx would let pipe() hand out fd 0..2, which the command
  * would then inherit as its stdio. */
@@ -229,58 +220,40 @@ static void ensure_std_fds(void)
         }
 }
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int status_of(int ws)
-{
-    if (WIFEXITED(ws))
-        return WEXITSTATUS(ws);
-    if (WIFSIGNALED(ws))
-        return 128 + WTERMSIG(ws);
-    return 125;
-}
-
-struct supervisor {
-    pid_t init;
-    int rep;
-    int sfd;
-    struct sbx_pty *pty;      /* NULL without a terminal */
-    int64_t deadline;         /* 0: none */
-    bool reaped, rep_eof;
-    int init_ws;
+/* The reports of init and the command, read by the supervisor as they
+ * come (its extra fd). */
+struct reports {
+    struct sbx_runresult *res;
     bool got_status, got_error, got_exec;
     struct msg status, error, exec;
 };
 
-static void on_message(struct supervisor *s, struct sbx_runresult *res)
+/* One message per call: each arrives whole (see the top); a short read
+ * is the EOF of the pipe (init and the command are gone). */
+static bool on_message(void *ctx, int fd)
 {
+    struct reports *r = ctx;
+    struct sbx_runresult *res = r->res;
     struct msg m;
-    ssize_t n = read(s->rep, &m, sizeof m);
+    ssize_t n = read(fd, &m, sizeof m);
     if (n < 0 && (errno == EINTR || errno == EAGAIN))
-        return;
-    if (n != (ssize_t)sizeof m) {
-        s->rep_eof = true;
-        return;
-    }
+        return false;
+    if (n != (ssize_t)sizeof m)
+        return true;
     m.text[sizeof m.text - 1] = '\0';
     switch (m.kind) {
     case MSG_ERROR:
-        if (!s->got_error)
-            s->error = m;
-        s->got_error = true;
+        if (!r->got_error)
+            r->error = m;
+        r->got_error = true;
         break;
     case MSG_EXEC:
-        s->exec = m;
-        s->got_exec = true;
+        r->exec = m;
+        r->got_exec = true;
         break;
     case MSG_STATUS:
-        s->status = m;
-        s->got_status = true;
+        r->status = m;
+        r->got_status = true;
         break;
     case MSG_NOTE:
         if (res->n_notes < SBX_RUN_MAX_NOTES) {
@@ -291,91 +264,20 @@ static void on_message(struct supervisor *s, struct sbx_runresult *res)
         }
         break;
     }
+    return false;
 }
 
-static void on_signals(struct supervisor *s)
+static int conclude(const struct sbx_sup *s, const struct reports *r,
+                    const struct sbx_runplan *plan, struct sbx_runresult *res,
+                    struct sbx_error *err)
 {
-    struct signalfd_siginfo si;
-    while (read(s->sfd, &si, sizeof si) == (ssize_t)sizeof si) {
-        int sig = (int)si.ssi_signo;
-        if (sig == SIGCHLD) {
-            if (!s->reaped && waitpid(s->init, &s->init_ws, WNOHANG) == s->init)
-                s->reaped = true;
-        } else if (sig == SIGWINCH) {
-            if (s->pty)
-                sbx_pty_sync_winsize(s->pty);
-        } else if (!s->reaped) {
-            kill(s->init, sig);
-        }
-    }
-}
-
-static int supervise(struct supervisor *s, struct sbx_runresult *res, struct sbx_error *err)
-{
-    for (;;) {
-        bool pty_done = !s->pty || s->pty->master_eof;
-        if (s->reaped && s->rep_eof && pty_done)
-            return 0;
-        struct pollfd pf[4];
-        nfds_t n = 0;
-        pf[n++] = (struct pollfd){.fd = s->sfd, .events = POLLIN};
-        int rep_i = -1, in_i = -1, m_i = -1;
-        if (!s->rep_eof) {
-            rep_i = (int)n;
-            pf[n++] = (struct pollfd){.fd = s->rep, .events = POLLIN};
-        }
-        if (s->pty && !s->pty->master_eof) {
-            m_i = (int)n;
-            pf[n++] = (struct pollfd){.fd = s->pty->master,
-                                      .events = POLLIN | (s->pty->in_len ? POLLOUT : 0)};
-            if (!s->pty->stdin_eof && s->pty->in_len < sizeof s->pty->in) {
-                in_i = (int)n;
-                pf[n++] = (struct pollfd){.fd = STDIN_FILENO, .events = POLLIN};
-            }
-        }
-        int timeout = -1;
-        if (s->deadline && !s->reaped) {
-            int64_t left = s->deadline - now_ms();
-            if (left <= 0) {
-                /* init dies, and with it the whole PID namespace */
-                kill(s->init, SIGKILL);
-                res->timed_out = true;
-                s->deadline = 0;
-                continue;
-            }
-            timeout = left > INT32_MAX ? INT32_MAX : (int)left;
-        }
-        int r = poll(pf, n, timeout);
-        if (r < 0) {
-            if (errno == EINTR)
-                continue;
-            return sbx_err_sys(err, SBX_EIO, errno, "poll");
-        }
-        if (pf[0].revents)
-            on_signals(s);
-        if (rep_i >= 0 && pf[rep_i].revents)
-            on_message(s, res);
-        int rc = 0;
-        if (m_i >= 0 && (pf[m_i].revents & POLLOUT))
-            rc = sbx_pty_on_master_out(s->pty, err);
-        if (rc == 0 && m_i >= 0 && (pf[m_i].revents & (POLLIN | POLLHUP | POLLERR)))
-            rc = sbx_pty_on_master_in(s->pty, err);
-        if (rc == 0 && in_i >= 0 && pf[in_i].revents)
-            rc = sbx_pty_on_stdin(s->pty, err);
-        if (rc < 0)
-            return rc;
-    }
-}
-
-static int conclude(struct supervisor *s, const struct sbx_runplan *plan,
-                    struct sbx_runresult *res, struct sbx_error *err)
-{
-    if (s->got_error) {
+    res->timed_out = s->timed_out;
+    if (r->got_error) {
         res->status = 125;
-        return sbx_err_set(err, s->error.code, "%s", s->error.text);
+        return sbx_err_set(err, r->error.code, "%s", r->error.text);
     }
-    if (s->got_exec) {
-        int e = s->exec.value;
+    if (r->got_exec) {
+        int e = r->exec.value;
         res->status = e == ENOENT ? 127 : 126;
         return sbx_err_sys(err, e == ENOENT ? SBX_ENOENT : SBX_EPERM, e,
                            "cannot run %s in the sandbox", plan->argv[0]);
@@ -386,16 +288,17 @@ static int conclude(struct supervisor *s, const struct sbx_runplan *plan,
         res->status = 124;
         return 0;
     }
-    if (s->got_status) {
-        res->status = status_of(s->status.value);
+    /* The command's own wait status, from init: init itself exits 0. */
+    if (r->got_status) {
+        res->status = sbx_sup_exit_status(r->status.value);
         return 0;
     }
     res->status = 125;
-    if (WIFSIGNALED(s->init_ws))
+    if (WIFSIGNALED(s->wstatus))
         return sbx_err_set(err, SBX_EIO, "the sandbox was killed by signal %d before the "
-                                         "command finished", WTERMSIG(s->init_ws));
+                                         "command finished", WTERMSIG(s->wstatus));
     return sbx_err_set(err, SBX_EIO, "the sandbox exited with status %d without running "
-                                     "the command", status_of(s->init_ws));
+                                     "the command", sbx_sup_exit_status(s->wstatus));
 }
 
 int sbx_runner_run(const struct sbx_runplan *plan, struct sbx_runresult *res,
@@ -409,19 +312,18 @@ int sbx_runner_run(const struct sbx_runplan *plan, struct sbx_runresult *res,
     bool use_pty = sbx_pty_wanted();
     int rc = 0;
     int rep[2] = {-1, -1}, go[2] = {-1, -1}, ptys[2] = {-1, -1};
+    struct sbx_sup s;
+    struct reports r = {.res = res};
     if (pipe2(rep, O_CLOEXEC) < 0 || pipe2(go, O_CLOEXEC) < 0 ||
         (use_pty && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ptys) < 0)) {
-        rc = sbx_err_sys(err, SBX_EIO, errno, "pipe");
+        rc = sbx_err_sys(err, SBX_EIO, errno, "pipes between sbx and the sandbox");
         goto out_pipes;
     }
-    sigset_t set, old;
-    handled_signals(&set);
-    sigprocmask(SIG_BLOCK, &set, &old);
-    int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-    if (sfd < 0) {
-        rc = sbx_err_sys(err, SBX_EIO, errno, "signalfd");
-        goto out_mask;
-    }
+    /* Before the clone: init inherits the blocked mask and reads the same
+     * signals from a signalfd of its own. */
+    rc = sbx_sup_begin(&s, err);
+    if (rc < 0)
+        goto out_pipes;
 
     /* A raw clone (like fork, on the same stack) rather than unshare():
      * the child must be pid 1 of the new PID namespace itself. */
@@ -433,19 +335,19 @@ int sbx_runner_run(const struct sbx_runplan *plan, struct sbx_runresult *res,
                          "cannot create the sandbox's user, mount and PID namespaces (are "
                          "unprivileged user namespaces disabled? see sysctl "
                          "user.max_user_namespaces and kernel.unprivileged_userns_clone)");
-        goto out_sfd;
+        goto out_sup;
     }
     if (pid == 0)
         init_main(plan, rep[1], go[0], ptys[1]);
+    s.child = pid;
 
     sbx_closep(&rep[1]);
     sbx_closep(&go[0]);
     sbx_closep(&ptys[1]);
 
-    struct supervisor s = {.init = pid, .rep = rep[0], .sfd = sfd};
     rc = sbx_userns_write_maps(pid, err);
     if (rc == 0 && write(go[1], "g", 1) != 1)
-        rc = sbx_err_sys(err, SBX_EIO, errno, "start the sandbox");
+        rc = sbx_err_sys(err, SBX_EIO, errno, "start the sandbox (the go pipe)");
     sbx_closep(&go[1]);
     if (rc == 0 && use_pty) {
         int master;
@@ -459,25 +361,22 @@ int sbx_runner_run(const struct sbx_runplan *plan, struct sbx_runresult *res,
         }
     }
     if (rc < 0) {
-        kill(pid, SIGKILL);
-        waitpid(pid, NULL, 0);
-        goto out_sfd;
+        sbx_sup_abort(&s);
+        goto out_sup;
     }
-    if (plan->timeout_sec)
-        s.deadline = now_ms() + (int64_t)plan->timeout_sec * 1000;
-    rc = supervise(&s, res, err);
-    if (rc < 0) {
-        kill(pid, SIGKILL);
-        if (!s.reaped)
-            waitpid(pid, NULL, 0);
-    } else {
-        rc = conclude(&s, plan, res, err);
-    }
+    s.timeout_sec = plan->timeout_sec;
+    s.extra_fd = rep[0];
+    s.on_extra = on_message;
+    s.ctx = &r;
+    /* linger_ms stays -1: init's death ends the PID namespace, so nothing
+     * is left to hold the report pipe or the pty, and their EOF comes. */
+    rc = sbx_supervise(&s, err);
+    res->timed_out = s.timed_out;
+    if (rc == 0)
+        rc = conclude(&s, &r, plan, res, err);
 
-out_sfd:
-    close(sfd);
-out_mask:
-    sigprocmask(SIG_SETMASK, &old, NULL);
+out_sup:
+    sbx_sup_end(&s);
 out_pipes:
     for (int i = 0; i < 2; i++) {
         sbx_closep(&rep[i]);
