@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/converge.h"
+#include "util/limits.h"
 #include "util/platform.h"
 
 static const char help[] =
@@ -48,8 +49,7 @@ static int find_orphans(struct cli_engine *ce, const char *dir,
 
 /* The ledgers of the users the machine ledger lets use the elevated mode
  * (membership resources, "member=NAME"), at their default location. */
-int cli_member_ledgers(const char *machine_dir, char (*dirs)[4096], size_t max, size_t *n,
-                       struct sbx_error *err)
+int cli_member_ledgers(const char *machine_dir, struct cli_paths *dirs, struct sbx_error *err)
 {
     struct sbx_ledger *l = NULL;
     int rc = sbx_ledger_open(machine_dir, SBX_LEDGER_READONLY, &l, err);
@@ -66,12 +66,11 @@ int cli_member_ledgers(const char *machine_dir, char (*dirs)[4096], size_t max, 
         if (rs.items[i].kind != SBX_R_MEMBERSHIP ||
             sbx_detail_get(rs.items[i].detail, "member", member, sizeof member) != 0)
             continue;
-        if (*n == max) {
-            rc = sbx_err_set(err, SBX_EINVAL, "too many users in %s", sbx_ledger_path(l));
-            break;
-        }
-        if (sbx_user_state_dir(member, dirs[*n], sizeof dirs[*n], NULL) == 0)
-            (*n)++;
+        /* A user without a home (or one too long to be a path) has no
+         * ledger at the default location. */
+        char dir[SBX_PATH_MAX];
+        if (sbx_user_state_dir(member, dir, sizeof dir, NULL) == 0)
+            rc = cli_paths_add(dirs, dir, err);
     }
     sbx_rlist_free(&rs);
     sbx_ledger_close(l);
@@ -80,14 +79,13 @@ int cli_member_ledgers(const char *machine_dir, char (*dirs)[4096], size_t max, 
 
 void cli_member_resources(const char *machine_dir, struct sbx_resource_list *known)
 {
-    static char dirs[CLI_MAX_ARGS][4096];
-    size_t n = 0;
-    if (cli_member_ledgers(machine_dir, dirs, CLI_MAX_ARGS, &n, NULL) != 0)
+    sbx_cleanup(cli_paths_free) struct cli_paths dirs = {0};
+    if (cli_member_ledgers(machine_dir, &dirs, NULL) != 0)
         return;
-    for (size_t m = 0; m < n; m++) {
+    for (size_t m = 0; m < dirs.n; m++) {
         struct sbx_ledger *l = NULL;
-        if (strcmp(dirs[m], machine_dir) != 0 &&
-            sbx_ledger_open(dirs[m], SBX_LEDGER_READONLY, &l, NULL) == 0)
+        if (strcmp(dirs.v[m], machine_dir) != 0 &&
+            sbx_ledger_open(dirs.v[m], SBX_LEDGER_READONLY, &l, NULL) == 0)
             sbx_ledger_resources(l, known, NULL);
         sbx_ledger_close(l);
     }
@@ -98,13 +96,17 @@ void cli_member_resources(const char *machine_dir, struct sbx_resource_list *kno
 static int set_aside(const struct sbx_cli *cli, const char *dir, bool dry_run,
                      const struct sbx_error *why, struct sbx_error *err)
 {
-    char stamp[32], from[4200], to[4300];
+    char stamp[32], from[SBX_PATH_EXTRA_MAX], to[SBX_PATH_EXTRA_MAX];
     sbx_time_iso8601(stamp, sizeof stamp);
     for (char *c = stamp; *c; c++)
         if (*c == ':')
             *c = '-';
+    static const char *const sides[] = {"-wal", "-shm"};
+    /* The names of the side files, to + "-wal", must fit too: checked
+     * before anything is renamed. */
     if (snprintf(from, sizeof from, "%s%cledger.db", dir, SBX_PATH_SEP) >= (int)sizeof from ||
-        snprintf(to, sizeof to, "%s.damaged-%s", from, stamp) >= (int)sizeof to)
+        snprintf(to, sizeof to, "%s.damaged-%s", from, stamp) >= (int)sizeof to ||
+        strlen(to) + strlen(sides[0]) >= sizeof to)
         return sbx_err_set(err, SBX_EINVAL, "state directory path too long: %s", dir);
     cli_info(cli, "sbx cleanup: %s", why->msg);
     if (dry_run) {
@@ -114,11 +116,12 @@ static int set_aside(const struct sbx_cli *cli, const char *dir, bool dry_run,
     }
     if (rename(from, to) != 0)
         return sbx_err_set(err, SBX_EIO, "cannot set the damaged ledger %s aside", from);
-    static const char *const sides[] = {"-wal", "-shm"};
-    for (size_t i = 0; i < 2; i++) {
-        char a[4300], b[4400];
-        snprintf(a, sizeof a, "%s%s", from, sides[i]);
-        snprintf(b, sizeof b, "%s%s", to, sides[i]);
+    for (size_t i = 0; i < sizeof sides / sizeof sides[0]; i++) {
+        char a[SBX_PATH_EXTRA_MAX], b[SBX_PATH_EXTRA_MAX];
+        /* They fit (checked above); never used cut short all the same. */
+        if (snprintf(a, sizeof a, "%s%s", from, sides[i]) >= (int)sizeof a ||
+            snprintf(b, sizeof b, "%s%s", to, sides[i]) >= (int)sizeof b)
+            continue;
         if (sbx_fs_exists(a))
             rename(a, b);
     }
@@ -174,7 +177,7 @@ static int clean_dir(struct sbx_cli *cli, const char *dir, bool with_orphans, bo
         return rc;
     }
     *did = true;
-    char created_root[4096] = "";
+    char created_root[SBX_PATH_MAX] = "";
     if ((rc = cli_engine_recover(cli, &ce, false, err)))
         goto out;
     if (sbx_ledger_meta_get(ce.ledger, "created_dir", created_root, sizeof created_root, NULL))
@@ -214,20 +217,18 @@ int cmd_cleanup(struct sbx_cli *cli, int argc, char **argv)
      * of the users the elevated mode knows (their grants name the sandbox
      * accounts, so they go before the accounts), the caller's own, and for
      * root the machine ledger last, with the objects whose ledger was lost. */
-    char dirs[CLI_MAX_ARGS][4096];
-    size_t n = 0;
+    sbx_cleanup(cli_paths_free) struct cli_paths dirs = {0};
     bool explicit_state = cli->state_opt || (getenv("SBX_STATE") && *getenv("SBX_STATE"));
-    char machine[4096] = "";
+    char machine[SBX_PATH_MAX] = "", mine[SBX_PATH_MAX];
     if (priv == SBX_PRIV_ADMIN && !explicit_state) {
         if (cli_state_dir(cli, true, machine, sizeof machine, &err) ||
-            cli_member_ledgers(machine, dirs, CLI_MAX_ARGS - 2, &n, &err))
+            cli_member_ledgers(machine, &dirs, &err))
             return cli_fail(cli, &err);
     }
-    if (cli_state_dir(cli, false, dirs[n], sizeof dirs[n], &err))
+    if (cli_state_dir(cli, false, mine, sizeof mine, &err) || cli_paths_add(&dirs, mine, &err) ||
+        (machine[0] && cli_paths_add(&dirs, machine, &err)))
         return cli_fail(cli, &err);
-    n++;
-    if (machine[0])
-        snprintf(dirs[n++], sizeof dirs[0], "%s", machine);
+    size_t n = dirs.n;
 
     struct json *j = &cli->plans_doc;
     if (cli->json) {
@@ -247,13 +248,13 @@ int cmd_cleanup(struct sbx_cli *cli, int argc, char **argv)
          * under --state) is cleaned once. */
         bool seen = false;
         for (size_t k = 0; k < i; k++)
-            seen |= strcmp(dirs[k], dirs[i]) == 0;
+            seen |= strcmp(dirs.v[k], dirs.v[i]) == 0;
         /* Marked objects are machine objects: looked for with the machine
          * ledger (or the one ledger under --state), never by an ordinary
          * user's cleanup of their own ledger. */
         bool orphans = i == n - 1 && (machine[0] || explicit_state);
         if (!seen)
-            rc = clean_dir(cli, dirs[i], orphans, dry_run, &did_one, &err);
+            rc = clean_dir(cli, dirs.v[i], orphans, dry_run, &did_one, &err);
         did |= did_one;
     }
     if (cli->json) {

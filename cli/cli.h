@@ -11,6 +11,7 @@
 #include "modes/mode.h"
 #include "modes/os/os.h"
 #include "state/ledger.h"
+#include "util/cleanup.h"
 #include "util/error.h"
 
 /* Exit codes (DESIGN: the conventions of env, timeout and docker run). */
@@ -151,10 +152,23 @@ int cli_parse_port(const char *s, unsigned *out, struct sbx_error *err);
 int cli_workspace_change(const struct sbx_cli *cli, bool add, const char *path,
                          enum sbx_mode_kind expect, bool dry_run, struct sbx_error *err);
 
-/* The ledgers of the users the machine ledger in machine_dir lets use the
- * elevated mode (their memberships), at their default locations. */
-int cli_member_ledgers(const char *machine_dir, char (*dirs)[4096], size_t max, size_t *n,
-                       struct sbx_error *err);
+/* A list of paths (state directories, resolved workspaces), each a copy
+ * on the heap: the commands keep no fixed arrays of path buffers.  Start
+ * it zeroed, and let the scope free it:
+ *     sbx_cleanup(cli_paths_free) struct cli_paths dirs = {0}; */
+struct cli_paths {
+    char **v;
+    size_t n;
+};
+/* Append a copy of path (-SBX_ENOMEM, naming it, when out of memory). */
+int cli_paths_add(struct cli_paths *p, const char *path, struct sbx_error *err);
+void cli_paths_free(struct cli_paths *p);
+
+/* Append to dirs the state directories of the users the machine ledger in
+ * machine_dir lets use the elevated mode (its membership resources), at
+ * their default locations.  No machine ledger, or a damaged one (its own
+ * cleanup sets it aside), adds nothing. */
+int cli_member_ledgers(const char *machine_dir, struct cli_paths *dirs, struct sbx_error *err);
 
 /* Is there a ledger in the state directory dir? */
 bool cli_ledger_exists(const char *dir);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "util/limits.h"
 #include "util/platform.h"
 
 #ifdef SBX_WITH_FAKE_OS
@@ -220,7 +221,7 @@ int cli_state_dir(const struct sbx_cli *cli, bool machine, char *out, size_t len
         dir = getenv("SBX_MACHINE_STATE");
     if (dir && *dir) {
         if (snprintf(out, len, "%s", dir) >= (int)len)
-            return sbx_err_set(err, SBX_EINVAL, "state directory path too long");
+            return sbx_err_set(err, SBX_EINVAL, "state directory path too long: %s", dir);
         return 0;
     }
     return sbx_default_state_dir(machine, out, len, err);
@@ -287,7 +288,7 @@ int cli_engine_open(const struct sbx_cli *cli, bool machine, struct cli_engine *
                     struct sbx_error *err)
 {
     memset(ce, 0, sizeof *ce);
-    char dir[4096];
+    char dir[SBX_PATH_MAX];
     int rc = cli_state_dir(cli, machine, dir, sizeof dir, err);
     if (rc)
         return rc;
@@ -314,9 +315,33 @@ int cli_fault(struct sbx_fault **out, struct sbx_error *err)
 
 bool cli_ledger_exists(const char *dir)
 {
-    char path[4200];
-    snprintf(path, sizeof path, "%s%cledger.db", dir, SBX_PATH_SEP);
+    char path[SBX_PATH_EXTRA_MAX];
+    /* A name that does not fit names no ledger sbx could have made. */
+    if (snprintf(path, sizeof path, "%s%cledger.db", dir, SBX_PATH_SEP) >= (int)sizeof path)
+        return false;
     return sbx_fs_exists(path);
+}
+
+int cli_paths_add(struct cli_paths *p, const char *path, struct sbx_error *err)
+{
+    char *copy = strdup(path);
+    char **v = copy ? realloc(p->v, (p->n + 1) * sizeof *v) : NULL;
+    if (!v) {
+        free(copy);
+        return sbx_err_set(err, SBX_ENOMEM, "out of memory (listing %s)", path);
+    }
+    v[p->n++] = copy;
+    p->v = v;
+    return 0;
+}
+
+void cli_paths_free(struct cli_paths *p)
+{
+    for (size_t i = 0; i < p->n; i++)
+        free(p->v[i]);
+    free(p->v);
+    p->v = NULL;
+    p->n = 0;
 }
 
 int cli_engine_open_dir(const struct sbx_cli *cli, const char *dir, bool create,
@@ -347,7 +372,7 @@ int cli_engine_open_existing(const struct sbx_cli *cli, bool machine, const char
                              struct cli_engine *ce, struct sbx_error *err)
 {
     memset(ce, 0, sizeof *ce);
-    char dir[4096];
+    char dir[SBX_PATH_MAX];
     int rc = cli_state_dir(cli, machine, dir, sizeof dir, err);
     if (rc)
         return rc;
@@ -377,7 +402,7 @@ int cli_remove_state(const struct sbx_cli *cli, const char *dir, const char *cre
     static const char *const files[] = {"ledger.db", "ledger.db-wal", "ledger.db-shm",
                                         "plan.lock"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-        char path[4200];
+        char path[SBX_PATH_EXTRA_MAX];
         if (snprintf(path, sizeof path, "%s%c%s", dir, SBX_PATH_SEP, files[i]) >=
             (int)sizeof path)
             return sbx_err_set(err, SBX_EINVAL, "state directory path too long: %s", dir);
@@ -392,7 +417,7 @@ int cli_remove_state(const struct sbx_cli *cli, const char *dir, const char *cre
     }
     /* Up from the state directory to the outermost one sbx created; a
      * directory holding anything else stays. */
-    char cur[4096], parent[4096];
+    char cur[SBX_PATH_MAX], parent[SBX_PATH_MAX];
     if (snprintf(cur, sizeof cur, "%s", dir) >= (int)sizeof cur)
         return sbx_err_set(err, SBX_EINVAL, "state directory path too long: %s", dir);
     for (;;) {
@@ -419,17 +444,20 @@ void cli_engine_close(struct cli_engine *ce)
     /* A ledger this command created and used for nothing (a refused
      * request, a dry run) goes again: bad input changes nothing. */
     int64_t plans = 1;
-    char created_root[4096] = "";
+    char created_root[SBX_PATH_MAX] = "";
     if (ce->fresh && ce->ledger && sbx_ledger_plan_count(ce->ledger, &plans, NULL) == 0 &&
         plans == 0) {
         if (sbx_ledger_meta_get(ce->ledger, "created_dir", created_root, sizeof created_root,
                                 NULL))
             created_root[0] = '\0';
-        char dir[4096];
-        snprintf(dir, sizeof dir, "%s", sbx_ledger_dir(ce->ledger));
+        /* It fits (sbx_ledger_open refuses longer directories); were it
+         * cut short, it would name another directory: left alone then. */
+        char dir[SBX_PATH_MAX];
+        bool fits = snprintf(dir, sizeof dir, "%s", sbx_ledger_dir(ce->ledger)) < (int)sizeof dir;
         sbx_ledger_close(ce->ledger);
         ce->ledger = NULL;
-        cli_remove_state(NULL, dir, created_root, false, NULL);
+        if (fits)
+            cli_remove_state(NULL, dir, created_root, false, NULL);
     }
     sbx_ledger_close(ce->ledger);
     if (ce->os)

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/limits.h"
 #include "util/platform.h"
 
 #ifdef _WIN32
@@ -60,7 +61,7 @@ int cli_converge(const struct sbx_cli *cli, struct cli_engine *ce,
      * it would refuse from the command line, nor follow a workspace that
      * was replaced by a symlink since it was registered. */
     for (size_t i = 0; req->mode != SBX_MODE_NONE && i < req->n_workspaces; i++) {
-        char resolved[4096];
+        char resolved[SBX_PATH_MAX];
         struct sbx_error werr = {0};
         const char *w = req->workspaces[i];
         if (sbx_workspace_resolve(w, resolved, sizeof resolved, &werr) == 0) {

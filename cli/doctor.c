@@ -5,6 +5,7 @@
 
 #include "cli/converge.h"
 #include "cli/facts.h"
+#include "util/limits.h"
 
 static const char help[] =
     "usage: sbx doctor [--repair] [--deep] [--json] [--state DIR]\n"
@@ -196,7 +197,7 @@ int cmd_doctor(struct sbx_cli *cli, int argc, char **argv)
         deep |= args.opts[i].def == OPT_DEEP;
     }
     enum sbx_privilege priv = SBX_PRIV_USER;
-    char mine[4096], machine[4096];
+    char mine[SBX_PATH_MAX], machine[SBX_PATH_MAX];
     if (cli_privilege(&priv, &err) || cli_state_dir(cli, false, mine, sizeof mine, &err) ||
         cli_state_dir(cli, true, machine, sizeof machine, &err))
         return cli_fail(cli, &err);

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli/facts.h"
+#include "util/limits.h"
 #include "util/platform.h"
 
 int cli_mode_setup_in(struct sbx_ledger *l, enum sbx_mode_kind *out, struct sbx_error *err)
@@ -22,7 +23,7 @@ void cli_mode_facts(const struct sbx_cli *cli, struct sbx_mode_facts *facts)
     memset(facts, 0, sizeof *facts);
     cli_privilege(&facts->privilege, NULL);
     enum sbx_privilege priv = facts->privilege;
-    char dir[4096];
+    char dir[SBX_PATH_MAX];
     if (cli_state_dir(cli, true, dir, sizeof dir, NULL) != 0)
         return;
     /* The machine ledger when this caller can read it (root), else what
@@ -44,7 +45,7 @@ enum sbx_mode_kind cli_mode_for_run(const struct sbx_cli *cli, const struct sbx_
      * migration that has not reached it yet) keeps the unelevated mode:
      * runs never use a mode the caller's workspaces are not ready for. */
     if (m == SBX_MODE_ELEVATED) {
-        char dir[4096];
+        char dir[SBX_PATH_MAX];
         struct sbx_ledger *l = NULL;
         enum sbx_mode_kind mine = SBX_MODE_NONE;
         if (cli_state_dir(cli, false, dir, sizeof dir, NULL) == 0 &&

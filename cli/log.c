@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "util/limits.h"
 
 static const char help[] =
     "usage: sbx log [--json] [--state DIR]\n"
@@ -53,7 +54,7 @@ int cmd_log(struct sbx_cli *cli, int argc, char **argv)
     /* Root's changes to the machine are in the machine ledger: shown
      * first, then the caller's own. */
     enum sbx_privilege priv = SBX_PRIV_USER;
-    char dirs[2][4096];
+    char dirs[2][SBX_PATH_MAX];
     if (cli_privilege(&priv, &err) || cli_state_dir(cli, true, dirs[0], sizeof dirs[0], &err) ||
         cli_state_dir(cli, false, dirs[1], sizeof dirs[1], &err))
         return cli_fail(cli, &err);

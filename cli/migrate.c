@@ -18,6 +18,7 @@
 
 #include "cli/converge.h"
 #include "cli/facts.h"
+#include "util/limits.h"
 #include "util/platform.h"
 
 #ifndef _WIN32
@@ -284,7 +285,7 @@ static int pending_get(const struct sbx_cli *cli, const char *machine, char *use
 static int migrate_user(const struct sbx_cli *cli, const char *machine, const char *user,
                         enum sbx_mode_kind to, bool dry_run, struct sbx_error *err)
 {
-    char theirs[4096];
+    char theirs[SBX_PATH_MAX];
     int rc = sbx_user_state_dir(user, theirs, sizeof theirs, err);
     if (rc)
         return rc;
@@ -376,7 +377,7 @@ int cmd_migrate(struct sbx_cli *cli, int argc, char **argv)
     if (user && to == SBX_MODE_NONE && !resume)
         return cli_usage_error(cli, "--user needs --to elevated or --to unelevated");
 
-    char machine[4096], mine[4096];
+    char machine[SBX_PATH_MAX], mine[SBX_PATH_MAX];
     if (cli_state_dir(cli, true, machine, sizeof machine, &err) ||
         cli_state_dir(cli, false, mine, sizeof mine, &err))
         return cli_fail(cli, &err);
@@ -403,18 +404,17 @@ int cmd_migrate(struct sbx_cli *cli, int argc, char **argv)
         if (resume) {
             /* Root: the users' ledgers too (a cleanup or a migration of
              * theirs that root ran), between root's own and the machine's. */
-            static char members[CLI_MAX_ARGS][4096];
-            const char *all[CLI_MAX_ARGS + 2] = {mine};
-            size_t n_members = 0, n_all = 1;
-            if (n == 2 && cli_member_ledgers(machine, members, CLI_MAX_ARGS, &n_members,
-                                             &err) != 0)
+            sbx_cleanup(cli_paths_free) struct cli_paths members = {0}, all = {0};
+            if ((n == 2 && cli_member_ledgers(machine, &members, &err) != 0) ||
+                cli_paths_add(&all, mine, &err) != 0)
                 return cli_fail(cli, &err);
-            for (size_t i = 0; i < n_members; i++)
-                if (strcmp(members[i], mine) != 0 && strcmp(members[i], machine) != 0)
-                    all[n_all++] = members[i];
-            if (n == 2)
-                all[n_all++] = machine;
-            rc = resume_all(cli, all, n_all, &err);
+            for (size_t i = 0; i < members.n; i++)
+                if (strcmp(members.v[i], mine) != 0 && strcmp(members.v[i], machine) != 0 &&
+                    cli_paths_add(&all, members.v[i], &err) != 0)
+                    return cli_fail(cli, &err);
+            if (n == 2 && cli_paths_add(&all, machine, &err) != 0)
+                return cli_fail(cli, &err);
+            rc = resume_all(cli, (const char *const *)all.v, all.n, &err);
 #ifndef _WIN32
             /* Root: a migration of another user whose second half a crash
              * kept from starting is finished too. */
@@ -463,7 +463,7 @@ int cmd_migrate(struct sbx_cli *cli, int argc, char **argv)
     if (resume) {
         /* Every open plan, then the half of a migration a crash kept from
          * starting at all (recorded in the machine ledger). */
-        char theirs[4096];
+        char theirs[SBX_PATH_MAX];
         const char *dirs[] = {machine, theirs};
         if (sbx_user_state_dir(user, theirs, sizeof theirs, &err))
             return cli_fail(cli, &err);

@@ -29,15 +29,14 @@ static int check_members_released(const char *dir, const struct sbx_plan *plan,
                             plan->ops[i].res.kind == SBX_R_ACCOUNT;
     if (!deletes_accounts)
         return 0;
-    static char dirs[CLI_MAX_ARGS][4096];
-    size_t n = 0;
-    int rc = cli_member_ledgers(dir, dirs, CLI_MAX_ARGS, &n, err);
-    for (size_t i = 0; rc == 0 && i < n; i++) {
-        if (strcmp(dirs[i], dir) == 0)
+    sbx_cleanup(cli_paths_free) struct cli_paths dirs = {0};
+    int rc = cli_member_ledgers(dir, &dirs, err);
+    for (size_t i = 0; rc == 0 && i < dirs.n; i++) {
+        if (strcmp(dirs.v[i], dir) == 0)
             continue;
         struct sbx_ledger *l = NULL;
         size_t counts[SBX_R_KIND_COUNT];
-        if (sbx_ledger_open(dirs[i], SBX_LEDGER_READONLY, &l, NULL) != 0)
+        if (sbx_ledger_open(dirs.v[i], SBX_LEDGER_READONLY, &l, NULL) != 0)
             continue;
         if (sbx_ledger_count(l, counts, NULL) == 0 && counts[SBX_R_ACL_ENTRY] > 0)
             rc = sbx_err_set(err, SBX_ESTATE,

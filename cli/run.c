@@ -7,18 +7,22 @@
 #include "cli/cli.h"
 #include "cli/facts.h"
 #include "cli/converge.h"
+#include "util/limits.h"
 
 #ifndef _WIN32
 #include <unistd.h>
+
+#include "modes/confine/linux/unix_broker.h"
 #else
 #include <direct.h>
 #define getcwd _getcwd
-#define realpath(path, out) _fullpath((out), (path), 4096)
+#define realpath(path, out) _fullpath((out), (path), SBX_PATH_MAX)
 #endif
 
 static const char help[] =
     "usage: sbx run [--mode auto|unelevated|elevated] [--workspace DIR]... [--net off|on]\n"
-    "               [--timeout SEC] [--protect PATH]... [--allow-git] -- CMD [ARG...]\n"
+    "               [--timeout SEC] [--protect PATH]... [--allow-git] [--allow-unix PATH]...\n"
+    "               [--limit pids=N|shm=SIZE]... -- CMD [ARG...]\n"
     "\n"
     "Run CMD in the sandbox.  It may read what you can read, write only beneath the\n"
     "workspaces (default: the current directory) and a private TMPDIR removed afterwards,\n"
@@ -26,20 +30,109 @@ static const char help[] =
     "  --workspace DIR  a directory CMD may write (repeatable)\n"
     "  --protect PATH   keep PATH inside a workspace read-only (repeatable); .git and\n"
     "                   sbx's own files always are, unless --allow-git lifts the .git rule\n"
-    "  --net off|on     network access (default off)\n"
+    "  --net off|on     network access (default off); on means IP: host unix sockets\n"
+    "                   (docker.sock, ssh-agent, the session bus) stay out of reach\n"
+    "  --allow-unix PATH  let CMD connect to the host's unix socket PATH (absolute), and\n"
+    "                   to no other (repeatable)\n"
     "  --timeout SEC    kill CMD and everything it started after SEC seconds\n"
+    "  --limit pids=N   at most N processes and threads of CMD at once (default 4096)\n"
+    "  --limit shm=SIZE the size of CMD's private /dev/shm (default 256M; K, M, G, T\n"
+    "                   suffixes are KiB, MiB, GiB, TiB)\n"
     "  --mode MODE      auto (default: elevated when set up for you, else unelevated)\n"
     "\n"
     "exit status: CMD's; 128+N when signal N ended it; 124 when --timeout killed it;\n"
     "125 sbx failed; 126 CMD not executable; 127 CMD not found.\n";
 
-enum { OPT_MODE, OPT_WORKSPACE, OPT_NET, OPT_TIMEOUT, OPT_PROTECT, OPT_ALLOW_GIT };
+enum { OPT_MODE, OPT_WORKSPACE, OPT_NET, OPT_TIMEOUT, OPT_PROTECT, OPT_ALLOW_GIT,
+       OPT_ALLOW_UNIX, OPT_LIMIT };
 static const struct cli_optdef defs[] = {
     [OPT_MODE] = {"mode", true},       [OPT_WORKSPACE] = {"workspace", true},
     [OPT_NET] = {"net", true},         [OPT_TIMEOUT] = {"timeout", true},
     [OPT_PROTECT] = {"protect", true}, [OPT_ALLOW_GIT] = {"allow-git", false},
+    [OPT_ALLOW_UNIX] = {"allow-unix", true}, [OPT_LIMIT] = {"limit", true},
     {NULL, false},
 };
+
+/* --allow-unix PATH, checked here for a clear message before anything
+ * runs; the run-time (or the launcher, as the caller) checks it again where
+ * it opens the socket for good. */
+static int check_allow_unix(const char *path, size_t n_before, struct sbx_error *err)
+{
+#ifndef _WIN32
+    if (n_before >= SBX_UNIX_MAX_ALLOW)
+        return sbx_err_set(err, SBX_EINVAL, "--allow-unix %s: at most %d sockets", path,
+                           SBX_UNIX_MAX_ALLOW);
+    struct sbx_unix_allow a;
+    int rc = sbx_unix_allow_open(path, &a, err);
+    if (rc == 0)
+        close(a.fd);
+    return rc;
+#else
+    (void)path;
+    (void)n_before;
+    return sbx_err_set(err, SBX_ENOTSUP, "--allow-unix: unix sockets are not confined on "
+                                         "Windows, so there is nothing to allow");
+#endif
+}
+
+#ifndef _WIN32
+/* A size: digits, then nothing (bytes) or K, M, G, T (KiB ... TiB, also
+ * written k, m, g, t, KiB, MiB, GiB, TiB). */
+static bool parse_size(const char *s, unsigned long long *out)
+{
+    if (*s < '0' || *s > '9')
+        return false;
+    char *end = NULL;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno)
+        return false;
+    static const char units[] = "kmgt";
+    const char *u = *end ? strchr(units, end[0] | 0x20) : NULL;
+    if (*end && (!u || (end[1] && strcmp(end + 1, "iB") != 0)))
+        return false;
+    for (int shift = u ? (int)(u - units + 1) * 10 : 0; shift > 0; shift -= 10) {
+        if (v > ~0ULL >> 10)
+            return false;
+        v <<= 10;
+    }
+    *out = v;
+    return true;
+}
+#endif
+
+/* --limit pids=N | shm=SIZE (repeatable; the last of each kind counts). */
+static int parse_limit(const char *s, struct sbx_run_request *req, struct sbx_error *err)
+{
+#ifdef _WIN32
+    (void)req;
+    return sbx_err_set(err, SBX_ENOTSUP, "--limit %s: the per-run limits are enforced on "
+                                         "Linux only", s);
+#else
+    if (strncmp(s, "pids=", 5) == 0) {
+        const char *v = s + 5;
+        char *end = NULL;
+        errno = 0;
+        unsigned long n = strtoul(v, &end, 10);
+        if (errno || *v < '0' || *v > '9' || *end || n == 0 || n > SBX_RUN_MAX_PIDS)
+            return sbx_err_set(err, SBX_EINVAL, "--limit %s: expected pids=N, a whole number "
+                                                "of processes from 1 to %u", s,
+                               SBX_RUN_MAX_PIDS);
+        req->max_pids = (unsigned)n;
+        return 0;
+    }
+    if (strncmp(s, "shm=", 4) == 0) {
+        unsigned long long v;
+        if (!parse_size(s + 4, &v) || v < SBX_RUN_MIN_SHM || v > SBX_RUN_MAX_SHM)
+            return sbx_err_set(err, SBX_EINVAL, "--limit %s: expected shm=SIZE from 64K to 1T "
+                                                "(bytes, or a number with a K, M, G or T "
+                                                "suffix)", s);
+        req->shm_bytes = v;
+        return 0;
+    }
+    return sbx_err_set(err, SBX_EINVAL, "--limit %s: expected pids=N or shm=SIZE", s);
+#endif
+}
 
 static int parse_timeout(const char *s, unsigned *out, struct sbx_error *err)
 {
@@ -64,9 +157,12 @@ int cmd_run(struct sbx_cli *cli, int argc, char **argv)
         return cli_usage_error(cli, "missing the command to run (sbx run -- CMD [ARG...])");
 
     enum sbx_mode_kind mode = SBX_MODE_NONE;
-    static char ws_buf[CLI_MAX_ARGS][4096], protect_buf[CLI_MAX_ARGS][4096];
-    const char *ws[CLI_MAX_ARGS], *protect[CLI_MAX_ARGS];
-    size_t n_ws = 0, n_protect = 0;
+    /* The resolved paths, on the heap; ws and protect point into them
+     * (cli_parse admits at most CLI_MAX_ARGS options). */
+    sbx_cleanup(cli_paths_free) struct cli_paths ws_paths = {0}, protect_paths = {0};
+    const char *ws[CLI_MAX_ARGS], *protect[CLI_MAX_ARGS], *allow_unix[CLI_MAX_ARGS];
+    size_t n_ws = 0, n_protect = 0, n_allow_unix = 0;
+    char path[SBX_PATH_MAX];
     struct sbx_run_request req = {0};
     for (size_t i = 0; i < args.n_opts; i++) {
         const struct cli_optval *o = &args.opts[i];
@@ -76,10 +172,10 @@ int cmd_run(struct sbx_cli *cli, int argc, char **argv)
                 return cli_fail(cli, &err);
             break;
         case OPT_WORKSPACE:
-            if (sbx_workspace_resolve(o->value, ws_buf[n_ws], sizeof ws_buf[n_ws], &err))
+            if (sbx_workspace_resolve(o->value, path, sizeof path, &err) ||
+                cli_paths_add(&ws_paths, path, &err))
                 return cli_fail(cli, &err);
-            ws[n_ws] = ws_buf[n_ws];
-            n_ws++;
+            ws[n_ws++] = ws_paths.v[ws_paths.n - 1];
             break;
         case OPT_NET:
             if (strcmp(o->value, "on") == 0)
@@ -94,27 +190,40 @@ int cmd_run(struct sbx_cli *cli, int argc, char **argv)
                 return cli_fail(cli, &err);
             break;
         case OPT_PROTECT:
-            if (!realpath(o->value, protect_buf[n_protect])) {
+            if (!realpath(o->value, path)) {
                 sbx_err_sys(&err, SBX_EINVAL, errno, "--protect %s", o->value);
                 return cli_fail(cli, &err);
             }
-            protect[n_protect] = protect_buf[n_protect];
-            n_protect++;
+            if (cli_paths_add(&protect_paths, path, &err))
+                return cli_fail(cli, &err);
+            protect[n_protect++] = protect_paths.v[protect_paths.n - 1];
             break;
         case OPT_ALLOW_GIT: req.allow_git = true; break;
+        case OPT_LIMIT:
+            if (parse_limit(o->value, &req, &err))
+                return cli_fail(cli, &err);
+            break;
+        case OPT_ALLOW_UNIX:
+            /* as given: the command connects by this name */
+            if (check_allow_unix(o->value, n_allow_unix, &err))
+                return cli_fail(cli, &err);
+            allow_unix[n_allow_unix++] = o->value;
+            break;
         }
     }
-    char cwd[4096];
+    char cwd[SBX_PATH_MAX];
     if (!getcwd(cwd, sizeof cwd)) {
         sbx_err_sys(&err, SBX_EIO, errno, "cannot read the current directory");
         return cli_fail(cli, &err);
     }
     if (n_ws == 0) {
-        if (sbx_workspace_resolve(cwd, ws_buf[0], sizeof ws_buf[0], &err)) {
+        if (sbx_workspace_resolve(cwd, path, sizeof path, &err)) {
             sbx_err_wrap(&err, "the current directory can't be the workspace (pass --workspace)");
             return cli_fail(cli, &err);
         }
-        ws[n_ws++] = ws_buf[0];
+        if (cli_paths_add(&ws_paths, path, &err))
+            return cli_fail(cli, &err);
+        ws[n_ws++] = ws_paths.v[0];
     }
     /* A protected path outside every workspace is read-only anyway: saying
      * so beats silently accepting a typo. */
@@ -157,7 +266,7 @@ int cmd_run(struct sbx_cli *cli, int argc, char **argv)
     if (!ops)
         return cli_fail(cli, &err);
 
-    char state_dir[4096], machine_dir[4096];
+    char state_dir[SBX_PATH_MAX], machine_dir[SBX_PATH_MAX];
     if (cli_state_dir(cli, false, state_dir, sizeof state_dir, &err) ||
         cli_state_dir(cli, true, machine_dir, sizeof machine_dir, &err))
         return cli_fail(cli, &err);
@@ -165,6 +274,8 @@ int cmd_run(struct sbx_cli *cli, int argc, char **argv)
     req.n_workspaces = n_ws;
     req.protect = protect;
     req.n_protect = n_protect;
+    req.allow_unix = allow_unix;
+    req.n_allow_unix = n_allow_unix;
     req.state_dir = state_dir;
     req.machine_state_dir = machine_dir;
     /* A workspace the mode has not granted yet is granted first (once:

@@ -4,6 +4,7 @@
 
 #include "cli/cli.h"
 #include "cli/facts.h"
+#include "util/limits.h"
 
 static const char help[] =
     "usage: sbx status [--json] [--state DIR]\n"
@@ -20,7 +21,7 @@ int cmd_status(struct sbx_cli *cli, int argc, char **argv)
     if (start != CLI_CONTINUE)
         return start;
 
-    char dir[4096];
+    char dir[SBX_PATH_MAX];
     if (cli_state_dir(cli, false, dir, sizeof dir, &err))
         return cli_fail(cli, &err);
     struct sbx_ledger *l = NULL;
@@ -47,7 +48,8 @@ int cmd_status(struct sbx_cli *cli, int argc, char **argv)
     if (setup == SBX_MODE_NONE && sbx_mode_select_run(&facts) == SBX_MODE_ELEVATED)
         setup = SBX_MODE_ELEVATED;
 
-    char path[4200];
+    /* dir fits SBX_PATH_MAX (cli_state_dir), so "dir/ledger.db" fits. */
+    char path[SBX_PATH_EXTRA_MAX];
     snprintf(path, sizeof path, "%s/ledger.db", dir);
     const char *ledger_path = l ? sbx_ledger_path(l) : path;
     if (cli->json) {

@@ -4,6 +4,7 @@
 
 #include "cli/converge.h"
 #include "cli/facts.h"
+#include "util/limits.h"
 
 static const char help[] =
     "usage: sbx workspace add DIR [--dry-run]\n"
@@ -23,7 +24,7 @@ static const struct cli_optdef defs[] = {
 
 static int list(const struct sbx_cli *cli, struct sbx_error *err)
 {
-    char dir[4096];
+    char dir[SBX_PATH_MAX];
     int rc = cli_state_dir(cli, false, dir, sizeof dir, err);
     if (rc)
         return rc;
@@ -81,7 +82,7 @@ static enum sbx_mode_kind workspace_mode(const struct sbx_cli *cli, struct sbx_l
 int cli_workspace_change(const struct sbx_cli *cli, bool add, const char *path,
                          enum sbx_mode_kind expect, bool dry_run, struct sbx_error *err)
 {
-    char dir[4096];
+    char dir[SBX_PATH_MAX];
     int rc = cli_state_dir(cli, false, dir, sizeof dir, err);
     if (rc)
         return rc;
@@ -166,7 +167,7 @@ int cmd_workspace(struct sbx_cli *cli, int argc, char **argv)
     if (args.n_positional != 2)
         return cli_usage_error(cli, "sbx workspace %s takes exactly one directory", action);
 
-    char path[4096];
+    char path[SBX_PATH_MAX];
     if (sbx_workspace_resolve(args.positional[1], path, sizeof path, &err)) {
         /* A workspace deleted or moved since it was added can still be
          * removed by the path it was registered under. */

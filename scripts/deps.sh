@@ -4,7 +4,8 @@
 # Usage: scripts/deps.sh [--windows]   (as root)
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libsqlite3-dev libcmocka-dev libseccomp-dev
-      libacl1-dev libnftables-dev nftables acl git passwd util-linux iproute2 expect)
+      libacl1-dev libnftables-dev nftables acl git passwd util-linux iproute2 expect
+      python3)
 if [[ "${1:-}" == "--windows" ]]; then
   pkgs+=(gcc-mingw-w64-x86-64 wine64 wine tcl dpkg-dev)
 fi

@@ -28,13 +28,6 @@ static int parse_name(const char *s, const char *const *names, int n)
     return -1;
 }
 
-static void finalize_stmt(sqlite3_stmt **st)
-{
-    if (*st)
-        sqlite3_finalize(*st);
-}
-#define AUTO_STMT __attribute__((cleanup(finalize_stmt))) sqlite3_stmt *
-
 static int prepare(struct sbx_ledger *l, sqlite3_stmt **st, const char *sql,
                    struct sbx_error *err)
 {
@@ -106,7 +99,7 @@ static void bind_resource(sqlite3_stmt *st, int i, const struct sbx_resource *r)
 int sbx_ledger_meta_get(struct sbx_ledger *l, const char *key, char *buf, size_t len,
                         struct sbx_error *err)
 {
-    AUTO_STMT st = NULL;
+    sbx_autoptr(stmt) sqlite3_stmt *st = NULL;
     int rc = prepare(l, &st, "SELECT value FROM meta WHERE key = ?", err);
     if (rc)
         return rc;
@@ -123,7 +116,7 @@ int sbx_ledger_meta_get(struct sbx_ledger *l, const char *key, char *buf, size_t
 int sbx_ledger_meta_set(struct sbx_ledger *l, const char *key, const char *value,
                         struct sbx_error *err)
 {
-    AUTO_STMT st = NULL;
+    sbx_autoptr(stmt) sqlite3_stmt *st = NULL;
     int rc = prepare(l, &st, "INSERT INTO meta(key, value) VALUES(?, ?) "
                              "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                      err);
@@ -141,7 +134,7 @@ int sbx_ledger_meta_set(struct sbx_ledger *l, const char *key, const char *value
 int sbx_ledger_resources(struct sbx_ledger *l, struct sbx_resource_list *out,
                          struct sbx_error *err)
 {
-    AUTO_STMT st = NULL;
+    sbx_autoptr(stmt) sqlite3_stmt *st = NULL;
     int rc = prepare(l, &st,
                      "SELECT id, kind, key, name, principal, path, detail, os_id, mode "
                      "FROM resources WHERE state = 'present' ORDER BY id",
@@ -172,7 +165,7 @@ int sbx_ledger_count(struct sbx_ledger *l, size_t counts[SBX_R_KIND_COUNT],
                      struct sbx_error *err)
 {
     memset(counts, 0, sizeof(size_t) * SBX_R_KIND_COUNT);
-    AUTO_STMT st = NULL;
+    sbx_autoptr(stmt) sqlite3_stmt *st = NULL;
     int rc = prepare(l, &st,
                      "SELECT kind, count(*) FROM resources WHERE state = 'present' GROUP BY kind",
                      err);
@@ -233,7 +226,7 @@ int sbx_ledger_plan_create(struct sbx_ledger *l, struct sbx_plan *p, struct sbx_
     if (rc)
         return rc;
     {
-        AUTO_STMT st = NULL;
+        sbx_autoptr(stmt) sqlite3_stmt *st = NULL;
         if ((rc = prepare(l, &st,
                           "INSERT INTO plans(verb, mode_from, mode_to, state, undoes, pid, "
                           "sbx_version, started_at) VALUES(?, ?, ?, 'running', ?, ?, ?, ?)",
@@ -258,7 +251,7 @@ int sbx_ledger_plan_create(struct sbx_ledger *l, struct sbx_plan *p, struct sbx_
     }
     for (size_t i = 0; i < p->n_ops; i++) {
         struct sbx_plan_op *op = &p->ops[i];
-        AUTO_STMT st = NULL;
+        sbx_autoptr(stmt) sqlite3_stmt *st = NULL;
         if ((rc = prepare(l, &st,
                           "INSERT INTO plan_ops(plan_id, seq, action, state, kind, key, name, "
                           "principal, path, detail, os_id, mode) "
@@ -284,7 +277,7 @@ int sbx_ledger_plan_load(struct sbx_ledger *l, int64_t plan_id, struct sbx_plan 
     memset(out, 0, sizeof *out);
     int rc;
     {
-        AUTO_STMT st = NULL;
+        sbx_autoptr(stmt) sqlite3_stmt *st = NULL;
         if ((rc = prepare(l, &st,
                           "SELECT verb, mode_from, mode_to, state, undoes, pid, started_at, "
                           "finished_at, error FROM plans WHERE id = ?",
@@ -313,7 +306,7 @@ int sbx_ledger_plan_load(struct sbx_ledger *l, int64_t plan_id, struct sbx_plan 
         if (dup_col(st, 8, &out->error))
             return sbx_err_set(err, SBX_ENOMEM, "out of memory");
     }
-    AUTO_STMT st = NULL;
+    sbx_autoptr(stmt) sqlite3_stmt *st = NULL;
     if ((rc = prepare(l, &st,
                       "SELECT id, seq, action, state, error, kind, key, name, principal, path, "
                       "detail, os_id, mode FROM plan_ops WHERE plan_id = ? ORDER BY seq",
@@ -363,7 +356,7 @@ fail:
 
 static int select_id(struct sbx_ledger *l, const char *sql, int64_t *out, struct sbx_error *err)
 {
-    AUTO_STMT st = NULL;
+    sbx_autoptr(stmt) sqlite3_stmt *st = NULL;
     int rc = prepare(l, &st, sql, err);
     if (rc)
         return rc;
@@ -402,7 +395,7 @@ int sbx_ledger_plan_finish(struct sbx_ledger *l, struct sbx_plan *p, enum sbx_pl
 {
     char now[32];
     sbx_time_iso8601(now, sizeof now);
-    AUTO_STMT st = NULL;
+    sbx_autoptr(stmt) sqlite3_stmt *st = NULL;
     int rc = prepare(l, &st, "UPDATE plans SET state = ?, finished_at = ?, error = ? WHERE id = ?",
                      err);
     if (rc)
@@ -424,7 +417,7 @@ static int update_resource(struct sbx_ledger *l, const struct sbx_plan *p,
                            const struct sbx_resource *r, bool present, const char *now,
                            struct sbx_error *err)
 {
-    AUTO_STMT st = NULL;
+    sbx_autoptr(stmt) sqlite3_stmt *st = NULL;
     int rc;
     if (present) {
         /* Upsert: an interrupted plan redone creates the row it may have
@@ -478,7 +471,7 @@ int sbx_ledger_op_set(struct sbx_ledger *l, struct sbx_plan *p, struct sbx_plan_
                  "UPDATE plan_ops SET state = ?, error = ?, principal = ?, os_id = ?%s "
                  "WHERE id = ?",
                  extra);
-        AUTO_STMT st = NULL;
+        sbx_autoptr(stmt) sqlite3_stmt *st = NULL;
         if ((rc = prepare(l, &st, sql, err)))
             return fail_txn(l, rc);
         bind_text(st, 1, sbx_op_state_name(state));
@@ -512,7 +505,7 @@ int sbx_ledger_op_set(struct sbx_ledger *l, struct sbx_plan *p, struct sbx_plan_
 int sbx_ledger_log(struct sbx_ledger *l, int (*fn)(const struct sbx_log_entry *e, void *ctx),
                    void *ctx, struct sbx_error *err)
 {
-    AUTO_STMT st = NULL;
+    sbx_autoptr(stmt) sqlite3_stmt *st = NULL;
     int rc = prepare(l, &st,
                      "SELECT p.id, p.verb, p.state, o.seq, o.action, o.state, o.kind, o.key, "
                      "o.principal, o.started_at, o.finished_at, o.undone_at, o.error "

@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 
 #include "state/schema.h"
+#include "util/cleanup.h"
+#include "util/limits.h"
 #include "util/platform.h"
 
 #ifdef _WIN32
@@ -23,14 +25,13 @@ static const unsigned char sqlite_magic[16] = "SQLite format 3";
  * empty file as a fresh database and would only notice some damage late. */
 static int check_file(const char *path, struct sbx_error *err)
 {
-    FILE *f = fopen(path, "rb");
+    sbx_autoclose_file FILE *f = fopen(path, "rb");
     if (!f)
         return sbx_err_set(err, SBX_EIO, "cannot read the ledger %s", path);
     unsigned char head[100];
     size_t n = fread(head, 1, sizeof head, f);
     fseek(f, 0, SEEK_END);
     long size = ftell(f);
-    fclose(f);
     if (n < sizeof head || memcmp(head, sqlite_magic, sizeof sqlite_magic) != 0)
         return sbx_err_set(err, SBX_ECORRUPT,
                            "%s is not an sbx ledger (not an SQLite database%s); move it away or "
@@ -73,22 +74,18 @@ int sbx_ledger_sqlite_err(struct sbx_ledger *l, const char *what, struct sbx_err
 
 static int pragma_int(struct sbx_ledger *l, const char *sql, int *out, struct sbx_error *err)
 {
-    sqlite3_stmt *st = NULL;
+    sbx_autoptr(stmt) sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(l->db, sql, -1, &st, NULL) != SQLITE_OK)
         return sbx_ledger_sqlite_err(l, sql, err);
-    int rc = sqlite3_step(st);
-    if (rc != SQLITE_ROW) {
-        sqlite3_finalize(st);
+    if (sqlite3_step(st) != SQLITE_ROW)
         return sbx_ledger_sqlite_err(l, sql, err);
-    }
     *out = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
     return 0;
 }
 
 static int check_integrity(struct sbx_ledger *l, struct sbx_error *err)
 {
-    sqlite3_stmt *st = NULL;
+    sbx_autoptr(stmt) sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(l->db, "PRAGMA quick_check", -1, &st, NULL) != SQLITE_OK)
         return sbx_err_set(err, SBX_ECORRUPT,
                            "the ledger %s is damaged (%s); restore it from a backup or move it "
@@ -96,14 +93,12 @@ static int check_integrity(struct sbx_ledger *l, struct sbx_error *err)
                            l->path, sqlite3_errmsg(l->db));
     int rc = sqlite3_step(st);
     const char *res = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
-    int out = 0;
     if (!res || strcmp(res, "ok") != 0)
-        out = sbx_err_set(err, SBX_ECORRUPT,
-                          "the ledger %s is damaged (%s); restore it from a backup or move it "
-                          "away",
-                          l->path, res ? res : sqlite3_errmsg(l->db));
-    sqlite3_finalize(st);
-    return out;
+        return sbx_err_set(err, SBX_ECORRUPT,
+                           "the ledger %s is damaged (%s); restore it from a backup or move it "
+                           "away",
+                           l->path, res ? res : sqlite3_errmsg(l->db));
+    return 0;
 }
 
 static int configure(struct sbx_ledger *l, bool readonly, struct sbx_error *err)
@@ -122,8 +117,10 @@ static int configure(struct sbx_ledger *l, bool readonly, struct sbx_error *err)
 static int create_new(const char *dir, const char *path, const char *created_root,
                       struct sbx_error *err)
 {
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s%cledger.db.new-%ld", dir, SBX_PATH_SEP, sbx_proc_self_id());
+    char tmp[SBX_PATH_EXTRA_MAX];
+    if (snprintf(tmp, sizeof tmp, "%s%cledger.db.new-%ld", dir, SBX_PATH_SEP,
+                 sbx_proc_self_id()) >= (int)sizeof tmp)
+        return sbx_err_set(err, SBX_EINVAL, "state directory path too long: %s", dir);
     remove(tmp);
     struct sbx_ledger l = {.path = tmp};
 #ifndef _WIN32
@@ -166,11 +163,16 @@ out:
     }
     if (rc) {
         remove(tmp);
-        char side[4300];
-        snprintf(side, sizeof side, "%s-wal", tmp);
-        remove(side);
-        snprintf(side, sizeof side, "%s-shm", tmp);
-        remove(side);
+        /* SQLite's side files, named by suffix.  They fit (the state
+         * directory is shorter than SBX_PATH_MAX, and all sbx appends to it
+         * stays within SBX_PATH_EXTRA_MAX); a truncated name would remove
+         * another file, so it is never used. */
+        static const char *const sides[] = {"-wal", "-shm"};
+        for (size_t i = 0; i < sizeof sides / sizeof sides[0]; i++) {
+            char side[SBX_PATH_EXTRA_MAX];
+            if (snprintf(side, sizeof side, "%s%s", tmp, sides[i]) < (int)sizeof side)
+                remove(side);
+        }
     }
     return rc;
 }
@@ -180,8 +182,11 @@ int sbx_ledger_open(const char *dir, unsigned flags, struct sbx_ledger **out,
 {
     *out = NULL;
     bool readonly = flags & SBX_LEDGER_READONLY;
-    char path[4200];
-    if (snprintf(path, sizeof path, "%s%cledger.db", dir, SBX_PATH_SEP) >= (int)sizeof path)
+    /* dir shorter than SBX_PATH_MAX: then it, and every name sbx makes in
+     * it below, fits its buffer. */
+    char path[SBX_PATH_EXTRA_MAX];
+    if (strlen(dir) >= SBX_PATH_MAX ||
+        snprintf(path, sizeof path, "%s%cledger.db", dir, SBX_PATH_SEP) >= (int)sizeof path)
         return sbx_err_set(err, SBX_EINVAL, "state directory path too long: %s", dir);
 
     if (!sbx_fs_exists(path)) {
@@ -191,7 +196,7 @@ int sbx_ledger_open(const char *dir, unsigned flags, struct sbx_ledger **out,
             return sbx_err_set(err, SBX_EINVAL, "state directory %s exists and is not a directory",
                                dir);
         /* The outermost directory this call creates (or "" if dir exists). */
-        char created_root[4096] = "", cur[4096], parent[4096];
+        char created_root[SBX_PATH_MAX] = "", cur[SBX_PATH_MAX], parent[SBX_PATH_MAX];
         snprintf(cur, sizeof cur, "%s", dir);
         while (!sbx_fs_exists(cur)) {
             snprintf(created_root, sizeof created_root, "%s", cur);
@@ -206,7 +211,7 @@ int sbx_ledger_open(const char *dir, unsigned flags, struct sbx_ledger **out,
          * an identical empty ledger, which is harmless only while nobody
          * wrote to it; so re-check under the plan lock instead. */
         struct sbx_lock *lock = NULL;
-        char lockpath[4200];
+        char lockpath[SBX_PATH_EXTRA_MAX];
         snprintf(lockpath, sizeof lockpath, "%s%cplan.lock", dir, SBX_PATH_SEP);
         if ((rc = sbx_lock_acquire(lockpath, 30000, &lock, err)))
             return rc;
@@ -312,8 +317,10 @@ int sbx_ledger_lock(struct sbx_ledger *l, unsigned wait_ms, struct sbx_error *er
 {
     if (l->lock)
         return 0;
-    char lockpath[4200];
-    snprintf(lockpath, sizeof lockpath, "%s%cplan.lock", l->dir, SBX_PATH_SEP);
+    char lockpath[SBX_PATH_EXTRA_MAX];
+    if (snprintf(lockpath, sizeof lockpath, "%s%cplan.lock", l->dir, SBX_PATH_SEP) >=
+        (int)sizeof lockpath)
+        return sbx_err_set(err, SBX_EINVAL, "state directory path too long: %s", l->dir);
     return sbx_lock_acquire(lockpath, wait_ms, &l->lock, err);
 }
 

@@ -6,8 +6,13 @@
 
 #include <sqlite3.h>
 
+#include "util/cleanup.h"
 #include "util/error.h"
 #include "util/platform.h"
+
+/* sbx_autoptr(stmt) sqlite3_stmt *st: finalized on every way out of the
+ * query's scope. */
+SBX_DEFINE_AUTOPTR(stmt, sqlite3_stmt *, sqlite3_finalize)
 
 struct sbx_ledger {
     sqlite3 *db;

@@ -61,8 +61,6 @@ int sbx_user_state_dir(const char *user, char *out, size_t len, struct sbx_error
 /* --- processes and users ------------------------------------------------ */
 
 long sbx_proc_self_id(void);
-/* True when a process with that id exists. */
-bool sbx_proc_alive(long pid);
 /* Die at once, with no cleanup at all (SBX_FAULT=crash:K). */
 _Noreturn void sbx_proc_crash(void);
 

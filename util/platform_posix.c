@@ -13,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/limits.h"
+
 struct sbx_lock {
     int fd;
 };
@@ -27,7 +29,7 @@ int sbx_lock_acquire(const char *path, unsigned wait_ms, struct sbx_lock **out,
     /* Root working on a user's ledger (cleanup, migrate --user) must leave
      * the lock usable by that user: it belongs to the directory's owner,
      * as SQLite does with the journal files. */
-    char dir[4096];
+    char dir[SBX_PATH_EXTRA_MAX]; /* the directory of any path that fits one */
     struct stat dst, fst;
     if (geteuid() == 0 && sbx_fs_dirname(path, dir, sizeof dir, NULL) == 0 &&
         stat(dir, &dst) == 0 && fstat(fd, &fst) == 0 && fst.st_uid != dst.st_uid &&
@@ -76,10 +78,11 @@ void sbx_lock_release(struct sbx_lock *lock)
 
 int sbx_fs_mkdir_private(const char *dir, struct sbx_error *err)
 {
-    char buf[4096];
+    char buf[SBX_PATH_MAX];
     size_t len = strlen(dir);
     if (len == 0 || len >= sizeof buf)
-        return sbx_err_set(err, SBX_EINVAL, "state directory path is empty or too long");
+        return sbx_err_set(err, SBX_EINVAL, "state directory path is empty or too long: '%s'",
+                           dir);
     memcpy(buf, dir, len + 1);
     for (char *p = buf + 1;; p++) {
         if (*p == '/' || *p == '\0') {
@@ -185,11 +188,6 @@ int sbx_user_state_dir(const char *user, char *out, size_t len, struct sbx_error
 long sbx_proc_self_id(void)
 {
     return (long)getpid();
-}
-
-bool sbx_proc_alive(long pid)
-{
-    return pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
 }
 
 _Noreturn void sbx_proc_crash(void)

@@ -351,19 +351,6 @@ long sbx_proc_self_id(void)
     return (long)GetCurrentProcessId();
 }
 
-bool sbx_proc_alive(long pid)
-{
-    if (pid <= 0)
-        return false;
-    HANDLE h = OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, (DWORD)pid);
-    if (!h)
-        return GetLastError() == ERROR_ACCESS_DENIED; /* exists, not ours to open */
-    DWORD code = 0;
-    bool alive = GetExitCodeProcess(h, &code) && code == STILL_ACTIVE;
-    CloseHandle(h);
-    return alive;
-}
-
 _Noreturn void sbx_proc_crash(void)
 {
     TerminateProcess(GetCurrentProcess(), 137);

@@ -7,6 +7,16 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* Per-run limits when the request leaves them 0 (`sbx run --limit`):
+ * processes and threads the command may have at once (a fork bomb stops
+ * there, not at the machine's pid_max), and the size of its private
+ * /dev/shm (a tmpfs: memory of the machine's). */
+#define SBX_RUN_DEFAULT_PIDS 4096u
+#define SBX_RUN_DEFAULT_SHM (256ull << 20)
+#define SBX_RUN_MAX_PIDS 4194304u          /* the kernel's PID_MAX_LIMIT */
+#define SBX_RUN_MIN_SHM (64ull << 10)
+#define SBX_RUN_MAX_SHM (1ull << 40)
+
 /* A command to run confined. */
 struct sbx_run_request {
     const char *const *workspaces; /* resolved absolute roots, >= 1 */
@@ -14,12 +24,26 @@ struct sbx_run_request {
     const char *const *protect;    /* extra read-only paths inside them */
     size_t n_protect;
     bool allow_git;                /* lift the read-only rule on .git */
-    bool net;                      /* network on */
+    bool net;                      /* network on: IP, never host unix sockets */
+    const char *const *allow_unix; /* --allow-unix: host unix sockets the command may */
+    size_t n_allow_unix;           /* connect to (absolute paths, as given) */
     unsigned timeout_sec;          /* 0: none */
     const char *state_dir;         /* sbx's own files: always read-only */
     const char *machine_state_dir; /* the machine ledger's directory */
     char *const *argv;             /* argv[0] is looked up in PATH */
     const char *cwd;               /* working directory (inside a workspace) */
+    unsigned max_pids;             /* --limit pids=N; 0: SBX_RUN_DEFAULT_PIDS */
+    unsigned long long shm_bytes;  /* --limit shm=SIZE; 0: SBX_RUN_DEFAULT_SHM */
 };
+
+static inline unsigned sbx_run_max_pids(const struct sbx_run_request *r)
+{
+    return r->max_pids ? r->max_pids : SBX_RUN_DEFAULT_PIDS;
+}
+
+static inline unsigned long long sbx_run_shm_bytes(const struct sbx_run_request *r)
+{
+    return r->shm_bytes ? r->shm_bytes : SBX_RUN_DEFAULT_SHM;
+}
 
 #endif

@@ -5,7 +5,9 @@
  * forwards them into the sandbox), and on --timeout sbx kills the launcher,
  * whose death takes the sandbox's PID namespace down (status 124).  The
  * launcher reports why it refused on a pipe, which becomes sbx's error
- * message. */
+ * message.  The launcher's stdio, and so the command's, are pipes sbx made
+ * and relays (stdio_relay.h) and the run's pty for the caller's terminals:
+ * the account's command never holds a descriptor of the caller's. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -13,13 +15,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include "modes/elevated/elevated.h"
 #include "util/cleanup.h"
 #include "modes/confine/linux/pty_relay.h"
+#include "modes/confine/linux/stdio_relay.h"
 #include "modes/confine/linux/supervise.h"
 
 extern char **environ;
@@ -27,7 +28,8 @@ extern char **environ;
 #define MAX_ARGS 4096
 
 static int build_argv(const struct sbx_run_request *req, const char *launcher,
-                      const char *account, bool tty, const char **av, struct sbx_error *err)
+                      const char *account, bool tty, const char *pids, const char **av,
+                      struct sbx_error *err)
 {
     size_t n = 0;
     av[n++] = launcher;
@@ -35,6 +37,8 @@ static int build_argv(const struct sbx_run_request *req, const char *launcher,
     av[n++] = account;
     av[n++] = "--report-fd";
     av[n++] = "3";
+    av[n++] = "--pids";
+    av[n++] = pids;
     if (req->allow_git)
         av[n++] = "--allow-git";
     if (tty)
@@ -42,6 +46,10 @@ static int build_argv(const struct sbx_run_request *req, const char *launcher,
     for (size_t i = 0; i < req->n_protect && n < MAX_ARGS - 8; i++) {
         av[n++] = "--protect";
         av[n++] = req->protect[i];
+    }
+    for (size_t i = 0; i < req->n_allow_unix && n < MAX_ARGS - 8; i++) {
+        av[n++] = "--allow-unix";
+        av[n++] = req->allow_unix[i];
     }
     for (size_t i = 0; i < req->n_workspaces && n < MAX_ARGS - 4; i++) {
         av[n++] = "--workspace";
@@ -81,18 +89,26 @@ static void git_safe_workspaces(const struct sbx_run_request *req)
 }
 
 static _Noreturn void child(const struct sbx_run_request *req, const char *const *av,
-                            int report_w, int slave, const sigset_t *old)
+                            int report_w, const struct sbx_stdio *io, int slave,
+                            const sigset_t *old)
 {
     sigprocmask(SIG_SETMASK, old, NULL);
-    /* The run's own pty as stdio (the launcher makes it the command's
-     * controlling terminal). */
-    if (slave >= 0 && (dup2(slave, 0) < 0 || dup2(slave, 1) < 0 || dup2(slave, 2) < 0))
-        _exit(125);
+    /* stdio: the pipes sbx relays, and the run's own pty in the slots of
+     * the caller's terminals (the launcher makes it the command's
+     * controlling terminal).  Before the report fd takes 3: the pty and
+     * the pipes may sit there. */
+    bool io_ok = sbx_stdio_install(io) == 0;
+    for (int fd = 0; io_ok && fd < 3; fd++)
+        io_ok = !(io->ttys & (1u << fd)) || dup2(slave, fd) == fd;
+    int io_errno = errno;
     git_safe_workspaces(req);
     const char *cwd = req->cwd ? req->cwd : req->workspaces[0];
     char msg[PIPE_BUF];
     int n;
-    if (chdir(cwd) != 0) {
+    if (!io_ok) {
+        n = snprintf(msg, sizeof msg, "E%d give the launcher the run's stdio (pipes and "
+                                      "pty): %s\n", SBX_EIO, strerror(io_errno));
+    } else if (chdir(cwd) != 0) {
         n = snprintf(msg, sizeof msg, "E%d working directory %s: %s\n", SBX_EINVAL, cwd,
                      strerror(errno));
     } else if (report_w != 3 && (dup2(report_w, 3) < 0 || fcntl(3, F_SETFD, 0) != 0)) {
@@ -162,34 +178,9 @@ static bool on_report(void *ctx, int fd)
     }
 }
 
-/* A pty of the caller's for this run, its terminal settings and window
- * copied from the caller's terminal. */
-static int open_pty(int *master, int *slave, struct sbx_error *err)
+static void stdio_done(struct sbx_stdio *io)
 {
-    /* sbx_closep on failure: the caller's cleanup closes *master too. */
-    *master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-    if (*master < 0)
-        return sbx_err_sys(err, SBX_EIO, errno, "open /dev/ptmx");
-    char name[128];
-    if (grantpt(*master) != 0 || unlockpt(*master) != 0 ||
-        ptsname_r(*master, name, sizeof name) != 0) {
-        int e = errno;
-        sbx_closep(master);
-        return sbx_err_sys(err, SBX_EIO, e, "prepare the run's pseudo-terminal");
-    }
-    *slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
-    if (*slave < 0) {
-        int e = errno;
-        sbx_closep(master);
-        return sbx_err_sys(err, SBX_EIO, e, "open %s", name);
-    }
-    struct termios t;
-    struct winsize ws;
-    if (tcgetattr(STDIN_FILENO, &t) == 0)
-        tcsetattr(*slave, TCSANOW, &t);
-    if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
-        ioctl(*slave, TIOCSWINSZ, &ws);
-    return 0;
+    sbx_stdio_close(io, NULL);
 }
 
 int sbx_elevated_run_ex(const struct sbx_run_request *req, const struct sbx_elevated_run_opts *o,
@@ -209,15 +200,26 @@ int sbx_elevated_run_ex(const struct sbx_run_request *req, const struct sbx_elev
                                               err)))
         return rc;
     const char *account = o->account ? o->account : req->net ? "online" : "offline";
-    bool tty = sbx_pty_wanted();
+    bool stdin_empty;
+    unsigned ttys = sbx_pty_ttys(&stdin_empty);
+    bool tty = ttys != 0;
+    /* First: it makes sure 0-2 are open before any other fd is made.
+     * Closed on every return; its result is taken at the end. */
+    sbx_cleanup(stdio_done) struct sbx_stdio io;
+    if ((rc = sbx_stdio_open(&io, ttys, stdin_empty, err)))
+        return rc;
     sbx_autofd int master = -1;
     sbx_autofd int slave = -1;
-    if (tty && (rc = open_pty(&master, &slave, err)))
+    struct sbx_pty_term term;
+    sbx_pty_term_get(ttys, &term);
+    if (tty && (rc = sbx_pty_create(&term, &master, &slave, err)))
         return rc;
     sbx_autofree const char **av = calloc(MAX_ARGS, sizeof *av);
     if (!av)
         return sbx_err_set(err, SBX_ENOMEM, "out of memory for the launcher's arguments");
-    if ((rc = build_argv(req, launcher, account, tty, av, err)))
+    char pids[16];
+    snprintf(pids, sizeof pids, "%u", sbx_run_max_pids(req));
+    if ((rc = build_argv(req, launcher, account, tty, pids, av, err)))
         return rc;
     int rp[2];
     if (pipe2(rp, O_CLOEXEC) != 0)
@@ -241,12 +243,13 @@ int sbx_elevated_run_ex(const struct sbx_run_request *req, const struct sbx_elev
     }
     if (s.child == 0) {
         close(rep_r);
-        child(req, av, rep_w, slave, &s.old_mask);
+        child(req, av, rep_w, &io, slave, &s.old_mask);
     }
     sbx_closep(&rep_w);
     sbx_closep(&slave);
+    sbx_stdio_parent(&io);
     struct sbx_pty pty = {.master = -1};
-    if (tty && (rc = sbx_pty_init(&pty, sbx_steal_fd(&master), err)) == 0) {
+    if (tty && (rc = sbx_pty_init(&pty, sbx_steal_fd(&master), ttys, err)) == 0) {
         s.pty = &pty;
         rc = sbx_pty_make_raw(&pty, err);
         sbx_pty_sync_winsize(&pty);
@@ -257,6 +260,7 @@ int sbx_elevated_run_ex(const struct sbx_run_request *req, const struct sbx_elev
         s.extra_fd = rep_r;
         s.on_extra = on_report;
         s.ctx = &report;
+        s.stdio = &io;
         /* The launcher is not the namespace's init: reaping it doesn't
          * prove the sandbox gone (after a SIGKILL, init follows by
          * PDEATHSIG a moment later), so what the command wrote last is
@@ -276,5 +280,12 @@ int sbx_elevated_run_ex(const struct sbx_run_request *req, const struct sbx_elev
     }
     sbx_pty_close(&pty); /* restores the caller's terminal */
     sbx_sup_end(&s);
+    /* Output the command wrote that could not reach the caller: the run
+     * failed to do its job, whatever the command's status. */
+    struct sbx_error io_err = {0};
+    if (sbx_stdio_close(&io, &io_err) < 0 && rc == 0) {
+        *status = 125;
+        rc = sbx_err_set(err, io_err.code, "%s", io_err.msg);
+    }
     return rc;
 }

@@ -1,6 +1,7 @@
 /* sbx-launch: the setuid-root launcher of the elevated mode on Linux.
  *
  *   sbx-launch --account offline|online [--report-fd N] [--allow-git]
+ *              [--allow-unix SOCKET]... [--tty] [--pids N]
  *              --workspace DIR [--workspace DIR]... -- CMD [ARG...]
  *
  * Runs CMD as one of sbx's sandbox accounts, from the caller's current
@@ -19,10 +20,14 @@
  * .git is read-only, and a new PID namespace whose init drops to the
  * account (groups, gid, uid, verified, no way back), applies the same
  * Landlock + seccomp confinement as the unelevated mode, and starts CMD
- * with a clean environment.  The launcher itself drops to the caller and
- * waits, forwarding signals; when it dies, init and everything in the
- * namespace die with it (SIGKILL).  Exit status: CMD's, 128+N for signal N,
- * 125 refused or failed, 126/127 CMD not executable / not found.
+ * with a clean environment.  The network on (the online account) means IP:
+ * no unix socket of the host's; each --allow-unix socket is opened now as
+ * the caller (fsuid) and held by a connector process of the caller's, which
+ * connects to it for the run's broker (unix_broker.h), and to nothing
+ * else.  The launcher itself drops to the caller and waits, forwarding
+ * signals; when it dies, init and everything in the namespace die with it
+ * (SIGKILL).  Exit status: CMD's, 128+N for signal N, 125 refused or
+ * failed, 126/127 CMD not executable / not found.
  *
  * Built without sanitizers: ASan's runtime reads the environment and
  * writes files as root, which a setuid program must never do. */
@@ -39,15 +44,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/prctl.h>
 #include <sys/ioctl.h>
+#include <sys/fsuid.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "modes/common/linux/launch_conf.h"
+#include "modes/common/run_request.h"
 #include "modes/confine/linux/landlock.h"
 #include "modes/confine/linux/policy.h"
+#include "modes/confine/linux/seccomp_filter.h"
+#include "modes/confine/linux/unix_broker.h"
 
 #define MAX_WS 32
 
@@ -61,9 +72,14 @@ struct launch {
     struct stat ws_st[MAX_WS];
     size_t n_ws;
     bool allow_git;
-    bool tty;                   /* stdin is a pty sbx made for this run */
+    bool tty;                   /* a pty sbx made for this run is among 0-2 */
+    unsigned long max_pids;     /* --pids: the account's processes (RLIMIT_NPROC) */
     const char *protect[MAX_WS]; /* read-only paths inside the workspaces */
     size_t n_protect;
+    const char *unix_path[SBX_UNIX_MAX_ALLOW]; /* --allow-unix, as given */
+    struct sbx_unix_allow unix_allow[SBX_UNIX_MAX_ALLOW]; /* opened as the caller */
+    size_t n_unix;
+    int unix_sock[2];           /* broker (init's side) <-> connector */
     char **argv;                /* the command */
     char **envp;                /* what the command gets */
     struct sbx_launch_conf conf;
@@ -98,7 +114,7 @@ static _Noreturn void usage(const struct launch *l)
 {
     die(l, 125, SBX_EINVAL,
         "usage: sbx-launch --account offline|online [--report-fd N] [--allow-git] [--tty] "
-        "[--protect PATH]... "
+        "[--protect PATH]... [--allow-unix SOCKET]... [--pids N] "
         "--workspace DIR... -- CMD [ARG...]");
 }
 
@@ -132,8 +148,17 @@ static void parse_args(struct launch *l, int argc, char **argv)
         const char *v = argv[++i];
         if (strcmp(a, "--account") == 0) {
             l->account = v;
+        } else if (strcmp(a, "--pids") == 0) {
+            char *end;
+            errno = 0;
+            unsigned long n = strtoul(v, &end, 10);
+            if (errno || *end || !*v || v[0] == '-' || n == 0 || n > SBX_RUN_MAX_PIDS)
+                usage(l);
+            l->max_pids = n;
         } else if (strcmp(a, "--protect") == 0 && l->n_protect < MAX_WS) {
             l->protect[l->n_protect++] = v;
+        } else if (strcmp(a, "--allow-unix") == 0 && l->n_unix < SBX_UNIX_MAX_ALLOW) {
+            l->unix_path[l->n_unix++] = v;
         } else if (strcmp(a, "--workspace") == 0 && l->n_ws < MAX_WS) {
             l->ws[l->n_ws++] = v;
         } else if (strcmp(a, "--report-fd") == 0) {
@@ -269,7 +294,9 @@ static void pick_target(struct launch *l)
         if (strcmp(l->account, sbx_launch_role_name(r)) == 0 ||
             strcmp(l->account, a->name) == 0 || strcmp(l->account, uid) == 0) {
             l->target = a;
-            l->net = r == SBX_ROLE_ONLINE || l->conf.n_ports > 0;
+            /* The offline account's loopback ports don't make the network
+             * "on": the policy opens TCP connect() to exactly them. */
+            l->net = r == SBX_ROLE_ONLINE;
         }
     }
     if (!l->target)
@@ -285,6 +312,75 @@ static void pick_target(struct launch *l)
         die(l, 125, SBX_EPERM,
             "account %s (uid %u) is not sbx's sandbox account any more; run `sbx setup` as root",
             a->name, (unsigned)a->uid);
+}
+
+/* --allow-unix: each socket checked and opened with the caller's identity
+ * (fsuid and fsgid; the supplementary groups are still the caller's), so
+ * the caller can only name a socket it can reach itself. */
+static void open_unix_allowed(struct launch *l)
+{
+    l->unix_sock[0] = l->unix_sock[1] = -1;
+    if (l->n_unix == 0)
+        return;
+    setfsgid(l->caller_gid);
+    setfsuid(l->caller);
+    if ((uid_t)setfsuid((uid_t)-1) != l->caller || (gid_t)setfsgid((gid_t)-1) != l->caller_gid)
+        die(l, 125, SBX_EIO, "cannot take the caller's identity to open the --allow-unix sockets");
+    for (size_t i = 0; i < l->n_unix; i++) {
+        struct sbx_error err = {0};
+        if (sbx_unix_allow_open(l->unix_path[i], &l->unix_allow[i], &err) != 0)
+            die(l, 125, err.code, "%s", err.msg);
+    }
+    setfsuid(0);
+    setfsgid(0);
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, l->unix_sock) != 0)
+        die(l, 125, SBX_EIO, "socketpair for the --allow-unix connector: %s", strerror(errno));
+}
+
+/* The connector: the caller (with its groups), holding the allowed sockets,
+ * connecting to them for the broker in the sandbox.  Forked after init, so
+ * it lives in the run's PID namespace and dies with it; and forked twice,
+ * so that init, not the launcher, is its parent: init's exit waits for
+ * every process of the namespace to be reaped, and the launcher waits for
+ * init. */
+static void start_connector(const struct launch *l, int sig_w, int cwd_fd)
+{
+    if (l->n_unix == 0)
+        return;
+    pid_t pid = fork();
+    if (pid < 0)
+        die(l, 125, SBX_EIO, "fork the --allow-unix connector: %s", strerror(errno));
+    if (pid > 0) {
+        int st;
+        while (waitpid(pid, &st, 0) < 0)
+            if (errno != EINTR)
+                die(l, 125, SBX_EIO, "wait for the --allow-unix connector: %s",
+                    strerror(errno));
+        if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+            die(l, 125, SBX_EIO, "fork the --allow-unix connector");
+        return;
+    }
+    pid = fork();
+    if (pid != 0)
+        _exit(pid < 0 ? 1 : 0);
+    /* nothing of the run's but its own end and the sockets: init must
+     * see the launcher's end of the signal pipe close */
+    close(sig_w);
+    close(cwd_fd);
+    close(l->unix_sock[0]);
+    for (size_t i = 0; i < l->n_ws; i++)
+        close(l->ws_fd[i]);
+    if (l->report >= 0)
+        close(l->report);
+    uid_t r, e, s;
+    struct sbx_error err = {0};
+    if (setresgid(l->caller_gid, l->caller_gid, l->caller_gid) != 0 ||
+        setresuid(l->caller, l->caller, l->caller) != 0 || getresuid(&r, &e, &s) != 0 ||
+        r != l->caller || e != l->caller || s != l->caller ||
+        (l->caller != 0 && setuid(0) == 0) || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0 ||
+        prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 || sbx_seccomp_load_base(&err) != 0)
+        _exit(125);
+    sbx_unix_connector_serve(l->unix_sock[1], l->unix_allow, l->n_unix);
 }
 
 static void check_workspaces(struct launch *l)
@@ -451,15 +547,45 @@ static _Noreturn void supervise(const struct launch *l, pid_t init, int sig_w)
     _exit(status_of(ws));
 }
 
+/* The account's processes, as the account (so the hard limit can only
+ * come down, never above what the caller had).  RLIMIT_NPROC counts the
+ * account's processes and threads across the machine: every run of every
+ * member on the same account shares this ceiling, which stops a fork bomb
+ * well before the machine's pid_max. */
+static void limit_processes(const struct launch *l)
+{
+    struct rlimit cur, lim;
+    rlim_t want = (rlim_t)l->max_pids + 1; /* + init */
+    if (getrlimit(RLIMIT_NPROC, &cur) == 0 && cur.rlim_max != RLIM_INFINITY &&
+        cur.rlim_max < want)
+        want = cur.rlim_max;
+    lim.rlim_cur = lim.rlim_max = want;
+    if (setrlimit(RLIMIT_NPROC, &lim) != 0)
+        die(l, 125, SBX_EIO, "set RLIMIT_NPROC to %llu for %s: %s", (unsigned long long)want,
+            l->target->name, strerror(errno));
+}
+
 /* pid 1 of the new namespace: the account, confined; runs the command. */
 static _Noreturn void run_init(struct launch *l, int sig_r, int cwd_fd)
 {
     /* A /proc of this namespace: the command sees its own processes. */
     if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0)
         die(l, 125, SBX_EIO, "mount /proc: %s", strerror(errno));
+    /* The allowed sockets stay with the connector: the account holds no fd
+     * on them, only the broker's end of the connector's socket. */
+    struct sbx_unix_remote remote = {.sock = l->unix_sock[0], .allow = l->unix_allow,
+                                     .n = l->n_unix};
+    if (l->n_unix > 0) {
+        close(l->unix_sock[1]);
+        for (size_t i = 0; i < l->n_unix; i++) {
+            close(l->unix_allow[i].fd);
+            l->unix_allow[i].fd = -1;
+        }
+    }
     become(l, l->target->uid, l->target->gid, l->target->name);
     /* Set after the switch: a credential change clears it. */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
+    limit_processes(l);
     struct pollfd alive = {.fd = sig_r, .events = POLLIN};
     if (poll(&alive, 1, 0) == 1 && (alive.revents & (POLLHUP | POLLERR)))
         _exit(125);
@@ -475,10 +601,15 @@ static _Noreturn void run_init(struct launch *l, int sig_r, int cwd_fd)
     for (size_t i = 0; i < l->n_ws; i++)
         rw[i] = l->ws[i];
     rw[l->n_ws] = tmp;
-    struct sbx_policy pol = {.rw = rw, .n_rw = l->n_ws + 1, .net = l->net, .private_dev = false};
+    struct sbx_policy pol = {.rw = rw, .n_rw = l->n_ws + 1, .net = l->net, .private_dev = false,
+                             .tcp_ports = l->net ? NULL : l->conf.ports,
+                             .n_tcp_ports = l->net ? 0 : l->conf.n_ports,
+                             .unix_remote = l->n_unix > 0 ? &remote : NULL};
     struct sbx_error err = {0};
     if (sbx_policy_apply(&pol, sbx_landlock_abi(), &err) != 0)
         die(l, 125, err.code, "confine the command: %s", err.msg);
+    if (l->n_unix > 0)
+        close(l->unix_sock[0]); /* the broker has it */
 
     sigset_t all, old;
     sigfillset(&all);
@@ -489,14 +620,16 @@ static _Noreturn void run_init(struct launch *l, int sig_r, int cwd_fd)
     if (cmd == 0) {
         sigprocmask(SIG_SETMASK, &old, NULL);
         close(sig_r);
-        /* A session of its own: the caller's terminal stays usable as
-         * stdio but can't become its controlling terminal.  With --tty,
-         * stdin is the pty sbx made for this run alone (sbx relays it to
-         * the caller's terminal): it becomes the command's controlling
-         * terminal, for job control and /dev/tty, as in the unelevated
-         * mode. */
+        /* A session of its own.  Its stdio are sbx's pipes and, with
+         * --tty, the pty sbx made for this run alone in the slots of the
+         * caller's terminals (sbx relays both): that pty becomes the
+         * command's controlling terminal, for job control and /dev/tty,
+         * as in the unelevated mode. */
         setsid();
-        if (l->tty && isatty(0) && ioctl(0, TIOCSCTTY, 0) != 0)
+        int term = -1;
+        for (int fd = 0; l->tty && term < 0 && fd < 3; fd++)
+            term = isatty(fd) ? fd : -1;
+        if (term >= 0 && ioctl(term, TIOCSCTTY, 0) != 0)
             die(l, 125, SBX_EIO, "make the run's pty the controlling terminal: %s",
                 strerror(errno));
         execvpe(l->argv[0], l->argv, l->envp);
@@ -538,7 +671,7 @@ static _Noreturn void run_init(struct launch *l, int sig_r, int cwd_fd)
 
 int main(int argc, char **argv)
 {
-    struct launch l = {.report = -1};
+    struct launch l = {.report = -1, .max_pids = SBX_RUN_DEFAULT_PIDS};
     ensure_stdio();
     umask(077);
     parse_args(&l, argc, argv);
@@ -550,6 +683,7 @@ int main(int argc, char **argv)
     pick_target(&l);
     build_env(&l);
     check_workspaces(&l);
+    open_unix_allowed(&l);
     /* After unshare: the current directory then belongs to the new mount
      * namespace (where .git is read-only); an fd opened before would lead
      * back into the old one. */
@@ -570,6 +704,13 @@ int main(int argc, char **argv)
         run_init(&l, sp[0], cwd_fd);
     }
     close(sp[0]);
+    start_connector(&l, sp[1], cwd_fd);
+    if (l.n_unix > 0) {
+        close(l.unix_sock[0]);
+        close(l.unix_sock[1]);
+        for (size_t i = 0; i < l.n_unix; i++)
+            close(l.unix_allow[i].fd);
+    }
     close(cwd_fd);
     for (size_t i = 0; i < l.n_ws; i++)
         close(l.ws_fd[i]);

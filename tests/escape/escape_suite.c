@@ -29,7 +29,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -77,7 +80,7 @@ static bool legacy_tiocsti(void)
 
 /* Ping sockets are open to the groups of net.ipv4.ping_group_range only
  * (Debian: nobody), root included. */
-static bool ping_allowed(void)
+static bool ping_allowed_for(gid_t gid)
 {
     FILE *f = fopen("/proc/sys/net/ipv4/ping_group_range", "r");
     unsigned long lo = 1, hi = 0;
@@ -86,7 +89,52 @@ static bool ping_allowed(void)
             lo = 1, hi = 0;
         fclose(f);
     }
-    return getgid() >= lo && getgid() <= hi;
+    return gid >= lo && gid <= hi;
+}
+
+static bool ping_allowed(void)
+{
+    return ping_allowed_for(getgid());
+}
+
+/* Was the suite started by root?  (The throwaway user's pass runs in a
+ * child that is no longer root: it still must not skip.) */
+static bool suite_root;
+
+/* Where ping sockets are refused to a caller (Debian's default range is
+ * "1 0": to everyone), the control of icmp-ping cannot escape, and the
+ * attempt would prove nothing.  Root then runs that one attempt, for that
+ * caller, in a network namespace of its own whose ping_group_range allows
+ * every group; the host's setting is not touched.  ping_netns_root: so
+ * for root as the caller (the throwaway user's pass decides for its own
+ * group). */
+static bool ping_netns_root;
+
+/* In a child: a network namespace of its own, ping sockets allowed to
+ * every group, loopback up (the suite's listeners bind to it). */
+static int enter_ping_netns(void)
+{
+    if (unshare(CLONE_NEWNET) < 0) {
+        perror("escape suite: unshare(CLONE_NEWNET)");
+        return -1;
+    }
+    /* /proc/sys/net is the namespace of whoever opens it */
+    FILE *f = fopen("/proc/sys/net/ipv4/ping_group_range", "w");
+    if (!f || fprintf(f, "0 2147483647\n") < 0 || fclose(f) != 0) {
+        perror("escape suite: ping_group_range in the new network namespace");
+        return -1;
+    }
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "lo");
+    if (s < 0 || ioctl(s, SIOCGIFFLAGS, &ifr) < 0 ||
+        (ifr.ifr_flags |= IFF_UP, ioctl(s, SIOCSIFFLAGS, &ifr) < 0)) {
+        perror("escape suite: loopback up in the new network namespace");
+        return -1;
+    }
+    close(s);
+    return 0;
 }
 
 static void run_attempt(struct suite_env *e, const struct probe_attempt *a, bool sandboxed,
@@ -94,10 +142,20 @@ static void run_attempt(struct suite_env *e, const struct probe_attempt *a, bool
 {
     char *direct[] = {(char *)e->probe, (char *)a->name, NULL};
     char *boxed[] = {(char *)e->sbx, "run", "--workspace", e->ws, "--net",
-                     a->net_on ? "on" : "off", "--", (char *)e->probe, (char *)a->name, NULL};
+                     a->net_on ? "on" : "off", "--", (char *)e->probe, (char *)a->name, NULL,
+                     NULL, NULL};
+    if (PROBE_ALLOW_UNIX(a->name)) {
+        /* ... --net X --allow-unix SOCKET -- PROBE NAME */
+        memmove(&boxed[8], &boxed[6], 3 * sizeof boxed[0]);
+        boxed[6] = "--allow-unix";
+        boxed[7] = e->unix_allowed;
+    }
     bool tty = strcmp(a->name, "tiocsti") == 0;
+    e->stdio_files = PROBE_STDIO_FILES(a->name);
     assert_int_equal(suite_env_reset(e), 0);
-    assert_int_equal(suite_run(e, e->ws, sandboxed ? boxed : direct, tty, r), 0);
+    int rc = suite_run(e, e->ws, sandboxed ? boxed : direct, tty, r);
+    e->stdio_files = false; /* the other runs keep the suite's stdio */
+    assert_int_equal(rc, 0);
 }
 
 static void test_attempt(void **state)
@@ -105,11 +163,19 @@ static void test_attempt(void **state)
     struct case_state *cs = *state;
     struct suite_env *e = cs->env;
     const struct probe_attempt *a = cs->a;
+    /* What only root can provide is skipped for a developer running the
+     * suite unprivileged, and fails as root (the test command's case). */
     if (strcmp(a->name, "setuid-exec") == 0 && !e->suid[0]) {
+        if (suite_root)
+            fail_msg("the setuid-root copy of the probe could not be made");
         print_message("    skipped: only root can make the setuid-root binary\n");
         skip();
     }
     if (strcmp(a->name, "icmp-ping") == 0 && !ping_allowed()) {
+        if (suite_root)
+            fail_msg("net.ipv4.ping_group_range refuses ping sockets to this caller even "
+                     "without sbx (root runs this attempt in a network namespace that allows "
+                     "them)");
         print_message("    skipped: net.ipv4.ping_group_range refuses ping sockets to "
                       "this caller even without sbx\n");
         skip();
@@ -304,7 +370,10 @@ static int elevated_prepare(struct suite_env *e)
 
 /* --- running the suite for one caller ------------------------------------ */
 
-static int run_for_caller(const char *group, struct suite_env *e)
+/* Run the suite for one caller: every attempt, or only the attempt named
+ * `only` (and none of the positives), or all but the one named `except`. */
+static int run_for_caller(const char *group, struct suite_env *e, const char *only,
+                          const char *except)
 {
     /* A TMPDIR of the suite's own: the controls of the positives use it,
      * and sbx makes its per-run directories beneath it. */
@@ -322,24 +391,35 @@ static int run_for_caller(const char *group, struct suite_env *e)
         suite_env_teardown(e);
         return 1;
     }
-    size_t n = probe_n_attempts + 3 + (elev.on ? 1 : 0);
-    struct CMUnitTest *tests = calloc(n, sizeof *tests);
-    struct case_state *cs = calloc(n, sizeof *cs);
+    size_t max = probe_n_attempts + 4;
+    struct CMUnitTest *tests = calloc(max, sizeof *tests);
+    struct case_state *cs = calloc(max, sizeof *cs);
     if (!tests || !cs)
         return 1;
+    size_t n = 0;
     for (size_t i = 0; i < probe_n_attempts; i++) {
-        cs[i] = (struct case_state){e, &probe_attempts[i]};
-        tests[i] = (struct CMUnitTest){probe_attempts[i].name, test_attempt, NULL, NULL, &cs[i]};
+        const char *name = probe_attempts[i].name;
+        if ((only && strcmp(name, only) != 0) || (except && strcmp(name, except) == 0))
+            continue;
+        cs[n] = (struct case_state){e, &probe_attempts[i]};
+        tests[n] = (struct CMUnitTest){name, test_attempt, NULL, NULL, &cs[n]};
+        n++;
     }
-    size_t k = probe_n_attempts;
-    cs[k] = cs[k + 1] = cs[k + 2] = (struct case_state){e, NULL};
-    tests[k] = (struct CMUnitTest){"pos-cc-build", test_cc_build, NULL, NULL, &cs[k]};
-    tests[k + 1] = (struct CMUnitTest){"pos-git-status", test_git_status, NULL, NULL, &cs[k + 1]};
-    tests[k + 2] = (struct CMUnitTest){"pos-make-j", test_make_j, NULL, NULL, &cs[k + 2]};
-    if (elev.on) {
-        cs[k + 3] = (struct case_state){e, NULL};
-        tests[k + 3] = (struct CMUnitTest){"elevated-runs-as-account", test_runs_as_account,
-                                           NULL, NULL, &cs[k + 3]};
+    if (!only) {
+        static const struct {
+            const char *name;
+            void (*fn)(void **);
+        } more[] = {{"pos-cc-build", test_cc_build},
+                    {"pos-git-status", test_git_status},
+                    {"pos-make-j", test_make_j},
+                    {"elevated-runs-as-account", test_runs_as_account}};
+        for (size_t i = 0; i < 4; i++) {
+            if (i == 3 && !elev.on)
+                break;
+            cs[n] = (struct case_state){e, NULL};
+            tests[n] = (struct CMUnitTest){more[i].name, more[i].fn, NULL, NULL, &cs[n]};
+            n++;
+        }
     }
     int failures = _cmocka_run_group_tests(group, tests, n, NULL, NULL);
     suite_env_teardown(e);
@@ -418,6 +498,55 @@ static int elevated_leftovers(void)
     return left;
 }
 
+/* One pass of the throwaway user, in a child that becomes the user
+ * (after entering a network namespace that allows ping sockets, when
+ * netns): the suite under base, filtered by only / except. */
+static int user_pass(const char *sbx, const char *probe, const char *name, uid_t uid, gid_t gid,
+                     const char *home, const char *base, const char *suid, bool netns,
+                     const char *only, const char *except)
+{
+    pid_t child = fork();
+    if (child == 0) {
+        /* its own process group, so everything it leaves can be killed by
+         * group id */
+        setpgid(0, 0);
+        if (netns && enter_ping_netns() < 0)
+            _exit(1);
+        /* elevated: with the groups of the group database, the sandbox
+         * users' group among them (the launcher is executable by that
+         * group only) */
+        if ((elev.on ? initgroups(name, gid) : setgroups(0, NULL)) < 0 ||
+            setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0)
+            _exit(1);
+        /* changing uid made us non-dumpable: the caller's processes would
+         * not be ptrace-able or have a readable /proc/<pid> even without
+         * sbx, and the controls would prove nothing */
+        prctl(PR_SET_DUMPABLE, 1);
+        setenv("HOME", home, 1);
+        setenv("USER", name, 1);
+        setenv("LOGNAME", name, 1);
+        /* the caller's own ledger where root's cleanup looks for it:
+         * beneath the home of the password database */
+        unsetenv("XDG_STATE_HOME");
+        struct suite_env e = {.sbx = sbx, .probe = probe};
+        snprintf(e.base, sizeof e.base, "%s", base);
+        snprintf(e.home, sizeof e.home, "%s", home);
+        snprintf(e.tag, sizeof e.tag, "%s", name);
+        snprintf(e.suid, sizeof e.suid, "%s", suid);
+        char group[160];
+        snprintf(group, sizeof group, "escape%s as %s (uid %u)%s",
+                 elev.on ? " (elevated mode)" : "", name, (unsigned)uid,
+                 netns ? " in a network namespace that allows ping sockets" : "");
+        _exit(run_for_caller(group, &e, only, except) ? 1 : 0);
+    }
+    int failures = 1, st;
+    if (child > 0 && waitpid(child, &st, 0) == child)
+        failures = WIFEXITED(st) ? WEXITSTATUS(st) : 1;
+    if (child > 0)
+        kill(-child, SIGKILL);
+    return failures;
+}
+
 static int as_user(const char *sbx, const char *probe, const char *root_base, const char *suid)
 {
     char name[32], home[1024], base[512];
@@ -449,42 +578,21 @@ static int as_user(const char *sbx, const char *probe, const char *root_base, co
         }
     }
     if (ready) {
-        pid_t child = fork();
-        if (child == 0) {
-            /* its own process group, so everything it leaves can be
-             * killed by group id */
-            setpgid(0, 0);
-            /* elevated: with the groups of the group database, the
-             * sandbox users' group among them (the launcher is
-             * executable by that group only) */
-            if ((elev.on ? initgroups(name, gid) : setgroups(0, NULL)) < 0 ||
-                setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0)
-                _exit(1);
-            /* changing uid made us non-dumpable: the caller's processes
-             * would not be ptrace-able or have a readable /proc/<pid>
-             * even without sbx, and the controls would prove nothing */
-            prctl(PR_SET_DUMPABLE, 1);
-            setenv("HOME", home, 1);
-            setenv("USER", name, 1);
-            setenv("LOGNAME", name, 1);
-            /* the caller's own ledger where root's cleanup looks for it:
-             * beneath the home of the password database */
-            unsetenv("XDG_STATE_HOME");
-            struct suite_env e = {.sbx = sbx, .probe = probe};
-            snprintf(e.base, sizeof e.base, "%s", base);
-            snprintf(e.home, sizeof e.home, "%s", home);
-            snprintf(e.tag, sizeof e.tag, "%s", name);
-            snprintf(e.suid, sizeof e.suid, "%s", suid);
-            char group[96];
-            snprintf(group, sizeof group, "escape%s as %s (uid %u)",
-                     elev.on ? " (elevated mode)" : "", name, (unsigned)uid);
-            _exit(run_for_caller(group, &e) ? 1 : 0);
+        /* ping sockets refused to the user: icmp-ping in a pass of its own */
+        bool netns = !ping_allowed_for(gid);
+        failures = user_pass(sbx, probe, name, uid, gid, home, base, suid, false, NULL,
+                             netns ? "icmp-ping" : NULL);
+        if (netns) {
+            char pbase[400];
+            snprintf(pbase, sizeof pbase, "%s/user-ping", root_base);
+            if (mkdir(pbase, 0755) < 0 || chown(pbase, uid, gid) < 0) {
+                fprintf(stderr, "escape suite: preparing %s for %s failed\n", pbase, name);
+                failures++;
+            } else {
+                failures += user_pass(sbx, probe, name, uid, gid, home, pbase, suid, true,
+                                      "icmp-ping", NULL);
+            }
         }
-        int st;
-        if (child > 0 && waitpid(child, &st, 0) == child)
-            failures = WIFEXITED(st) ? WEXITSTATUS(st) : 1;
-        if (child > 0)
-            kill(-child, SIGKILL);
     }
     if (elev.on) {
         /* whatever happened: root's cleanup, then nothing may be left */
@@ -500,6 +608,38 @@ static int as_user(const char *sbx, const char *probe, const char *root_base, co
         fprintf(stderr, "escape suite: userdel %s failed\n", name);
         failures++;
     }
+    return failures;
+}
+
+/* Root's icmp-ping, in a child with a network namespace that allows ping
+ * sockets (see ping_netns_root). */
+static int root_ping_pass(const char *sbx, const char *probe, const char *root_base,
+                          const char *suid)
+{
+    char pbase[400];
+    snprintf(pbase, sizeof pbase, "%s/caller-ping", root_base);
+    if (mkdir(pbase, 0700) < 0)
+        return 1;
+    pid_t child = fork();
+    if (child == 0) {
+        setpgid(0, 0);
+        if (enter_ping_netns() < 0)
+            _exit(1);
+        struct suite_env e = {.sbx = sbx, .probe = probe};
+        snprintf(e.base, sizeof e.base, "%s", pbase);
+        snprintf(e.tag, sizeof e.tag, "sbxt-%d", (int)getppid());
+        snprintf(e.suid, sizeof e.suid, "%s", suid);
+        char group[128];
+        snprintf(group, sizeof group,
+                 "escape as the caller (uid %u) in a network namespace that allows ping sockets",
+                 (unsigned)geteuid());
+        _exit(run_for_caller(group, &e, "icmp-ping", NULL) ? 1 : 0);
+    }
+    int failures = 1, st;
+    if (child > 0 && waitpid(child, &st, 0) == child)
+        failures = WIFEXITED(st) ? WEXITSTATUS(st) : 1;
+    if (child > 0)
+        kill(-child, SIGKILL);
     return failures;
 }
 
@@ -586,6 +726,8 @@ int main(int argc, char **argv)
         return 2;
     }
     const char *sbx = argv[argc - 2], *probe = argv[argc - 1];
+    suite_root = geteuid() == 0;
+    ping_netns_root = suite_root && !ping_allowed();
     const char *why = missing_feature();
     if (why) {
         printf("SKIP: %s\n", why);
@@ -625,7 +767,9 @@ int main(int argc, char **argv)
         snprintf(e.suid, sizeof e.suid, "%s", suid);
         char group[64];
         snprintf(group, sizeof group, "escape as the caller (uid %u)", (unsigned)geteuid());
-        failures += run_for_caller(group, &e);
+        failures += run_for_caller(group, &e, NULL, ping_netns_root ? "icmp-ping" : NULL);
+        if (ping_netns_root)
+            failures += root_ping_pass(sbx, probe, base, suid);
     } else if (!elevated) {
         failures++;
     }

@@ -15,6 +15,9 @@
  *   SBXP_HOME  the caller's home
  *   SBXP_PORT4 / SBXP_PORT6  TCP listeners on 127.0.0.1 / ::1
  *   SBXP_UNIX  a listening unix socket (path); SBXP_ABSTRACT an abstract one
+ *   SBXP_UNIX_ALLOWED  another listening one, the socket `--allow-unix` names
+ *              (see PROBE_ALLOW_UNIX); SBXP_UNIX_DGRAM a bound
+ *              datagram socket (a syslog- or journald-like daemon)
  *   SBXP_PID   a process of the caller outside the sandbox (cwd SBXP_OUT)
  *   SBXP_FD    an fd open on SBXP_OUT inherited from the caller
  *   SBXP_SUID  a setuid-root copy of this probe (may be unset) */
@@ -22,6 +25,7 @@
 #define SBX_TESTS_ESCAPE_PROBE_H
 
 #include <stdbool.h>
+#include <string.h>
 
 enum probe_control {
     CTRL_ALWAYS, /* succeeds without sbx for any caller */
@@ -37,5 +41,15 @@ struct probe_attempt {
     bool net_on;       /* run with --net on */
     int (*fn)(void);
 };
+
+/* Attempts named unix-allow-* or pos-unix-allowed* run with
+ * --allow-unix SBXP_UNIX_ALLOWED. */
+#define PROBE_ALLOW_UNIX(name) \
+    (strncmp((name), "unix-allow-", 11) == 0 || strncmp((name), "pos-unix-allowed", 16) == 0)
+
+/* Attempts named stdio-* run with stdin SBXP_OUT/stdio-in and stdout
+ * SBXP_OUT/stdio-out, files of the caller's outside the workspace (stderr
+ * stays the suite's pipe, and carries their verdict). */
+#define PROBE_STDIO_FILES(name) (strncmp((name), "stdio-", 6) == 0)
 
 #endif

@@ -7,6 +7,7 @@
 #include <linux/netlink.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -14,7 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -415,6 +418,176 @@ static int a_setuid_exec(void)
     return blocked(EPERM);
 }
 
+/* --- stdio: files of the caller's behind 0 and 1 ---------------------------- */
+
+/* The suite gives the stdio-* attempts (PROBE_STDIO_FILES) SBXP_OUT/stdio-in
+ * as stdin and SBXP_OUT/stdio-out as stdout; stderr stays its pipe.  What
+ * counts is whether the file outside changed, read back by path: inside
+ * sbx the call may well succeed, on a pipe of the sandbox's own. */
+static int stdio_verdict(int rc, int e, bool changed, int fd, const char *what)
+{
+    /* stdout is the file under attack: the verdict goes to stderr's pipe */
+    fflush(stdout);
+    if (dup2(2, 1) < 0)
+        return error("dup2 stderr to stdout");
+    if (changed)
+        return escaped("%s on the file outside through fd %d", what, fd);
+    if (rc < 0)
+        return blocked(e);
+    printf("RESULT %s blocked (%s succeeded on fd %d, which is not the file outside)\n", cur,
+           what, fd);
+    return 0;
+}
+static int a_stdio_chmod(void)
+{
+    struct stat st;
+    int rc = chmod("/proc/self/fd/0", 0600);
+    int e = errno;
+    bool changed = stat(out("stdio-in"), &st) == 0 && (st.st_mode & 07777) == 0600;
+    return stdio_verdict(rc, e, changed, 0, "chmod 0600 /proc/self/fd/0");
+}
+static int a_stdio_fchmod(void)
+{
+    struct stat st;
+    int rc = fchmod(1, 0600);
+    int e = errno;
+    bool changed = stat(out("stdio-out"), &st) == 0 && (st.st_mode & 07777) == 0600;
+    return stdio_verdict(rc, e, changed, 1, "fchmod 0600");
+}
+static int a_stdio_utime(void)
+{
+    struct timespec t[2] = {{.tv_sec = 1}, {.tv_sec = 1}};
+    struct stat st;
+    int rc = utimensat(AT_FDCWD, "/proc/self/fd/1", t, 0);
+    int e = errno;
+    bool changed = stat(out("stdio-out"), &st) == 0 && st.st_mtim.tv_sec == 1;
+    return stdio_verdict(rc, e, changed, 1, "touch -d @1 /proc/self/fd/1");
+}
+static int a_stdio_setxattr(void)
+{
+    char v[8];
+    int rc = setxattr("/proc/self/fd/0", "user.sbxt", "1", 1, 0);
+    int e = errno;
+    bool changed = getxattr(out("stdio-in"), "user.sbxt", v, sizeof v) >= 0;
+    return stdio_verdict(rc, e, changed, 0, "setxattr user.sbxt /proc/self/fd/0");
+}
+static int a_stdio_chown(void)
+{
+    /* To nobody: only root can, without sbx (CTRL_ROOT). */
+    struct stat st;
+    int rc = chown("/proc/self/fd/1", 65534, 65534);
+    int e = errno;
+    bool changed = stat(out("stdio-out"), &st) == 0 && st.st_uid == 65534;
+    return stdio_verdict(rc, e, changed, 1, "chown nobody /proc/self/fd/1");
+}
+
+/* --- resources ------------------------------------------------------------- */
+
+/* More than sbx's default process limit (4096 per run), alive at once.
+ * Each is a process of its own (its pid, counted by RLIMIT_NPROC and the
+ * pids controller alike) that shares the probe's memory (CLONE_VM): a
+ * fork of the sanitized probe takes milliseconds, this takes microseconds. */
+#define MANY_PROCESSES 5000
+#define KID_STACK (16 * 1024)
+
+__attribute__((no_sanitize("address", "undefined"))) static int kid_main(void *arg)
+{
+    (void)arg;
+    /* gone with the probe, whatever happens to it */
+    syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    for (;;)
+        syscall(SYS_pause);
+    return 0;
+}
+
+static int a_many_processes(void)
+{
+    pid_t *kids = calloc(MANY_PROCESSES, sizeof *kids);
+    char *stacks = mmap(NULL, (size_t)MANY_PROCESSES * KID_STACK, PROT_READ | PROT_WRITE,
+                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (!kids || stacks == MAP_FAILED)
+        return error("memory for %d processes", MANY_PROCESSES);
+    int n = 0, e = 0;
+    for (; n < MANY_PROCESSES; n++) {
+        pid_t p = clone(kid_main, stacks + (size_t)(n + 1) * KID_STACK, CLONE_VM | SIGCHLD, NULL);
+        if (p < 0) {
+            e = errno;
+            break;
+        }
+        kids[n] = p;
+    }
+    for (int i = 0; i < n; i++)
+        kill(kids[i], SIGKILL);
+    for (int i = 0; i < n; i++)
+        waitpid(kids[i], NULL, 0);
+    munmap(stacks, (size_t)MANY_PROCESSES * KID_STACK);
+    free(kids);
+    if (n == MANY_PROCESSES)
+        return escaped("%d processes alive at once", n);
+    printf("RESULT %s blocked %s (after %d processes: %s)\n", cur,
+           strerrorname_np(e) ? strerrorname_np(e) : "?", n, strerror(e));
+    return 0;
+}
+
+/* Out of the run's pids cgroup: into the root of the pids hierarchy. */
+static int a_leave_pids_cgroup(void)
+{
+    FILE *f = fopen("/proc/self/cgroup", "re");
+    if (!f)
+        return error("open /proc/self/cgroup");
+    char line[512], *path = NULL;
+    while (!path && fgets(line, sizeof line, f)) {
+        char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+        if (c2 && strstr(c1, "pids"))
+            path = c2 + 1;
+    }
+    fclose(f);
+    /* No v1 pids hierarchy: cgroup v2, one hierarchy for all */
+    const char *procs = path ? "/sys/fs/cgroup/pids/cgroup.procs" : "/sys/fs/cgroup/cgroup.procs";
+    int fd = open(procs, O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return blocked(errno);
+    char pid[16];
+    int n = snprintf(pid, sizeof pid, "%d\n", (int)getpid());
+    ssize_t w = write(fd, pid, (size_t)n);
+    int e = errno;
+    close(fd);
+    if (w != n)
+        return blocked(e);
+    return escaped("moved itself to the root of the pids hierarchy (%s)", procs);
+}
+
+/* More than sbx's default /dev/shm size (256 MiB), in one file. */
+#define SHM_FILL_MIB 300
+
+static int a_fill_dev_shm(void)
+{
+    char path[160];
+    snprintf(path, sizeof path, "/dev/shm/%s-fill-%d", env("SBXP_TAG"), (int)getpid());
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return blocked(errno);
+    static char mib[1 << 20];
+    memset(mib, 'x', sizeof mib);
+    int e = 0, done = 0;
+    for (; done < SHM_FILL_MIB && !e; done++)
+        for (size_t off = 0; off < sizeof mib;) {
+            ssize_t w = write(fd, mib + off, sizeof mib - off);
+            if (w <= 0) {
+                e = w < 0 ? errno : ENOSPC;
+                break;
+            }
+            off += (size_t)w;
+        }
+    close(fd);
+    unlink(path);
+    if (!e)
+        return escaped("wrote %d MiB to /dev/shm", SHM_FILL_MIB);
+    printf("RESULT %s blocked %s (after %d MiB: %s)\n", cur,
+           strerrorname_np(e) ? strerrorname_np(e) : "?", done - 1, strerror(e));
+    return 0;
+}
+
 /* --- namespaces and kernel interfaces -------------------------------------- */
 
 static int a_unshare_user(void)
@@ -602,6 +775,272 @@ static int unix_connect(const char *name, bool abstract)
 static int a_unix_daemon(void) { return unix_connect(env("SBXP_UNIX"), false); }
 static int a_unix_abstract(void) { return unix_connect(env("SBXP_ABSTRACT"), true); }
 
+/* A datagram unix socket needs no socket() and no connect(): a socketpair
+ * end can be sent from (or re-connected) to any bound datagram socket of
+ * the host (syslog's /dev/log, journald's socket). */
+static int unix_dgram_send(bool pair)
+{
+    int s, sv[2] = {-1, -1};
+    if (pair) {
+        SYS_OR_BLOCK(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv));
+        s = sv[0];
+    } else {
+        s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        SYS_OR_BLOCK(s);
+    }
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    strncpy(a.sun_path, env("SBXP_UNIX_DGRAM"), sizeof a.sun_path - 1);
+    ssize_t n = sendto(s, "sbxt", 4, MSG_DONTWAIT, (struct sockaddr *)&a, sizeof a);
+    int e = errno;
+    close(s);
+    if (sv[1] >= 0)
+        close(sv[1]);
+    if (n < 0)
+        return blocked(e);
+    return escaped("sent a datagram to the host's datagram socket %s", a.sun_path);
+}
+static int a_unix_dgram_pair(void) { return unix_dgram_send(true); }
+static int a_unix_dgram_socket(void) { return unix_dgram_send(false); }
+
+/* Connected to the daemon that is not the allowed one?  (Both greet the
+ * same way: the peer's address tells them apart.) */
+static bool peer_is(int s, const char *path)
+{
+    struct sockaddr_un p;
+    socklen_t len = sizeof p;
+    memset(&p, 0, sizeof p);
+    return getpeername(s, (struct sockaddr *)&p, &len) == 0 && p.sun_family == AF_UNIX &&
+           strcmp(p.sun_path, path) == 0;
+}
+
+/* --allow-unix names one socket: the race the check could lose.  One
+ * thread flips the address connect() reads between 127.0.0.1 (TCP, allowed
+ * with --net on) and the other daemon's unix path, another swaps the fd
+ * being connected between a TCP and a unix socket; the main thread keeps
+ * connecting.  Any connection that ends at the other daemon escaped. */
+static union {
+    struct sockaddr_un un;
+    struct sockaddr_in in;
+} race_addr;
+static volatile int race_stop;
+static int race_fd_inet = -1, race_fd_unix = -1, race_slot = -1;
+
+static void *race_flip_addr(void *arg)
+{
+    (void)arg;
+    struct sockaddr_in in = {.sin_family = AF_INET, .sin_port = htons(atoi(env("SBXP_PORT4")))};
+    in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    struct sockaddr_un un = {.sun_family = AF_UNIX};
+    strncpy(un.sun_path, env("SBXP_UNIX"), sizeof un.sun_path - 1);
+    for (unsigned i = 0; !race_stop; i++) {
+        if (i & 1)
+            memcpy(&race_addr.in, &in, sizeof in);
+        else
+            memcpy(&race_addr.un, &un, sizeof un);
+    }
+    return NULL;
+}
+
+static void *race_flip_fd(void *arg)
+{
+    (void)arg;
+    for (unsigned i = 0; !race_stop; i++)
+        dup2((i & 1) ? race_fd_inet : race_fd_unix, race_slot);
+    return NULL;
+}
+
+static int a_unix_allow_race(void)
+{
+    const char *other = env("SBXP_UNIX");
+    pthread_t t1, t2;
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    int last = 0;
+    int inet = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int slot = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (inet < 0 || slot < 0)
+        return error("socket(AF_INET) for the race (needs --net on)");
+    race_fd_inet = inet;
+    race_slot = slot;
+    if (pthread_create(&t1, NULL, race_flip_addr, NULL) != 0)
+        return error("pthread_create");
+    bool hit = false;
+    int tries = 0;
+    for (; tries < 400 && !hit; tries++) {
+        /* a fresh unix socket (when the sandbox lets one be made) and a
+         * fresh TCP one each round: a connected one can't be reused */
+        int u = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (u < 0)
+            last = errno;
+        /* 1: the unix socket itself, with the flipping address */
+        if (u >= 0) {
+            if (connect(u, (struct sockaddr *)&race_addr, sizeof race_addr) == 0 && peer_is(u, other))
+                hit = true;
+            else
+                last = errno;
+        }
+        /* 2: a slot whose socket changes under connect() */
+        if (!hit && u >= 0) {
+            int u2 = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+            int i2 = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+            if (u2 >= 0 && i2 >= 0) {
+                race_fd_unix = u2;
+                race_fd_inet = i2;
+                race_stop = 0;
+                if (pthread_create(&t2, NULL, race_flip_fd, NULL) == 0) {
+                    struct sockaddr_un un = {.sun_family = AF_UNIX};
+                    strncpy(un.sun_path, other, sizeof un.sun_path - 1);
+                    for (int k = 0; k < 20 && !hit; k++)
+                        if (connect(race_slot, (struct sockaddr *)&un, sizeof un) == 0 &&
+                            peer_is(race_slot, other))
+                            hit = true;
+                        else
+                            last = errno;
+                    race_stop = 1;
+                    pthread_join(t2, NULL);
+                    race_stop = 0;
+                }
+            }
+            if (u2 >= 0)
+                close(u2);
+            if (i2 >= 0)
+                close(i2);
+        }
+        if (u >= 0)
+            close(u);
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (now.tv_sec - start.tv_sec > 20)
+            break;
+    }
+    race_stop = 1;
+    pthread_join(t1, NULL);
+    if (hit)
+        return escaped("connected to the other daemon's socket %s (try %d)", other, tries);
+    return blocked(last ? last : EACCES);
+}
+
+/* --allow-unix names one socket: a symlink in the workspace flipped
+ * between it and the other daemon's socket while connect() goes through
+ * the symlink. */
+static int a_unix_allow_link_race(void)
+{
+    const char *other = env("SBXP_UNIX"), *allowed = env("SBXP_UNIX_ALLOWED");
+    char link[4200], spare[4200];
+    snprintf(link, sizeof link, "%s", uniq(env("SBXP_WS"), "sock"));
+    snprintf(spare, sizeof spare, "%s", uniq(env("SBXP_WS"), "spare"));
+    unlink(link);
+    unlink(spare);
+    if (strlen(link) >= 100 || symlink(allowed, link) < 0 || symlink(other, spare) < 0)
+        return error("symlinks in the workspace");
+    /* link and spare trade places as fast as they can; the connects start
+     * once the swapping has */
+    int started[2];
+    if (pipe(started) < 0)
+        return error("pipe");
+    pid_t flipper = fork();
+    if (flipper == 0) {
+        for (unsigned i = 0;; i++) {
+            syscall(SYS_renameat2, AT_FDCWD, link, AT_FDCWD, spare, 2 /* RENAME_EXCHANGE */);
+            if (i == 64 && write(started[1], "s", 1) != 1)
+                _exit(1);
+        }
+    }
+    close(started[1]);
+    char c;
+    if (read(started[0], &c, 1) != 1) {
+        kill(flipper, SIGKILL);
+        waitpid(flipper, NULL, 0);
+        return error("the symlink flipper did not start");
+    }
+    close(started[0]);
+    int last = 0;
+    bool hit = false;
+    int tries = 0;
+    struct sockaddr_un un = {.sun_family = AF_UNIX};
+    strncpy(un.sun_path, link, sizeof un.sun_path - 1);
+    for (; tries < 2000 && !hit; tries++) {
+        int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (s < 0) {
+            last = errno;
+            break;
+        }
+        if (connect(s, (struct sockaddr *)&un, sizeof un) == 0)
+            hit = peer_is(s, other);
+        else
+            last = errno;
+        close(s);
+    }
+    kill(flipper, SIGKILL);
+    waitpid(flipper, NULL, 0);
+    unlink(link);
+    unlink(spare);
+    if (hit)
+        return escaped("connected to the other daemon's socket %s through a flipped symlink "
+                       "(try %d)", other, tries);
+    return blocked(last ? last : EACCES);
+}
+
+/* --allow-unix: the broker runs beside the command, as the same user (the
+ * sandbox account, in the elevated mode) and in the same Landlock domain;
+ * the elevated mode's connector is the caller, in the same PID namespace.
+ * The broker's seccomp listener would let the command answer its own
+ * connect()s, the connector's fds are the allowed sockets: take any fd of
+ * either with pidfd_getfd() or /proc/PID/fd, or ptrace them.  Neither
+ * exists without sbx: no control run. */
+static int take_from(pid_t pid, const char *who, int *last)
+{
+    int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    for (int fd = 0; fd < 64; fd++) {
+        char p[64];
+        if (pidfd >= 0) {
+            int got = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+            if (got >= 0)
+                return escaped("took fd %d of the %s (pid %d) with pidfd_getfd", fd, who, pid);
+            if (errno != EBADF)
+                *last = errno;
+        }
+        snprintf(p, sizeof p, "/proc/%d/fd/%d", pid, fd);
+        int o = open(p, O_PATH | O_CLOEXEC);
+        if (o >= 0)
+            return escaped("opened %s (the %s's)", p, who);
+        if (errno != ENOENT)
+            *last = errno;
+    }
+    if (pidfd >= 0)
+        close(pidfd);
+    if (ptrace(PTRACE_SEIZE, pid, NULL, NULL) == 0)
+        return escaped("ptrace-seized the %s (pid %d)", who, pid);
+    *last = errno;
+    return 0;
+}
+
+static int a_unix_allow_broker(void)
+{
+    int last = EPERM, found = 0;
+    for (int pid = 2; pid < 4096; pid++) {
+        char p[64], comm[32] = "";
+        snprintf(p, sizeof p, "/proc/%d/comm", pid);
+        FILE *f = fopen(p, "re");
+        if (!f)
+            continue;
+        if (!fgets(comm, sizeof comm, f))
+            comm[0] = '\0';
+        fclose(f);
+        const char *who = strncmp(comm, "sbx-unix-broker", 15) == 0 ? "broker"
+                        : strncmp(comm, "sbx-unix-conn", 13) == 0  ? "connector"
+                                                                   : NULL;
+        if (!who)
+            continue;
+        found++;
+        if (take_from(pid, who, &last))
+            return 1;
+    }
+    if (!found)
+        return error("no sbx-unix-broker process in sight");
+    return blocked(last);
+}
+
 /* --- positives: what a build needs ---------------------------------------- */
 
 static int p_write_workspace(void)
@@ -679,6 +1118,19 @@ static int p_dev_null(void)
     close(fd);
     return ok();
 }
+static int p_tcp_loopback_quiet(void)
+{
+    int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (s < 0)
+        return -1;
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(atoi(env("SBXP_PORT4")))};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    char buf[8] = {0};
+    int r = connect(s, (struct sockaddr *)&a, sizeof a) == 0 && read(s, buf, 5) == 5 &&
+                    memcmp(buf, "sbxt\n", 5) == 0 ? 0 : -1;
+    close(s);
+    return r;
+}
 static int p_tcp_loopback(void)
 {
     int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -694,6 +1146,68 @@ static int p_tcp_loopback(void)
     if (n != 5 || memcmp(buf, "sbxt\n", 5) != 0)
         return failed(EIO, "read the server's banner");
     return ok();
+}
+
+/* --allow-unix: the socket it names works, by its path, through a symlink
+ * to it, blocking and non-blocking; and TCP still works with --net on. */
+static int talk_unix(const char *path, bool nonblock, const char *what)
+{
+    int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | (nonblock ? SOCK_NONBLOCK : 0), 0);
+    if (s < 0)
+        return failed(errno, "socket(AF_UNIX)");
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    strncpy(a.sun_path, path, sizeof a.sun_path - 1);
+    if (connect(s, (struct sockaddr *)&a, sizeof a) < 0 && errno != EINPROGRESS) {
+        int e = errno;
+        close(s);
+        return failed(e, what);
+    }
+    if (nonblock && !(fcntl(s, F_GETFL) & O_NONBLOCK)) {
+        close(s);
+        return failed(EINVAL, "the connected socket lost O_NONBLOCK");
+    }
+    char buf[8] = {0};
+    size_t got = 0;
+    for (int i = 0; i < 500 && got < 5; i++) {
+        ssize_t n = read(s, buf + got, 5 - got);
+        if (n > 0)
+            got += (size_t)n;
+        else if (n == 0)
+            break;
+        else if (errno == EAGAIN)
+            usleep(10000);
+        else
+            break;
+    }
+    close(s);
+    if (got != 5 || memcmp(buf, "sbxt\n", 5) != 0)
+        return failed(EIO, "read the daemon's banner");
+    return 0;
+}
+static int p_unix_allowed(void)
+{
+    const char *allowed = env("SBXP_UNIX_ALLOWED");
+    if (talk_unix(allowed, false, "connect to the allowed socket") ||
+        talk_unix(allowed, true, "non-blocking connect to the allowed socket"))
+        return 1;
+    char link[4200];
+    snprintf(link, sizeof link, "%s", uniq(env("SBXP_WS"), "allowed"));
+    unlink(link);
+    if (strlen(link) < 100) {
+        if (symlink(allowed, link) < 0)
+            return failed(errno, "symlink to the allowed socket in the workspace");
+        int r = talk_unix(link, false, "connect through a symlink to the allowed socket");
+        unlink(link);
+        if (r)
+            return 1;
+    }
+    return ok();
+}
+static int p_unix_allowed_tcp(void)
+{
+    if (p_tcp_loopback_quiet() != 0)
+        return failed(errno, "TCP to the loopback server next to --allow-unix");
+    return p_unix_allowed();
 }
 
 /* --- the table ------------------------------------------------------------- */
@@ -738,6 +1252,16 @@ const struct probe_attempt probe_attempts[] = {
     {"kill-outside", "signal a process outside", CTRL_ALWAYS, false, false, a_kill_outside},
     {"ptrace-outside", "ptrace a process outside", CTRL_ALWAYS, false, false, a_ptrace_outside},
     {"setuid-exec", "gain privilege through a setuid-root binary", CTRL_ALWAYS, false, false, a_setuid_exec},
+    /* stdin / stdout are files outside (PROBE_STDIO_FILES) */
+    {"stdio-chmod", "chmod the caller's file behind stdin via /proc/self/fd/0", CTRL_ALWAYS, false, false, a_stdio_chmod},
+    {"stdio-fchmod", "fchmod the caller's file behind stdout", CTRL_ALWAYS, false, false, a_stdio_fchmod},
+    {"stdio-utime", "set the times of the caller's file behind stdout via /proc/self/fd/1", CTRL_ALWAYS, false, false, a_stdio_utime},
+    {"stdio-setxattr", "set an xattr on the caller's file behind stdin via /proc/self/fd/0", CTRL_ALWAYS, false, false, a_stdio_setxattr},
+    {"stdio-chown", "chown the caller's file behind stdout via /proc/self/fd/1", CTRL_ROOT, false, false, a_stdio_chown},
+    /* resources: more than the default per-run limits */
+    {"many-processes", "keep 5000 processes alive at once", CTRL_ALWAYS, false, false, a_many_processes},
+    {"fill-dev-shm", "write 300 MiB to /dev/shm", CTRL_ALWAYS, false, false, a_fill_dev_shm},
+    {"leave-pids-cgroup", "move itself to the root of the pids cgroup hierarchy", CTRL_ROOT, false, false, a_leave_pids_cgroup},
     {"unshare-user", "create a user namespace", CTRL_ALWAYS, false, false, a_unshare_user},
     {"mount-tmpfs", "mount a file system", CTRL_ROOT, false, false, a_mount_tmpfs},
     {"remount-rw", "remount / read-write", CTRL_ROOT, false, false, a_remount_rw},
@@ -758,6 +1282,21 @@ const struct probe_attempt probe_attempts[] = {
     {"unix-create", "create a unix socket with socket()", CTRL_ALWAYS, false, false, a_unix_create},
     {"unix-daemon", "connect to a host daemon's unix socket", CTRL_ALWAYS, false, false, a_unix_daemon},
     {"unix-abstract", "connect to an abstract unix socket outside", CTRL_ALWAYS, false, false, a_unix_abstract},
+    {"unix-dgram-pair", "send to a host datagram socket from a socketpair end", CTRL_ALWAYS, false, false, a_unix_dgram_pair},
+    /* --net on means IP: host unix sockets stay out of reach */
+    {"unix-daemon-net-on", "with --net on, connect to a host daemon's unix socket", CTRL_ALWAYS, false, true, a_unix_daemon},
+    {"unix-abstract-net-on", "with --net on, connect to an abstract unix socket outside", CTRL_ALWAYS, false, true, a_unix_abstract},
+    {"unix-dgram-net-on", "with --net on, send to a host datagram socket", CTRL_ALWAYS, false, true, a_unix_dgram_socket},
+    {"unix-dgram-pair-net-on", "with --net on, send to a host datagram socket from a socketpair end", CTRL_ALWAYS, false, true, a_unix_dgram_pair},
+    {"netlink-net-on", "with --net on, open a netlink route socket", CTRL_ALWAYS, false, true, a_netlink_route},
+    /* --allow-unix names one socket: no other */
+    {"unix-allow-other", "with --allow-unix, connect to another host socket", CTRL_ALWAYS, false, true, a_unix_daemon},
+    {"unix-allow-abstract", "with --allow-unix, connect to an abstract socket outside", CTRL_ALWAYS, false, true, a_unix_abstract},
+    {"unix-allow-dgram", "with --allow-unix, send to a host datagram socket", CTRL_ALWAYS, false, true, a_unix_dgram_socket},
+    {"unix-allow-dgram-pair", "with --allow-unix, send to a host datagram socket from a socketpair end", CTRL_ALWAYS, false, true, a_unix_dgram_pair},
+    {"unix-allow-race", "with --allow-unix, race the check: flip the address and the fd under connect()", CTRL_ALWAYS, false, true, a_unix_allow_race},
+    {"unix-allow-link-race", "with --allow-unix, connect through a symlink flipped to another socket", CTRL_ALWAYS, false, true, a_unix_allow_link_race},
+    {"unix-allow-broker", "with --allow-unix, take an fd of sbx's broker or connector, or ptrace them", CTRL_NONE, false, true, a_unix_allow_broker},
     /* positives */
     {"pos-write-workspace", "create, write, chmod, rename, delete in the workspace", CTRL_ALWAYS, true, false, p_write_workspace},
     {"pos-write-tmpdir", "write in TMPDIR", CTRL_ALWAYS, true, false, p_write_tmpdir},
@@ -765,6 +1304,8 @@ const struct probe_attempt probe_attempts[] = {
     {"pos-socketpair", "a socketpair", CTRL_ALWAYS, true, false, p_socketpair},
     {"pos-dev-null", "write /dev/null", CTRL_ALWAYS, true, false, p_dev_null},
     {"pos-tcp-loopback", "with --net on, talk to a loopback server", CTRL_ALWAYS, true, true, p_tcp_loopback},
+    {"pos-unix-allowed", "the socket --allow-unix names: by path, non-blocking, through a symlink", CTRL_ALWAYS, true, false, p_unix_allowed},
+    {"pos-unix-allowed-net-on", "with --net on and --allow-unix, TCP and the allowed socket", CTRL_ALWAYS, true, true, p_unix_allowed_tcp},
 };
 const size_t probe_n_attempts = sizeof probe_attempts / sizeof probe_attempts[0];
 

@@ -112,10 +112,25 @@ static int listen_unix(const char *name, bool abstract)
     return s;
 }
 
+static int bind_unix_dgram(const char *path)
+{
+    int s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    strncpy(a.sun_path, path, sizeof a.sun_path - 1);
+    if (s >= 0 && bind(s, (struct sockaddr *)&a, sizeof a) < 0) {
+        close(s);
+        return -1;
+    }
+    /* writable for the sandbox accounts too (a daemon's datagram socket,
+     * like /dev/log, usually is) */
+    chmod(path, 0666);
+    return s;
+}
+
 /* The "host daemons": accept on every listener, greet on TCP. */
 static _Noreturn void serve(int *fds, int n)
 {
-    struct pollfd pf[4];
+    struct pollfd pf[8];
     for (int i = 0; i < n; i++)
         pf[i] = (struct pollfd){.fd = fds[i], .events = POLLIN};
     for (;;) {
@@ -124,6 +139,13 @@ static _Noreturn void serve(int *fds, int n)
         for (int i = 0; i < n; i++)
             if (pf[i].revents & POLLIN) {
                 int c = accept(fds[i], NULL, NULL);
+                if (c < 0 && errno == EOPNOTSUPP) {
+                    /* the datagram socket: drain it */
+                    char buf[64];
+                    if (recv(fds[i], buf, sizeof buf, MSG_DONTWAIT) < 0) {
+                        /* nothing there after all */
+                    }
+                }
                 if (c >= 0) {
                     if (send(c, "sbxt\n", 5, MSG_NOSIGNAL) < 0) {
                         /* the client may be gone already */
@@ -143,6 +165,8 @@ int suite_env_setup(struct suite_env *e)
     snprintf(e->out, sizeof e->out, "%s/out", e->base);
     snprintf(e->repo, sizeof e->repo, "%s/repo", e->base);
     snprintf(e->unix_path, sizeof e->unix_path, "%s/daemon.sock", e->base);
+    snprintf(e->unix_allowed, sizeof e->unix_allowed, "%s/allowed.sock", e->base);
+    snprintf(e->unix_dgram, sizeof e->unix_dgram, "%s/dgram.sock", e->base);
     snprintf(e->abstract, sizeof e->abstract, "%s-%d", e->tag, (int)getuid());
     if (!e->home[0])
         snprintf(e->home, sizeof e->home, "%s/home", e->base);
@@ -159,16 +183,18 @@ int suite_env_setup(struct suite_env *e)
     if (run_quiet(init, NULL) != 0 || run_quiet(commit, e->repo) != 0)
         return -1;
 
-    int fds[4];
+    int fds[6];
     if ((fds[0] = listen_tcp(AF_INET, &e->port4)) < 0 ||
         (fds[1] = listen_tcp(AF_INET6, &e->port6)) < 0 ||
         (fds[2] = listen_unix(e->unix_path, false)) < 0 ||
-        (fds[3] = listen_unix(e->abstract, true)) < 0)
+        (fds[3] = listen_unix(e->abstract, true)) < 0 ||
+        (fds[4] = listen_unix(e->unix_allowed, false)) < 0 ||
+        (fds[5] = bind_unix_dgram(e->unix_dgram)) < 0)
         return -1;
     e->server = fork();
     if (e->server == 0)
-        serve(fds, 4);
-    for (int i = 0; i < 4; i++)
+        serve(fds, 6);
+    for (int i = 0; i < 6; i++)
         close(fds[i]);
     e->victim = fork();
     if (e->victim == 0) {
@@ -201,6 +227,15 @@ int suite_env_reset(struct suite_env *e)
     snprintf(p, sizeof p, "%s/rmdir-me", e->out);
     if (mkdir(p, 0755) < 0 && errno != EEXIST)
         return -1;
+    /* the stdio-* attempts' stdin and stdout: new files, so no mode, time,
+     * owner or xattr a run changed is left on them */
+    static const char *const stdio_files[] = {"stdio-in", "stdio-out"};
+    for (size_t i = 0; i < 2; i++) {
+        snprintf(p, sizeof p, "%s/%s", e->out, stdio_files[i]);
+        unlink(p);
+        if (write_text(p, "x\n") < 0 || chmod(p, 0644) < 0)
+            return -1;
+    }
     /* the workspace's .git, as a control run may have moved or changed it */
     snprintf(p, sizeof p, "%s/.git-moved", e->ws);
     suite_rmrf(p);
@@ -243,6 +278,9 @@ void suite_env_teardown(struct suite_env *e)
     remove_glob(pat);
     snprintf(pat, sizeof pat, "/var/tmp/%s-*", e->tag);
     remove_glob(pat);
+    /* fill-dev-shm's file, should a control run die before removing it */
+    snprintf(pat, sizeof pat, "/dev/shm/%s-*", e->tag);
+    remove_glob(pat);
     snprintf(pat, sizeof pat, "%s/%s-*", e->home, e->tag);
     remove_glob(pat);
 }
@@ -282,6 +320,14 @@ int suite_run(const struct suite_env *e, const char *cwd, char *const argv[], bo
             dup2(n, 0);
             dup2(p[1], 1);
             dup2(p[1], 2);
+            if (e->stdio_files) {
+                char in[PATH_MAX + 16], out[PATH_MAX + 16];
+                snprintf(in, sizeof in, "%s/stdio-in", e->out);
+                snprintf(out, sizeof out, "%s/stdio-out", e->out);
+                int i = open(in, O_RDONLY), o = open(out, O_WRONLY);
+                if (i < 0 || o < 0 || dup2(i, 0) < 0 || dup2(o, 1) < 0)
+                    _exit(125);
+            }
         }
         if (chdir(cwd) < 0)
             _exit(125);
@@ -292,6 +338,8 @@ int suite_run(const struct suite_env *e, const char *cwd, char *const argv[], bo
         setenv("SBXP_HOME", e->home, 1);
         setenv("SBXP_UNIX", e->unix_path, 1);
         setenv("SBXP_ABSTRACT", e->abstract, 1);
+        setenv("SBXP_UNIX_ALLOWED", e->unix_allowed, 1);
+        setenv("SBXP_UNIX_DGRAM", e->unix_dgram, 1);
         setenv("SBXP_SUID", e->suid, 1);
         snprintf(num, sizeof num, "%d", e->port4);
         setenv("SBXP_PORT4", num, 1);

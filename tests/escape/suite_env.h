@@ -17,11 +17,15 @@ struct suite_env {
     char home[1024];
     char repo[1024];    /* a git repository (second workspace) */
     char unix_path[1024];
+    char unix_allowed[1024];  /* the one --allow-unix names (allow_unix attempts) */
+    char unix_dgram[1024];    /* a bound datagram socket */
     char abstract[96];
     char tag[64];           /* prefix of every name created outside base */
     char suid[1024];    /* setuid-root copy of the probe, "" if none */
     int port4, port6;
     int outfd;              /* open on out, inherited by the runs */
+    bool stdio_files;       /* runs get out/stdio-in and out/stdio-out as stdin and
+                             * stdout (PROBE_STDIO_FILES) */
     pid_t server, victim;
     bool root;
 };

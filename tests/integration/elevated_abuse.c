@@ -15,7 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -199,6 +201,64 @@ static void test_cwd_and_workspace_tricks(void **state)
     rmdir(ungranted);
 }
 
+/* A bound unix socket at path (root's), with that owner and mode. */
+static int bound_socket(const char *path, uid_t uid, mode_t mode)
+{
+    int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    snprintf(a.sun_path, sizeof a.sun_path, "%s", path);
+    unlink(path);
+    if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof a) != 0 || listen(s, 4) != 0 ||
+        chown(path, uid, (gid_t)-1) != 0 || chmod(path, mode) != 0)
+        return -1;
+    return s;
+}
+
+/* --allow-unix is checked as the caller: the launcher (root) must not open
+ * a socket for the sandbox that the caller could not connect to itself. */
+static void test_allow_unix_as_caller(void **state)
+{
+    (void)state;
+    char priv[600], hidden[700], roots[600], mine[600], file[600];
+    snprintf(priv, sizeof priv, "%s/root-only", env.root);
+    snprintf(hidden, sizeof hidden, "%s/s.sock", priv);
+    snprintf(roots, sizeof roots, "%s/root.sock", env.root);
+    snprintf(mine, sizeof mine, "%s/mine.sock", env.root);
+    snprintf(file, sizeof file, "%s/evil.c", env.root);
+    assert_int_equal(mkdir(priv, 0700), 0);
+    int s1 = bound_socket(hidden, 0, 0666);   /* in a directory the caller can't cross */
+    int s2 = bound_socket(roots, 0, 0600);    /* root's, not writable by the caller */
+    int s3 = bound_socket(mine, env.caller_uid, 0600);
+    assert_true(s1 >= 0 && s2 >= 0 && s3 >= 0);
+    struct {
+        const char *path, *why;
+    } bad[] = {{hidden, "Permission denied"},
+               {roots, "may not connect"},
+               {"relative.sock", "absolute path"},
+               {file, "is not a unix socket"}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const char *argv[] = {"--account", "online", "--allow-unix", bad[i].path, "--workspace",
+                              env.ws, "--", "/bin/true", NULL};
+        struct launch l = {.uid = env.caller_uid, .gid = env.caller_gid, .cwd = env.ws,
+                           .argv = argv};
+        expect_refused(&l, bad[i].why);
+    }
+    /* The caller's own socket is fine. */
+    const char *argv[] = {"--account", "online", "--allow-unix", mine, "--workspace", env.ws,
+                          "--", "/bin/true", NULL};
+    struct launch l = {.uid = env.caller_uid, .gid = env.caller_gid, .cwd = env.ws, .argv = argv};
+    launch(&l);
+    if (l.status != 0)
+        fail_msg("--allow-unix of the caller's own socket: %d: %s", l.status, l.err);
+    close(s1);
+    close(s2);
+    close(s3);
+    unlink(hidden);
+    unlink(roots);
+    unlink(mine);
+    rmdir(priv);
+}
+
 static void test_preload_and_environment(void **state)
 {
     (void)state;
@@ -289,7 +349,7 @@ static void test_not_setuid(void **state)
     (void)state;
     const char *plain = getenv("SBX_LAUNCHER_PLAIN");
     if (!plain)
-        skip();
+        fail_msg("SBX_LAUNCHER_PLAIN must name the launcher as built, not setuid (ctest sets it)");
     const char *argv[] = {"--account", "offline", "--workspace", env.ws, "--", "/bin/true", NULL};
     struct launch l = {.uid = env.caller_uid, .gid = env.caller_gid, .cwd = env.ws,
                        .argv = argv, .exe = plain};
@@ -303,6 +363,7 @@ int main(void)
         cmocka_unit_test(test_caller_not_in_group),
         cmocka_unit_test(test_target_not_sbx),
         cmocka_unit_test(test_cwd_and_workspace_tricks),
+        cmocka_unit_test(test_allow_unix_as_caller),
         cmocka_unit_test(test_preload_and_environment),
         cmocka_unit_test(test_leaked_fds_closed),
         cmocka_unit_test(test_configuration_outside_roots_dirs),

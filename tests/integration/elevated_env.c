@@ -79,17 +79,19 @@ char *elev_snapshot(const struct elev_env *e)
     char *out = malloc(len);
     if (!out)
         return NULL;
-    /* Lines of other tests' throwaway names (sbxt<otherpid>...) are left
-     * out, so suites running side by side don't disturb each other. */
+    /* Lines of other tests' throwaway names (sbxt<otherpid>..., sbxt-...,
+     * the recovery suites' sbxr<pid>...) are left out, so suites running
+     * side by side don't disturb each other; this test's own names
+     * (sbxt<pid>-..., sbxtc<pid>, sbxts<pid>, table sbxt<pid>) are kept. */
     char pid[16];
-    snprintf(pid, sizeof pid, "%ld", (long)getpid());
+    snprintf(pid, sizeof pid, "%ld", (long)getpid() % 10000000);
     elev_sh(out, len,
             "(cat /etc/passwd /etc/group /etc/shadow /etc/gshadow; nft list tables; "
             " getfacl -R -p %s 2>&1; getfacl -p %s; stat -c '%%n %%a %%u %%g' %s %s; "
             " test -e %s/elevated && echo elevated-dir-present) "
-            "| grep -v -E '^(table inet )?sbxt' ; "
+            "| grep -v -E '^(table inet )?sbx[rt]' ; "
             "(cat /etc/passwd /etc/group /etc/shadow /etc/gshadow; nft list tables) "
-            "| grep -E '^(table inet )?sbxt' | grep -- '%s' ; true",
+            "| grep -E '^(table inet )?sbxt[cs]?%s([^0-9]|$)' ; true",
             e->home, e->root, e->root, e->state, e->state, pid);
     return out;
 }
@@ -311,13 +313,28 @@ static int run_child(void *arg)
         setenv("TMPDIR", e->root, 1);
         setenv("SBX_ELEVATED_PREFIX", "sbxevil-", 1);
     }
-    if (r->signal_after_ms) {
+    if (r->signal_when_ready) {
+        /* The command's stdout is a pipe to a process of the test's that
+         * sends sbx SIGTERM at the first byte: the command is running
+         * then, with no guess at how long starting it takes. */
+        int p[2];
+        if (pipe(p) < 0)
+            return 97;
         pid_t me = getpid();
-        if (fork() == 0) {
-            usleep(r->signal_after_ms * 1000);
-            kill(me, SIGTERM);
+        pid_t k = fork();
+        if (k < 0)
+            return 97;
+        if (k == 0) {
+            close(p[1]);
+            char c;
+            if (read(p[0], &c, 1) == 1)
+                kill(me, SIGTERM);
             _exit(0);
         }
+        close(p[0]);
+        if (dup2(p[1], STDOUT_FILENO) < 0)
+            return 97;
+        close(p[1]);
     }
     struct sbx_error err = {0};
     int status = 0;

@@ -58,7 +58,8 @@ struct elev_run {
     bool net;
     unsigned timeout;
     bool poison_env;          /* LD_PRELOAD=<root>/evil.so, HOME, TMPDIR... */
-    unsigned signal_after_ms; /* send sbx SIGTERM after this long */
+    bool signal_when_ready;   /* send sbx SIGTERM once the command has written
+                                 to its stdout (a pipe to the test): it runs */
     int status;               /* out */
     int rc;                   /* out */
     char msg[1024];           /* out: error message */

@@ -32,6 +32,7 @@
 #include <grp.h>
 #include <unistd.h>
 
+#include "modes/confine/linux/landlock.h"
 #include "tests/integration/elevated_env.h"
 
 static struct elev_env env;
@@ -299,12 +300,68 @@ static void test_loopback_port(void **state)
     close(l2);
 }
 
+/* Through the launcher, the offline account with a loopback port: TCP
+ * connect() to that port and nothing else of the network (no other port,
+ * no UDP, no unix or netlink socket, no bind), where the launcher used to
+ * drop the socket filter and Landlock's TCP rules altogether.  Online: IP,
+ * but no unix or netlink socket either. */
+static void test_port_through_launcher(void **state)
+{
+    (void)state;
+    if (access("/usr/bin/python3", X_OK) != 0)
+        fail_msg("needs /usr/bin/python3 (scripts/deps.sh installs it)");
+    unsigned open_port, closed_port;
+    int l1 = listener(AF_INET, SOCK_STREAM, "127.0.0.1", &open_port);
+    int l2 = listener(AF_INET, SOCK_STREAM, "127.0.0.1", &closed_port);
+    env.ports[0] = open_port;
+    env.n_ports = 1;
+    assert_int_equal(elev_converge(&env, true, false, true), 0);
+    bool landlock_tcp = sbx_landlock_abi() >= 4;
+    char script[2048];
+    snprintf(script, sizeof script,
+             "import errno, socket, sys\n"
+             "def tcp(p):\n"
+             "    s = socket.socket(); s.settimeout(2)\n"
+             "    try: s.connect(('127.0.0.1', p)); return 'ok'\n"
+             "    except OSError as e: return errno.errorcode.get(e.errno or 0, 'timeout')\n"
+             "def make(f, t):\n"
+             "    try: socket.socket(f, t); return 'made'\n"
+             "    except OSError as e: return errno.errorcode.get(e.errno, '?')\n"
+             "def bind():\n"
+             "    try: socket.socket().bind(('127.0.0.1', 0)); return 'bound'\n"
+             "    except OSError as e: return errno.errorcode.get(e.errno, '?')\n"
+             "online = sys.argv[1] == 'on'\n"
+             "got = [tcp(%u), make(socket.AF_UNIX, socket.SOCK_STREAM),\n"
+             "       make(socket.AF_NETLINK, socket.SOCK_RAW)]\n"
+             "want = ['ok', 'EACCES', 'EACCES']\n"
+             "if not online:\n"
+             "    got += [tcp(%u) != 'ok', make(socket.AF_INET, socket.SOCK_DGRAM)]\n"
+             "    want += [True, 'EACCES']\n"
+             "    if %d: got.append(bind()); want.append('EACCES')\n"
+             "print(got, file=sys.stderr)\n"
+             "sys.exit(0 if got == want else 1)\n",
+             open_port, closed_port, landlock_tcp ? 1 : 0);
+    const char *off_argv[] = {"/usr/bin/python3", "-c", script, "off", NULL};
+    const char *on_argv[] = {"/usr/bin/python3", "-c", script, "on", NULL};
+    struct elev_run off = {.env = &env, .argv = off_argv, .net = false};
+    struct elev_run on = {.env = &env, .argv = on_argv, .net = true};
+    assert_int_equal(elev_run_as_caller(&off), 0);
+    assert_int_equal(elev_run_as_caller(&on), 0);
+    if (off.status != 0)
+        fail_msg("offline with loopback port %u: status %d (%s)", open_port, off.status, off.msg);
+    if (on.status != 0)
+        fail_msg("online: status %d (%s)", on.status, on.msg);
+    env.n_ports = 0;
+    close(l1);
+    close(l2);
+}
+
 /* Through the launcher: online reaches a loopback server, offline not. */
 static void test_through_launcher(void **state)
 {
     (void)state;
     if (access("/usr/bin/python3", X_OK) != 0)
-        skip();
+        fail_msg("needs /usr/bin/python3 (scripts/deps.sh installs it)");
     unsigned port;
     int l = listener(AF_INET, SOCK_STREAM, "127.0.0.1", &port);
     char script[512];
@@ -329,6 +386,7 @@ int main(void)
         cmocka_unit_test(test_external_rejected_at_once),
         cmocka_unit_test(test_icmp),
         cmocka_unit_test(test_loopback_port),
+        cmocka_unit_test(test_port_through_launcher),
         cmocka_unit_test(test_through_launcher),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -105,14 +105,16 @@ pid_t run_background(const char *cwd, char *const argv[])
     return pid;
 }
 
-bool run_marker_alive(const char *marker)
+/* Pids (at most max) of the processes with `marker` as one of their
+ * arguments; how many there are. */
+static size_t marker_pids(const char *marker, pid_t *pids, size_t max)
 {
     DIR *d = opendir("/proc");
     if (!d)
-        return false;
+        return 0;
     struct dirent *e;
-    bool found = false;
-    while (!found && (e = readdir(d)) != NULL) {
+    size_t found = 0;
+    while ((e = readdir(d)) != NULL) {
         if (e->d_name[0] < '0' || e->d_name[0] > '9')
             continue;
         char path[300], buf[4096];
@@ -131,7 +133,9 @@ bool run_marker_alive(const char *marker)
         for (ssize_t i = 0; i < n;) {
             size_t len = strnlen(buf + i, (size_t)(n - i));
             if (strcmp(buf + i, marker) == 0) {
-                found = true;
+                if (found < max)
+                    pids[found] = (pid_t)atoi(e->d_name);
+                found++;
                 break;
             }
             i += (ssize_t)len + 1;
@@ -141,14 +145,77 @@ bool run_marker_alive(const char *marker)
     return found;
 }
 
+bool run_marker_alive(const char *marker)
+{
+    pid_t pid;
+    return marker_pids(marker, &pid, 1) > 0;
+}
+
+bool run_marker_alive_within(const char *marker, int ms)
+{
+    /* No event says that a process with this argument has started: look
+     * again and again (the pause only spares the CPU; the deadline only
+     * bounds the wait). */
+    struct timespec t0, now;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (;;) {
+        if (run_marker_alive(marker))
+            return true;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if ((now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000 >= ms)
+            return false;
+        struct timespec pause = {0, 10 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+    }
+}
+
 bool run_marker_gone_within(const char *marker, int ms)
 {
-    for (int t = 0; t < ms; t += 50) {
-        if (!run_marker_alive(marker))
+    /* Wait on the processes themselves (a pidfd is readable once its
+     * process has exited), then look again: the deadline only bounds the
+     * wait. */
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (;;) {
+        pid_t pids[64];
+        size_t n = marker_pids(marker, pids, 64);
+        if (n == 0)
             return true;
-        usleep(50 * 1000);
+        if (n > 64)
+            n = 64;
+        struct pollfd pf[64];
+        int fds[64];
+        size_t open_ = 0;
+        for (size_t i = 0; i < n; i++) {
+            int fd = (int)syscall(SYS_pidfd_open, pids[i], 0);
+            if (fd >= 0) {
+                fds[open_] = fd;
+                pf[open_++] = (struct pollfd){.fd = fd, .events = POLLIN};
+            }
+        }
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        long left = ms - ((now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000);
+        /* Until every one of them has exited (an exited one's entry is
+         * set to -1: poll ignores it), or the deadline. */
+        size_t done = 0;
+        while (done < open_ && left > 0) {
+            if (poll(pf, open_, (int)left) < 0 && errno != EINTR)
+                break;
+            done = 0;
+            for (size_t i = 0; i < open_; i++) {
+                if (pf[i].fd >= 0 && pf[i].revents)
+                    pf[i].fd = -1;
+                done += pf[i].fd < 0;
+            }
+            clock_gettime(CLOCK_MONOTONIC, &now);
+            left = ms - ((now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000);
+        }
+        for (size_t i = 0; i < open_; i++)
+            close(fds[i]);
+        if (left <= 0)
+            return !run_marker_alive(marker);
     }
-    return !run_marker_alive(marker);
 }
 
 void run_mkdtemp(const char *tag, char *out, size_t len)

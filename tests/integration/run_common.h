@@ -26,7 +26,12 @@ pid_t run_background(const char *cwd, char *const argv[]);
 /* Does any process have `marker` as one of its arguments? */
 bool run_marker_alive(const char *marker);
 
-/* Wait up to ms for the marker to disappear; true when gone. */
+/* Wait up to ms for a process with the marker to appear; true when one
+ * did. */
+bool run_marker_alive_within(const char *marker, int ms);
+
+/* Wait up to ms for every process with the marker to exit (on their
+ * pidfds); true when none is left. */
 bool run_marker_gone_within(const char *marker, int ms);
 
 /* A fresh directory /tmp/sbxt-<tag>-<pid>-XXXXXX (removed by run_rmrf). */

@@ -2,6 +2,7 @@
  * options of `sbx run` that the confinement engine sees.  It lets the
  * integration and escape suites exercise the engine on its own, and is
  * what they drive when the real `sbx` binary is not built. */
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,8 +14,35 @@
 static int usage(void)
 {
     fprintf(stderr, "usage: sbx-run-harness [--workspace DIR]... [--net off|on] "
-                    "[--timeout SEC] [--protect PATH]... [--allow-git] -- CMD [ARG...]\n");
+                    "[--timeout SEC] [--protect PATH]... [--allow-git] "
+                    "[--limit pids=N|shm=SIZE]... -- CMD [ARG...]\n");
     return 125;
+}
+
+/* --limit as `sbx run` takes it (cli/run.c): pids=N, shm=N[K|M|G|T]. */
+static int parse_limit(const char *s, struct sbx_run_request *req)
+{
+    char *end = NULL;
+    errno = 0;
+    if (strncmp(s, "pids=", 5) == 0) {
+        unsigned long n = strtoul(s + 5, &end, 10);
+        if (!errno && s[5] >= '0' && s[5] <= '9' && !*end && n > 0 && n <= SBX_RUN_MAX_PIDS) {
+            req->max_pids = (unsigned)n;
+            return 0;
+        }
+    } else if (strncmp(s, "shm=", 4) == 0) {
+        unsigned long long v = strtoull(s + 4, &end, 10);
+        const char *u = *end ? strchr("KMGT", *end) : NULL;
+        if (u && !end[1] && *end)
+            v <<= 10 * (u - "KMGT" + 1);
+        if (!errno && s[4] >= '0' && s[4] <= '9' && (!*end || (u && !end[1])) &&
+            v >= SBX_RUN_MIN_SHM && v <= SBX_RUN_MAX_SHM) {
+            req->shm_bytes = v;
+            return 0;
+        }
+    }
+    fprintf(stderr, "sbx: --limit %s: expected pids=N or shm=SIZE\n", s);
+    return -1;
 }
 
 int main(int argc, char **argv)
@@ -51,6 +79,9 @@ int main(int argc, char **argv)
             protect[n_protect++] = argv[++i];
         } else if (strcmp(a, "--allow-git") == 0) {
             req.allow_git = true;
+        } else if (strcmp(a, "--limit") == 0) {
+            if (parse_limit(argv[++i], &req) < 0)
+                return 125;
         } else {
             return usage();
         }

@@ -207,6 +207,80 @@ static void test_stdio_passthrough(void **state)
     assert_non_null(strstr(r.out, "to-stderr"));
 }
 
+/* The command's stdio are pipes sbx relays, never the caller's fds: the
+ * bytes, EOF, SIGPIPE, the order of 2>&1, separate streams otherwise, the
+ * offset a file as stdin is left at, and a write error on sbx's stdout.
+ * Checked by a shell around sbx (the shell's redirections are the
+ * caller's fds). */
+static void test_stdio_relay(void **state)
+{
+    struct ctx *c = *state;
+    static const char script[] =
+        "S=\"$1\"; W=\"$PWD\"\n"
+        "run() { \"$S\" run --workspace \"$W\" -- \"$@\"; }\n"
+        "head -c 3000000 /dev/urandom > in.bin\n"
+        "run cat < in.bin > out.bin && cmp in.bin out.bin && echo BYTES-FILE\n"
+        "cat in.bin | run cat | cat > out2.bin && cmp in.bin out2.bin && echo BYTES-PIPE\n"
+        "echo x > app.txt; run cat in.bin >> app.txt && test $(wc -c < app.txt) = 3000002 "
+        "&& echo BYTES-APPEND\n"
+        "run sh -c 'cat in.bin >&2' 2> err.bin > out3.txt && cmp in.bin err.bin && "
+        "test ! -s out3.txt && echo SEPARATE\n"
+        "run sh -c 'echo 1; echo 2 >&2; echo 3; echo 4 >&2' > both.txt 2>&1 && "
+        "test \"$(tr -d '\\n' < both.txt)\" = 1234 && echo ORDER\n"
+        "echo hello | run cat && echo EOF-IN\n"
+        "(run yes; echo \"yes-status=$?\" >&2) | head -n 1 > /dev/null\n"
+        "printf 'a\\nb\\nc\\n' > list\n"
+        "(run sh -c 'read x; echo got-$x'; cat) < list | tr '\\n' ' '; echo\n"
+        "while read x; do run true; echo loop-$x; done < list | tr '\\n' ' '; echo\n"
+        "run sh -c 'readlink /proc/self/fd/0 /proc/self/fd/1 /proc/self/fd/2' < list 2>&1 "
+        "| sed 's/:.*//' | tr '\\n' ' '; echo\n"
+        "run echo hi > /dev/full 2> full.err; echo \"full-status=$?\"; cat full.err\n";
+    char *argv[] = {"sh", "-c", (char *)script, "sh", (char *)c->sbx, NULL};
+    struct run_result r;
+    assert_int_equal(run_capture(c->ws, argv, NULL, 120, &r), 0);
+    static const char *const want[] = {
+        "BYTES-FILE", "BYTES-PIPE", "BYTES-APPEND", "SEPARATE", "ORDER", "hello\nEOF-IN",
+        /* yes got SIGPIPE when head was gone, as it would have directly */
+        "yes-status=141",
+        /* the command read "a\n" from the file; cat went on from there */
+        "got-a b c ",
+        /* a command that doesn't read stdin leaves it to the loop */
+        "loop-a loop-b loop-c ",
+        "pipe pipe pipe ",
+        "full-status=125", "No space left on device",
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        if (!strstr(r.out, want[i]))
+            fail_msg("stdio relay: no \"%s\" in: %s", want[i], r.out);
+}
+
+/* --limit: bad input refused with a message; the values reach the run. */
+static void test_limit_options(void **state)
+{
+    struct ctx *c = *state;
+    struct run_result r;
+    static const char *const bad[] = {"pids=0", "pids=x", "pids=", "pids=4194305", "shm=0",
+                                      "shm=1k", "shm=12X", "shm=2T", "cpu=1", "pids"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        int st = sbx_sh(c, "echo ran", NULL, &r, "--limit", bad[i]);
+        if (st != 125 || strstr(r.out, "ran") || !strstr(r.out, "--limit"))
+            fail_msg("--limit %s: expected a refusal (125) naming --limit, got %d: %s", bad[i],
+                     st, r.out);
+    }
+    assert_int_equal(sbx_sh(c, "df -k /dev/shm | tail -n 1", NULL, &r, "--limit", "shm=1M"), 0);
+    if (!strstr(r.out, " 1024 "))
+        fail_msg("--limit shm=1M: /dev/shm is not 1024 KiB: %s", r.out);
+    assert_int_equal(sbx_sh(c, "df -k /dev/shm | tail -n 1", NULL, &r, NULL, NULL), 0);
+    if (!strstr(r.out, " 262144 "))
+        fail_msg("/dev/shm is not 256 MiB by default: %s", r.out);
+    /* 20 background processes under a limit of 10: the shell can't fork
+     * them all (they live until the shell exits: the run's end kills them) */
+    sbx_sh(c, "for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do sleep 60 & done",
+           NULL, &r, "--limit", "pids=10");
+    if (!strstr(r.out, "fork"))
+        fail_msg("--limit pids=10: 20 processes were started: %s", r.out);
+}
+
 static void test_fds_closed(void **state)
 {
     struct ctx *c = *state;
@@ -274,9 +348,8 @@ static void test_sigterm_forwarded(void **state)
     char *argv[] = {(char *)c->sbx, "run", "--workspace", c->ws, "--", "sh", "-c", script, NULL};
     pid_t pid = run_background(c->ws, argv);
     assert_true(pid > 0);
-    for (int i = 0; i < 100 && !run_marker_alive(marker); i++)
-        usleep(50 * 1000);
-    assert_true(run_marker_alive(marker));
+    if (!run_marker_alive_within(marker, 10000))
+        fail_msg("the command (sleep %s) did not start", marker);
     kill(pid, SIGTERM);
     int st;
     assert_int_equal(waitpid(pid, &st, 0), pid);
@@ -298,9 +371,8 @@ static void test_sbx_killed_kills_tree(void **state)
     char *argv[] = {(char *)c->sbx, "run", "--workspace", c->ws, "--", "sh", "-c", script, NULL};
     pid_t pid = run_background(c->ws, argv);
     assert_true(pid > 0);
-    for (int i = 0; i < 100 && !run_marker_alive(marker); i++)
-        usleep(50 * 1000);
-    assert_true(run_marker_alive(marker));
+    if (!run_marker_alive_within(marker, 10000))
+        fail_msg("the command (sleep %s) did not start", marker);
     kill(pid, SIGKILL);
     waitpid(pid, NULL, 0);
     char rec[320], left[PATH_MAX] = "";
@@ -338,6 +410,8 @@ int main(int argc, char **argv)
         cmocka_unit_test_prestate(test_bad_workspaces, &c),
         cmocka_unit_test_prestate(test_protect_and_git_file, &c),
         cmocka_unit_test_prestate(test_stdio_passthrough, &c),
+        cmocka_unit_test_prestate(test_stdio_relay, &c),
+        cmocka_unit_test_prestate(test_limit_options, &c),
         cmocka_unit_test_prestate(test_fds_closed, &c),
         cmocka_unit_test_prestate(test_tmpdir_private_and_removed, &c),
         cmocka_unit_test_prestate(test_timeout_kills_tree, &c),

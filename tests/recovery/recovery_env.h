@@ -117,17 +117,20 @@ struct rec_kcase {
     enum rec_recovery how;
 };
 #define REC_MAX_K 24
-/* Run the group: count (which learns how many K there are), then the
- * 3 * REC_MAX_K tests "PREFIX_<how>_K<k>" running one_k (its state a
- * struct rec_kcase), then, unless in_rollback is NULL, the tests
- * "PREFIX_crash_in_rollback_K<k>" (K >= 2; how is REC_FAIL_INSTEAD), then
- * the n_extra others; each with rec_teardown. */
+/* Run the group: first count alone (it learns how many operations, n,
+ * there are; counted() returns n), then, for exactly K = 1..n, the 3
+ * tests "PREFIX_<how>_K<k>" running one_k (its state a struct
+ * rec_kcase), then, unless in_rollback is NULL, the tests
+ * "PREFIX_crash_in_rollback_K<k>" (K = 2..n; how is REC_FAIL_INSTEAD),
+ * then the n_extra others; each with rec_teardown.  No test is skipped:
+ * there is one per operation.  Returns 0 when all passed. */
 int rec_run_k_tests(const char *group, const char *prefix, void (*count)(void **state),
-                    void (*one_k)(void **state), void (*in_rollback)(void **state),
-                    const struct CMUnitTest *extra, size_t n_extra);
+                    unsigned (*counted)(void), void (*one_k)(void **state),
+                    void (*in_rollback)(void **state), const struct CMUnitTest *extra,
+                    size_t n_extra);
 
-/* One "crash in rollback" test of rec_run_k_tests: K from *state (skipped
- * beyond the n_ops counted operations), a fresh world, and for every
+/* One "crash in rollback" test of rec_run_k_tests: K from *state (at most
+ * the n_ops counted operations), a fresh world, and for every
  * operation M of the rollback that fail:K starts (M = K+1 .. at most
  * 2K-1): setup, then command under SBX_FAULT=fail:K,crash:M must die
  * (137), then finish recovers, checks and cleans up (back to where the

@@ -44,6 +44,9 @@ static void test_runs_during_migrate(void **state)
         runs[i] = (struct rec_cmd){.as_caller = true,
                                    .argv = {"run", "--", "sh", "-c", scripts[i], NULL}};
         rec_start(&e, &runs[i]);
+        /* Spread the runs over the migrate.  Not an ordering: every
+         * interleaving of runs and migrate must pass, and none is
+         * assumed. */
         usleep(30 * 1000);
     }
     int mst = rec_wait(&mig);

@@ -1,20 +1,62 @@
-/* The sbx command against the fake OS: help and version, status --json,
- * setup/log/rollback/cleanup, and bad input (exit 125, nothing changed). */
+/* The sbx command against an OS driver: help and version, status --json,
+ * setup/log/rollback/cleanup, bad input (exit 125, nothing changed), damaged
+ * ledgers, and the elevated mode's whole life.
+ *
+ * Usage: test_cli fake | real
+ *   fake  the in-memory machine (SBX_FAKE_OS, builds with SBX_FAKE_OS=ON);
+ *         the fake machine says the caller is root.
+ *   real  the real Linux driver, as root (exit 77 otherwise): throwaway
+ *         names (SBX_ELEVATED_PREFIX=sbxt<pid>-), a throwaway user for
+ *         --user, every ledger, the launcher and the accounts' homes under
+ *         the test's own temporary directory; the teardown removes what is
+ *         left of those names by force and nothing else.
+ * The same test bodies run on both; only the probes of the machine (is an
+ * account there, which loopback ports are open, drop the firewall rule by
+ * hand) differ. */
+#include <grp.h>
+#include <pwd.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "helpers.h"
 #include "json_check.h"
 
+static bool real_os; /* which driver the sbx under test uses */
+
+/* Throwaway names of the real run (unique to this process). */
+static struct {
+    char prefix[24]; /* SBX_ELEVATED_PREFIX */
+    char offline[40], online[40], group[40], table[40];
+    char user[32];   /* a throwaway account for --user */
+    char user_home[64];
+} real;
+
 struct env {
     char *dir;
     char state[4200], fake[4200];
     char state_env[4300], fake_env[4300];
-    const char *vars[4];
+    char prefix_env[64], machine_env[4300], launcher_env[4300];
+    const char *vars[8];
 };
+
+/* A shell command as root; its exit status. */
+static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int sh(const char *fmt, ...)
+{
+    char cmd[16384];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    fflush(NULL);
+    int st = system(cmd);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
 
 static void env_init(struct env *e)
 {
@@ -23,14 +65,143 @@ static void env_init(struct env *e)
     snprintf(e->state, sizeof e->state, "%s/state/sbx", e->dir);
     snprintf(e->fake, sizeof e->fake, "%s/machine.fake", e->dir);
     snprintf(e->state_env, sizeof e->state_env, "SBX_STATE=%s", e->state);
-    snprintf(e->fake_env, sizeof e->fake_env, "SBX_FAKE_OS=%s", e->fake);
-    e->vars[0] = e->state_env;
-    e->vars[1] = e->fake_env;
-    e->vars[2] = NULL;
+    size_t n = 0;
+    e->vars[n++] = e->state_env;
+    if (real_os) {
+        /* Names of our own; the machine ledger (with the launcher and the
+         * accounts' homes) in our directory: the directory must be
+         * root's all the way up and not group/world-writable. */
+        assert_int_equal(chmod(e->dir, 0755), 0);
+        snprintf(e->prefix_env, sizeof e->prefix_env, "SBX_ELEVATED_PREFIX=%s", real.prefix);
+        snprintf(e->machine_env, sizeof e->machine_env, "SBX_MACHINE_STATE=%s/machine", e->dir);
+        const char *launcher = getenv("SBX_LAUNCHER_SOURCE");
+        assert_non_null(launcher);
+        snprintf(e->launcher_env, sizeof e->launcher_env, "SBX_LAUNCHER_SOURCE=%s", launcher);
+        e->vars[n++] = e->prefix_env;
+        e->vars[n++] = e->machine_env;
+        e->vars[n++] = e->launcher_env;
+    } else {
+        snprintf(e->fake_env, sizeof e->fake_env, "SBX_FAKE_OS=%s", e->fake);
+        e->vars[n++] = e->fake_env;
+    }
+    e->vars[n] = NULL;
+}
+
+/* e's environment with SBX_STATE replaced (state_env, may be NULL) and
+ * one more entry (extra, may be NULL); out has room for 10. */
+static void vars_with(const struct env *e, const char *state_env, const char *extra,
+                      const char **out)
+{
+    size_t n = 0;
+    for (size_t i = 0; e->vars[i]; i++)
+        out[n++] = i == 0 && state_env ? state_env : e->vars[i];
+    if (extra)
+        out[n++] = extra;
+    out[n] = NULL;
+}
+
+/* Whatever is left of this run's names goes, by force (real OS). */
+static void real_force_clean(void)
+{
+    sh("(pkill -KILL -u %s; pkill -KILL -u %s; userdel %s; userdel %s; groupdel %s; "
+       "nft delete table inet %s) >/dev/null 2>&1",
+       real.offline, real.online, real.offline, real.online, real.group, real.table);
+}
+
+/* The machine objects of sbx that this run may have made, as text: ""
+ * when there are none.  fake: the fake machine's object lines; real: the
+ * account, group and nft table of the throwaway names, and the installed
+ * launcher directory. */
+static char *machine_objects(const struct env *e)
+{
+    if (!real_os) {
+        char *all = read_file(e->fake, NULL);
+        if (!all)
+            return strdup("");
+        char *body = strchr(all, '\n'); /* after the header */
+        char *out = strdup(body && strchr(body + 1, '\t') ? body + 1 : "");
+        free(all);
+        return out;
+    }
+    char list[4300], cmd[16384];
+    snprintf(list, sizeof list, "%s/objects", e->dir);
+    snprintf(cmd, sizeof cmd,
+             "(getent passwd %s %s; getent group %s; nft list tables | grep -x 'table inet %s'; "
+             "ls -d %s/elevated %s/machine/elevated) > %s 2>/dev/null",
+             real.offline, real.online, real.group, real.table, e->state, e->dir, list);
+    sh("%s", cmd);
+    char *out = read_file(list, NULL);
+    unlink(list);
+    return out ? out : strdup("");
+}
+
+static void assert_machine_clean(const struct env *e, const char *when)
+{
+    char *left = machine_objects(e);
+    if (left[0])
+        fail_msg("%s: the machine still has sbx's objects:\n%s", when, left);
+    free(left);
+}
+
+static bool machine_has_account(const struct env *e)
+{
+    if (!real_os) {
+        char *now = read_file(e->fake, NULL);
+        bool has = now && strstr(now, "account\t");
+        free(now);
+        return has;
+    }
+    (void)e;
+    return getpwnam(real.offline) != NULL && getpwnam(real.online) != NULL;
+}
+
+/* Does the firewall rule open this loopback port? */
+static bool machine_port_open(const struct env *e, unsigned port)
+{
+    if (!real_os) {
+        char *now = read_file(e->fake, NULL);
+        char want[32];
+        snprintf(want, sizeof want, "ports=%u", port);
+        bool has = now && strstr(now, want);
+        free(now);
+        return has;
+    }
+    return sh("nft list table inet %s 2>/dev/null | grep -q 'dport %u accept'", real.table,
+              port) == 0;
+}
+
+/* Drift: the firewall rule removed by hand. */
+static void machine_drop_firewall_rule(const struct env *e)
+{
+    if (!real_os) {
+        char *now = read_file(e->fake, NULL);
+        char *rule = strstr(now, "\nfirewall_rule\t");
+        assert_non_null(rule);
+        char *eol = strchr(rule + 1, '\n');
+        memmove(rule, eol, strlen(eol) + 1);
+        write_file(e->fake, now, strlen(now));
+        free(now);
+        return;
+    }
+    (void)e;
+    assert_int_equal(sh("nft delete table inet %s", real.table), 0);
 }
 
 static void env_free(struct env *e)
 {
+    if (real_os) {
+        /* A test that failed half way may have left objects: sbx's own
+         * cleanup first, then by force. */
+        char *left = machine_objects(e);
+        if (left[0]) {
+            char *out = NULL, *err = NULL;
+            run_sbx(e->vars, &out, &err, "cleanup", NULL);
+            free(out);
+            free(err);
+            real_force_clean();
+        }
+        free(left);
+    }
     rm_tree(e->dir);
     free(e->dir);
 }
@@ -196,7 +367,8 @@ static void test_fault_spec_rejected(void **state)
     (void)state;
     struct env e;
     env_init(&e);
-    const char *vars[] = {e.state_env, e.fake_env, "SBX_FAULT=explode:2", NULL};
+    const char *vars[10];
+    vars_with(&e, NULL, "SBX_FAULT=explode:2", vars);
     char *out = NULL, *err = NULL;
     assert_int_equal(run_sbx(vars, &out, &err, "setup", "--mode", "unelevated", NULL), 125);
     assert_non_null(strstr(err, "SBX_FAULT"));
@@ -216,7 +388,8 @@ static void test_state_dir_cannot_be_created(void **state)
     write_file(file, "x", 1);
     snprintf(bad, sizeof bad, "%s/under/sbx", file);
     snprintf(bad_env, sizeof bad_env, "SBX_STATE=%s", bad);
-    const char *vars[] = {bad_env, e.fake_env, NULL};
+    const char *vars[10];
+    vars_with(&e, bad_env, NULL, vars);
     char *out = NULL, *err = NULL;
     assert_int_equal(run_sbx(vars, &out, &err, "setup", "--mode", "unelevated", NULL), 125);
     assert_non_null(strstr(err, "cannot create"));
@@ -327,26 +500,27 @@ static void test_truncated_ledger_refused(void **state)
     env_free(&e);
 }
 
-/* The fake machine says we are root: sbx setup picks the elevated mode,
- * and the whole life (fault, setup, migrate both ways, rollback, cleanup)
- * runs through the CLI and the plan engine on it. */
-static void test_elevated_life_on_fake_machine(void **state)
+/* As root (the fake machine says so; the real run is root): sbx setup
+ * picks the elevated mode, and the whole life (fault, setup, loopback
+ * ports, migrate both ways, rollback, drift and repair, cleanup) runs
+ * through the CLI and the plan engine on the driver. */
+static void test_elevated_life(void **state)
 {
     (void)state;
     struct env e;
     env_init(&e);
+    const char *user = real_os ? real.user : "root";
     char *out = NULL, *err = NULL;
-    char *empty = read_file(e.fake, NULL);
-    const char *faulty[] = {e.state_env, e.fake_env, "SBX_FAULT=fail:3", NULL};
+    assert_machine_clean(&e, "before the test");
+    const char *faulty[10];
+    vars_with(&e, NULL, "SBX_FAULT=fail:3", faulty);
     assert_int_equal(run_sbx(faulty, &out, &err, "setup", NULL), 125);
     assert_non_null(strstr(err, "rolled back"));
     free(out);
     free(err);
-    char *now = read_file(e.fake, NULL);
-    /* Same objects (ids may advance): the fake prints none after the header. */
-    assert_null(strchr(strchr(now, '\n') + 1, '\t'));
-    free(now);
-    int rc = run_sbx(e.vars, &out, &err, "setup", "--user", "root", NULL);
+    /* The failed setup was rolled back: nothing of sbx's is left. */
+    assert_machine_clean(&e, "after setup failed at its third operation");
+    int rc = run_sbx(e.vars, &out, &err, "setup", "--user", user, NULL);
     if (rc != 0)
         fail_msg("setup: %d: %s", rc, err);
     free(out);
@@ -355,30 +529,22 @@ static void test_elevated_life_on_fake_machine(void **state)
     assert_non_null(strstr(out, "\"mode_setup\":\"elevated\""));
     assert_non_null(strstr(out, "\"account\":2"));
     free(out);
-    now = read_file(e.fake, NULL);
-    assert_non_null(strstr(now, "account\t"));
-    free(now);
+    assert_true(machine_has_account(&e));
     /* Loopback ports: given ones replace the open ones, and can all be
      * closed again. */
     assert_int_equal(run_sbx(e.vars, &out, &err, "setup", "--allow-loopback-port", "8080", NULL),
                      0);
     free(out);
     free(err);
-    now = read_file(e.fake, NULL);
-    assert_non_null(strstr(now, "ports=8080"));
-    free(now);
+    assert_true(machine_port_open(&e, 8080));
     assert_int_equal(run_sbx(e.vars, &out, &err, "setup", NULL), 0); /* kept */
     free(out);
     free(err);
-    now = read_file(e.fake, NULL);
-    assert_non_null(strstr(now, "ports=8080"));
-    free(now);
+    assert_true(machine_port_open(&e, 8080));
     assert_int_equal(run_sbx(e.vars, &out, &err, "setup", "--no-loopback-ports", NULL), 0);
     free(out);
     free(err);
-    now = read_file(e.fake, NULL);
-    assert_null(strstr(now, "ports=8080"));
-    free(now);
+    assert_false(machine_port_open(&e, 8080));
     assert_int_equal(run_sbx(e.vars, &out, &err, "migrate", "--to", "unelevated", NULL), 0);
     free(out);
     free(err);
@@ -386,23 +552,22 @@ static void test_elevated_life_on_fake_machine(void **state)
     assert_non_null(strstr(out, "\"mode_setup\":\"unelevated\""));
     assert_non_null(strstr(out, "\"account\":0"));
     free(out);
+    assert_false(machine_has_account(&e));
     assert_int_equal(run_sbx(e.vars, &out, &err, "rollback", NULL), 0);
     free(out);
     free(err);
     assert_int_equal(run_sbx(e.vars, &out, NULL, "status", "--json", NULL), 0);
     assert_non_null(strstr(out, "\"mode_setup\":\"elevated\""));
     free(out);
-    assert_int_equal(run_sbx(e.vars, &out, NULL, "doctor", NULL), 0);
+    assert_true(machine_has_account(&e));
+    rc = run_sbx(e.vars, &out, &err, "doctor", NULL);
+    if (rc != 0)
+        fail_msg("doctor after the rollback: exit %d: %s%s", rc, out, err);
     free(out);
+    free(err);
     /* Drift: the firewall rule flushed by hand.  doctor finds it (exit 1),
      * --repair puts it back, and then there is nothing to find. */
-    now = read_file(e.fake, NULL);
-    char *rule = strstr(now, "\nfirewall_rule\t");
-    assert_non_null(rule);
-    char *eol = strchr(rule + 1, '\n');
-    memmove(rule, eol, strlen(eol) + 1);
-    write_file(e.fake, now, strlen(now));
-    free(now);
+    machine_drop_firewall_rule(&e);
     assert_int_equal(run_sbx(e.vars, &out, NULL, "doctor", "--json", NULL), 1);
     assert_true(json_valid(out));
     assert_non_null(strstr(out, "\"problem\":\"missing\",\"kind\":\"firewall_rule\""));
@@ -412,18 +577,66 @@ static void test_elevated_life_on_fake_machine(void **state)
     free(err);
     assert_int_equal(run_sbx(e.vars, &out, NULL, "doctor", NULL), 0);
     free(out);
-    assert_int_equal(run_sbx(e.vars, &out, &err, "cleanup", NULL), 0);
+    rc = run_sbx(e.vars, &out, &err, "cleanup", NULL);
+    if (rc != 0)
+        fail_msg("cleanup: exit %d: %s%s", rc, out, err);
     free(out);
     free(err);
-    now = read_file(e.fake, NULL);
-    assert_null(strchr(strchr(now, '\n') + 1, '\t'));
-    free(now);
-    free(empty);
+    assert_machine_clean(&e, "after cleanup");
     env_free(&e);
 }
 
-int main(void)
+/* real: root, the tools the driver calls, and a throwaway user for
+ * --user (removed at exit). */
+static int real_setup(void)
 {
+    if (geteuid() != 0) {
+        printf("SKIP: the CLI tests on the real OS need root (they set the elevated mode up "
+               "with throwaway names)\n");
+        return 77;
+    }
+    const char *launcher = getenv("SBX_LAUNCHER_SOURCE");
+    if (!launcher || launcher[0] != '/' || access(launcher, R_OK) != 0) {
+        fprintf(stderr, "test_cli real: SBX_LAUNCHER_SOURCE must name the built sbx-launch\n");
+        return 1;
+    }
+    long pid = (long)getpid();
+    snprintf(real.prefix, sizeof real.prefix, "sbxt%ld-", pid % 10000000);
+    snprintf(real.offline, sizeof real.offline, "%soffline", real.prefix);
+    snprintf(real.online, sizeof real.online, "%sonline", real.prefix);
+    snprintf(real.group, sizeof real.group, "%susers", real.prefix);
+    /* nft: '-' becomes '_', the trailing one goes (modes/common/linux/names.c) */
+    snprintf(real.table, sizeof real.table, "sbxt%ld", pid % 10000000);
+    snprintf(real.user, sizeof real.user, "sbxtc%ld", pid);
+    snprintf(real.user_home, sizeof real.user_home, "/nonexistent/%s", real.user);
+    if (sh("useradd --no-create-home --home-dir %s --shell /usr/sbin/nologin "
+           "--comment 'sbx test user' %s",
+           real.user_home, real.user) != 0) {
+        fprintf(stderr, "test_cli real: useradd %s failed\n", real.user);
+        return 1;
+    }
+    return 0;
+}
+
+static void real_teardown(void)
+{
+    real_force_clean();
+    if (sh("userdel %s", real.user) != 0)
+        fprintf(stderr, "test_cli real: userdel %s failed\n", real.user);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 2 || (strcmp(argv[1], "fake") != 0 && strcmp(argv[1], "real") != 0)) {
+        fprintf(stderr, "usage: test_cli fake|real\n");
+        return 2;
+    }
+    real_os = strcmp(argv[1], "real") == 0;
+    if (real_os) {
+        int rc = real_setup();
+        if (rc)
+            return rc;
+    }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_version_and_help),
         cmocka_unit_test(test_status_json_fresh_and_after_setup),
@@ -434,7 +647,11 @@ int main(void)
         cmocka_unit_test(test_damaged_ledgers_refused_unchanged),
         cmocka_unit_test(test_truncated_ledger_refused),
         cmocka_unit_test(test_cleanup_sets_damaged_ledger_aside),
-        cmocka_unit_test(test_elevated_life_on_fake_machine),
+        cmocka_unit_test(test_elevated_life),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    const char *group = real_os ? "cli on the real OS" : "cli on the fake OS";
+    int failures = cmocka_run_group_tests_name(group, tests, NULL, NULL);
+    if (real_os)
+        real_teardown();
+    return failures ? 1 : 0;
 }

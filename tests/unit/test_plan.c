@@ -157,37 +157,103 @@ static char *machine_text(struct world *w)
 
 /* --- tests ---------------------------------------------------------------- */
 
-static void test_compute_orders_creates_then_deletes(void **state)
+/* One operation of an expected plan, written out. */
+struct want_op {
+    enum sbx_action action;
+    enum sbx_rkind kind;
+    const char *key;
+};
+#define C SBX_ACT_CREATE
+#define D SBX_ACT_DELETE
+
+static void check_plan(void (*before)(struct sbx_resource_list *),
+                       void (*after)(struct sbx_resource_list *), const struct want_op *want,
+                       size_t n_want)
 {
-    (void)state;
-    struct sbx_resource_list cur = {0}, want = {0};
-    desired_v1(&cur);
-    desired_v2(&want);
+    struct sbx_resource_list cur = {0}, des = {0};
+    if (before)
+        before(&cur);
+    if (after)
+        after(&des);
     struct sbx_plan p;
     struct sbx_error err = {0};
-    assert_int_equal(sbx_plan_compute(&cur, &want, "migrate", &p, &err), 0);
-    /* 3 OS creates + 1 workspace record, then 3 OS deletes. */
-    assert_int_equal(p.n_ops, 7);
-    int last_order = -1;
-    size_t i = 0;
-    for (; i < p.n_ops && p.ops[i].action == SBX_ACT_CREATE; i++) {
-        assert_true(sbx_rkind_order(p.ops[i].res.kind) >= last_order);
-        last_order = sbx_rkind_order(p.ops[i].res.kind);
+    assert_int_equal(sbx_plan_compute(&cur, &des, "test", &p, &err), 0);
+    for (size_t i = 0; i < p.n_ops || i < n_want; i++) {
+        if (i >= p.n_ops || i >= n_want)
+            fail_msg("the plan has %u operations, not %u", (unsigned)p.n_ops, (unsigned)n_want);
+        const struct sbx_plan_op *op = &p.ops[i];
+        if (op->action != want[i].action || op->res.kind != want[i].kind ||
+            strcmp(op->res.key, want[i].key) != 0)
+            fail_msg("operation %u: %s %s %s, want %s %s %s", (unsigned)i + 1,
+                     op->action == C ? "create" : "delete", sbx_rkind_name(op->res.kind),
+                     op->res.key, want[i].action == C ? "create" : "delete",
+                     sbx_rkind_name(want[i].kind), want[i].key);
     }
-    assert_int_equal(i, 4);
-    last_order = 1000;
-    for (; i < p.n_ops; i++) {
-        assert_int_equal(p.ops[i].action, SBX_ACT_DELETE);
-        assert_true(sbx_rkind_order(p.ops[i].res.kind) <= last_order);
-        last_order = sbx_rkind_order(p.ops[i].res.kind);
-    }
-    sbx_plan_free(&p);
-    /* Same sets: nothing to do. */
-    assert_int_equal(sbx_plan_compute(&cur, &cur, "noop", &p, &err), 0);
-    assert_int_equal(p.n_ops, 0);
     sbx_plan_free(&p);
     sbx_rlist_free(&cur);
-    sbx_rlist_free(&want);
+    sbx_rlist_free(&des);
+}
+
+/* Setup: containers before their contents (the group before its member,
+ * accounts before the rules and entries that name them), the mode marker
+ * last; within a kind, by key. */
+static void test_plan_setup_written_out(void **state)
+{
+    (void)state;
+    static const struct want_op want[] = {
+        {C, SBX_R_GROUP, "sbx-users"},
+        {C, SBX_R_ACCOUNT, "sbx-offline"},
+        {C, SBX_R_ACCOUNT, "sbx-online"},
+        {C, SBX_R_MEMBERSHIP, "sbx-users:dev"},
+        {C, SBX_R_CREDENTIAL, "sbx-offline"},
+        {C, SBX_R_FIREWALL_RULE, "block-offline"},
+        {C, SBX_R_INSTALLED_FILE, "/usr/libexec/sbx-launch"},
+        {C, SBX_R_WORKSPACE, "/ws"},
+        {C, SBX_R_ACL_ENTRY, "/ws|sbx-offline|rwx"},
+        {C, SBX_R_ACL_ENTRY, "/ws|sbx-online|rwx"},
+        {C, SBX_R_MODE, "elevated"},
+    };
+    check_plan(NULL, desired_v1, want, sizeof want / sizeof want[0]);
+}
+
+/* Cleanup: the exact reverse of setup. */
+static void test_plan_cleanup_written_out(void **state)
+{
+    (void)state;
+    static const struct want_op want[] = {
+        {D, SBX_R_MODE, "elevated"},
+        {D, SBX_R_ACL_ENTRY, "/ws|sbx-online|rwx"},
+        {D, SBX_R_ACL_ENTRY, "/ws|sbx-offline|rwx"},
+        {D, SBX_R_WORKSPACE, "/ws"},
+        {D, SBX_R_INSTALLED_FILE, "/usr/libexec/sbx-launch"},
+        {D, SBX_R_FIREWALL_RULE, "block-offline"},
+        {D, SBX_R_CREDENTIAL, "sbx-offline"},
+        {D, SBX_R_MEMBERSHIP, "sbx-users:dev"},
+        {D, SBX_R_ACCOUNT, "sbx-online"},
+        {D, SBX_R_ACCOUNT, "sbx-offline"},
+        {D, SBX_R_GROUP, "sbx-users"},
+    };
+    check_plan(desired_v1, NULL, want, sizeof want / sizeof want[0]);
+}
+
+/* An upgrade: only the difference, every create (in setup order) before
+ * every delete (in cleanup order), so the new rule is in place before the
+ * old one goes.  The same sets: nothing to do. */
+static void test_plan_upgrade_written_out(void **state)
+{
+    (void)state;
+    static const struct want_op want[] = {
+        {C, SBX_R_FIREWALL_RULE, "block-offline-v2"},
+        {C, SBX_R_WORKSPACE, "/ws2"},
+        {C, SBX_R_ACL_ENTRY, "/ws2|sbx-offline|rwxd"},
+        {C, SBX_R_ACL_ENTRY, "/ws|sbx-offline|rwxd"},
+        {D, SBX_R_ACL_ENTRY, "/ws|sbx-online|rwx"},
+        {D, SBX_R_ACL_ENTRY, "/ws|sbx-offline|rwx"},
+        {D, SBX_R_FIREWALL_RULE, "block-offline"},
+    };
+    check_plan(desired_v1, desired_v2, want, sizeof want / sizeof want[0]);
+    check_plan(desired_v1, desired_v1, NULL, 0);
+    check_plan(NULL, NULL, NULL, 0);
 }
 
 static void test_apply_commits_and_records_ids(void **state)
@@ -557,7 +623,9 @@ int main(int argc, char **argv)
     if (argc == 5 && strcmp(argv[1], "--crash-child") == 0)
         return crash_child(argv[2], argv[3], argv[4]);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_compute_orders_creates_then_deletes),
+        cmocka_unit_test(test_plan_setup_written_out),
+        cmocka_unit_test(test_plan_cleanup_written_out),
+        cmocka_unit_test(test_plan_upgrade_written_out),
         cmocka_unit_test(test_apply_commits_and_records_ids),
         cmocka_unit_test(test_fail_every_k_setup),
         cmocka_unit_test(test_fail_every_k_upgrade),

@@ -2,23 +2,50 @@
 #include "helpers.h"
 #include "modes/mode.h"
 
+#define U SBX_MODE_UNELEVATED
+#define E SBX_MODE_ELEVATED
+
+/* Every combination of the facts, with the mode written out: the elevated
+ * mode only when it is installed, healthy and the caller may use it;
+ * privilege alone never decides. */
 static void test_run_selection_table(void **state)
 {
     (void)state;
-    for (int priv = 0; priv < 2; priv++)
-        for (int inst = 0; inst < 2; inst++)
-            for (int healthy = 0; healthy < 2; healthy++)
-                for (int auth = 0; auth < 2; auth++) {
-                    struct sbx_mode_facts f = {
-                        .privilege = priv ? SBX_PRIV_ADMIN : SBX_PRIV_USER,
-                        .elevated_installed = inst,
-                        .elevated_healthy = healthy,
-                        .caller_authorized = auth,
-                    };
-                    enum sbx_mode_kind want =
-                        inst && healthy && auth ? SBX_MODE_ELEVATED : SBX_MODE_UNELEVATED;
-                    assert_int_equal(sbx_mode_select_run(&f), want);
-                }
+    static const struct {
+        enum sbx_privilege privilege;
+        bool installed, healthy, authorized;
+        enum sbx_mode_kind want;
+    } table[] = {
+        /* privilege      installed healthy authorized  mode */
+        {SBX_PRIV_USER,  false, false, false, U},
+        {SBX_PRIV_USER,  false, false, true,  U},
+        {SBX_PRIV_USER,  false, true,  false, U},
+        {SBX_PRIV_USER,  false, true,  true,  U},
+        {SBX_PRIV_USER,  true,  false, false, U},
+        {SBX_PRIV_USER,  true,  false, true,  U},
+        {SBX_PRIV_USER,  true,  true,  false, U},
+        {SBX_PRIV_USER,  true,  true,  true,  E},
+        {SBX_PRIV_ADMIN, false, false, false, U},
+        {SBX_PRIV_ADMIN, false, false, true,  U},
+        {SBX_PRIV_ADMIN, false, true,  false, U},
+        {SBX_PRIV_ADMIN, false, true,  true,  U},
+        {SBX_PRIV_ADMIN, true,  false, false, U},
+        {SBX_PRIV_ADMIN, true,  false, true,  U},
+        {SBX_PRIV_ADMIN, true,  true,  false, U},
+        {SBX_PRIV_ADMIN, true,  true,  true,  E},
+    };
+    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
+        struct sbx_mode_facts f = {
+            .privilege = table[i].privilege,
+            .elevated_installed = table[i].installed,
+            .elevated_healthy = table[i].healthy,
+            .caller_authorized = table[i].authorized,
+        };
+        enum sbx_mode_kind got = sbx_mode_select_run(&f);
+        if (got != table[i].want)
+            fail_msg("row %u: got %s, want %s", (unsigned)i, sbx_mode_name(got),
+                     sbx_mode_name(table[i].want));
+    }
 }
 
 static void test_setup_selection(void **state)

@@ -14,20 +14,6 @@
 /* A configuration is a few lines: anything bigger is not ours. */
 #define CONF_MAX 8192
 
-static void closep(int *fd)
-{
-    if (*fd >= 0)
-        close(*fd);
-}
-#define autofd __attribute__((cleanup(closep)))
-
-static void acl_freep(acl_t *a)
-{
-    if (*a)
-        acl_free(*a);
-}
-#define autoacl __attribute__((cleanup(acl_freep)))
-
 const char *sbx_launch_role_name(enum sbx_launch_role role)
 {
     return role == SBX_ROLE_ONLINE ? "online" : "offline";
@@ -84,7 +70,7 @@ static int parse_id(const char *s, unsigned *out)
     char *end;
     errno = 0;
     unsigned long v = strtoul(s, &end, 10);
-    if (errno || end == s || *end || v >= 0xffffffffUL || s[0] == '-')
+    if (errno || end == s || *end || v >= 0xffffffffUL || s[0] < '0' || s[0] > '9')
         return -1;
     *out = (unsigned)v;
     return 0;
@@ -128,7 +114,8 @@ static int parse_line(char *line, struct sbx_launch_conf *c, unsigned *seen,
         c->ports[c->n_ports++] = a;
         return 0;
     }
-    return sbx_err_set(err, SBX_ECORRUPT, "launcher configuration: bad line '%s'", f[0]);
+    return sbx_err_set(err, SBX_ECORRUPT, "launcher configuration: bad line '%s'",
+                       f[0] ? f[0] : "");
 }
 
 int sbx_launch_conf_parse(const char *text, struct sbx_launch_conf *c, struct sbx_error *err)
@@ -207,7 +194,7 @@ int sbx_launch_conf_read(const char *path, bool trusted_only, struct sbx_launch_
         if (rc)
             return sbx_err_wrap(err, "launcher configuration");
     }
-    autofd int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    sbx_autofd int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
         return sbx_err_sys(err, errno == ENOENT ? SBX_ENOENT : SBX_EIO, errno,
                            "launcher configuration %s (is the elevated mode set up? run "
@@ -312,7 +299,7 @@ static unsigned effective_for(acl_t acl, uid_t uid)
 int sbx_grant_check_fd(int dirfd, uid_t uid, bool *ok, struct sbx_error *err)
 {
     *ok = false;
-    autoacl acl_t acc = acl_get_fd(dirfd);
+    sbx_autoptr(acl) acl_t acc = acl_get_fd(dirfd);
     if (!acc)
         return sbx_err_sys(err, SBX_EIO, errno, "read the ACL of a workspace root");
     if (effective_for(acc, uid) != 7)
@@ -321,7 +308,7 @@ int sbx_grant_check_fd(int dirfd, uid_t uid, bool *ok, struct sbx_error *err)
      * magic link, which can't be swapped for another file. */
     char proc[64];
     snprintf(proc, sizeof proc, "/proc/self/fd/%d", dirfd);
-    autoacl acl_t def = acl_get_file(proc, ACL_TYPE_DEFAULT);
+    sbx_autoptr(acl) acl_t def = acl_get_file(proc, ACL_TYPE_DEFAULT);
     if (!def)
         return sbx_err_sys(err, SBX_EIO, errno, "read the default ACL of a workspace root");
     *ok = effective_for(def, uid) == 7;

@@ -14,6 +14,7 @@
 #include <sys/acl.h>
 #include <sys/types.h>
 
+#include "util/cleanup.h"
 #include "util/error.h"
 
 /* Marker sbx puts in the comment (GECOS) of its accounts and in the
@@ -75,5 +76,9 @@ int sbx_grant_check_fd(int dirfd, uid_t uid, bool *ok, struct sbx_error *err);
 
 /* rwx (4|2|1) of an ACL entry's permission set; 0 when unreadable. */
 unsigned sbx_acl_entry_perms(acl_entry_t e);
+
+/* sbx_autoptr(acl) acl_t a = acl_get_fd(fd): freed when a leaves its
+ * scope (for the launcher and the ACL driver alike). */
+SBX_DEFINE_AUTOPTR(acl, acl_t, acl_free)
 
 #endif

@@ -88,7 +88,8 @@ int sbx_elevated_launcher_source(char *out, size_t len, struct sbx_error *err)
 {
     const char *env = secure_getenv("SBX_LAUNCHER_SOURCE");
     if (env && env[0] == '/') {
-        snprintf(out, len, "%s", env);
+        if (snprintf(out, len, "%s", env) >= (int)len)
+            return sbx_err_set(err, SBX_EINVAL, "SBX_LAUNCHER_SOURCE %s: path too long", env);
         return 0;
     }
     char exe[PATH_MAX];
@@ -98,13 +99,15 @@ int sbx_elevated_launcher_source(char *out, size_t len, struct sbx_error *err)
         char *slash = strrchr(exe, '/');
         if (slash) {
             *slash = '\0';
-            snprintf(out, len, "%s/%s", exe, SBX_LAUNCH_NAME);
-            if (access(out, F_OK) == 0)
+            /* Cut short, it would name another file: not looked at. */
+            if (snprintf(out, len, "%s/%s", exe, SBX_LAUNCH_NAME) < (int)len &&
+                access(out, F_OK) == 0)
                 return 0;
         }
     }
     if (SBX_LAUNCHER_BUILD_PATH[0] && access(SBX_LAUNCHER_BUILD_PATH, F_OK) == 0) {
-        snprintf(out, len, "%s", SBX_LAUNCHER_BUILD_PATH);
+        if (snprintf(out, len, "%s", SBX_LAUNCHER_BUILD_PATH) >= (int)len)
+            return sbx_err_set(err, SBX_EINVAL, "%s: path too long", SBX_LAUNCHER_BUILD_PATH);
         return 0;
     }
     return sbx_err_set(err, SBX_ENOENT,

@@ -104,16 +104,6 @@ int sbx_sid_canonical(const char *s, char *out, size_t len, struct sbx_error *er
     return 0;
 }
 
-bool sbx_sid_equal(const struct sbx_sid *a, const struct sbx_sid *b)
-{
-    if (a->revision != b->revision || a->authority != b->authority || a->n_sub != b->n_sub)
-        return false;
-    for (unsigned i = 0; i < a->n_sub; i++)
-        if (a->sub[i] != b->sub[i])
-            return false;
-    return true;
-}
-
 void sbx_sid_capability_from_bytes(const uint8_t b[16], struct sbx_sid *out)
 {
     memset(out, 0, sizeof *out);

@@ -29,7 +29,6 @@ int sbx_sid_parse(const char *s, struct sbx_sid *out, struct sbx_error *err);
 int sbx_sid_format(const struct sbx_sid *sid, char *out, size_t len);
 /* Canonicalise a SID string in place-free fashion: parse + format. */
 int sbx_sid_canonical(const char *s, char *out, size_t len, struct sbx_error *err);
-bool sbx_sid_equal(const struct sbx_sid *a, const struct sbx_sid *b);
 
 /* A capability SID S-1-5-21-a-b-c-d from 16 random bytes (little-endian
  * words).  Pure, so tests can give the bytes. */

@@ -177,10 +177,13 @@ int sbx_linux_run_ex(const struct sbx_run_request *req, struct sbx_linux_report 
             .cwd = p.cwd,
             .tmpdir = p.tmpdir,
             .timeout_sec = req->timeout_sec,
+            .max_pids = sbx_run_max_pids(req),
             .landlock_abi = rep->landlock_abi,
             .view = {.rw = p.rw, .n_rw = p.n_ws + 1,
-                     .ro = (const char *const *)p.ro, .n_ro = p.n_ro},
-            .policy = {.rw = p.rw, .n_rw = p.n_ws + 1, .net = req->net, .private_dev = true},
+                     .ro = (const char *const *)p.ro, .n_ro = p.n_ro,
+                     .shm_bytes = sbx_run_shm_bytes(req)},
+            .policy = {.rw = p.rw, .n_rw = p.n_ws + 1, .net = req->net, .private_dev = true,
+                       .unix_allow = req->allow_unix, .n_unix_allow = req->n_allow_unix},
         };
         struct sbx_runresult res;
         rc = sbx_runner_run(&plan, &res, err);

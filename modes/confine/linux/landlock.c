@@ -38,6 +38,11 @@ struct sbx_ll_path_beneath_attr {
     __s32 parent_fd;
 } __attribute__((packed));
 
+struct sbx_ll_net_port_attr {
+    __u64 allowed_access;
+    __u64 port;
+};
+
 /* Rights that make sense on a non-directory (the kernel refuses the
  * others with EINVAL on a file rule). */
 #define SBX_LL_FILE_RIGHTS \
@@ -79,9 +84,9 @@ void sbx_landlock_gaps(int abi, bool net, void (*add)(const char *note, void *ct
     if (abi < 6)
         add("Landlock ABI < 6: signals to processes outside the sandbox are only "
             "stopped by the PID namespace, not by Landlock", ctx);
-    if (abi < 6 && !net)
+    if (abi < 6)
         add("Landlock ABI < 6: abstract unix sockets are only stopped by seccomp "
-            "(socket creation refused), not by Landlock scoping", ctx);
+            "(unix socket creation refused), not by Landlock scoping", ctx);
     if (abi < 4 && !net)
         add("Landlock ABI < 4: TCP is only stopped by seccomp (socket creation "
             "refused), not by Landlock", ctx);
@@ -91,6 +96,7 @@ int sbx_landlock_create(struct sbx_landlock *ll, int abi, bool net, struct sbx_e
 {
     ll->fd = -1;
     ll->abi = abi;
+    ll->net_handled = abi >= 4 && !net;
     ll->fs = fs_rights_for_abi(abi);
     if (abi <= 0)
         return sbx_err_set(err, SBX_ENOTSUP,
@@ -100,11 +106,11 @@ int sbx_landlock_create(struct sbx_landlock *ll, int abi, bool net, struct sbx_e
     struct sbx_ll_ruleset_attr attr = {.handled_access_fs = ll->fs};
     if (abi >= 4 && !net)
         attr.handled_access_net = SBX_LL_NET_BIND_TCP | SBX_LL_NET_CONNECT_TCP;
-    if (abi >= 6) {
-        attr.scoped = SBX_LL_SCOPE_SIGNAL;
-        if (!net)
-            attr.scoped |= SBX_LL_SCOPE_ABSTRACT_UNIX;
-    }
+    /* Abstract unix sockets whatever the network: --net on means IP, and
+     * an abstract socket is a host daemon's (X11, systemd, a language
+     * server) as much as a path one. */
+    if (abi >= 6)
+        attr.scoped = SBX_LL_SCOPE_SIGNAL | SBX_LL_SCOPE_ABSTRACT_UNIX;
     long fd = syscall(SYS_landlock_create_ruleset, &attr, sizeof attr, 0);
     if (fd < 0)
         return sbx_err_sys(err, SBX_EIO, errno, "landlock_create_ruleset (ABI %d)", abi);
@@ -126,6 +132,18 @@ int sbx_landlock_allow_fd(struct sbx_landlock *ll, int fd, const char *name, uin
     struct sbx_ll_path_beneath_attr pb = {.allowed_access = access, .parent_fd = fd};
     if (syscall(SYS_landlock_add_rule, ll->fd, SBX_LL_RULE_PATH_BENEATH, &pb, 0) < 0)
         return sbx_err_sys(err, SBX_EIO, errno, "landlock_add_rule on %s", name);
+    return 0;
+}
+
+int sbx_landlock_allow_tcp_connect(struct sbx_landlock *ll, unsigned port, struct sbx_error *err)
+{
+    if (!ll->net_handled)
+        return 0;
+    if (port == 0 || port > 65535)
+        return sbx_err_set(err, SBX_EINVAL, "landlock rule: TCP port %u out of range", port);
+    struct sbx_ll_net_port_attr np = {.allowed_access = SBX_LL_NET_CONNECT_TCP, .port = port};
+    if (syscall(SYS_landlock_add_rule, ll->fd, SBX_LL_RULE_NET_PORT, &np, 0) < 0)
+        return sbx_err_sys(err, SBX_EIO, errno, "landlock_add_rule on TCP port %u", port);
     return 0;
 }
 

@@ -58,11 +58,13 @@ struct sbx_landlock {
     int fd;        /* the ruleset */
     int abi;
     uint64_t fs;   /* handled filesystem rights */
+    bool net_handled; /* TCP bind/connect handled (network off, ABI >= 4) */
 };
 
 /* A ruleset handling every filesystem right of the ABI, TCP bind/connect
- * when !net (ABI >= 4, no port allowed), signal scoping and, when !net,
- * abstract unix socket scoping (ABI >= 6). */
+ * when !net (ABI >= 4, no port allowed but those of
+ * sbx_landlock_allow_tcp_connect), and signal and abstract unix socket
+ * scoping whatever net says (ABI >= 6). */
 int sbx_landlock_create(struct sbx_landlock *ll, int abi, bool net, struct sbx_error *err);
 
 /* Allow `access` beneath path (an fd for it is opened O_PATH and closed). */
@@ -71,6 +73,11 @@ int sbx_landlock_allow(struct sbx_landlock *ll, const char *path, uint64_t acces
 /* Same for an O_PATH (or any) fd; name is only for the message. */
 int sbx_landlock_allow_fd(struct sbx_landlock *ll, int fd, const char *name, uint64_t access,
                           struct sbx_error *err);
+
+/* Allow connect() to TCP port `port` (any address: the elevated mode's
+ * firewall keeps it to loopback).  Nothing to do when TCP is not handled
+ * (network on, or ABI < 4). */
+int sbx_landlock_allow_tcp_connect(struct sbx_landlock *ll, unsigned port, struct sbx_error *err);
 
 /* Enforce on the calling thread (needs no_new_privs or CAP_SYS_ADMIN). */
 int sbx_landlock_enforce(struct sbx_landlock *ll, struct sbx_error *err);

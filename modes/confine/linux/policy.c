@@ -37,6 +37,20 @@ static int last_cap(void)
 
 int sbx_caps_drop(struct sbx_error *err)
 {
+    /* Root keeps CHOWN, FOWNER and FSETID, though they change an inode's
+     * metadata whoever owns it: outside the workspaces the kernel lets no
+     * metadata change at all, capabilities or not.  Every mount of the
+     * view is read-only, and chmod, chown, utimes and setxattr ask the
+     * mount for write access (EROFS) before they look at a capability;
+     * the one way past the view, a descriptor opened before the sandbox
+     * existed (it carries the host's mount), is gone too: the command's
+     * stdio are pipes sbx made (stdio_relay.h) and every other fd is
+     * closed.  Dropping them would add nothing there, and would break
+     * root's ordinary work inside its workspaces: `cp -a` or `tar -x`
+     * keeping owners (CHOWN), chmod, touch or setfacl on a file another
+     * user owns in a checkout root works on (FOWNER), `chmod g+s` or a
+     * write keeping the setgid bit for a group root is not in (FSETID:
+     * without it the kernel clears the bit, silently). */
     unsigned long long keep = geteuid() == 0 ? root_keep : 0;
     int last = last_cap();
     for (int c = 0; c <= last; c++) {
@@ -74,6 +88,8 @@ static const char *const dev_files[] = {"/dev/null", "/dev/zero", "/dev/full",
 static int add_rules(struct sbx_landlock *ll, const struct sbx_policy *p, struct sbx_error *err)
 {
     int rc = sbx_landlock_allow(ll, "/", SBX_LL_READ, err);
+    for (size_t i = 0; rc == 0 && !p->net && i < p->n_tcp_ports; i++)
+        rc = sbx_landlock_allow_tcp_connect(ll, p->tcp_ports[i], err);
     for (size_t i = 0; rc == 0 && i < p->n_rw; i++)
         rc = sbx_landlock_allow(ll, p->rw[i], SBX_LL_ALL, err);
     for (size_t i = 0; rc == 0 && i < sizeof dev_files / sizeof dev_files[0]; i++) {
@@ -91,13 +107,52 @@ static int add_rules(struct sbx_landlock *ll, const struct sbx_policy *p, struct
     return rc;
 }
 
+/* --allow-unix: what the broker serves.  Sockets named by path are opened
+ * here, in the view the command gets, with its identity (before Landlock:
+ * errors about them come first). */
+static int unix_prepare(const struct sbx_policy *p, struct sbx_unix_allow *opened,
+                        struct sbx_unix_broker_conf *bc, struct sbx_error *err)
+{
+    if (p->unix_remote) {
+        *bc = (struct sbx_unix_broker_conf){.allow = p->unix_remote->allow,
+                                            .n = p->unix_remote->n,
+                                            .connector = p->unix_remote->sock};
+        return 0;
+    }
+    if (p->n_unix_allow > SBX_UNIX_MAX_ALLOW)
+        return sbx_err_set(err, SBX_EINVAL, "--allow-unix: at most %d sockets",
+                           SBX_UNIX_MAX_ALLOW);
+    *bc = (struct sbx_unix_broker_conf){.allow = opened, .n = 0, .connector = -1};
+    for (size_t i = 0; i < p->n_unix_allow; i++) {
+        int rc = sbx_unix_allow_open(p->unix_allow[i], &opened[i], err);
+        if (rc < 0)
+            return rc;
+        bc->n++;
+    }
+    return 0;
+}
+
+static void unix_close(struct sbx_unix_allow *opened, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (opened[i].fd >= 0) {
+            close(opened[i].fd);
+            opened[i].fd = -1;
+        }
+}
+
 int sbx_policy_apply(const struct sbx_policy *p, int abi, struct sbx_error *err)
 {
-    struct sbx_landlock ll;
-    int rc = sbx_landlock_create(&ll, abi, p->net, err);
-    if (rc < 0)
-        return rc;
-    rc = add_rules(&ll, p, err);
+    bool unix_allow = p->unix_remote || p->n_unix_allow > 0;
+    struct sbx_unix_allow opened[SBX_UNIX_MAX_ALLOW];
+    struct sbx_unix_broker_conf bc = {.connector = -1};
+    int rc = unix_allow ? unix_prepare(p, opened, &bc, err) : 0;
+    size_t n_opened = p->unix_remote ? 0 : bc.n;
+    struct sbx_landlock ll = {.fd = -1};
+    if (rc == 0)
+        rc = sbx_landlock_create(&ll, abi, p->net, err);
+    if (rc == 0)
+        rc = add_rules(&ll, p, err);
     if (rc == 0)
         rc = sbx_caps_drop(err);
     if (rc == 0 && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
@@ -105,7 +160,22 @@ int sbx_policy_apply(const struct sbx_policy *p, int abi, struct sbx_error *err)
     if (rc == 0)
         rc = sbx_landlock_enforce(&ll, err);
     sbx_landlock_close(&ll);
-    if (rc == 0)
-        rc = sbx_seccomp_load(p->net, err);
+    /* The broker: in the command's Landlock domain, with its (dropped)
+     * capabilities, before the filter it serves. */
+    int handoff = -1, listener = -1;
+    if (rc == 0 && unix_allow)
+        rc = sbx_unix_broker_start(&bc, &handoff, err);
+    /* The command keeps no fd on a host socket. */
+    unix_close(opened, n_opened);
+    if (rc == 0) {
+        struct sbx_seccomp_opts o = {.net = p->net,
+                                     .tcp_only = !p->net && p->n_tcp_ports > 0,
+                                     .unix_notify = unix_allow};
+        rc = sbx_seccomp_load_ex(&o, &listener, err);
+    }
+    if (rc == 0 && unix_allow)
+        return sbx_unix_broker_handoff(handoff, listener, err);
+    if (handoff >= 0)
+        close(handoff); /* the broker sees EOF and leaves */
     return rc;
 }

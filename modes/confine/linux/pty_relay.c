@@ -10,29 +10,70 @@
 
 #include "util/cleanup.h"
 
-bool sbx_pty_wanted(void)
+unsigned sbx_pty_ttys(bool *stdin_empty)
 {
-    return isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+    unsigned m = 0;
+    for (int fd = 0; fd < 3; fd++)
+        if (isatty(fd))
+            m |= 1u << fd;
+    pid_t fg = (m & 1) ? tcgetpgrp(0) : 0;
+    /* -1: stdin is no controlling terminal of ours; nothing stops sbx
+     * reading it then. */
+    *stdin_empty = (m & 1) && fg > 0 && fg != getpgrp();
+    if (*stdin_empty)
+        m &= ~1u;
+    return m;
 }
 
-int sbx_pty_create(int *master, int *slave, struct sbx_error *err)
+static int first_tty(unsigned ttys)
+{
+    for (int fd = 0; fd < 3; fd++)
+        if (ttys & (1u << fd))
+            return fd;
+    return -1;
+}
+
+void sbx_pty_term_get(unsigned ttys, struct sbx_pty_term *t)
+{
+    memset(t, 0, sizeof *t);
+    int fd = first_tty(ttys);
+    if (fd < 0)
+        return;
+    t->have_termios = tcgetattr(fd, &t->termios) == 0;
+    t->have_winsize = ioctl(fd, TIOCGWINSZ, &t->winsize) == 0;
+}
+
+/* fd moved above 2 (close-on-exec): see sbx_pty_create. */
+static int above_stdio(int fd)
+{
+    if (fd < 0 || fd > 2)
+        return fd;
+    int moved = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    int e = errno;
+    close(fd);
+    errno = e;
+    return moved;
+}
+
+int sbx_pty_create(const struct sbx_pty_term *term, int *master, int *slave,
+                   struct sbx_error *err)
 {
     *master = *slave = -1;
-    sbx_autofd int m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+    sbx_autofd int m = above_stdio(posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC));
     if (m < 0)
         return sbx_err_sys(err, SBX_EIO, errno, "open /dev/ptmx");
     char name[128];
     if (grantpt(m) < 0 || unlockpt(m) < 0 || ptsname_r(m, name, sizeof name) != 0)
         return sbx_err_sys(err, SBX_EIO, errno, "set up pseudo-terminal");
-    int s = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    int s = above_stdio(open(name, O_RDWR | O_NOCTTY | O_CLOEXEC));
     if (s < 0)
         return sbx_err_sys(err, SBX_EIO, errno, "open %s", name);
-    struct termios t;
-    if (tcgetattr(STDIN_FILENO, &t) == 0)
-        tcsetattr(s, TCSANOW, &t);
-    struct winsize ws;
-    if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
-        ioctl(m, TIOCSWINSZ, &ws);
+    /* The caller's settings, as a terminal of its own would have them;
+     * failing to copy leaves the pty's defaults, which work too. */
+    if (term->have_termios)
+        tcsetattr(s, TCSANOW, &term->termios);
+    if (term->have_winsize)
+        ioctl(m, TIOCSWINSZ, &term->winsize);
     *master = sbx_steal_fd(&m);
     *slave = s;
     return 0;
@@ -85,10 +126,14 @@ int sbx_pty_recv_master(int sock, int *master, struct sbx_error *err)
     return 0;
 }
 
-int sbx_pty_init(struct sbx_pty *p, int master, struct sbx_error *err)
+int sbx_pty_init(struct sbx_pty *p, int master, unsigned ttys, struct sbx_error *err)
 {
     memset(p, 0, sizeof *p);
     p->master = master;
+    p->in_fd = ttys & 1 ? 0 : -1;
+    p->out_fd = ttys & 2 ? 1 : ttys & 4 ? 2 : 0;
+    p->term_fd = first_tty(ttys);
+    p->stdin_eof = p->in_fd < 0;
     int fl = fcntl(master, F_GETFL);
     if (fl < 0 || fcntl(master, F_SETFL, fl | O_NONBLOCK) < 0)
         return sbx_err_sys(err, SBX_EIO, errno, "make pty master non-blocking");
@@ -97,11 +142,13 @@ int sbx_pty_init(struct sbx_pty *p, int master, struct sbx_error *err)
 
 int sbx_pty_make_raw(struct sbx_pty *p, struct sbx_error *err)
 {
-    if (tcgetattr(STDIN_FILENO, &p->saved) < 0)
+    if (p->in_fd < 0)
+        return 0;
+    if (tcgetattr(p->in_fd, &p->saved) < 0)
         return sbx_err_sys(err, SBX_EIO, errno, "tcgetattr on stdin");
     struct termios raw = p->saved;
     cfmakeraw(&raw);
-    if (tcsetattr(STDIN_FILENO, TCSADRAIN, &raw) < 0)
+    if (tcsetattr(p->in_fd, TCSADRAIN, &raw) < 0)
         return sbx_err_sys(err, SBX_EIO, errno, "tcsetattr on stdin");
     p->raw = true;
     return 0;
@@ -110,7 +157,7 @@ int sbx_pty_make_raw(struct sbx_pty *p, struct sbx_error *err)
 void sbx_pty_sync_winsize(struct sbx_pty *p)
 {
     struct winsize ws;
-    if (p->master >= 0 && ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
+    if (p->master >= 0 && p->term_fd >= 0 && ioctl(p->term_fd, TIOCGWINSZ, &ws) == 0)
         ioctl(p->master, TIOCSWINSZ, &ws);
 }
 
@@ -133,7 +180,7 @@ int sbx_pty_on_stdin(struct sbx_pty *p, struct sbx_error *err)
 {
     if (p->in_len == sizeof p->in)
         return 0; /* full: wait for the command to read */
-    ssize_t n = read(STDIN_FILENO, p->in + p->in_len, sizeof p->in - p->in_len);
+    ssize_t n = read(p->in_fd, p->in + p->in_len, sizeof p->in - p->in_len);
     if (n < 0) {
         if (errno == EINTR || errno == EAGAIN)
             return 0;
@@ -185,15 +232,15 @@ int sbx_pty_on_master_in(struct sbx_pty *p, struct sbx_error *err)
             p->master_eof = true;
             return 0;
         }
-        if (write_all(STDOUT_FILENO, buf, (size_t)n) < 0)
-            return sbx_err_sys(err, SBX_EIO, errno, "write stdout");
+        if (write_all(p->out_fd, buf, (size_t)n) < 0)
+            return sbx_err_sys(err, SBX_EIO, errno, "write the terminal (fd %d)", p->out_fd);
     }
 }
 
 void sbx_pty_close(struct sbx_pty *p)
 {
     if (p->raw) {
-        tcsetattr(STDIN_FILENO, TCSADRAIN, &p->saved);
+        tcsetattr(p->in_fd, TCSADRAIN, &p->saved);
         p->raw = false;
     }
     sbx_closep(&p->master);

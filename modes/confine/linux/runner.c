@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -24,7 +25,9 @@
 #include <unistd.h>
 
 #include "util/cleanup.h"
+#include "modes/confine/linux/cgroup.h"
 #include "modes/confine/linux/pty_relay.h"
+#include "modes/confine/linux/stdio_relay.h"
 #include "modes/confine/linux/supervise.h"
 
 enum { MSG_ERROR = 1, MSG_EXEC = 2, MSG_NOTE = 3, MSG_STATUS = 4 };
@@ -81,7 +84,7 @@ static void close_others(int *keep, size_t n)
 /* --- the command ---------------------------------------------------------- */
 
 static _Noreturn void command_main(const struct sbx_runplan *plan, int rep, int slave,
-                                   bool slave_stderr)
+                                   unsigned ttys)
 {
     struct sbx_error e = {0};
     /* A session of its own: no controlling terminal shared with sbx, so
@@ -91,13 +94,16 @@ static _Noreturn void command_main(const struct sbx_runplan *plan, int rep, int 
         fail_child(rep, &e);
     }
     if (slave >= 0) {
-        if (ioctl(slave, TIOCSCTTY, 0) < 0 || dup2(slave, 0) < 0 || dup2(slave, 1) < 0 ||
-            (slave_stderr && dup2(slave, 2) < 0)) {
+        /* The pty in the slots of the caller's terminals only; the others
+         * are the pipes init put there (slave is above 2: pty_relay.h). */
+        bool ok = ioctl(slave, TIOCSCTTY, 0) == 0;
+        for (int fd = 0; ok && fd < 3; fd++)
+            ok = !(ttys & (1u << fd)) || dup2(slave, fd) == fd;
+        if (!ok) {
             sbx_err_sys(&e, SBX_EIO, errno, "make the pseudo-terminal the command's terminal");
             fail_child(rep, &e);
         }
-        if (slave > 2)
-            close(slave);
+        close(slave);
     }
     /* Handlers are reset by exec; only the mask sbx blocked needs undoing. */
     sigset_t none;
@@ -128,11 +134,45 @@ static _Noreturn void command_main(const struct sbx_runplan *plan, int rep, int 
 
 /* --- init (pid 1 of the sandbox) ------------------------------------------ */
 
-static _Noreturn void init_main(const struct sbx_runplan *plan, int rep, int go, int ptysock)
+/* The process limit, for init and what it forks.  Set here, inside the
+ * user namespace: since Linux 5.14 the kernel counts RLIMIT_NPROC per user
+ * namespace and uid (ucounts), checking each level up to the host's, so
+ * the count held to this limit is this run's processes and threads --
+ * init, the command, its descendants -- and none of the caller's others.
+ * (Set in sbx before the clone, it would also become the ceiling of the
+ * caller's uid across the host.)  The hard limit too: raising it again
+ * needs CAP_SYS_RESOURCE in the host's namespace.  The kernel exempts the
+ * real root from RLIMIT_NPROC: a root caller's runs are bounded by the
+ * pids cgroup alone (cgroup.h). */
+static int limit_processes(unsigned max_pids, struct sbx_error *err)
 {
+    struct rlimit cur, lim;
+    rlim_t want = (rlim_t)max_pids + 1; /* + init */
+    /* A lower ceiling the caller already had stays. */
+    if (getrlimit(RLIMIT_NPROC, &cur) == 0 && cur.rlim_max != RLIM_INFINITY &&
+        cur.rlim_max < want)
+        want = cur.rlim_max;
+    lim.rlim_cur = lim.rlim_max = want;
+    if (setrlimit(RLIMIT_NPROC, &lim) < 0)
+        return sbx_err_sys(err, SBX_EIO, errno, "set RLIMIT_NPROC to %llu in the sandbox",
+                           (unsigned long long)want);
+    return 0;
+}
+
+static _Noreturn void init_main(const struct sbx_runplan *plan, int rep, int go, int ptysock,
+                                const struct sbx_stdio *io, const struct sbx_pty_term *term)
+{
+    struct sbx_error e = {0};
     /* Die with sbx; the "go" read below catches a sbx that died before
      * this line. */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
+    /* First of all, the caller's stdio goes: 0-2 become the pipes sbx
+     * relays (the slots of terminals are closed until the pty's slave
+     * takes them in the command). */
+    if (sbx_stdio_install(io) < 0) {
+        sbx_err_sys(&e, SBX_EIO, errno, "give the sandbox the pipes of its stdio");
+        fail_child(rep, &e);
+    }
     char b;
     if (read(go, &b, 1) != 1)
         _exit(125);
@@ -142,21 +182,20 @@ static _Noreturn void init_main(const struct sbx_runplan *plan, int rep, int go,
      * (which keeps its capabilities in the namespace). */
     prctl(PR_SET_DUMPABLE, 0);
 
-    struct sbx_error e = {0};
     int rep_fd = rep;
     if (sbx_view_build(&plan->view, note_to_pipe, &rep_fd, &e) < 0)
         fail_child(rep, &e);
     int slave = -1;
-    bool slave_stderr = false;
     if (ptysock >= 0) {
         int master;
-        if (sbx_pty_create(&master, &slave, &e) < 0 ||
+        if (sbx_pty_create(term, &master, &slave, &e) < 0 ||
             sbx_pty_send_master(ptysock, master, &e) < 0)
             fail_child(rep, &e);
         close(master);
         close(ptysock);
-        slave_stderr = isatty(STDERR_FILENO);
     }
+    if (limit_processes(plan->max_pids, &e) < 0)
+        fail_child(rep, &e);
 
     /* sbx's supervisor signals, read the same way: already blocked, the
      * mask is inherited from sbx (sbx_sup_begin). */
@@ -173,9 +212,16 @@ static _Noreturn void init_main(const struct sbx_runplan *plan, int rep, int go,
         fail_child(rep, &e);
     }
     if (cmd == 0)
-        command_main(plan, rep, slave, slave_stderr);
+        command_main(plan, rep, slave, io->ttys);
     if (slave >= 0)
         close(slave);
+    /* The command has its stdio: init lets go of its copies of the pipes,
+     * so that the command closing its stdin is seen by sbx (EPIPE: it
+     * stops reading the caller's input), as its closing stdout is.  (A
+     * terminal's slot holds something else of init's by now.) */
+    for (int fd = 0; fd < 3; fd++)
+        if (io->child[fd] >= 0)
+            close(fd);
 
     for (;;) {
         struct signalfd_siginfo si;
@@ -205,20 +251,6 @@ static _Noreturn void init_main(const struct sbx_runplan *plan, int rep, int go,
 }
 
 /* --- sbx: starts the sandbox, then the supervisor (supervise.h) ------------ */
-
-/* 0-2 closed in sbx would let pipe() hand out fd 0..2, which the command
- * would then inherit as its stdio. */
-static void ensure_std_fds(void)
-{
-    for (int fd = 0; fd < 3; fd++)
-        if (fcntl(fd, F_GETFD) < 0 && errno == EBADF) {
-            int n = open("/dev/null", O_RDWR | O_CLOEXEC);
-            if (n >= 0 && n != fd)
-                close(n);
-            else if (n == fd)
-                fcntl(fd, F_SETFD, 0);
-        }
-}
 
 /* The reports of init and the command, read by the supervisor as they
  * come (its extra fd). */
@@ -301,19 +333,48 @@ static int conclude(const struct sbx_sup *s, const struct reports *r,
                                      "the command", sbx_sup_exit_status(s->wstatus));
 }
 
+/* prefix + msg as a note; notes are short sentences, a longer one is cut. */
+static void add_note(struct sbx_runresult *res, const char *prefix, const char *msg)
+{
+    if (res->n_notes >= SBX_RUN_MAX_NOTES)
+        return;
+    char *n = res->notes[res->n_notes++];
+    size_t pl = strnlen(prefix, SBX_RUN_NOTE_LEN - 1);
+    size_t ml = strnlen(msg, SBX_RUN_NOTE_LEN - 1 - pl);
+    memcpy(n, prefix, pl);
+    memcpy(n + pl, msg, ml);
+    n[pl + ml] = '\0';
+}
+
 int sbx_runner_run(const struct sbx_runplan *plan, struct sbx_runresult *res,
                    struct sbx_error *err)
 {
     memset(res, 0, sizeof *res);
     res->status = 125;
-    ensure_std_fds();
 
     struct sbx_pty pty = {.master = -1};
-    bool use_pty = sbx_pty_wanted();
+    bool stdin_empty;
+    unsigned ttys = sbx_pty_ttys(&stdin_empty);
+    bool use_pty = ttys != 0;
+    struct sbx_pty_term term;
+    sbx_pty_term_get(ttys, &term);
     int rc = 0;
     int rep[2] = {-1, -1}, go[2] = {-1, -1}, ptys[2] = {-1, -1};
     struct sbx_sup s;
     struct reports r = {.res = res};
+    /* First: it makes sure 0-2 are open before any other fd is made. */
+    struct sbx_stdio io;
+    rc = sbx_stdio_open(&io, ttys, stdin_empty, err);
+    if (rc < 0)
+        return rc;
+    /* Where the machine gives sbx a pids cgroup, the run gets one; else
+     * RLIMIT_NPROC (init_main) bounds it, except for root. */
+    struct sbx_cgroup cg;
+    struct sbx_error cg_err = {0};
+    if (sbx_cgroup_pids_create(&cg, (unsigned long)plan->max_pids + 1, &cg_err) < 0 &&
+        getuid() == 0)
+        add_note(res, "no process limit for this run (the kernel exempts root from "
+                      "RLIMIT_NPROC): ", cg_err.msg);
     if (pipe2(rep, O_CLOEXEC) < 0 || pipe2(go, O_CLOEXEC) < 0 ||
         (use_pty && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ptys) < 0)) {
         rc = sbx_err_sys(err, SBX_EIO, errno, "pipes between sbx and the sandbox");
@@ -338,14 +399,18 @@ int sbx_runner_run(const struct sbx_runplan *plan, struct sbx_runresult *res,
         goto out_sup;
     }
     if (pid == 0)
-        init_main(plan, rep[1], go[0], ptys[1]);
+        init_main(plan, rep[1], go[0], ptys[1], &io, &term);
     s.child = pid;
 
     sbx_closep(&rep[1]);
     sbx_closep(&go[0]);
     sbx_closep(&ptys[1]);
+    sbx_stdio_parent(&io);
 
-    rc = sbx_userns_write_maps(pid, err);
+    /* Into the cgroup before the go: init forks nothing before it. */
+    rc = sbx_cgroup_add(&cg, pid, err);
+    if (rc == 0)
+        rc = sbx_userns_write_maps(pid, err);
     if (rc == 0 && write(go[1], "g", 1) != 1)
         rc = sbx_err_sys(err, SBX_EIO, errno, "start the sandbox (the go pipe)");
     sbx_closep(&go[1]);
@@ -354,7 +419,7 @@ int sbx_runner_run(const struct sbx_runplan *plan, struct sbx_runresult *res,
         rc = sbx_pty_recv_master(ptys[0], &master, err);
         /* No master: the sandbox failed before, its report says why. */
         if (rc == 0 && master >= 0) {
-            rc = sbx_pty_init(&pty, master, err);
+            rc = sbx_pty_init(&pty, master, ttys, err);
             if (rc == 0)
                 rc = sbx_pty_make_raw(&pty, err);
             s.pty = &pty;
@@ -368,6 +433,7 @@ int sbx_runner_run(const struct sbx_runplan *plan, struct sbx_runresult *res,
     s.extra_fd = rep[0];
     s.on_extra = on_message;
     s.ctx = &r;
+    s.stdio = &io;
     /* linger_ms stays -1: init's death ends the PID namespace, so nothing
      * is left to hold the report pipe or the pty, and their EOF comes. */
     rc = sbx_supervise(&s, err);
@@ -384,5 +450,17 @@ out_pipes:
         sbx_closep(&ptys[i]);
     }
     sbx_pty_close(&pty);
+    /* Output the command wrote that could not reach the caller: the run
+     * failed to do its job, whatever the command's status. */
+    struct sbx_error io_err = {0};
+    if (sbx_stdio_close(&io, &io_err) < 0 && rc == 0) {
+        if (err)
+            *err = io_err;
+        res->status = 125;
+        rc = -io_err.code;
+    }
+    /* init is reaped (or was never started): the cgroup is empty. */
+    if (sbx_cgroup_remove(&cg, &cg_err) < 0)
+        add_note(res, "", cg_err.msg);
     return rc;
 }

@@ -4,7 +4,13 @@
  * of a new PID namespace, inside a new user and mount namespace: it builds
  * the view, forks the command and reaps) and the command.  When init exits
  * the kernel kills everything left in the namespace, so a timeout or the
- * death of sbx (init has PDEATHSIG) takes the whole tree down. */
+ * death of sbx (init has PDEATHSIG) takes the whole tree down.
+ *
+ * Neither init nor the command holds a descriptor of the caller's: their
+ * stdio are pipes sbx relays (stdio_relay.h) or the run's pty.  The tree
+ * is bounded to max_pids processes: by a pids cgroup where one can be
+ * made (cgroup.h), and always by RLIMIT_NPROC set inside the user
+ * namespace (see init_main). */
 #ifndef SBX_MODES_CONFINE_LINUX_RUNNER_H
 #define SBX_MODES_CONFINE_LINUX_RUNNER_H
 
@@ -20,6 +26,7 @@ struct sbx_runplan {
     const char *cwd;          /* chdir target inside the view */
     const char *tmpdir;       /* exported as TMPDIR */
     unsigned timeout_sec;     /* 0: none */
+    unsigned max_pids;        /* processes and threads of the command at once (> 0) */
     int landlock_abi;
     struct sbx_view view;
     struct sbx_policy policy;

@@ -9,7 +9,9 @@
 #include <linux/sched.h>
 #include <seccomp.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 
 /* Denied with EPERM whatever the policy. */
@@ -51,7 +53,14 @@ static int add(scmp_filter_ctx ctx, uint32_t action, int nr, unsigned n,
     return 0;
 }
 
-static int build(scmp_filter_ctx ctx, bool net, struct sbx_error *err)
+/* socket() families span: every family a kernel knows (AF_MAX is 46 in
+ * Linux 6.x); the kernel refuses the rest (EAFNOSUPPORT). */
+#define FAMILY_SPAN 64
+/* SOCK_TYPE_MASK: the type's low bits, the rest being SOCK_NONBLOCK and
+ * SOCK_CLOEXEC. */
+#define TYPE_MASK 0xfUL
+
+static int build_base(scmp_filter_ctx ctx, struct sbx_error *err)
 {
     int rc;
     for (size_t i = 0; i < sizeof denied_always / sizeof denied_always[0]; i++)
@@ -73,32 +82,135 @@ static int build(scmp_filter_ctx ctx, bool net, struct sbx_error *err)
         if ((rc = add(ctx, SCMP_ACT_ERRNO(EPERM), SYS_ioctl, 1, &c, err)) < 0)
             return rc;
     }
-    if (!net) {
+    return 0;
+}
+
+/* TCP only, for one IP family: every other type, and a stream socket of
+ * another protocol (SCTP, MPTCP: Landlock's TCP rules don't see them). */
+static int tcp_only_rules(scmp_filter_ctx ctx, int family, struct sbx_error *err)
+{
+    uint32_t deny = SCMP_ACT_ERRNO(EACCES);
+    struct scmp_arg_cmp c[3] = {SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffUL, (scmp_datum_t)family)};
+    int rc;
+    for (unsigned long t = 0; t <= TYPE_MASK; t++) {
+        if (t == SOCK_STREAM)
+            continue;
+        c[1] = SCMP_A1(SCMP_CMP_MASKED_EQ, TYPE_MASK, t);
+        if ((rc = add(ctx, deny, SYS_socket, 2, c, err)) < 0)
+            return rc;
+    }
+    c[1] = SCMP_A1(SCMP_CMP_MASKED_EQ, TYPE_MASK, SOCK_STREAM);
+    /* protocol 0 or IPPROTO_TCP (6): deny 1..5 and everything above 6 */
+    for (unsigned long proto = 1; proto < 6; proto++) {
+        c[2] = SCMP_A2(SCMP_CMP_MASKED_EQ, 0xffffffffUL, proto);
+        if ((rc = add(ctx, deny, SYS_socket, 3, c, err)) < 0)
+            return rc;
+    }
+    c[2] = SCMP_A2(SCMP_CMP_GT, 6);
+    return add(ctx, deny, SYS_socket, 3, c, err);
+}
+
+static int socket_rules(scmp_filter_ctx ctx, const struct sbx_seccomp_opts *o,
+                        struct sbx_error *err)
+{
+    uint32_t deny = SCMP_ACT_ERRNO(EACCES);
+    int rc;
+    bool ip = o->net || o->tcp_only;
+    if (!ip && !o->unix_notify) {
         /* Every family: AF_INET/AF_INET6 (TCP is also stopped by Landlock,
          * UDP/raw/ICMP only here), AF_PACKET, AF_NETLINK, and AF_UNIX, so
-         * host daemons (docker.sock, the session bus) can't be reached.
-         * socketpair() stays: it only connects the sandbox to itself. */
-        if ((rc = add(ctx, SCMP_ACT_ERRNO(EACCES), SYS_socket, 0, NULL, err)) < 0)
+         * host daemons (docker.sock, the session bus) can't be reached. */
+        if ((rc = add(ctx, deny, SYS_socket, 0, NULL, err)) < 0)
             return rc;
+    } else {
+        /* One rule per family, compared on the 32 bits the kernel reads.
+         * AF_UNIX: a host daemon's socket (docker.sock, ssh-agent, the
+         * buses) is reached by path, which seccomp can't read and Landlock
+         * (up to ABI 7) doesn't check on connect, and a read-only mount
+         * doesn't stop: so no unix socket at all, or the broker's. */
+        for (int f = 0; f < FAMILY_SPAN; f++) {
+            struct scmp_arg_cmp c = SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffUL, (scmp_datum_t)f);
+            if (f == AF_UNIX) {
+                rc = add(ctx, o->unix_notify ? SCMP_ACT_NOTIFY : deny, SYS_socket, 1, &c, err);
+            } else if (f == AF_INET || f == AF_INET6) {
+                rc = !ip ? add(ctx, deny, SYS_socket, 1, &c, err)
+                         : !o->net ? tcp_only_rules(ctx, f, err) : 0;
+            } else {
+                rc = add(ctx, deny, SYS_socket, 1, &c, err);
+            }
+            if (rc < 0)
+                return rc;
+        }
+    }
+    /* socketpair(): stream and seqpacket pairs, connected for good (a
+     * connected stream socket can't be connected again, even once its peer
+     * is gone).  Not datagram: sendto() on a datagram end reaches any bound
+     * datagram socket of the host (/dev/log, journald), and connect()
+     * re-targets it. */
+    for (unsigned long t = 0; t <= TYPE_MASK; t++) {
+        if (t == SOCK_STREAM || t == SOCK_SEQPACKET)
+            continue;
+        struct scmp_arg_cmp c = SCMP_A1(SCMP_CMP_MASKED_EQ, TYPE_MASK, t);
+        if ((rc = add(ctx, deny, SYS_socketpair, 1, &c, err)) < 0)
+            return rc;
+    }
+    /* --allow-unix: every connect() is seen by the broker, which connects
+     * the allowed sockets itself and lets the kernel do the rest (see
+     * unix_broker.c for why that is safe). */
+    if (o->unix_notify && (rc = add(ctx, SCMP_ACT_NOTIFY, SYS_connect, 0, NULL, err)) < 0)
+        return rc;
+    return 0;
+}
+
+static int load(scmp_filter_ctx ctx, int *listener, struct sbx_error *err)
+{
+    /* libseccomp sets no_new_privs before loading (SCMP_FLTATR_CTL_NNP
+     * defaults to on); we ask for it explicitly anyway. */
+    int r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 1);
+    if (r == 0)
+        r = seccomp_load(ctx);
+    if (r < 0)
+        return sbx_err_sys(err, SBX_EIO, -r, "seccomp_load");
+    if (listener) {
+        int fd = seccomp_notify_fd(ctx);
+        if (fd < 0)
+            return sbx_err_sys(err, SBX_EIO, fd < -1 ? -fd : EINVAL,
+                               "seccomp_notify_fd (the --allow-unix broker's listener)");
+        *listener = fd;
     }
     return 0;
 }
 
-int sbx_seccomp_load(bool net, struct sbx_error *err)
+int sbx_seccomp_load_ex(const struct sbx_seccomp_opts *o, int *listener, struct sbx_error *err)
 {
     scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
     if (!ctx)
         return sbx_err_set(err, SBX_ENOMEM, "seccomp_init failed");
-    int rc = build(ctx, net, err);
-    if (rc == 0) {
-        /* libseccomp sets no_new_privs before loading (SCMP_FLTATR_CTL_NNP
-         * defaults to on); we ask for it explicitly anyway. */
-        int r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 1);
-        if (r == 0)
-            r = seccomp_load(ctx);
-        if (r < 0)
-            rc = sbx_err_sys(err, SBX_EIO, -r, "seccomp_load");
-    }
+    int rc = build_base(ctx, err);
+    if (rc == 0)
+        rc = socket_rules(ctx, o, err);
+    if (rc < 0 && o->unix_notify)
+        sbx_err_wrap(err, "--allow-unix needs seccomp user notification (Linux 5.14 or newer)");
+    if (rc == 0)
+        rc = load(ctx, o->unix_notify ? listener : NULL, err);
+    seccomp_release(ctx);
+    return rc;
+}
+
+int sbx_seccomp_load(bool net, struct sbx_error *err)
+{
+    struct sbx_seccomp_opts o = {.net = net};
+    return sbx_seccomp_load_ex(&o, NULL, err);
+}
+
+int sbx_seccomp_load_base(struct sbx_error *err)
+{
+    scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+    if (!ctx)
+        return sbx_err_set(err, SBX_ENOMEM, "seccomp_init failed");
+    int rc = build_base(ctx, err);
+    if (rc == 0)
+        rc = load(ctx, NULL, err);
     seccomp_release(ctx);
     return rc;
 }

@@ -24,11 +24,20 @@ void sbx_sup_signals(sigset_t *set)
 int sbx_sup_begin(struct sbx_sup *s, struct sbx_error *err)
 {
     *s = (struct sbx_sup){.sfd = -1, .child = -1, .extra_fd = -1, .linger_ms = -1};
-    sigset_t set;
+    sigset_t set, with_pipe;
     sbx_sup_signals(&set);
-    if (sigprocmask(SIG_BLOCK, &set, &s->old_mask) < 0)
+    /* SIGPIPE blocked, not in the signalfd: a write of the relay to a
+     * reader of the caller's that is gone fails with EPIPE, which the
+     * relay acts on (stdio_relay.h); the signal is taken back at the end
+     * (sbx_sup_end).  Not ignored: an ignored signal stays ignored across
+     * exec, a blocked one is unblocked by the command (runner.c) and by
+     * the launcher's caller (elevated/run.c). */
+    with_pipe = set;
+    sigaddset(&with_pipe, SIGPIPE);
+    if (sigprocmask(SIG_BLOCK, &with_pipe, &s->old_mask) < 0)
         return sbx_err_sys(err, SBX_EIO, errno, "block the signals sbx forwards to the sandbox");
     s->blocked = true;
+    s->pipe_blocked = !sigismember(&s->old_mask, SIGPIPE);
     s->sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
     if (s->sfd < 0) {
         int e = errno;
@@ -42,6 +51,17 @@ void sbx_sup_end(struct sbx_sup *s)
 {
     sbx_closep(&s->sfd);
     if (s->blocked) {
+        if (s->pipe_blocked) {
+            /* The relay's EPIPE was handled; its signal must not kill sbx
+             * once unblocked. */
+            sigset_t pipe;
+            sigemptyset(&pipe);
+            sigaddset(&pipe, SIGPIPE);
+            struct timespec now = {0};
+            while (sigtimedwait(&pipe, NULL, &now) == SIGPIPE)
+                ;
+            s->pipe_blocked = false;
+        }
         /* Signals read from the signalfd are consumed; one that came after
          * the last read is delivered to sbx now, as if it had come later. */
         sigprocmask(SIG_SETMASK, &s->old_mask, NULL);
@@ -122,7 +142,8 @@ static int loop(struct sbx_sup *s, struct sbx_error *err)
         if (rc < 0)
             return rc;
         bool pty_open = s->pty && !s->pty->master_eof;
-        if (s->reaped && !extra_open && !pty_open)
+        bool stdio_open = s->stdio && sbx_stdio_draining(s->stdio);
+        if (s->reaped && !extra_open && !pty_open && !stdio_open)
             return 0;
 
         int timeout = -1;
@@ -141,9 +162,9 @@ static int loop(struct sbx_sup *s, struct sbx_error *err)
             timeout = left > INT_MAX ? INT_MAX : (int)left;
         }
 
-        struct pollfd pf[4];
+        struct pollfd pf[7];
         nfds_t n = 0;
-        int x_i = -1, m_i = -1, in_i = -1;
+        int x_i = -1, m_i = -1, in_i = -1, io_i[3] = {-1, -1, -1};
         pf[n++] = (struct pollfd){.fd = s->sfd, .events = POLLIN};
         if (extra_open) {
             x_i = (int)n;
@@ -159,16 +180,20 @@ static int loop(struct sbx_sup *s, struct sbx_error *err)
                 .events = POLLIN | (feed && s->pty->in_len ? POLLOUT : 0)};
             if (feed && !s->pty->stdin_eof && s->pty->in_len < sizeof s->pty->in) {
                 in_i = (int)n;
-                pf[n++] = (struct pollfd){.fd = STDIN_FILENO, .events = POLLIN};
+                pf[n++] = (struct pollfd){.fd = s->pty->in_fd, .events = POLLIN};
             }
         }
+        /* Likewise the pipes: the command's output until its EOF, the
+         * caller's input only while the command lives. */
+        if (s->stdio)
+            n = sbx_stdio_poll(s->stdio, pf, n, io_i, !s->reaped);
 
         int r = poll(pf, n, timeout);
         if (r < 0) {
             if (errno == EINTR)
                 continue;
             return sbx_err_sys(err, SBX_EIO, errno,
-                               "poll the signals, report pipe and terminal of the sandbox "
+                               "poll the signals, report pipe, stdio and terminal of the sandbox "
                                "(process %d)", (int)s->child);
         }
         if (r == 0 && s->reaped)
@@ -186,6 +211,8 @@ static int loop(struct sbx_sup *s, struct sbx_error *err)
             rc = sbx_pty_on_stdin(s->pty, err);
         if (rc < 0)
             return rc;
+        if (s->stdio)
+            sbx_stdio_step(s->stdio, pf, io_i);
     }
 }
 

@@ -11,8 +11,11 @@
  * The loop reaps the child, kills the tree at the deadline, forwards
  * SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 to the child (which
  * passes them on to the command), copies the window size on SIGWINCH,
- * relays the pty when there is one, and drains one more fd of the caller's
- * (the report pipe the sandbox explains itself on). */
+ * relays the command's stdio (stdio_relay.h: the pipes that stand for the
+ * caller's fds 0-2, and the pty for those that are terminals), and drains
+ * one more fd of the caller's (the report pipe the sandbox explains itself
+ * on).  SIGPIPE is blocked meanwhile: a reader of the caller's that went
+ * away is an EPIPE the relay handles, not the death of sbx. */
 #ifndef SBX_MODES_CONFINE_LINUX_SUPERVISE_H
 #define SBX_MODES_CONFINE_LINUX_SUPERVISE_H
 
@@ -21,6 +24,7 @@
 #include <sys/types.h>
 
 #include "modes/confine/linux/pty_relay.h"
+#include "modes/confine/linux/stdio_relay.h"
 #include "util/error.h"
 
 struct sbx_sup {
@@ -28,14 +32,16 @@ struct sbx_sup {
     int sfd;                  /* signalfd for sbx_sup_signals, non-blocking */
     sigset_t old_mask;        /* the caller's mask, restored by sbx_sup_end */
     bool blocked;
+    bool pipe_blocked;        /* SIGPIPE was blocked here (not by the caller) */
 
     /* Filled by the caller before sbx_supervise. */
     pid_t child;              /* the root of the tree */
     unsigned timeout_sec;     /* 0: none */
     struct sbx_pty *pty;      /* NULL: no terminal to relay */
-    /* Once the child is reaped, the pty and extra_fd are drained until
-     * their EOF (-1), or until they stay silent this long: for a child
-     * whose death does not prove that nothing else holds them. */
+    struct sbx_stdio *stdio;  /* NULL: the command's stdio is not relayed here */
+    /* Once the child is reaped, the pty, the stdio pipes and extra_fd are
+     * drained until their EOF (-1), or until they stay silent this long:
+     * for a child whose death does not prove that nothing else holds them. */
     int linger_ms;
     int extra_fd;             /* -1: none */
     /* Called when extra_fd is readable (or hung up): read what is there;
@@ -54,10 +60,10 @@ struct sbx_sup {
  * set. */
 void sbx_sup_signals(sigset_t *set);
 
-/* Before the fork: block the signals (none is lost between the fork and
- * the loop; the child inherits the mask and must undo or use it) and open
- * the signalfd.  Initialises *s (extra_fd -1, linger_ms -1).  On failure
- * nothing stays blocked. */
+/* Before the fork: block the signals and SIGPIPE (none is lost between the
+ * fork and the loop; the child inherits the mask and must undo or use it)
+ * and open the signalfd.  Initialises *s (extra_fd -1, linger_ms -1).  On
+ * failure nothing stays blocked. */
 int sbx_sup_begin(struct sbx_sup *s, struct sbx_error *err);
 
 /* Wait for the child and everything the loop serves; see the top.  0 when
@@ -69,7 +75,8 @@ int sbx_supervise(struct sbx_sup *s, struct sbx_error *err);
  * the loop, so the tree doesn't run on unwatched. */
 void sbx_sup_abort(struct sbx_sup *s);
 
-/* Close the signalfd and restore the caller's signal mask.  Idempotent. */
+/* Close the signalfd and restore the caller's signal mask, after taking
+ * back a SIGPIPE the relay caused.  Idempotent. */
 void sbx_sup_end(struct sbx_sup *s);
 
 /* An exit status per DESIGN.md from a wait status: the exit code, 128+N

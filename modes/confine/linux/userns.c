@@ -151,7 +151,8 @@ static int set_attr(int dfd, const char *path, unsigned flags, uint64_t set, uin
 static const char *const dev_nodes[] = {"null", "zero", "full", "random", "urandom", "tty"};
 #define N_DEV_NODES (sizeof dev_nodes / sizeof dev_nodes[0])
 
-static int build_dev(struct clone_bind *nodes, struct sbx_error *err)
+static int build_dev(struct clone_bind *nodes, unsigned long long shm_bytes,
+                     struct sbx_error *err)
 {
     if (mount("tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755,size=64k") < 0)
         return sbx_err_sys(err, SBX_EIO, errno, "mount tmpfs on /dev");
@@ -171,8 +172,18 @@ static int build_dev(struct clone_bind *nodes, struct sbx_error *err)
     if (mount("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
               "newinstance,ptmxmode=0666,mode=0620") < 0)
         return sbx_err_sys(err, SBX_EIO, errno, "mount devpts on /dev/pts");
-    if (mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=01777") < 0)
-        return sbx_err_sys(err, SBX_EIO, errno, "mount tmpfs on /dev/shm");
+    /* Bounded: the pages of a tmpfs are the machine's memory, and without
+     * size= one run could take half of it.  nr_inodes bounds what size=
+     * does not count (each empty file costs kernel memory): one inode per
+     * 4 KiB of the size, at least 1024. */
+    if (shm_bytes == 0)
+        return sbx_err_set(err, SBX_EINVAL, "/dev/shm: size 0 would mean no limit to tmpfs");
+    unsigned long long inodes = shm_bytes / 4096 > 1024 ? shm_bytes / 4096 : 1024;
+    char shm_opts[96];
+    snprintf(shm_opts, sizeof shm_opts, "mode=01777,size=%llu,nr_inodes=%llu", shm_bytes,
+             inodes);
+    if (mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, shm_opts) < 0)
+        return sbx_err_sys(err, SBX_EIO, errno, "mount tmpfs (%s) on /dev/shm", shm_opts);
     static const char *const links[][2] = {
         {"pts/ptmx", "/dev/ptmx"},        {"/proc/self/fd", "/dev/fd"},
         {"/proc/self/fd/0", "/dev/stdin"}, {"/proc/self/fd/1", "/dev/stdout"},
@@ -253,7 +264,7 @@ static int build(const struct sbx_view *v, struct clone_bind *rw, struct clone_b
                                   "signals and ptrace)", strerror(errno));
         note(msg, ctx);
     }
-    if ((rc = build_dev(dev, err)) < 0)
+    if ((rc = build_dev(dev, v->shm_bytes, err)) < 0)
         return rc;
 
     /* Everything read-only, in one call over the whole tree. */

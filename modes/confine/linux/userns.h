@@ -21,13 +21,15 @@ struct sbx_view {
     size_t n_rw;
     const char *const *ro;   /* protected paths inside them: read-only again */
     size_t n_ro;
+    unsigned long long shm_bytes; /* size of the private /dev/shm (> 0) */
 };
 
 typedef void (*sbx_note_fn)(const char *note, void *ctx);
 
 /* Inside the new user + mount (+ PID) namespace, as its pid 1: make every
  * mount read-only, mount a fresh /proc and a minimal /dev (null, zero,
- * full, random, urandom, tty, a private devpts and a private /dev/shm),
+ * full, random, urandom, tty, a private devpts and a private /dev/shm of
+ * shm_bytes),
  * then bind the rw paths writable and the ro paths read-only over them.
  * Problems that weaken the sandbox without breaking it go to note(). */
 int sbx_view_build(const struct sbx_view *v, sbx_note_fn note, void *ctx,

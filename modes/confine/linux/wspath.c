@@ -50,10 +50,15 @@ static const char *home_danger(const char *dir, const char *home)
     if (sbx_path_within(h, dir))
         return "is the user's home directory or contains it";
     for (size_t i = 0; i < sizeof home_secret_dirs / sizeof home_secret_dirs[0]; i++) {
-        char secret[PATH_MAX];
-        if ((size_t)snprintf(secret, sizeof secret, "%s%s", h, home_secret_dirs[i]) <
-                sizeof secret &&
-            sbx_path_within(dir, secret))
+        /* A home of "/" must give "/.ssh", not "//.ssh". */
+        char secret[PATH_MAX], real[PATH_MAX];
+        if ((size_t)snprintf(secret, sizeof secret, "%s%s", h[1] ? h : "", home_secret_dirs[i]) >=
+            sizeof secret)
+            continue;
+        /* ~/.ssh may be a symlink (dotfile managers): the directory it
+         * points to holds the keys just the same. */
+        if (sbx_path_within(dir, secret) ||
+            (realpath(secret, real) && sbx_path_within(dir, real)))
             return "holds the user's keys (~/.ssh, ~/.gnupg)";
     }
     return NULL;

@@ -13,6 +13,8 @@
 #include <unistd.h>
 #endif
 
+#include "util/cleanup.h"
+#include "util/limits.h"
 #include "util/platform.h"
 
 #define FAKE_MAGIC "sbx-fake-os 1"
@@ -110,7 +112,7 @@ static int push(struct fake_os *f, const struct fake_obj *o)
 static int load(struct fake_os *f, struct sbx_error *err)
 {
     clear(f);
-    FILE *in = fopen(f->file, "r");
+    sbx_autoclose_file FILE *in = fopen(f->file, "r");
     if (!in) {
         if (errno == ENOENT) {
             f->priv = SBX_PRIV_ADMIN;
@@ -121,15 +123,11 @@ static int load(struct fake_os *f, struct sbx_error *err)
     }
     char line[16384];
     int rc = 0;
-    if (!fgets(line, sizeof line, in) || strncmp(line, FAKE_MAGIC, strlen(FAKE_MAGIC)) != 0) {
-        fclose(in);
+    if (!fgets(line, sizeof line, in) || strncmp(line, FAKE_MAGIC, strlen(FAKE_MAGIC)) != 0)
         return sbx_err_set(err, SBX_ECORRUPT, "fake OS: %s is not a fake machine", f->file);
-    }
     unsigned priv = 1;
-    if (sscanf(line + strlen(FAKE_MAGIC), " priv=%u next=%lu", &priv, &f->next_id) != 2) {
-        fclose(in);
+    if (sscanf(line + strlen(FAKE_MAGIC), " priv=%u next=%lu", &priv, &f->next_id) != 2)
         return sbx_err_set(err, SBX_ECORRUPT, "fake OS: bad header in %s", f->file);
-    }
     f->priv = priv ? SBX_PRIV_ADMIN : SBX_PRIV_USER;
     while (fgets(line, sizeof line, in)) {
         line[strcspn(line, "\n")] = '\0';
@@ -158,14 +156,14 @@ static int load(struct fake_os *f, struct sbx_error *err)
             break;
         }
     }
-    fclose(in);
     return rc;
 }
 
 static int save(struct fake_os *f, struct sbx_error *err)
 {
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp-%ld", f->file, sbx_proc_self_id());
+    char tmp[SBX_PATH_EXTRA_MAX];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp-%ld", f->file, sbx_proc_self_id()) >= (int)sizeof tmp)
+        return sbx_err_set(err, SBX_EINVAL, "fake OS: path too long: %s", f->file);
     FILE *out = fopen(tmp, "w");
     if (!out)
         return sbx_err_sys(err, SBX_EIO, errno, "fake OS: cannot write %s", tmp);
@@ -437,16 +435,6 @@ int sbx_fake_os_open(const char *path, struct sbx_os **out, struct sbx_error *er
     }
     *out = os;
     return 0;
-}
-
-int sbx_fake_os_set_privilege(struct sbx_os *os, enum sbx_privilege priv, struct sbx_error *err)
-{
-    struct fake_os *f = impl(os);
-    int rc = load(f, err);
-    if (rc)
-        return rc;
-    f->priv = priv;
-    return save(f, err);
 }
 
 int sbx_fake_os_add_foreign(struct sbx_os *os, enum sbx_rkind kind, const char *key,

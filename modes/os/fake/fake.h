@@ -19,9 +19,6 @@
  * `path`. */
 int sbx_fake_os_open(const char *path, struct sbx_os **out, struct sbx_error *err);
 
-int sbx_fake_os_set_privilege(struct sbx_os *os, enum sbx_privilege priv,
-                              struct sbx_error *err);
-
 /* Put an object on the machine that sbx did not create (a user's own
  * account, another tool's firewall rule): sbx must never remove it. */
 int sbx_fake_os_add_foreign(struct sbx_os *os, enum sbx_rkind kind, const char *key,

@@ -57,13 +57,6 @@ struct walk {
     struct sbx_error *err;
 };
 
-static void acl_freep(acl_t *a)
-{
-    if (*a)
-        acl_free(*a);
-}
-#define autoacl __attribute__((cleanup(acl_freep)))
-
 static int perms_set(acl_entry_t e, unsigned p)
 {
     acl_permset_t ps;
@@ -169,7 +162,7 @@ static int do_access(struct walk *w, int fd, bool o_path, unsigned perms)
 {
     char proc[64];
     snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
-    autoacl acl_t acl = o_path ? acl_get_file(proc, ACL_TYPE_ACCESS) : acl_get_fd(fd);
+    sbx_autoptr(acl) acl_t acl = o_path ? acl_get_file(proc, ACL_TYPE_ACCESS) : acl_get_fd(fd);
     if (!acl)
         return fail(w, errno, "read");
     bool changed = false;
@@ -203,7 +196,7 @@ static int do_default(struct walk *w, int fd)
 {
     char proc[64];
     snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
-    autoacl acl_t acl = acl_get_file(proc, ACL_TYPE_DEFAULT);
+    sbx_autoptr(acl) acl_t acl = acl_get_file(proc, ACL_TYPE_DEFAULT);
     if (!acl)
         return fail(w, errno, "read the default");
     if (acl_entries(acl) == 0) {
@@ -211,7 +204,7 @@ static int do_default(struct walk *w, int fd)
             return 0;
         /* A first default ACL starts from the directory's base entries,
          * as setfacl does. */
-        autoacl acl_t acc = acl_get_fd(fd);
+        sbx_autoptr(acl) acl_t acc = acl_get_fd(fd);
         if (!acc)
             return fail(w, errno, "read");
         static const acl_tag_t base[] = {ACL_USER_OBJ, ACL_GROUP_OBJ, ACL_OTHER};
@@ -582,7 +575,7 @@ int sbx_drv_acl_apply(struct sbx_os *os, enum sbx_action act, struct sbx_resourc
          * and only the execute bit sbx added is taken back later. */
         w.kept = r->os_id && strstr(r->os_id, "+kept") != NULL;
         if (grant && !w.kept) {
-            autoacl acl_t acl = acl_get_fd(fd);
+            sbx_autoptr(acl) acl_t acl = acl_get_fd(fd);
             acl_entry_t e;
             w.kept = acl && find_entry(acl, ACL_USER, w.uid, &e);
         }
@@ -640,8 +633,8 @@ int sbx_drv_acl_probe(const struct sbx_resource *r, enum sbx_presence *out,
     }
     char proc[64];
     snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
-    autoacl acl_t acc = acl_get_fd(fd);
-    autoacl acl_t def = d.kind == E_TRAVERSE ? NULL : acl_get_file(proc, ACL_TYPE_DEFAULT);
+    sbx_autoptr(acl) acl_t acc = acl_get_fd(fd);
+    sbx_autoptr(acl) acl_t def = d.kind == E_TRAVERSE ? NULL : acl_get_file(proc, ACL_TYPE_DEFAULT);
     if (!acc || (d.kind != E_TRAVERSE && !def))
         return sbx_err_sys(err, SBX_EIO, errno, "read the ACL of %s", d.path);
     bool present;

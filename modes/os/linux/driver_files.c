@@ -263,7 +263,8 @@ static int copy_now(const char *dest, const char *hash, struct file_now *f,
 static int drop_copies(const char *dest, const char *hash, struct sbx_error *err)
 {
     char dir[PATH_MAX], prefix[NAME_MAX + 16];
-    snprintf(dir, sizeof dir, "%s", dest);
+    if (snprintf(dir, sizeof dir, "%s", dest) >= (int)sizeof dir)
+        return sbx_err_set(err, SBX_EINVAL, "installed file %s: path too long", dest);
     char *slash = strrchr(dir, '/');
     if (!slash)
         return 0;

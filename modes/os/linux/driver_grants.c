@@ -152,7 +152,9 @@ int sbx_drv_grants_find(const struct sbx_resource_list *marked, const char *grou
         if (!pw || !pw->pw_dir || pw->pw_dir[0] != '/' || strcmp(pw->pw_dir, "/") == 0)
             continue;
         char home[PATH_MAX];
-        snprintf(home, sizeof home, "%s", pw->pw_dir);
+        /* Too long to open whole: nothing sbx could have granted there. */
+        if (snprintf(home, sizeof home, "%s", pw->pw_dir) >= (int)sizeof home)
+            continue;
         int fd = open(home, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         struct stat st;
         if (fd < 0)

@@ -14,9 +14,10 @@
 #include <unistd.h>
 
 #include "modes/common/linux/launch_conf.h"
-#include "util/cleanup.h"
 #include "modes/os/linux/driver_api.h"
 #include "modes/os/linux/driver_int.h"
+#include "util/cleanup.h"
+#include "util/limits.h"
 
 static int add(struct sbx_resource_list *out, enum sbx_rkind kind, const char *key,
                const char *name, const char *principal, const char *path, const char *detail,
@@ -95,7 +96,7 @@ static int add_files(struct sbx_resource_list *out, const char *dir, struct sbx_
 int sbx_drv_accounts_find_marked(struct sbx_resource_list *out, struct sbx_error *err)
 {
     int rc = 0;
-    char buf[4096];
+    char buf[SBX_PWENT_BUF_MAX];
     struct passwd pw, *res;
     setpwent();
     while (rc == 0 && getpwent_r(&pw, buf, sizeof buf, &res) == 0 && res) {
@@ -107,7 +108,10 @@ int sbx_drv_accounts_find_marked(struct sbx_resource_list *out, struct sbx_error
         rc = add(out, SBX_R_ACCOUNT, pw.pw_name, pw.pw_name, uid, pw.pw_dir, detail, uid, err);
         /* homes live in <elevated>/home/<name> */
         char dir[PATH_MAX];
-        snprintf(dir, sizeof dir, "%s", pw.pw_dir);
+        /* A home too long for a path is none of sbx's (it makes them below
+         * PATH_MAX): no directory of sbx's to look in then. */
+        if (snprintf(dir, sizeof dir, "%s", pw.pw_dir) >= (int)sizeof dir)
+            dir[0] = '\0';
         for (int up = 0; rc == 0 && up < 2; up++) {
             char *slash = strrchr(dir, '/');
             if (!slash || slash == dir) {
@@ -120,7 +124,7 @@ int sbx_drv_accounts_find_marked(struct sbx_resource_list *out, struct sbx_error
             rc = add_files(out, dir, err);
     }
     endpwent();
-    char gbuf[65536];
+    char gbuf[SBX_GRENT_MEMBERS_BUF_MAX];
     struct group gr, *gres;
     setgrent();
     while (rc == 0 && getgrent_r(&gr, gbuf, sizeof gbuf, &gres) == 0 && gres) {

@@ -23,33 +23,28 @@
 #include "modes/common/linux/launch_conf.h"
 #include "modes/os/linux/driver_api.h"
 #include "modes/os/linux/driver_int.h"
+#include "util/cleanup.h"
 
-struct nft {
-    struct nft_ctx *ctx;
-};
+/* sbx_autoptr(nft) struct nft_ctx *ctx: one context per operation, freed
+ * on every way out of it. */
+SBX_DEFINE_AUTOPTR(nft, struct nft_ctx *, nft_ctx_free)
 
-static void nft_close(struct nft *n)
+static int nft_open(struct nft_ctx **ctx, struct sbx_error *err)
 {
-    if (n->ctx)
-        nft_ctx_free(n->ctx);
-}
-#define autonft __attribute__((cleanup(nft_close)))
-
-static int nft_open(struct nft *n, struct sbx_error *err)
-{
-    n->ctx = nft_ctx_new(NFT_CTX_DEFAULT);
-    if (!n->ctx || nft_ctx_buffer_output(n->ctx) || nft_ctx_buffer_error(n->ctx))
+    *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+    if (!*ctx || nft_ctx_buffer_output(*ctx) || nft_ctx_buffer_error(*ctx))
         return sbx_err_set(err, SBX_EIO, "libnftables: cannot create a context");
     /* Numbers, not names: uids are compared as numbers below. */
-    nft_ctx_output_set_flags(n->ctx, NFT_CTX_OUTPUT_NUMERIC_ALL);
+    nft_ctx_output_set_flags(*ctx, NFT_CTX_OUTPUT_NUMERIC_ALL);
     return 0;
 }
 
-static int nft_run(struct nft *n, const char *cmd, const char *what, struct sbx_error *err)
+static int nft_run(struct nft_ctx *ctx, const char *cmd, const char *what,
+                   struct sbx_error *err)
 {
-    if (nft_run_cmd_from_buffer(n->ctx, cmd) == 0)
+    if (nft_run_cmd_from_buffer(ctx, cmd) == 0)
         return 0;
-    const char *e = nft_ctx_get_error_buffer(n->ctx);
+    const char *e = nft_ctx_get_error_buffer(ctx);
     char first[300];
     snprintf(first, sizeof first, "%s", e ? e : "");
     first[strcspn(first, "\n")] = '\0';
@@ -79,19 +74,19 @@ static void table_state_free(struct table_state *s)
     free(s->listing);
 }
 
-static int table_read(struct nft *n, const char *table, struct table_state *s,
+static int table_read(struct nft_ctx *ctx, const char *table, struct table_state *s,
                       struct sbx_error *err)
 {
     memset(s, 0, sizeof *s);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "list table inet %s", table);
-    if (nft_run_cmd_from_buffer(n->ctx, cmd) != 0) {
-        const char *e = nft_ctx_get_error_buffer(n->ctx);
+    if (nft_run_cmd_from_buffer(ctx, cmd) != 0) {
+        const char *e = nft_ctx_get_error_buffer(ctx);
         if (e && (strstr(e, "No such file") || strstr(e, "does not exist")))
             return 0;
-        return nft_run(n, cmd, "listing the sbx table", err);
+        return nft_run(ctx, cmd, "listing the sbx table", err);
     }
-    const char *out = nft_ctx_get_output_buffer(n->ctx);
+    const char *out = nft_ctx_get_output_buffer(ctx);
     if (!(s->listing = strdup(out ? out : "")))
         return sbx_err_set(err, SBX_ENOMEM, "out of memory");
     s->present = true;
@@ -194,13 +189,13 @@ static int build_ruleset(const struct fw_desc *d, unsigned uid, char *buf, size_
 
 /* The rule's description, an nftables context and what the table is now:
  * where every operation on the rule starts. */
-static int fw_load(const struct sbx_resource *r, struct fw_desc *d, struct nft *n,
+static int fw_load(const struct sbx_resource *r, struct fw_desc *d, struct nft_ctx **ctx,
                    struct table_state *s, struct sbx_error *err)
 {
     int rc = fw_desc(r, d, err);
-    if (rc || (rc = nft_open(n, err)))
+    if (rc || (rc = nft_open(ctx, err)))
         return rc;
-    return table_read(n, d->table, s, err);
+    return table_read(*ctx, d->table, s, err);
 }
 
 /* The offline account's uid, checked to be sbx's. */
@@ -220,16 +215,16 @@ static int fenced_uid(const struct sbx_resource *r, const struct fw_desc *d, uid
 }
 
 /* (Re)write the table as d describes, in one nft transaction. */
-static int fw_write(const struct sbx_resource *r, struct nft *n, const struct fw_desc *d,
+static int fw_write(const struct sbx_resource *r, struct nft_ctx *ctx, const struct fw_desc *d,
                     uid_t uid, struct sbx_error *err)
 {
     char ruleset[2048];
     if (build_ruleset(d, uid, ruleset, sizeof ruleset) != 0)
         return sbx_err_set(err, SBX_EINVAL, "firewall rule %s: ruleset too long", r->key);
-    return nft_run(n, ruleset, "installing the sbx table", err);
+    return nft_run(ctx, ruleset, "installing the sbx table", err);
 }
 
-static int fw_delete(const struct sbx_resource *r, struct nft *n, const struct fw_desc *d,
+static int fw_delete(const struct sbx_resource *r, struct nft_ctx *ctx, const struct fw_desc *d,
                      const struct table_state *s, struct sbx_error *err)
 {
     if (!s->present)
@@ -241,17 +236,17 @@ static int fw_delete(const struct sbx_resource *r, struct nft *n, const struct f
         /* Ours.  Undoing a replacement: the rule it replaced comes back. */
         if (old[0] && fenced_uid(r, d, &uid, NULL) == 0) {
             int rc = desc_for_key(d, old, &back, err);
-            return rc ? rc : fw_write(r, n, &back, uid, err);
+            return rc ? rc : fw_write(r, ctx, &back, uid, err);
         }
         char cmd[128];
         snprintf(cmd, sizeof cmd, "delete table inet %s", d->table);
-        return nft_run(n, cmd, "removing the sbx table", err);
+        return nft_run(ctx, cmd, "removing the sbx table", err);
     }
     if (strcmp(old, r->key) == 0) {
         /* Replaced by a newer rule that still names ours: retire the note. */
         int rc = fenced_uid(r, d, &uid, err);
         if (rc == 0 && (rc = desc_for_key(d, key, &back, err)) == 0)
-            rc = fw_write(r, n, &back, uid, err);
+            rc = fw_write(r, ctx, &back, uid, err);
         return rc;
     }
     return 0; /* replaced by a newer resource of sbx's, already retired */
@@ -260,9 +255,9 @@ static int fw_delete(const struct sbx_resource *r, struct nft *n, const struct f
 int sbx_drv_nft_apply(enum sbx_action act, struct sbx_resource *r, struct sbx_error *err)
 {
     struct fw_desc d;
-    autonft struct nft n = {0};
-    struct table_state s __attribute__((cleanup(table_state_free))) = {0};
-    int rc = fw_load(r, &d, &n, &s, err);
+    sbx_autoptr(nft) struct nft_ctx *ctx = NULL;
+    sbx_cleanup(table_state_free) struct table_state s = {0};
+    int rc = fw_load(r, &d, &ctx, &s, err);
     if (rc)
         return rc;
     if (s.present && !marked(s.comment))
@@ -271,7 +266,7 @@ int sbx_drv_nft_apply(enum sbx_action act, struct sbx_resource *r, struct sbx_er
                            "refusing to %s it",
                            d.table, SBX_MARKER, act == SBX_ACT_CREATE ? "replace" : "remove");
     if (act == SBX_ACT_DELETE)
-        return fw_delete(r, &n, &d, &s, err);
+        return fw_delete(r, ctx, &d, &s, err);
     uid_t uid;
     if ((rc = fenced_uid(r, &d, &uid, err)))
         return rc;
@@ -282,7 +277,7 @@ int sbx_drv_nft_apply(enum sbx_action act, struct sbx_resource *r, struct sbx_er
         snprintf(d.replaced, sizeof d.replaced, "%.200s",
                  strcmp(key, r->key) != 0 ? key : s.replaced);
     }
-    if ((rc = fw_write(r, &n, &d, uid, err)))
+    if ((rc = fw_write(r, ctx, &d, uid, err)))
         return rc;
     char buf[16];
     snprintf(buf, sizeof buf, "%u", (unsigned)uid);
@@ -295,9 +290,9 @@ int sbx_drv_nft_probe(const struct sbx_resource *r, enum sbx_presence *out,
                       struct sbx_error *err)
 {
     struct fw_desc d;
-    autonft struct nft n = {0};
-    struct table_state s __attribute__((cleanup(table_state_free))) = {0};
-    int rc = fw_load(r, &d, &n, &s, err);
+    sbx_autoptr(nft) struct nft_ctx *ctx = NULL;
+    sbx_cleanup(table_state_free) struct table_state s = {0};
+    int rc = fw_load(r, &d, &ctx, &s, err);
     if (rc)
         return rc;
     if (!s.present) {
@@ -326,15 +321,15 @@ int sbx_drv_nft_probe(const struct sbx_resource *r, enum sbx_presence *out,
 
 int sbx_drv_nft_find_marked(struct sbx_resource_list *out, struct sbx_error *err)
 {
-    autonft struct nft n = {0};
-    int rc = nft_open(&n, err);
+    sbx_autoptr(nft) struct nft_ctx *ctx = NULL;
+    int rc = nft_open(&ctx, err);
     if (rc)
         return rc;
-    if ((rc = nft_run(&n, "list tables inet", "listing tables", err)))
+    if ((rc = nft_run(ctx, "list tables inet", "listing tables", err)))
         return rc;
     /* Once: getting the output buffer also empties it. */
-    const char *listing = nft_ctx_get_output_buffer(n.ctx);
-    char *tables = strdup(listing ? listing : "");
+    const char *listing = nft_ctx_get_output_buffer(ctx);
+    sbx_autofree char *tables = strdup(listing ? listing : "");
     if (!tables)
         return sbx_err_set(err, SBX_ENOMEM, "out of memory");
     char *save = NULL;
@@ -343,8 +338,8 @@ int sbx_drv_nft_find_marked(struct sbx_resource_list *out, struct sbx_error *err
         char name[64];
         if (sscanf(line, "table inet %63s", name) != 1 || !table_name_ok(name))
             continue;
-        struct table_state s = {0};
-        rc = table_read(&n, name, &s, err);
+        sbx_cleanup(table_state_free) struct table_state s = {0};
+        rc = table_read(ctx, name, &s, err);
         if (rc == 0 && s.present && marked(s.comment)) {
             /* The key is what follows the marker in the comment. */
             const char *key = comment_key(s.comment);
@@ -353,8 +348,6 @@ int sbx_drv_nft_find_marked(struct sbx_resource_list *out, struct sbx_error *err
             if (sbx_rlist_add(out, SBX_R_FIREWALL_RULE, key, name, NULL, NULL, detail, "elevated"))
                 rc = sbx_err_set(err, SBX_ENOMEM, "out of memory");
         }
-        table_state_free(&s);
     }
-    free(tables);
     return rc;
 }

@@ -13,9 +13,10 @@
 #include <unistd.h>
 
 #include "modes/common/linux/launch_conf.h"
-#include "util/cleanup.h"
 #include "modes/os/linux/driver_api.h"
 #include "modes/os/linux/driver_int.h"
+#include "util/cleanup.h"
+#include "util/limits.h"
 
 /* Why the tools rather than editing /etc/passwd ourselves: they take the
  * shadow locks every other administration tool honours, keep passwd,
@@ -98,7 +99,7 @@ static void copy_str(char *dst, size_t len, const char *src)
 int sbx_drv_user_by_name(const char *name, uid_t *uid, gid_t *gid, char *gecos, size_t gecos_len,
                          char *home, size_t home_len)
 {
-    char buf[4096];
+    char buf[SBX_PWENT_BUF_MAX];
     struct passwd pw, *res = NULL;
     if (getpwnam_r(name, &pw, buf, sizeof buf, &res) != 0 || !res)
         return -SBX_ENOENT;
@@ -113,7 +114,7 @@ int sbx_drv_user_by_name(const char *name, uid_t *uid, gid_t *gid, char *gecos, 
 
 int sbx_drv_user_by_uid(uid_t uid, char *name, size_t name_len, char *gecos, size_t gecos_len)
 {
-    char buf[4096];
+    char buf[SBX_PWENT_BUF_MAX];
     struct passwd pw, *res = NULL;
     if (getpwuid_r(uid, &pw, buf, sizeof buf, &res) != 0 || !res)
         return -SBX_ENOENT;
@@ -124,7 +125,7 @@ int sbx_drv_user_by_uid(uid_t uid, char *name, size_t name_len, char *gecos, siz
 
 int sbx_drv_group_by_name(const char *name, gid_t *gid)
 {
-    char buf[16384];
+    char buf[SBX_GRENT_BUF_MAX];
     struct group gr, *res = NULL;
     if (getgrnam_r(name, &gr, buf, sizeof buf, &res) != 0 || !res)
         return -SBX_ENOENT;
@@ -134,7 +135,7 @@ int sbx_drv_group_by_name(const char *name, gid_t *gid)
 
 int sbx_drv_group_by_gid(gid_t gid, char *name, size_t name_len)
 {
-    char buf[16384];
+    char buf[SBX_GRENT_BUF_MAX];
     struct group gr, *res = NULL;
     if (getgrgid_r(gid, &gr, buf, sizeof buf, &res) != 0 || !res)
         return -SBX_ENOENT;
@@ -144,7 +145,7 @@ int sbx_drv_group_by_gid(gid_t gid, char *name, size_t name_len)
 
 int sbx_drv_group_has_member(gid_t gid, const char *name, bool *out)
 {
-    char buf[65536];
+    char buf[SBX_GRENT_MEMBERS_BUF_MAX];
     struct group gr, *res = NULL;
     *out = false;
     if (getgrgid_r(gid, &gr, buf, sizeof buf, &res) != 0 || !res)

@@ -101,15 +101,6 @@ static int name_of(const char *sid, wchar_t *name, DWORD len, struct sbx_error *
     return 0;
 }
 
-int sbx_local_name_of(const char *sid, char *name, size_t len, struct sbx_error *err)
-{
-    wchar_t w[300];
-    int rc = name_of(sid, w, 300, err);
-    if (!rc && sbx_utf8_buf(w, name, len))
-        rc = sbx_err_set(err, SBX_EINVAL, "account name too long");
-    return rc;
-}
-
 static int comment_by_name(const wchar_t *name, enum sbx_principal_type type, char *comment,
                            size_t len, struct sbx_error *err)
 {

@@ -27,8 +27,6 @@ int sbx_account_comment(const char *what, char *out, size_t len);
  * -SBX_ENOENT when there is none. */
 int sbx_local_lookup(const char *name, enum sbx_principal_type type, char *sid, size_t len,
                      struct sbx_error *err);
-/* Current name of the local account with this SID; -SBX_ENOENT when gone. */
-int sbx_local_name_of(const char *sid, char *name, size_t len, struct sbx_error *err);
 /* Comment of the local user / group with this SID. */
 int sbx_local_comment_of(const char *sid, enum sbx_principal_type type, char *comment,
                          size_t len, struct sbx_error *err);
