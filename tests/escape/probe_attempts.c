@@ -862,11 +862,17 @@ static int a_unix_allow_race(void)
         return error("socket(AF_INET) for the race (needs --net on)");
     race_fd_inet = inet;
     race_slot = slot;
+    /* Start at the other daemon's address: on a loaded machine the flipper
+     * may not run before the loop ends, and without sbx the attempt must
+     * still reach that socket (with sbx, it must not, flipped or not). */
+    race_addr.un.sun_family = AF_UNIX;
+    strncpy(race_addr.un.sun_path, other, sizeof race_addr.un.sun_path - 1);
     if (pthread_create(&t1, NULL, race_flip_addr, NULL) != 0)
         return error("pthread_create");
     bool hit = false;
     int tries = 0;
     for (; tries < 400 && !hit; tries++) {
+        sched_yield(); /* let the flipper run between tries */
         /* a fresh unix socket (when the sandbox lets one be made) and a
          * fresh TCP one each round: a connected one can't be reused */
         int u = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -958,7 +964,12 @@ static int a_unix_allow_link_race(void)
     bool hit = false;
     int tries = 0;
     struct sockaddr_un un = {.sun_family = AF_UNIX};
-    strncpy(un.sun_path, link, sizeof un.sun_path - 1);
+    if (strlen(link) >= sizeof un.sun_path) {
+        kill(flipper, SIGKILL);
+        waitpid(flipper, NULL, 0);
+        return error("the symlink path %s is too long for a unix address", link);
+    }
+    memcpy(un.sun_path, link, strlen(link) + 1);
     for (; tries < 2000 && !hit; tries++) {
         int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (s < 0) {
