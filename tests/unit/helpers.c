@@ -83,7 +83,18 @@ int spawn_self(const char *self, const char *const *args)
     argv[argc] = NULL;
     fflush(NULL);
 #ifdef _WIN32
-    intptr_t rc = _spawnv(_P_WAIT, self, argv);
+    /* Under Wine on a loaded machine, creating the process now and then
+     * fails outright (-1, nothing ran): try again a few times before
+     * calling it a failure.  A child that ran returns its status, never -1. */
+    intptr_t rc = -1;
+    for (int attempt = 0; attempt < 5 && rc < 0; attempt++) {
+        if (attempt)
+            Sleep(200);
+        rc = _spawnv(_P_WAIT, self, argv);
+        if (rc < 0)
+            fprintf(stderr, "spawn_self: _spawnv %s failed (errno %d), attempt %d\n", self,
+                    errno, attempt + 1);
+    }
     assert_true(rc >= 0);
     return (int)rc;
 #else
