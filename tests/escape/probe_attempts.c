@@ -867,6 +867,19 @@ static int a_unix_allow_race(void)
      * still reach that socket (with sbx, it must not, flipped or not). */
     race_addr.un.sun_family = AF_UNIX;
     strncpy(race_addr.un.sun_path, other, sizeof race_addr.un.sun_path - 1);
+    /* Round 0, before anything flips: the other daemon's address as it
+     * is.  Without sbx this connects (the control must escape whatever the
+     * scheduling: a flipper on the other core tears the address between
+     * two families faster than connect() copies it); with sbx the broker
+     * must refuse it like every flipped round after it. */
+    int u0 = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (u0 >= 0) {
+        bool direct = connect(u0, (struct sockaddr *)&race_addr.un, sizeof race_addr.un) == 0 &&
+                      peer_is(u0, other);
+        close(u0);
+        if (direct)
+            return escaped("connected to the other daemon's socket %s (round 0)", other);
+    }
     if (pthread_create(&t1, NULL, race_flip_addr, NULL) != 0)
         return error("pthread_create");
     bool hit = false;
