@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "modes/confine/linux/unix_broker.h"
+#include "modes/confine/linux/wspath.h"
 #else
 #include <direct.h>
 #define getcwd _getcwd
@@ -270,6 +271,14 @@ int cmd_run(struct sbx_cli *cli, int argc, char **argv)
     if (cli_state_dir(cli, false, state_dir, sizeof state_dir, &err) ||
         cli_state_dir(cli, true, machine_dir, sizeof machine_dir, &err))
         return cli_fail(cli, &err);
+#ifndef _WIN32
+    /* In either mode, before anything is granted or run: sbx's state never
+     * lies where the command writes, made yet or not (the command could
+     * make it first, with a ledger or a plan journal of its own). */
+    if (sbx_state_outside_workspaces(state_dir, ws, n_ws, &err) ||
+        sbx_state_outside_workspaces(machine_dir, ws, n_ws, &err))
+        return cli_fail(cli, &err);
+#endif
     req.workspaces = ws;
     req.n_workspaces = n_ws;
     req.protect = protect;

@@ -26,7 +26,10 @@ void sbx_lock_release(struct sbx_lock *lock);
 /* Create dir and its missing parents; the directories sbx creates are
  * writable by their owner only (0700 / an owner-only DACL).  Existing
  * directories are left as they are.  Fails on a path whose parent can't be
- * created, naming the component. */
+ * created, naming the component.  POSIX: each one is made with mkdirat()
+ * from the directory above it, held open (no name swapped meanwhile can
+ * redirect it), and an existing dir itself must be a real directory of
+ * the caller's that no one else can write (-SBX_EPERM otherwise). */
 int sbx_fs_mkdir_private(const char *dir, struct sbx_error *err);
 
 /* Restrict an existing file sbx created (the ledger) to its owner. */

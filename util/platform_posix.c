@@ -2,6 +2,7 @@
 #include "util/platform.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <pwd.h>
 #include <signal.h>
@@ -76,6 +77,19 @@ void sbx_lock_release(struct sbx_lock *lock)
     free(lock);
 }
 
+/* Made one component at a time with mkdirat() from the fd of the
+ * directory above, each new directory opened without following a symlink:
+ * a name swapped meanwhile (for a symlink into a place the caller does not
+ * control) can't make sbx create its state, or trust a state directory,
+ * anywhere else.  Existing directories on the way are the caller's own
+ * layout and are followed (~/.local may be a symlink to a dotfiles
+ * repository).  The last one, when it exists already, was not made by this
+ * call: it must be a directory itself (not a symlink), belong to the
+ * caller and be writable by no one else, or sbx refuses it -- another
+ * user's (or a sandbox account's) directory, made before sbx, could hold a
+ * ledger or journal of theirs.  (sbx run refuses a state directory inside
+ * a workspace, so no sandboxed command of the caller's can make it
+ * first.) */
 int sbx_fs_mkdir_private(const char *dir, struct sbx_error *err)
 {
     char buf[SBX_PATH_MAX];
@@ -84,22 +98,68 @@ int sbx_fs_mkdir_private(const char *dir, struct sbx_error *err)
         return sbx_err_set(err, SBX_EINVAL, "state directory path is empty or too long: '%s'",
                            dir);
     memcpy(buf, dir, len + 1);
-    for (char *p = buf + 1;; p++) {
-        if (*p == '/' || *p == '\0') {
-            char saved = *p;
-            *p = '\0';
-            if (mkdir(buf, 0700) != 0 && errno != EEXIST)
-                return sbx_err_sys(err, SBX_EIO, errno, "cannot create directory %s", buf);
-            struct stat st;
-            if (stat(buf, &st) != 0)
-                return sbx_err_sys(err, SBX_EIO, errno, "cannot inspect %s", buf);
-            if (!S_ISDIR(st.st_mode))
-                return sbx_err_set(err, SBX_EINVAL, "%s exists and is not a directory", buf);
-            *p = saved;
-            if (saved == '\0')
-                break;
+    while (len > 1 && buf[len - 1] == '/')
+        buf[--len] = '\0';
+    int fd = open(buf[0] == '/' ? "/" : ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return sbx_err_sys(err, SBX_EIO, errno, "cannot open %s", buf[0] == '/' ? "/" : ".");
+    char *p = buf;
+    while (*p == '/')
+        p++;
+    while (*p) {
+        char *end = p;
+        while (*end && *end != '/')
+            end++;
+        char *next = end;
+        while (*next == '/')
+            next++;
+        bool last = *next == '\0';
+        char saved = *end;
+        *end = '\0';
+        /* buf up to here names the component, for messages */
+        bool created = mkdirat(fd, p, 0700) == 0;
+        if (!created && errno != EEXIST) {
+            int e = errno;
+            close(fd);
+            return sbx_err_sys(err, SBX_EIO, e, "cannot create directory %s", buf);
         }
+        int flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
+        if (created || last)
+            flags |= O_NOFOLLOW;
+        int nfd = openat(fd, p, flags);
+        int e = errno;
+        close(fd);
+        if (nfd < 0) {
+            if (e == ENOTDIR || e == ELOOP)
+                return sbx_err_set(err, SBX_EINVAL, "%s exists and is not a directory%s", buf,
+                                   created ? " (it was replaced while sbx made it)" : "");
+            return sbx_err_sys(err, SBX_EIO, e, "cannot open directory %s", buf);
+        }
+        fd = nfd;
+        struct stat st;
+        if ((created || last) && fstat(fd, &st) != 0) {
+            e = errno;
+            close(fd);
+            return sbx_err_sys(err, SBX_EIO, e, "cannot inspect %s", buf);
+        }
+        if ((created || last) && st.st_uid != geteuid()) {
+            close(fd);
+            return sbx_err_set(err, SBX_EPERM,
+                               "the state directory %s belongs to uid %u, not to you (uid %u): "
+                               "sbx did not make it for you; move it away or pass --state",
+                               buf, (unsigned)st.st_uid, (unsigned)geteuid());
+        }
+        if (last && !created && (st.st_mode & (S_IWGRP | S_IWOTH))) {
+            close(fd);
+            return sbx_err_set(err, SBX_EPERM,
+                               "the state directory %s is writable by others (mode %04o): sbx "
+                               "keeps its state private; chmod go-w it or pass --state",
+                               buf, (unsigned)(st.st_mode & 07777));
+        }
+        *end = saved;
+        p = next;
     }
+    close(fd);
     return 0;
 }
 

@@ -28,7 +28,7 @@ struct sbx_run_request {
     const char *const *allow_unix; /* --allow-unix: host unix sockets the command may */
     size_t n_allow_unix;           /* connect to (absolute paths, as given) */
     unsigned timeout_sec;          /* 0: none */
-    const char *state_dir;         /* sbx's own files: always read-only */
+    const char *state_dir;         /* sbx's own files: never inside a workspace */
     const char *machine_state_dir; /* the machine ledger's directory */
     char *const *argv;             /* argv[0] is looked up in PATH */
     const char *cwd;               /* working directory (inside a workspace) */

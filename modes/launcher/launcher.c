@@ -16,8 +16,9 @@
  *     the caller, whose root carries the account's grant (O(1) ACL check);
  *   - the current directory lies beneath one of them (checked by walking
  *     ".." from the directory itself, so no path or symlink can fool it).
- * Then, still as root: a private mount namespace where each workspace's
- * .git is read-only, and a new PID namespace whose init drops to the
+ * Then, still as root: a private mount namespace where each workspace is
+ * bound onto itself nosuid and nodev and its .git is read-only, and a new
+ * PID namespace whose init drops to the
  * account (groups, gid, uid, verified, no way back), applies the same
  * Landlock + seccomp confinement as the unelevated mode, and starts CMD
  * with a clean environment.  The network on (the online account) means IP:
@@ -28,6 +29,15 @@
  * signals; when it dies, init and everything in the namespace die with it
  * (SIGKILL).  Exit status: CMD's, 128+N for signal N, 125 refused or
  * failed, 126/127 CMD not executable / not found.
+ *
+ * Every path of the caller's is resolved once, with the caller's identity
+ * (setfsuid) and without following a symlink, into a descriptor, and only
+ * that descriptor is used afterwards: the checks (owner, grant), the
+ * nosuid/nodev bind, .git's read-only bind and the Landlock rules all act
+ * on the directory that was checked.  A rule built from a name looked up
+ * again would follow whatever the caller (or a sandbox of another member's
+ * with write access to a parent) put there meanwhile: a symlink to another
+ * member's workspace, say.
  *
  * Built without sanitizers: ASan's runtime reads the environment and
  * writes files as root, which a setuid program must never do. */
@@ -40,6 +50,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +70,7 @@
 #include "modes/confine/linux/policy.h"
 #include "modes/confine/linux/seccomp_filter.h"
 #include "modes/confine/linux/unix_broker.h"
+#include "util/cleanup.h"
 
 #define MAX_WS 32
 
@@ -68,9 +80,10 @@ struct launch {
     int report;                 /* fd for error reports, or -1 */
     const char *account;        /* as given */
     const char *ws[MAX_WS];
-    int ws_fd[MAX_WS];
+    int ws_fd[MAX_WS];          /* each workspace as checked; after the binds, their root */
     struct stat ws_st[MAX_WS];
     size_t n_ws;
+    int home_fd;                /* the run's private home (a tmpfs), for its Landlock rule */
     bool allow_git;
     bool tty;                   /* a pty sbx made for this run is among 0-2 */
     unsigned long max_pids;     /* --pids: the account's processes (RLIMIT_NPROC) */
@@ -370,6 +383,8 @@ static void start_connector(const struct launch *l, int sig_w, int cwd_fd)
     close(l->unix_sock[0]);
     for (size_t i = 0; i < l->n_ws; i++)
         close(l->ws_fd[i]);
+    if (l->home_fd >= 0)
+        close(l->home_fd);
     if (l->report >= 0)
         close(l->report);
     uid_t r, e, s;
@@ -383,11 +398,31 @@ static void start_connector(const struct launch *l, int sig_w, int cwd_fd)
     sbx_unix_connector_serve(l->unix_sock[1], l->unix_allow, l->n_unix);
 }
 
+/* The caller's file-system identity, for looking up the caller's paths:
+ * root's would reach (and tell apart) what the caller can't. */
+static void as_caller(const struct launch *l, bool on)
+{
+    if (on) {
+        setfsgid(l->caller_gid);
+        setfsuid(l->caller);
+        if ((uid_t)setfsuid((uid_t)-1) != l->caller ||
+            (gid_t)setfsgid((gid_t)-1) != l->caller_gid)
+            die(l, 125, SBX_EIO, "cannot take the caller's identity to look up its paths");
+    } else {
+        setfsuid(0);
+        setfsgid(0);
+    }
+}
+
+/* Each workspace opened once, in the run's mount namespace, as the caller,
+ * with no symlink on the way; the fd is what every later step uses. */
 static void check_workspaces(struct launch *l)
 {
     for (size_t i = 0; i < l->n_ws; i++) {
         struct sbx_error err = {0};
+        as_caller(l, true);
         int fd = sbx_open_nofollow(l->ws[i], O_RDONLY | O_DIRECTORY, &err);
+        as_caller(l, false);
         if (fd < 0)
             die(l, 125, err.code, "workspace %s: %s", l->ws[i], err.msg);
         if (fstat(fd, &l->ws_st[i]) != 0)
@@ -433,44 +468,144 @@ static void check_cwd(const struct launch *l)
         "the current directory is not inside the workspaces given; cd into one first");
 }
 
-/* Private mounts; each workspace's .git read-only in them. */
-static void protect_git(const struct launch *l)
+/* A mount namespace (and a PID namespace for init) of the run's own,
+ * private: nothing mounted here reaches the host, nothing the host mounts
+ * later shows up here.  First, so that every path of the caller's is
+ * opened in it (an fd opened before would lead back into the host's). */
+static void new_namespaces(const struct launch *l)
 {
     if (unshare(CLONE_NEWNS | CLONE_NEWPID) != 0)
         die(l, 125, SBX_EIO, "unshare(mount, pid namespaces): %s", strerror(errno));
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
         die(l, 125, SBX_EIO, "make mounts private: %s", strerror(errno));
+}
+
+/* Bind what fd is open on onto itself with the attributes set (recursive,
+ * from the fd alone): the clone's root, now attached, in an fd. */
+static int bind_fd(const struct launch *l, int fd, uint64_t attrs, const char *name)
+{
+    int tree = open_tree(fd, "", OPEN_TREE_CLONE | AT_RECURSIVE | AT_EMPTY_PATH |
+                                     OPEN_TREE_CLOEXEC);
+    if (tree < 0)
+        die(l, 125, SBX_EIO, "open_tree (clone) %s: %s", name, strerror(errno));
+    struct mount_attr a = {.attr_set = attrs};
+    if (mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof a) != 0)
+        die(l, 125, SBX_EIO, "mount_setattr %s: %s", name, strerror(errno));
+    if (move_mount(tree, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) != 0)
+        die(l, 125, SBX_EIO, "bind %s onto itself: %s", name, strerror(errno));
+    return tree;
+}
+
+/* Each workspace bound onto itself nosuid and nodev (a device node or a
+ * setuid file lying in it is no more than a file for the account), then
+ * its .git and the --protect paths read-only on top; all from the fds
+ * checked, never from a name looked up again. */
+/* The workspace that holds ws[i] (given twice, or beneath another), or -1:
+ * the outermost, the one whose bind is seen. */
+static int outer_of(const struct launch *l, size_t i)
+{
+    int best = -1;
+    for (size_t j = 0; j < l->n_ws; j++) {
+        size_t len = strlen(l->ws[j]);
+        bool holds = j != i && strncmp(l->ws[i], l->ws[j], len) == 0 &&
+                     (l->ws[i][len] == '/' || (l->ws[i][len] == '\0' && j < i));
+        if (holds && (best < 0 || len < strlen(l->ws[best])))
+            best = (int)j;
+    }
+    return best;
+}
+
+static void mount_workspaces(struct launch *l)
+{
+    for (size_t i = 0; i < l->n_ws; i++) {
+        if (outer_of(l, i) >= 0)
+            continue; /* inside another's bind, which is recursive */
+        int top = bind_fd(l, l->ws_fd[i], MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, l->ws[i]);
+        /* Same directory (same inode: the grant, the owner and the
+         * Landlock rule are the same), reached through the new mount. */
+        close(l->ws_fd[i]);
+        l->ws_fd[i] = top;
+    }
+    /* A workspace inside another one: reached again from the outer one's
+     * new mount, without symlinks, and still the directory checked (its
+     * .git's bind must go where it is seen). */
+    for (size_t i = 0; i < l->n_ws; i++) {
+        int o = outer_of(l, i);
+        if (o < 0)
+            continue;
+        const char *rel = l->ws[i] + strlen(l->ws[o]);
+        char buf[PATH_MAX];
+        snprintf(buf, sizeof buf, "%s", rel);
+        int fd = fcntl(l->ws_fd[o], F_DUPFD_CLOEXEC, 3);
+        char *save = NULL;
+        for (char *c = strtok_r(buf, "/", &save); fd >= 0 && c; c = strtok_r(NULL, "/", &save)) {
+            int next = openat(fd, c, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            close(fd);
+            fd = next;
+        }
+        struct stat st;
+        if (fd < 0 || fstat(fd, &st) != 0 || st.st_dev != l->ws_st[i].st_dev ||
+            st.st_ino != l->ws_st[i].st_ino)
+            die(l, 125, SBX_EPERM, "workspace %s changed while the sandbox was being built",
+                l->ws[i]);
+        close(l->ws_fd[i]);
+        l->ws_fd[i] = fd;
+    }
     for (size_t i = 0; !l->allow_git && i < l->n_ws; i++) {
         struct stat st;
-        if (fstatat(l->ws_fd[i], ".git", &st, AT_SYMLINK_NOFOLLOW) != 0 || S_ISLNK(st.st_mode))
+        sbx_autofd int git = openat(l->ws_fd[i], ".git", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        if (git < 0 && errno == ENOENT)
             continue;
-        char git[PATH_MAX];
-        snprintf(git, sizeof git, "%s/.git", l->ws[i]);
-        /* Path-based, in our private namespace: a swap by the caller can
-         * only make something else read-only there. */
-        if (mount(git, git, NULL, MS_BIND | MS_REC, NULL) != 0 ||
-            mount(NULL, git, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV,
-                  NULL) != 0)
-            die(l, 125, SBX_EIO, "make %s read-only: %s", git, strerror(errno));
+        if (git < 0 || fstat(git, &st) != 0)
+            die(l, 125, SBX_EIO, "%s/.git: %s", l->ws[i], strerror(errno));
+        if (S_ISLNK(st.st_mode))
+            continue; /* where it leads is not this workspace's .git */
+        char name[PATH_MAX + 8];
+        snprintf(name, sizeof name, "%s/.git", l->ws[i]);
+        /* the mount stays; its fd is not needed */
+        close(bind_fd(l, git, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, name));
     }
-    /* --protect: read-only too, and only inside a workspace (the caller
-     * can't use it to mount anything over anything else). */
+    /* --protect: read-only too, and only inside a workspace; opened as the
+     * caller, without symlinks, through the workspaces' new mounts. */
     for (size_t i = 0; i < l->n_protect; i++) {
-        char real[PATH_MAX];
-        if (!realpath(l->protect[i], real))
-            die(l, 125, SBX_EINVAL, "--protect %s: %s", l->protect[i], strerror(errno));
+        struct sbx_error err = {0};
+        as_caller(l, true);
+        sbx_autofd int fd = sbx_open_nofollow(l->protect[i], O_PATH, &err);
+        as_caller(l, false);
+        struct stat st;
+        if (fd < 0)
+            die(l, 125, err.code, "--protect %s: %s", l->protect[i], err.msg);
+        if (fstat(fd, &st) != 0 || S_ISLNK(st.st_mode))
+            die(l, 125, SBX_EINVAL, "--protect %s: a symlink; give the real path",
+                l->protect[i]);
+        /* A canonical path walked without symlinks or "..": what it
+         * reached lies beneath each directory it went through. */
         bool inside = false;
         for (size_t w = 0; w < l->n_ws && !inside; w++) {
             size_t len = strlen(l->ws[w]);
-            inside = strncmp(real, l->ws[w], len) == 0 && real[len] == '/';
+            inside = strncmp(l->protect[i], l->ws[w], len) == 0 && l->protect[i][len] == '/';
         }
         if (!inside)
-            die(l, 125, SBX_EINVAL, "--protect %s is not inside a workspace", real);
-        if (mount(real, real, NULL, MS_BIND | MS_REC, NULL) != 0 ||
-            mount(NULL, real, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV,
-                  NULL) != 0)
-            die(l, 125, SBX_EIO, "make %s read-only: %s", real, strerror(errno));
+            die(l, 125, SBX_EINVAL, "--protect %s is not inside a workspace", l->protect[i]);
+        close(bind_fd(l, fd, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+                      l->protect[i]));
     }
+}
+
+/* The current directory again, by its name, as the caller: the one the
+ * launcher started in lies on the mounts beneath the binds (check_cwd then
+ * checks that the new one lies in a workspace). */
+static void enter_cwd(const struct launch *l)
+{
+    char cwd[PATH_MAX];
+    if (!getcwd(cwd, sizeof cwd))
+        die(l, 125, SBX_EIO, "current directory: %s", strerror(errno));
+    as_caller(l, true);
+    int rc = chdir(cwd);
+    int e = errno;
+    as_caller(l, false);
+    if (rc != 0)
+        die(l, 125, SBX_EIO, "current directory %s: %s", cwd, strerror(e));
 }
 
 /* A home (and TMPDIR inside it) of this run alone: a tmpfs over the
@@ -479,7 +614,7 @@ static void protect_git(const struct launch *l)
  * caller's sandbox plant files (~/.gitconfig, ~/.bashrc) that another
  * caller's later sandbox runs; and the files vanish with the namespace, as
  * the unelevated mode's private TMPDIR does. */
-static void private_home(const struct launch *l)
+static void private_home(struct launch *l)
 {
     const struct sbx_launch_account *a = l->target;
     char opts[128], tmp[PATH_MAX + 8];
@@ -489,6 +624,9 @@ static void private_home(const struct launch *l)
     if (snprintf(tmp, sizeof tmp, "%s/tmp", a->home) >= (int)sizeof tmp ||
         mkdir(tmp, 0700) != 0 || chown(tmp, a->uid, a->gid) != 0)
         die(l, 125, SBX_EIO, "a private TMPDIR in %s: %s", a->home, strerror(errno));
+    l->home_fd = open(a->home, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (l->home_fd < 0)
+        die(l, 125, SBX_EIO, "the private home %s: %s", a->home, strerror(errno));
 }
 
 static void become(const struct launch *l, uid_t uid, gid_t gid, const char *who)
@@ -593,21 +731,29 @@ static _Noreturn void run_init(struct launch *l, int sig_r, int cwd_fd)
         die(l, 125, SBX_EPERM, "%s cannot enter the current directory: %s", l->target->name,
             strerror(errno));
     close(cwd_fd);
-    for (size_t i = 0; i < l->n_ws; i++)
-        close(l->ws_fd[i]);
+    /* The rules from the fds checked (the workspaces' roots, the private
+     * home), the names only for messages. */
     const char *rw[MAX_WS + 1];
+    int rw_fd[MAX_WS + 1];
     char tmp[PATH_MAX];
     snprintf(tmp, sizeof tmp, "%s", l->target->home);
-    for (size_t i = 0; i < l->n_ws; i++)
+    for (size_t i = 0; i < l->n_ws; i++) {
         rw[i] = l->ws[i];
+        rw_fd[i] = l->ws_fd[i];
+    }
     rw[l->n_ws] = tmp;
-    struct sbx_policy pol = {.rw = rw, .n_rw = l->n_ws + 1, .net = l->net, .private_dev = false,
+    rw_fd[l->n_ws] = l->home_fd;
+    struct sbx_policy pol = {.rw = rw, .rw_fd = rw_fd, .n_rw = l->n_ws + 1, .net = l->net,
+                             .private_dev = false,
                              .tcp_ports = l->net ? NULL : l->conf.ports,
                              .n_tcp_ports = l->net ? 0 : l->conf.n_ports,
                              .unix_remote = l->n_unix > 0 ? &remote : NULL};
     struct sbx_error err = {0};
     if (sbx_policy_apply(&pol, sbx_landlock_abi(), &err) != 0)
         die(l, 125, err.code, "confine the command: %s", err.msg);
+    for (size_t i = 0; i < l->n_ws; i++)
+        close(l->ws_fd[i]);
+    close(l->home_fd);
     if (l->n_unix > 0)
         close(l->unix_sock[0]); /* the broker has it */
 
@@ -671,7 +817,7 @@ static _Noreturn void run_init(struct launch *l, int sig_r, int cwd_fd)
 
 int main(int argc, char **argv)
 {
-    struct launch l = {.report = -1, .max_pids = SBX_RUN_DEFAULT_PIDS};
+    struct launch l = {.report = -1, .max_pids = SBX_RUN_DEFAULT_PIDS, .home_fd = -1};
     ensure_stdio();
     umask(077);
     parse_args(&l, argc, argv);
@@ -682,13 +828,14 @@ int main(int argc, char **argv)
     check_caller(&l);
     pick_target(&l);
     build_env(&l);
+    new_namespaces(&l);
     check_workspaces(&l);
     open_unix_allowed(&l);
-    /* After unshare: the current directory then belongs to the new mount
-     * namespace (where .git is read-only); an fd opened before would lead
-     * back into the old one. */
-    protect_git(&l);
+    mount_workspaces(&l);
     private_home(&l);
+    /* After the binds: the current directory then lies on them (where the
+     * workspace is nodev and .git read-only). */
+    enter_cwd(&l);
     check_cwd(&l);
     int cwd_fd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (cwd_fd < 0)
@@ -714,6 +861,7 @@ int main(int argc, char **argv)
     close(cwd_fd);
     for (size_t i = 0; i < l.n_ws; i++)
         close(l.ws_fd[i]);
+    close(l.home_fd);
     if (l.report >= 0)
         close(l.report);
     supervise(&l, init, sp[1]);

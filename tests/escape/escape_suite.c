@@ -16,6 +16,7 @@
  * (or, with --net on, the online) sandbox account.  `sbx cleanup` as root
  * at the end must leave no account, group or nft table of the prefix; what
  * it leaves is reported, then removed by force. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -35,7 +36,9 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -150,6 +153,14 @@ static void run_attempt(struct suite_env *e, const struct probe_attempt *a, bool
         boxed[6] = "--allow-unix";
         boxed[7] = e->unix_allowed;
     }
+    char state[PATH_MAX + 128];
+    if (PROBE_STATE_IN_WS(a->name)) {
+        /* ... --net X --state WS/TAG-state/sbx -- PROBE NAME */
+        snprintf(state, sizeof state, "%s/%s-state/sbx", e->ws, e->tag);
+        memmove(&boxed[8], &boxed[6], 3 * sizeof boxed[0]);
+        boxed[6] = "--state";
+        boxed[7] = state;
+    }
     bool tty = strcmp(a->name, "tiocsti") == 0;
     e->stdio_files = PROBE_STDIO_FILES(a->name);
     assert_int_equal(suite_env_reset(e), 0);
@@ -158,11 +169,200 @@ static void run_attempt(struct suite_env *e, const struct probe_attempt *a, bool
     assert_int_equal(rc, 0);
 }
 
+static int sbx_cmd(struct suite_env *e, const char *cwd, struct run_out *r, ...);
+
+/* sbx itself refused to start a run, for the reason the attempt provokes
+ * (a planted or swapped workspace path, a state directory inside the
+ * workspace): that blocks the attempt as well as a refusal inside does. */
+static bool sbx_refused(const struct run_out *r, const char *name)
+{
+    if (r->status != 125 || strstr(r->text, "RESULT"))
+        return false;
+    if (PROBE_STATE_IN_WS(name))
+        return strstr(r->text, "state directory") != NULL;
+    return strstr(r->text, "symlink") || strstr(r->text, "changed while") ||
+           strstr(r->text, "renamed while") || strstr(r->text, "not inside the workspaces");
+}
+
+/* The "use" run of a wsarg-* or race-* attempt: its workspace and working
+ * directory are the target path (probe.h). */
+static void run_use(struct suite_env *e, const struct probe_attempt *a, bool sandboxed,
+                    struct run_out *r)
+{
+    char target[PATH_MAX + 128];
+    snprintf(target, sizeof target, "%s/%s-%s", e->ws, e->tag, a->name);
+    char *direct[] = {(char *)e->probe, (char *)a->name, NULL};
+    char *boxed[] = {(char *)e->sbx, "run", "--workspace", target, "--net", "off", "--",
+                     (char *)e->probe, (char *)a->name, NULL};
+    e->stage = "use";
+    int rc = suite_run(e, target, sandboxed ? boxed : direct, false, r);
+    e->stage = NULL;
+    assert_int_equal(rc, 0);
+}
+
+/* wsarg-*: plant in an ordinary run, use in a run on the target path;
+ * without sbx first (must escape), then with it. */
+static void test_wsarg(struct suite_env *e, const struct probe_attempt *a)
+{
+    for (int boxed = 0; boxed < 2; boxed++) {
+        struct run_out plant, use;
+        e->stage = "plant";
+        run_attempt(e, a, boxed, &plant);
+        e->stage = NULL;
+        if (!result_is(&plant, a->name, "planted"))
+            fail_msg("%s: planting %s sbx failed (status %d): %s", a->name,
+                     boxed ? "in" : "without", plant.status, plant.text);
+        run_use(e, a, boxed, &use);
+        if (!boxed) {
+            if (!result_is(&use, a->name, "escaped"))
+                fail_msg("control: %s did not succeed without sbx, so the sandboxed run would "
+                         "prove nothing: %s", a->name, use.text);
+            continue;
+        }
+        print_message("    %s", strstr(use.text, "RESULT") ? strstr(use.text, "RESULT")
+                                                             : use.text);
+        if (result_is(&use, a->name, "escaped"))
+            fail_msg("ESCAPE: %s (%s): %s", a->name, a->what, use.text);
+        if (!(use.status == 0 && result_is(&use, a->name, "blocked")) &&
+            !sbx_refused(&use, a->name))
+            fail_msg("%s: unexpected outcome in the sandbox (status %d): %s", a->name,
+                     use.status, use.text);
+    }
+}
+
+/* race-*: the swapper in the background, "use" runs one after the other
+ * in the foreground (at most 40, at most 20 s), without sbx first. */
+static void test_race(struct suite_env *e, const struct probe_attempt *a)
+{
+    for (int boxed = 0; boxed < 2; boxed++) {
+        char target[PATH_MAX + 128], alt[PATH_MAX + 160], stop[PATH_MAX + 160],
+            logf[PATH_MAX + 160];
+        snprintf(target, sizeof target, "%s/%s-%s", e->ws, e->tag, a->name);
+        snprintf(alt, sizeof alt, "%s-alt", target);
+        snprintf(stop, sizeof stop, "%s/%s-%s-stop", e->out, e->tag, a->name);
+        snprintf(logf, sizeof logf, "%s/%s-swapper.log", e->base, a->name);
+        assert_int_equal(suite_env_reset(e), 0);
+        unlink(stop);
+        /* the caller's own directory (in the elevated mode it inherits the
+         * workspace's grant, so sbx accepts it as a workspace) */
+        assert_int_equal(mkdir(target, 0755), 0);
+        if (elev.on && boxed) {
+            /* granted like any workspace, before the race: the runs must
+             * get as far as the launcher */
+            struct run_out g;
+            if (sbx_cmd(e, e->base, &g, "workspace", "add", target, NULL) != 0)
+                fail_msg("%s: sbx workspace add %s: %s", a->name, target, g.text);
+        }
+        pid_t swapper = fork();
+        assert_true(swapper >= 0);
+        if (swapper == 0) {
+            char *direct[] = {(char *)e->probe, (char *)a->name, NULL};
+            char *sandboxed[] = {(char *)e->sbx, "run", "--workspace", e->ws, "--net", "off",
+                                 "--", (char *)e->probe, (char *)a->name, NULL};
+            struct run_out r;
+            e->stage = "swap";
+            int rc = suite_run(e, e->ws, boxed ? sandboxed : direct, false, &r);
+            FILE *f = fopen(logf, "w");
+            if (f) {
+                fprintf(f, "status %d\n%s", r.status, r.text);
+                fclose(f);
+            }
+            _exit(rc == 0 && r.status == 0 ? 0 : 1);
+        }
+        struct stat st;
+        for (int i = 0; i < 400 && lstat(alt, &st) != 0; i++)
+            usleep(50000);
+        int runs = 0, n_escaped = 0, n_blocked = 0, n_refused = 0, n_bad = 0;
+        struct run_out use = {0}, bad = {0};
+        char first_refusal[300] = "";
+        time_t start = time(NULL);
+        while (runs < (boxed ? 40 : 3) && time(NULL) - start < 20 && !n_escaped) {
+            run_use(e, a, boxed, &use);
+            runs++;
+            if (result_is(&use, a->name, "escaped"))
+                n_escaped++;
+            else if (use.status == 0 && result_is(&use, a->name, "blocked"))
+                n_blocked++;
+            else if (sbx_refused(&use, a->name)) {
+                if (n_refused++ == 0)
+                    snprintf(first_refusal, sizeof first_refusal, "%.299s", use.text);
+            } else if (n_bad++ == 0) {
+                bad = use;
+            }
+        }
+        FILE *f = fopen(stop, "w");
+        if (f)
+            fclose(f);
+        int ws_status = -1;
+        if (waitpid(swapper, &ws_status, 0) != swapper)
+            ws_status = -1;
+        if (elev.on && boxed) {
+            /* the grant goes with the directory (the next reset removes
+             * it, and a ledger naming a missing workspace stops every
+             * later grant); first what the runs left in it, which only
+             * root could take the grant off */
+            DIR *d = opendir(target);
+            for (struct dirent *de; d && (de = readdir(d));) {
+                if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+                    continue;
+                char p[PATH_MAX + 400];
+                snprintf(p, sizeof p, "%s/%s", target, de->d_name);
+                suite_rmrf(p);
+            }
+            if (d)
+                closedir(d);
+            struct run_out g;
+            if (sbx_cmd(e, e->base, &g, "workspace", "remove", target, NULL) != 0)
+                fail_msg("%s: sbx workspace remove %s: %s", a->name, target, g.text);
+        }
+        unsigned long swaps = 0;
+        char log[8300] = "";
+        f = fopen(logf, "r");
+        if (f) {
+            size_t n = fread(log, 1, sizeof log - 1, f);
+            log[n] = '\0';
+            fclose(f);
+        }
+        char want[128];
+        snprintf(want, sizeof want, "RESULT %s swapped ", a->name);
+        const char *sw = strstr(log, want);
+        if (sw)
+            swaps = strtoul(sw + strlen(want), NULL, 10);
+        if (!sw || swaps < 100)
+            fail_msg("%s: the swapper %s sbx did %lu swaps (status %d): %s", a->name,
+                     boxed ? "in" : "without", swaps, ws_status, log);
+        if (!boxed) {
+            if (!n_escaped)
+                fail_msg("control: %s did not succeed without sbx in %d runs during %lu swaps, "
+                         "so the sandboxed run would prove nothing: %s", a->name, runs, swaps,
+                         use.text);
+            continue;
+        }
+        print_message("    RESULT %s: %d runs of sbx during %lu swaps: %d blocked inside, %d "
+                      "refused by sbx, %d escaped%s%s\n", a->name, runs, swaps, n_blocked,
+                      n_refused, n_escaped, first_refusal[0] ? "; the first refusal: " : "",
+                      first_refusal);
+        if (n_escaped)
+            fail_msg("ESCAPE: %s (%s): %s", a->name, a->what, use.text);
+        if (n_bad)
+            fail_msg("%s: unexpected outcome in %d of %d runs, e.g. (status %d): %s", a->name,
+                     n_bad, runs, bad.status, bad.text);
+    }
+}
+
 static void test_attempt(void **state)
 {
     struct case_state *cs = *state;
     struct suite_env *e = cs->env;
     const struct probe_attempt *a = cs->a;
+    if (PROBE_WSARG(a->name)) {
+        test_wsarg(e, a);
+        return;
+    }
+    if (PROBE_RACE(a->name)) {
+        test_race(e, a);
+        return;
+    }
     /* What only root can provide is skipped for a developer running the
      * suite unprivileged, and fails as root (the test command's case). */
     if (strcmp(a->name, "setuid-exec") == 0 && !e->suid[0]) {
@@ -207,7 +407,9 @@ static void test_attempt(void **state)
     } else {
         if (result_is(&box, a->name, "escaped"))
             fail_msg("ESCAPE: %s (%s): %s", a->name, a->what, box.text);
-        if (box.status != 0 || !result_is(&box, a->name, "blocked"))
+        /* state-*: sbx refusing the state directory is the fix */
+        if ((box.status != 0 || !result_is(&box, a->name, "blocked")) &&
+            !(PROBE_STATE_IN_WS(a->name) && sbx_refused(&box, a->name)))
             fail_msg("%s: unexpected outcome in the sandbox (status %d): %s", a->name,
                      box.status, box.text);
     }
@@ -370,6 +572,20 @@ static int elevated_prepare(struct suite_env *e)
 
 /* --- running the suite for one caller ------------------------------------ */
 
+/* SBX_ESCAPE_ONLY=NAME[,NAME]...: run those attempts alone (and none of
+ * the positives), for a developer working on them; unset: all of them. */
+static bool picked(const char *name)
+{
+    const char *list = getenv("SBX_ESCAPE_ONLY");
+    if (!list || !*list)
+        return true;
+    size_t n = strlen(name);
+    for (const char *p = list; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+        if (strncmp(p, name, n) == 0 && (p[n] == ',' || p[n] == '\0'))
+            return true;
+    return false;
+}
+
 /* Run the suite for one caller: every attempt, or only the attempt named
  * `only` (and none of the positives), or all but the one named `except`. */
 static int run_for_caller(const char *group, struct suite_env *e, const char *only,
@@ -401,11 +617,14 @@ static int run_for_caller(const char *group, struct suite_env *e, const char *on
         const char *name = probe_attempts[i].name;
         if ((only && strcmp(name, only) != 0) || (except && strcmp(name, except) == 0))
             continue;
+        if (!picked(name))
+            continue;
         cs[n] = (struct case_state){e, &probe_attempts[i]};
         tests[n] = (struct CMUnitTest){name, test_attempt, NULL, NULL, &cs[n]};
         n++;
     }
-    if (!only) {
+    const char *only_env = getenv("SBX_ESCAPE_ONLY");
+    if (!only && !(only_env && *only_env)) {
         static const struct {
             const char *name;
             void (*fn)(void **);
@@ -565,6 +784,19 @@ static int as_user(const char *sbx, const char *probe, const char *root_base, co
                  mkdir(home, 0755) == 0 && chown(home, pw->pw_uid, pw->pw_gid) == 0;
     uid_t uid = ready ? pw->pw_uid : 0;
     gid_t gid = ready ? pw->pw_gid : 0;
+    /* ws-device-node's device in the user's workspace-to-be: only root
+     * can make one; the user's own (the elevated mode's grant sets ACL
+     * entries on everything in the workspace, which only the owner can) */
+    char ws[600], node[640];
+    snprintf(ws, sizeof ws, "%s/ws", base);
+    snprintf(node, sizeof node, "%s/devnode", ws);
+    if (ready && (mkdir(ws, 0755) != 0 || chown(ws, uid, gid) != 0 ||
+                  mknod(node, S_IFCHR | 0666, makedev(1, 3)) != 0 || chmod(node, 0666) != 0 ||
+                  chown(node, uid, gid) != 0)) {
+        fprintf(stderr, "escape suite: the device node %s for %s: %s\n", node, name,
+                strerror(errno));
+        ready = false;
+    }
     if (!ready)
         fprintf(stderr, "escape suite: preparing %s for %s failed\n", base, name);
     struct run_out r;

@@ -20,6 +20,9 @@
  *              datagram socket (a syslog- or journald-like daemon)
  *   SBXP_PID   a process of the caller outside the sandbox (cwd SBXP_OUT)
  *   SBXP_FD    an fd open on SBXP_OUT inherited from the caller
+ *   SBXP_REPO  a directory of the caller's outside the workspace (a git
+ *              repository; see PROBE_WSARG)
+ *   SBXP_STAGE the part the probe plays in a wsarg-* or race-* attempt
  *   SBXP_SUID  a setuid-root copy of this probe (may be unset) */
 #ifndef SBX_TESTS_ESCAPE_PROBE_H
 #define SBX_TESTS_ESCAPE_PROBE_H
@@ -46,6 +49,32 @@ struct probe_attempt {
  * --allow-unix SBXP_UNIX_ALLOWED. */
 #define PROBE_ALLOW_UNIX(name) \
     (strncmp((name), "unix-allow-", 11) == 0 || strncmp((name), "pos-unix-allowed", 16) == 0)
+
+/* Attempts on sbx's own arguments: what a command leaves in its workspace
+ * for a later (wsarg-*) or a concurrent (race-*) run of sbx whose
+ * workspace argument is SBXP_WS/SBXP_TAG-NAME (the "target path"), aiming
+ * at SBXP_REPO, a directory of the caller's outside the workspace (in the
+ * elevated mode a granted workspace of the caller's too, which the sandbox
+ * accounts may write, so only the run's own confinement stands between).
+ * SBXP_STAGE says which part the probe plays:
+ *   wsarg-*: "plant" in an ordinary run, then "use" in a run whose
+ *            workspace (and working directory) is the target path;
+ *   race-*:  the suite makes the target path a directory; "swap" in an
+ *            ordinary run in the background (it trades the target path
+ *            with a symlink to SBXP_REPO with RENAME_EXCHANGE, each state
+ *            lasting up to 1.5 ms, until SBXP_OUT/SBXP_TAG-NAME-stop
+ *            exists, at most 30 s), while the
+ *            suite starts "use" runs as for wsarg-*, one after the other
+ *            (bounded in number and time).
+ * "use" writes through the target path and says escaped when the file
+ * lands in SBXP_REPO.  Without sbx the runs are the probe itself; with
+ * sbx, sbx refusing the target path (exit 125, saying why) is blocked. */
+#define PROBE_WSARG(name) (strncmp((name), "wsarg-", 6) == 0)
+#define PROBE_RACE(name) (strncmp((name), "race-", 5) == 0)
+
+/* Attempts named state-* run with --state SBXP_WS/SBXP_TAG-state/sbx: sbx's
+ * state directory inside the workspace, not made yet. */
+#define PROBE_STATE_IN_WS(name) (strncmp((name), "state-", 6) == 0)
 
 /* Attempts named stdio-* run with stdin SBXP_OUT/stdio-in and stdout
  * SBXP_OUT/stdio-out, files of the caller's outside the workspace (stderr

@@ -1065,6 +1065,154 @@ static int a_unix_allow_broker(void)
     return blocked(last);
 }
 
+/* --- sbx's own arguments: planted symlinks, swapped paths, state, devices --- */
+
+/* "<SBXP_WS>/<SBXP_TAG>-<attempt><suffix>": the same in every stage. */
+static const char *target_path(const char *suffix)
+{
+    static char buf[2][4200];
+    static int i;
+    char *b = buf[i++ % 2];
+    snprintf(b, sizeof buf[0], "%s/%s-%s%s", env("SBXP_WS"), env("SBXP_TAG"), cur, suffix);
+    return b;
+}
+
+static const char *stage(void)
+{
+    const char *s = getenv("SBXP_STAGE");
+    return s ? s : "";
+}
+
+/* "use": open the target path as a directory, up to `tries` times, and
+ * create a file in whatever it leads to; escaped when that is SBXP_REPO
+ * (the symlink's target) and the file could be made there.  A file made
+ * in the real directory, or a write refused, is another try; each file is
+ * removed through the same descriptor it was made through. */
+static int use_target(int tries)
+{
+    const char *repo = env("SBXP_REPO");
+    struct stat rst;
+    if (stat(repo, &rst) < 0)
+        return error("stat %s", repo);
+    int last = 0;
+    for (int t = 0; t < tries; t++) {
+        if (t > 0)
+            usleep(100); /* spread the tries over the swapper's states */
+        char name[128];
+        snprintf(name, sizeof name, "%s-hit-%d-%d", env("SBXP_TAG"), (int)getpid(), t);
+        int dfd = open(target_path(""), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0) {
+            last = errno;
+            continue;
+        }
+        struct stat dst;
+        bool in_repo = fstat(dfd, &dst) == 0 && dst.st_dev == rst.st_dev &&
+                       dst.st_ino == rst.st_ino;
+        int fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        if (fd < 0) {
+            last = errno;
+            close(dfd);
+            continue;
+        }
+        close(fd);
+        unlinkat(dfd, name, 0);
+        close(dfd);
+        if (in_repo)
+            return escaped("wrote %s/%s through the workspace path %s (try %d)", repo, name,
+                           target_path(""), t + 1);
+        last = ENOENT; /* it landed in the real directory: not in the target */
+    }
+    return blocked(last ? last : EACCES);
+}
+
+/* A run plants ws/x -> SBXP_REPO (~/.config, another project); a later
+ * `sbx run --workspace ws/x` must not make the target writable. */
+static int a_wsarg_planted_symlink(void)
+{
+    if (strcmp(stage(), "plant") == 0) {
+        const char *link = target_path("");
+        unlink(link);
+        if (symlink(env("SBXP_REPO"), link) < 0)
+            return error("symlink %s in the workspace", link);
+        printf("RESULT %s planted %s\n", cur, link);
+        return 0;
+    }
+    if (strcmp(stage(), "use") == 0)
+        return use_target(1);
+    return error("SBXP_STAGE must be plant or use");
+}
+
+/* The target path is a real directory when sbx checks it, and a symlink
+ * to SBXP_REPO a moment later when sbx binds it or gives Landlock its
+ * rule, if sbx looks it up by name again. */
+static int a_race_workspace_swap(void)
+{
+    if (strcmp(stage(), "use") == 0)
+        return use_target(300);
+    if (strcmp(stage(), "swap") != 0)
+        return error("SBXP_STAGE must be swap or use");
+    const char *dir = target_path(""), *alt = target_path("-alt"), *stop = NULL;
+    char stopbuf[4200];
+    snprintf(stopbuf, sizeof stopbuf, "%s/%s-%s-stop", env("SBXP_OUT"), env("SBXP_TAG"), cur);
+    stop = stopbuf;
+    struct stat st;
+    if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+        return error("the suite did not make the directory %s", dir);
+    unlink(alt);
+    if (symlink(env("SBXP_REPO"), alt) < 0)
+        return error("symlink %s", alt);
+    unsigned long swaps = 0;
+    time_t start = time(NULL);
+    for (;;) {
+        if (syscall(SYS_renameat2, AT_FDCWD, dir, AT_FDCWD, alt, 2 /* RENAME_EXCHANGE */) < 0)
+            return error("renameat2(RENAME_EXCHANGE) %s and %s", dir, alt);
+        swaps++;
+        /* Each state lasts from nothing to 1.5 ms: short ones race the
+         * checks against each other, long ones let runs get past the
+         * checks and race the binds and rules that follow them. */
+        usleep((useconds_t)(rand() % 1500));
+        if (swaps % 64 == 0 && (stat(stop, &st) == 0 || time(NULL) - start > 30))
+            break;
+    }
+    /* leave the directory where it was */
+    if (swaps % 2 == 1)
+        syscall(SYS_renameat2, AT_FDCWD, dir, AT_FDCWD, alt, 2 /* RENAME_EXCHANGE */);
+    unlink(alt);
+    printf("RESULT %s swapped %lu\n", cur, swaps);
+    return 0;
+}
+
+/* --state inside the workspace, before sbx made it: the command plants a
+ * ledger for sbx's next command to trust. */
+static int a_state_plant_ledger(void)
+{
+    char dir[4400], ledger[4420];
+    snprintf(dir, sizeof dir, "%s/%s-state", env("SBXP_WS"), env("SBXP_TAG"));
+    mkdir(dir, 0700);
+    snprintf(dir, sizeof dir, "%s/%s-state/sbx", env("SBXP_WS"), env("SBXP_TAG"));
+    if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+        return blocked(errno);
+    snprintf(ledger, sizeof ledger, "%s/ledger.db", dir);
+    return write_path(ledger, O_CREAT | O_TRUNC);
+}
+
+/* A device node in the workspace (an unpacked root file system, a
+ * container's /dev): opened in the sandbox, it is the device itself.  The
+ * suite makes <SBXP_WS>/devnode, a 0666 copy of /dev/null (as root: no
+ * one else can); any device would do, a disk's included. */
+static int a_ws_device_node(void)
+{
+    const char *node = ws("devnode");
+    struct stat st;
+    if (lstat(node, &st) < 0 && mknod(node, S_IFCHR | 0666, makedev(1, 3)) < 0)
+        return blocked(errno);
+    int fd = open(node, O_RDWR | O_CLOEXEC);
+    if (fd < 0)
+        return blocked(errno);
+    close(fd);
+    return escaped("opened the device node %s (1:3) in the workspace", node);
+}
+
 /* --- positives: what a build needs ---------------------------------------- */
 
 static int p_write_workspace(void)
@@ -1321,6 +1469,11 @@ const struct probe_attempt probe_attempts[] = {
     {"unix-allow-race", "with --allow-unix, race the check: flip the address and the fd under connect()", CTRL_ALWAYS, false, true, a_unix_allow_race},
     {"unix-allow-link-race", "with --allow-unix, connect through a symlink flipped to another socket", CTRL_ALWAYS, false, true, a_unix_allow_link_race},
     {"unix-allow-broker", "with --allow-unix, take an fd of sbx's broker or connector, or ptrace them", CTRL_NONE, false, true, a_unix_allow_broker},
+    /* sbx's own arguments and the workspace mounts */
+    {"wsarg-planted-symlink", "plant ws/x -> another directory; a later run with --workspace ws/x writes it", CTRL_ALWAYS, false, false, a_wsarg_planted_symlink},
+    {"race-workspace-swap", "swap a workspace path with a symlink (RENAME_EXCHANGE) while other runs start with it", CTRL_ALWAYS, false, false, a_race_workspace_swap},
+    {"state-plant-ledger", "plant a ledger in sbx's state directory inside the workspace before sbx makes it", CTRL_ALWAYS, false, false, a_state_plant_ledger},
+    {"ws-device-node", "open a device node that lies in the workspace", CTRL_ROOT, false, false, a_ws_device_node},
     /* positives */
     {"pos-write-workspace", "create, write, chmod, rename, delete in the workspace", CTRL_ALWAYS, true, false, p_write_workspace},
     {"pos-write-tmpdir", "write in TMPDIR", CTRL_ALWAYS, true, false, p_write_tmpdir},

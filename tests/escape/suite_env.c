@@ -14,6 +14,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -156,6 +157,8 @@ static _Noreturn void serve(int *fds, int n)
     }
 }
 
+static void remove_glob(const char *pattern);
+
 int suite_env_setup(struct suite_env *e)
 {
     e->root = geteuid() == 0;
@@ -236,6 +239,20 @@ int suite_env_reset(struct suite_env *e)
         if (write_text(p, "x\n") < 0 || chmod(p, 0644) < 0)
             return -1;
     }
+    /* what wsarg-*, race-* and state-* attempts left in the workspace and
+     * in the repository (SBXP_REPO): all named after the tag */
+    char pat[PATH_MAX + 64];
+    snprintf(pat, sizeof pat, "%s/%s-*", e->ws, e->tag);
+    remove_glob(pat);
+    snprintf(pat, sizeof pat, "%s/%s-*", e->repo, e->tag);
+    remove_glob(pat);
+    /* ws-device-node's device: a 0666 copy of /dev/null, which only root
+     * can make (as_user makes the throwaway user's) */
+    snprintf(p, sizeof p, "%s/devnode", e->ws);
+    struct stat st;
+    if (geteuid() == 0 && lstat(p, &st) < 0 &&
+        (mknod(p, S_IFCHR | 0666, makedev(1, 3)) < 0 || chmod(p, 0666) < 0))
+        return -1;
     /* the workspace's .git, as a control run may have moved or changed it */
     snprintf(p, sizeof p, "%s/.git-moved", e->ws);
     suite_rmrf(p);
@@ -349,6 +366,11 @@ int suite_run(const struct suite_env *e, const char *cwd, char *const argv[], bo
         setenv("SBXP_PID", num, 1);
         snprintf(num, sizeof num, "%d", e->outfd);
         setenv("SBXP_FD", num, 1);
+        setenv("SBXP_REPO", e->repo, 1);
+        if (e->stage)
+            setenv("SBXP_STAGE", e->stage, 1);
+        else
+            unsetenv("SBXP_STAGE");
         execvp(argv[0], argv);
         _exit(127);
     }

@@ -26,6 +26,7 @@ struct suite_env {
     int outfd;              /* open on out, inherited by the runs */
     bool stdio_files;       /* runs get out/stdio-in and out/stdio-out as stdin and
                              * stdout (PROBE_STDIO_FILES) */
+    const char *stage;      /* SBXP_STAGE of the runs (PROBE_WSARG, PROBE_RACE), or NULL */
     pid_t server, victim;
     bool root;
 };

@@ -10,6 +10,7 @@
  *     @F/homelink        a symlink to @F/home (a home behind a symlink)
  *     @F/keys/ssh        where @F/home/.ssh really is
  *     @F/work/app        an ordinary project directory
+ *     @F/work/planted    a symlink to app, where a sandbox could have made it
  * so the checks that resolve paths (the home, the workspace) meet real
  * symlinks.  Beyond "no crash, no undefined behaviour, no leak":
  *
@@ -30,7 +31,8 @@
  *   D3  for each home given (and the caller's own home from the password
  *       database and $HOME), canonicalised as the code does: every ancestor
  *       of it, itself included, is refused;
- *   D4  home/.ssh and home/.gnupg and everything beneath them are refused,
+ *   D4  home/.ssh, .gnupg, .config and .local and everything beneath them
+ *       are refused,
  *       and so is the directory they really are when they are symlinks
  *       (a workspace named by its real path must not dodge the list);
  *   D5  a refusal is a non-empty reason, and the answer is deterministic.
@@ -38,6 +40,12 @@
  *   S1  on success out is realpath(DIR), a directory, fits the buffer
  *       (ASan: the buffer is exactly that size) and is not refused for the
  *       caller (D1-D4 hold for it); on failure -SBX_EINVAL with a message.
+ *   S2  on success, no symlink met on the way lies in a directory a
+ *       sandbox could have written: each one's directory is a system
+ *       directory or shared root, the caller's home or one of its
+ *       ancestors with no group or other write, or (caller not root) a
+ *       root-owned directory with no group or other write.  The fixture's
+ *       @F/work/planted -> app is one that must be refused.
  *
  * Any broken invariant aborts, so libFuzzer keeps the input as a crash
  * artifact: run the target on that file to reproduce. */
@@ -79,13 +87,13 @@ static void rm_fixture(void);
  * (Adding to wspath.c's lists never breaks this target.) */
 static const char *const system_trees[] = {
     "/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/libx32",
-    "/proc", "/run", "/sbin", "/sys", "/usr",
+    "/proc", "/run", "/sbin", "/sys", "/usr", "/var/cache", "/var/lib", "/var/spool",
 };
 static const char *const shared_roots[] = {
     "/", "/home", "/media", "/mnt", "/opt", "/root", "/srv", "/tmp", "/var", "/var/tmp",
-    "/var/lib", "/var/log",
+    "/var/log",
 };
-static const char *const secrets[] = {".ssh", ".gnupg"};
+static const char *const secrets[] = {".ssh", ".gnupg", ".config", ".local"};
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -296,6 +304,95 @@ static void check_home(const char *home, const char *other, const char *dir)
 
 /* ---- sbx_ws_resolve ---- */
 
+/* S2's rule for the directory dir (canonical) that holds a symlink. */
+static bool link_dir_trusted(const char *dir)
+{
+    for (size_t i = 0; i < N(system_trees); i++)
+        if (ref_within(dir, system_trees[i]))
+            return true;
+    for (size_t i = 0; i < N(shared_roots); i++)
+        if (strcmp(dir, shared_roots[i]) == 0)
+            return true;
+    struct stat st;
+    if (stat(dir, &st) != 0)
+        return true; /* gone meanwhile: nothing to say */
+    bool others = (st.st_mode & (S_IWGRP | S_IWOTH)) != 0;
+    const char *homes[] = {pw_home, getenv("HOME")};
+    for (size_t i = 0; i < 2; i++) {
+        char canon[PATH_MAX];
+        if (homes[i] && homes[i][0] == '/' && realpath(homes[i], canon) &&
+            ref_within(canon, dir) && !others)
+            return true;
+    }
+    return getuid() != 0 && st.st_uid == 0 && !others;
+}
+
+/* The first symlink met resolving arg (as the code walks: component by
+ * component, ".." physical) whose directory S2 does not trust; NULL when
+ * there is none (or the walk fails: S1 covers failures). */
+static char *untrusted_link_on_the_way(const char *arg)
+{
+    char canon[PATH_MAX], rest[2 * PATH_MAX], tmp[2 * PATH_MAX];
+    if (strlen(arg) >= PATH_MAX)
+        return NULL;
+    if (arg[0] == '/')
+        snprintf(canon, sizeof canon, "/");
+    else if (!getcwd(canon, sizeof canon))
+        return NULL;
+    snprintf(rest, sizeof rest, "%s", arg);
+    size_t pos = 0;
+    for (int links = 0; links <= 40;) {
+        while (rest[pos] == '/')
+            pos++;
+        if (!rest[pos])
+            return NULL;
+        size_t end = pos;
+        while (rest[end] && rest[end] != '/')
+            end++;
+        char comp[NAME_MAX + 1];
+        if (end - pos > NAME_MAX)
+            return NULL;
+        memcpy(comp, rest + pos, end - pos);
+        comp[end - pos] = '\0';
+        pos = end;
+        if (strcmp(comp, ".") == 0)
+            continue;
+        if (strcmp(comp, "..") == 0) {
+            char *slash = strrchr(canon, '/');
+            if (slash == canon)
+                canon[1] = '\0';
+            else
+                *slash = '\0';
+            continue;
+        }
+        char path[PATH_MAX + NAME_MAX + 2];
+        snprintf(path, sizeof path, "%s%s%s", canon, canon[1] ? "/" : "", comp);
+        struct stat st;
+        if (lstat(path, &st) != 0)
+            return NULL;
+        if (S_ISLNK(st.st_mode)) {
+            links++;
+            if (!link_dir_trusted(canon))
+                return dupn(path, strlen(path));
+            char target[PATH_MAX];
+            ssize_t n = readlink(path, target, sizeof target - 1);
+            if (n <= 0)
+                return NULL;
+            target[n] = '\0';
+            snprintf(tmp, sizeof tmp, "%s/%s", target, rest + pos);
+            snprintf(rest, sizeof rest, "%s", tmp);
+            pos = 0;
+            if (target[0] == '/')
+                snprintf(canon, sizeof canon, "/");
+            continue;
+        }
+        if (strlen(path) >= sizeof canon)
+            return NULL;
+        snprintf(canon, sizeof canon, "%s", path);
+    }
+    return NULL;
+}
+
 static void check_resolve(const char *arg, size_t out_len)
 {
     char *out = malloc(out_len ? out_len : 1);
@@ -314,6 +411,10 @@ static void check_resolve(const char *arg, size_t out_len)
         check_dir(out, pw_home, env);
         check_home(pw_home, env, out);
         check_home(env, pw_home, out);
+        char *link = untrusted_link_on_the_way(arg);
+        CHECK(!link, "S2: '%s' resolved through the symlink %s, which a sandbox could have made",
+              arg, link ? link : "");
+        free(link);
     } else {
         CHECK(rc == -SBX_EINVAL && err.code == SBX_EINVAL && err.msg[0],
               "S1: '%s' refused with %d (code %d): '%s'", arg, rc, err.code, err.msg);
@@ -328,7 +429,7 @@ static void rm_fixture(void)
     if (!fixture[0])
         return;
     const char *rel[] = {"home/.ssh", "home/.gnupg", "home", "homelink", "keys/ssh", "keys",
-                         "work/app", "work", ""};
+                         "work/planted", "work/app", "work", ""};
     for (size_t i = 0; i < N(rel); i++) {
         char p[PATH_MAX + 64];
         snprintf(p, sizeof p, "%s/%s", fixture, rel[i]);
@@ -355,6 +456,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     CHECK(symlink("../keys/ssh", p) == 0, "symlink %s: %s", p, strerror(errno));
     snprintf(p, sizeof p, "%s/homelink", fixture);
     CHECK(symlink("home", p) == 0, "symlink %s: %s", p, strerror(errno));
+    snprintf(p, sizeof p, "%s/work/planted", fixture);
+    CHECK(symlink("app", p) == 0, "symlink %s: %s", p, strerror(errno));
     atexit(rm_fixture);
 
     struct passwd *pw = getpwuid(getuid());

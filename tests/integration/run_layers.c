@@ -419,6 +419,55 @@ static void test_workspace_resolve(void **state)
     assert_null(sbx_ws_danger("/tmp/build", NULL, NULL));
     snprintf(link, sizeof link, "%s/missing", c->dir);
     assert_int_equal(sbx_linux_workspace_resolve(link, out, sizeof out, &err), -SBX_EINVAL);
+    /* where a write is code execution or the system's state */
+    const char *danger[] = {"/home/alice/.config", "/home/alice/.config/git",
+                            "/home/alice/.local", "/home/alice/.local/bin",
+                            "/home/alice/.gnupg/x", "/var/lib", "/var/lib/dpkg/info",
+                            "/var/spool/cron", "/var/cache/apt", "/boot/grub", "/run/user",
+                            "/root", "/srv"};
+    for (size_t i = 0; i < sizeof danger / sizeof danger[0]; i++)
+        if (!sbx_ws_danger(danger[i], "/home/alice", NULL))
+            fail_msg("%s is accepted as a workspace", danger[i]);
+    assert_null(sbx_ws_danger("/home/alice/.configs", "/home/alice", NULL));
+    /* a symlink a sandbox could have planted (in a directory that could
+     * have been a workspace) is refused, wherever it leads; the real path
+     * is not */
+    char proj[400], real[400];
+    snprintf(proj, sizeof proj, "%s/proj", c->dir);
+    snprintf(real, sizeof real, "%s/real", c->dir);
+    snprintf(link, sizeof link, "%s/proj/planted", c->dir);
+    assert_int_equal(mkdir(proj, 0755), 0);
+    assert_int_equal(mkdir(real, 0755), 0);
+    assert_int_equal(symlink(real, link), 0);
+    err.msg[0] = '\0';
+    assert_int_equal(sbx_linux_workspace_resolve(link, out, sizeof out, &err), -SBX_EINVAL);
+    assert_non_null(strstr(err.msg, "passes through the symlink"));
+    assert_int_equal(sbx_linux_workspace_resolve(real, out, sizeof out, &err), 0);
+    assert_string_equal(out, real);
+    /* ".." is physical, as realpath's */
+    char dotdot[450];
+    snprintf(dotdot, sizeof dotdot, "%s/proj/../real/.", c->dir);
+    assert_int_equal(sbx_linux_workspace_resolve(dotdot, out, sizeof out, &err), 0);
+    assert_string_equal(out, real);
+    /* Found again (the sandbox's init does this) only while the path still
+     * leads to the directory checked, through no symlink: swapped with
+     * another directory or with a symlink to the very same directory, it
+     * is refused. */
+    struct sbx_pin pin;
+    assert_int_equal(sbx_path_pin(real, SBX_PIN_WORKSPACE, getuid(), &pin, &err), 0);
+    int fd = sbx_pin_reopen(pin.path, pin.dev, pin.ino, &err);
+    assert_true(fd >= 0);
+    close(fd);
+    assert_int_equal(syscall(SYS_renameat2, AT_FDCWD, real, AT_FDCWD, proj, 2 /* EXCHANGE */), 0);
+    assert_true(sbx_pin_reopen(pin.path, pin.dev, pin.ino, &err) < 0);
+    assert_non_null(strstr(err.msg, "changed while"));
+    assert_int_equal(syscall(SYS_renameat2, AT_FDCWD, real, AT_FDCWD, proj, 2 /* EXCHANGE */), 0);
+    char moved[450];
+    snprintf(moved, sizeof moved, "%s/moved", c->dir);
+    assert_int_equal(rename(real, moved), 0);
+    assert_int_equal(symlink(moved, real), 0);
+    assert_true(sbx_pin_reopen(pin.path, pin.dev, pin.ino, &err) < 0);
+    sbx_pin_close(&pin);
 }
 
 static void test_check_reports(void **state)

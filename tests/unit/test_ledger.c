@@ -68,6 +68,52 @@ static void test_create_private(void **state)
     free(tmp);
 }
 
+#ifndef _WIN32
+/* A state directory sbx finds already made (no ledger in it yet) must be a
+ * real directory of the caller's that no one else can write: anything else
+ * may have been made by someone who wants sbx to trust what they put in
+ * it.  Nothing is created in a refused one. */
+static void test_state_dir_refused(void **state)
+{
+    (void)state;
+    char *tmp = make_temp_dir();
+    char dir[4096], target[4096], ledger[4200];
+    struct sbx_error err = {0};
+    struct sbx_ledger *l = NULL;
+    /* writable by others */
+    snprintf(dir, sizeof dir, "%s/open", tmp);
+    assert_int_equal(mkdir(dir, 0700), 0);
+    assert_int_equal(chmod(dir, 0777), 0);
+    assert_int_not_equal(sbx_ledger_open(dir, SBX_LEDGER_CREATE, &l, &err), 0);
+    assert_non_null(strstr(err.msg, "writable by others"));
+    path_join(ledger, sizeof ledger, dir, "ledger.db");
+    assert_int_not_equal(access(ledger, F_OK), 0);
+    /* a symlink to a directory */
+    snprintf(target, sizeof target, "%s/target", tmp);
+    snprintf(dir, sizeof dir, "%s/link", tmp);
+    assert_int_equal(mkdir(target, 0700), 0);
+    assert_int_equal(symlink(target, dir), 0);
+    assert_int_not_equal(sbx_ledger_open(dir, SBX_LEDGER_CREATE, &l, &err), 0);
+    path_join(ledger, sizeof ledger, target, "ledger.db");
+    assert_int_not_equal(access(ledger, F_OK), 0);
+    /* another user's (root can make one) */
+    if (geteuid() == 0) {
+        snprintf(dir, sizeof dir, "%s/theirs", tmp);
+        assert_int_equal(mkdir(dir, 0700), 0);
+        assert_int_equal(chown(dir, 65534, 65534), 0);
+        assert_int_not_equal(sbx_ledger_open(dir, SBX_LEDGER_CREATE, &l, &err), 0);
+        assert_non_null(strstr(err.msg, "not to you"));
+    }
+    /* the caller's own, private: used */
+    snprintf(dir, sizeof dir, "%s/mine", tmp);
+    assert_int_equal(mkdir(dir, 0755), 0);
+    assert_int_equal(sbx_ledger_open(dir, SBX_LEDGER_CREATE, &l, &err), 0);
+    sbx_ledger_close(l);
+    rm_tree(tmp);
+    free(tmp);
+}
+#endif
+
 static void test_missing_without_create(void **state)
 {
     (void)state;
@@ -233,6 +279,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_create_private),
+#ifndef _WIN32
+        cmocka_unit_test(test_state_dir_refused),
+#endif
         cmocka_unit_test(test_missing_without_create),
         cmocka_unit_test(test_fixture_every_schema),
         cmocka_unit_test(test_newer_schema_refused),

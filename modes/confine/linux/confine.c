@@ -43,13 +43,18 @@ int sbx_linux_check(bool net, struct sbx_linux_report *rep, struct sbx_error *er
     return 0;
 }
 
-/* Everything the run needs that lives in memory: freed in one place. */
+/* Everything the run needs that lives in memory: freed in one place.
+ * Every path is resolved once into a pin (wspath.h) that stays open until
+ * the run is over: its descriptor is what was checked, and keeps the
+ * identity that init checks its own opens against from being reused. */
 struct prep {
-    char **ws;            /* canonical workspaces */
-    size_t n_ws;
-    char **ro;            /* protected paths */
+    struct sbx_pin *ws;   /* workspaces, then the private TMPDIR */
+    size_t n_ws;          /* workspaces only */
+    struct sbx_pin *ro;   /* protected paths */
     size_t n_ro;
-    const char **rw;      /* ws + tmpdir, for the view and Landlock */
+    const char **rw;      /* ws[i].path + the TMPDIR: for the view and Landlock */
+    const char **ro_path; /* ro[i].path */
+    int *rw_fd;           /* filled in by init (its copy), read by the command */
     char cwd[PATH_MAX];
     char tmpdir[PATH_MAX];
     bool have_tmpdir;
@@ -57,44 +62,53 @@ struct prep {
 
 static void prep_free(struct prep *p)
 {
-    for (size_t i = 0; i < p->n_ws; i++)
-        free(p->ws[i]);
-    for (size_t i = 0; i < p->n_ro; i++)
-        free(p->ro[i]);
+    for (size_t i = 0; p->ws && i <= p->n_ws; i++)
+        sbx_pin_close(&p->ws[i]);
+    for (size_t i = 0; p->ro && i < p->n_ro; i++)
+        sbx_pin_close(&p->ro[i]);
     free(p->ws);
     free(p->ro);
     free(p->rw);
+    free(p->ro_path);
+    free(p->rw_fd);
 }
 
 static bool within_any(const struct prep *p, const char *path)
 {
     for (size_t i = 0; i < p->n_ws; i++)
-        if (sbx_path_within(path, p->ws[i]))
+        if (sbx_path_within(path, p->ws[i].path))
             return true;
     return false;
 }
 
 /* Add a protected path when it exists and lies in a workspace (anything
- * else is read-only already).  required: a missing path is an error. */
+ * else is read-only already).  required: a missing path is an error.
+ * Resolved once like the workspaces (a symlink is followed, but what it
+ * leads to must be inside a workspace to matter, and is what gets bound). */
 static int add_protected(struct prep *p, const char *path, bool required, const char *what,
                          struct sbx_error *err)
 {
-    char real[PATH_MAX];
-    if (!realpath(path, real)) {
-        if (errno == ENOENT && !required)
-            return 0;
-        return sbx_err_sys(err, SBX_EINVAL, errno, "%s %s", what, path);
-    }
-    if (!within_any(p, real))
+    struct sbx_pin *pin = &p->ro[p->n_ro];
+    int rc = sbx_path_pin(path, 0, getuid(), pin, err);
+    if (rc == -SBX_ENOENT && !required)
         return 0;
+    if (rc < 0) {
+        if (err)
+            err->code = SBX_EINVAL; /* bad input, whichever way */
+        return sbx_err_wrap(err, "%s %s", what, path);
+    }
+    if (!within_any(p, pin->path)) {
+        sbx_pin_close(pin);
+        return 0;
+    }
     for (size_t i = 0; i < p->n_ws; i++)
-        if (strcmp(real, p->ws[i]) == 0)
+        if (strcmp(pin->path, p->ws[i].path) == 0) {
+            sbx_pin_close(pin);
             return sbx_err_set(err, SBX_EINVAL, "%s %s is a whole workspace: it can't be both "
                                                 "writable and protected", what, path);
-    char *dup = strdup(real);
-    if (!dup)
-        return sbx_err_set(err, SBX_ENOMEM, "out of memory");
-    p->ro[p->n_ro++] = dup;
+        }
+    p->ro_path[p->n_ro] = pin->path;
+    p->n_ro++;
     return 0;
 }
 
@@ -105,27 +119,50 @@ static int prepare(const struct sbx_run_request *req, struct prep *p, struct sbx
     if (!req->argv || !req->argv[0] || !req->argv[0][0])
         return sbx_err_set(err, SBX_EINVAL, "run: no command given");
     size_t max_ro = req->n_workspaces + req->n_protect + 1;
-    p->ws = calloc(req->n_workspaces, sizeof *p->ws);
+    p->ws = calloc(req->n_workspaces + 1, sizeof *p->ws);
     p->ro = calloc(max_ro, sizeof *p->ro);
     p->rw = calloc(req->n_workspaces + 1, sizeof *p->rw);
-    if (!p->ws || !p->ro || !p->rw)
+    p->ro_path = calloc(max_ro, sizeof *p->ro_path);
+    p->rw_fd = calloc(req->n_workspaces + 1, sizeof *p->rw_fd);
+    /* No descriptor yet (prep_free closes what is >= 0: not stdin). */
+    for (size_t i = 0; i <= req->n_workspaces; i++) {
+        if (p->ws)
+            p->ws[i].fd = -1;
+        if (p->rw_fd)
+            p->rw_fd[i] = -1;
+    }
+    for (size_t i = 0; p->ro && i < max_ro; i++)
+        p->ro[i].fd = -1;
+    if (!p->ws || !p->ro || !p->rw || !p->ro_path || !p->rw_fd)
         return sbx_err_set(err, SBX_ENOMEM, "out of memory");
 
     /* Checked again here, whatever the caller did: this is the layer that
-     * makes the paths writable. */
+     * makes the paths writable, and the descriptors it checks are the
+     * ones the sandbox is built from. */
     for (size_t i = 0; i < req->n_workspaces; i++) {
-        char real[PATH_MAX];
-        int rc = sbx_ws_resolve(req->workspaces[i], getuid(), real, sizeof real, err);
+        int rc = sbx_path_pin(req->workspaces[i], SBX_PIN_WORKSPACE, getuid(), &p->ws[i], err);
+        if (rc < 0) {
+            if (err)
+                err->code = SBX_EINVAL;
+            return -SBX_EINVAL;
+        }
+        p->rw[p->n_ws] = p->ws[p->n_ws].path;
+        p->n_ws++;
+    }
+    /* sbx's own state (ledgers, the plan journal) never where the command
+     * writes: existing or not (protecting it only when it exists would let
+     * the command make it first, with a ledger of its own). */
+    const char *states[] = {req->state_dir, req->machine_state_dir};
+    for (size_t i = 0; i < 2; i++) {
+        int rc = sbx_state_outside_workspaces(states[i], p->rw, p->n_ws, err);
         if (rc < 0)
             return rc;
-        if (!(p->ws[p->n_ws++] = strdup(real)))
-            return sbx_err_set(err, SBX_ENOMEM, "out of memory");
     }
     for (size_t i = 0; i < p->n_ws; i++) {
         /* .git as a directory or as a "gitdir:" file (worktrees). */
         if (!req->allow_git) {
-            char git[PATH_MAX];
-            snprintf(git, sizeof git, "%s/.git", p->ws[i]);
+            char git[PATH_MAX + 8];
+            snprintf(git, sizeof git, "%s/.git", p->ws[i].path);
             int rc = add_protected(p, git, false, "git directory", err);
             if (rc < 0)
                 return rc;
@@ -136,12 +173,7 @@ static int prepare(const struct sbx_run_request *req, struct prep *p, struct sbx
         if (rc < 0)
             return rc;
     }
-    if (req->state_dir) {
-        int rc = add_protected(p, req->state_dir, false, "sbx state directory", err);
-        if (rc < 0)
-            return rc;
-    }
-    const char *cwd = req->cwd ? req->cwd : p->ws[0];
+    const char *cwd = req->cwd ? req->cwd : p->ws[0].path;
     if (!realpath(cwd, p->cwd))
         return sbx_err_sys(err, SBX_EINVAL, errno, "working directory %s", cwd);
 
@@ -149,9 +181,12 @@ static int prepare(const struct sbx_run_request *req, struct prep *p, struct sbx
     if (rc < 0)
         return rc;
     p->have_tmpdir = true;
-    for (size_t i = 0; i < p->n_ws; i++)
-        p->rw[i] = p->ws[i];
-    p->rw[p->n_ws] = p->tmpdir;
+    /* sbx's own, just made: pinned like the workspaces (a symlink swapped
+     * in for it meanwhile would be refused by the reopen in init). */
+    struct sbx_pin *tmp = &p->ws[p->n_ws];
+    if ((rc = sbx_path_pin(p->tmpdir, SBX_PIN_DIR, getuid(), tmp, err)) < 0)
+        return sbx_err_wrap(err, "the private TMPDIR");
+    p->rw[p->n_ws] = tmp->path;
     return 0;
 }
 
@@ -179,11 +214,12 @@ int sbx_linux_run_ex(const struct sbx_run_request *req, struct sbx_linux_report 
             .timeout_sec = req->timeout_sec,
             .max_pids = sbx_run_max_pids(req),
             .landlock_abi = rep->landlock_abi,
-            .view = {.rw = p.rw, .n_rw = p.n_ws + 1,
-                     .ro = (const char *const *)p.ro, .n_ro = p.n_ro,
+            .view = {.rw = p.rw, .n_rw = p.n_ws + 1, .ro = p.ro_path, .n_ro = p.n_ro,
+                     .rw_pin = p.ws, .ro_pin = p.ro, .rw_fd = p.rw_fd,
                      .shm_bytes = sbx_run_shm_bytes(req)},
-            .policy = {.rw = p.rw, .n_rw = p.n_ws + 1, .net = req->net, .private_dev = true,
-                       .unix_allow = req->allow_unix, .n_unix_allow = req->n_allow_unix},
+            .policy = {.rw = p.rw, .n_rw = p.n_ws + 1, .rw_fd = p.rw_fd, .net = req->net,
+                       .private_dev = true, .unix_allow = req->allow_unix,
+                       .n_unix_allow = req->n_allow_unix},
         };
         struct sbx_runresult res;
         rc = sbx_runner_run(&plan, &res, err);

@@ -16,9 +16,11 @@
  * Refuses (-SBX_ENOTSUP, nothing run) where the kernel has no Landlock. */
 int sbx_linux_run(const struct sbx_run_request *req, int *status, struct sbx_error *err);
 
-/* Resolve a workspace argument: realpath, must be an existing directory and
- * not a dangerous root (/, /etc, /usr, /proc, the user's home itself, ... or
- * a symlink to one).  out receives the resolved path. */
+/* Resolve a workspace argument (wspath.h, sbx_ws_resolve): must be an
+ * existing directory, not a dangerous one (/, /etc, /usr, /proc, the user's
+ * home itself, ~/.config, ... or a symlink to one), reached through no
+ * symlink a sandbox could have planted.  out receives the resolved path.
+ * The run resolves it again into a descriptor and uses only that. */
 int sbx_linux_workspace_resolve(const char *arg, char *out, size_t out_len,
                                 struct sbx_error *err);
 

@@ -91,7 +91,8 @@ static int add_rules(struct sbx_landlock *ll, const struct sbx_policy *p, struct
     for (size_t i = 0; rc == 0 && !p->net && i < p->n_tcp_ports; i++)
         rc = sbx_landlock_allow_tcp_connect(ll, p->tcp_ports[i], err);
     for (size_t i = 0; rc == 0 && i < p->n_rw; i++)
-        rc = sbx_landlock_allow(ll, p->rw[i], SBX_LL_ALL, err);
+        rc = p->rw_fd ? sbx_landlock_allow_fd(ll, p->rw_fd[i], p->rw[i], SBX_LL_ALL, err)
+                      : sbx_landlock_allow(ll, p->rw[i], SBX_LL_ALL, err);
     for (size_t i = 0; rc == 0 && i < sizeof dev_files / sizeof dev_files[0]; i++) {
         rc = sbx_landlock_allow(ll, dev_files[i], SBX_LL_DEVICE, err);
         if (rc == -SBX_ENOENT)

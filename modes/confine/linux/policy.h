@@ -23,6 +23,10 @@ struct sbx_unix_remote {
 struct sbx_policy {
     const char *const *rw;  /* full Landlock rights beneath these */
     size_t n_rw;
+    /* When set, rw_fd[i] is a descriptor on rw[i] that the caller checked
+     * (wspath.h), and the rule is built from it: a name looked up again
+     * could lead elsewhere by now.  rw[i] then only names it in messages. */
+    const int *rw_fd;
     bool net;               /* network on: IP sockets (never unix ones) */
     bool private_dev;       /* /dev is sbx's own (devpts + shm): grant them */
     /* Network off: TCP ports connect() may reach all the same (the elevated

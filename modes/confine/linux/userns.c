@@ -2,9 +2,11 @@
  *
  * The writable binds are cloned with open_tree(OPEN_TREE_CLONE) before the
  * whole tree is made read-only, so the clones keep their write access and
- * are attached afterwards: no remount has to clear a read-only flag, and
- * the targets are the directories opened at the start (by fd), so a path
- * component swapped for a symlink meanwhile can't redirect a bind. */
+ * are attached afterwards: no remount has to clear a read-only flag.  The
+ * sources and targets are the directories sbx checked: each is opened
+ * again here without following any symlink and must be the same object
+ * (sbx_pin_reopen), then used by fd alone, so a path component swapped for
+ * a symlink, before or after, can't redirect a bind. */
 #include "modes/confine/linux/userns.h"
 
 #include <errno.h>
@@ -105,20 +107,50 @@ struct clone_bind {
     int tree;     /* detached clone from open_tree */
 };
 
-static int open_clone(struct clone_bind *b, const char *path, struct sbx_error *err)
+static int set_attr(int dfd, const char *path, unsigned flags, uint64_t set, uint64_t clr,
+                    const char *name, struct sbx_error *err);
+
+/* A clone of what b->target is open on. */
+static int clone_target(struct clone_bind *b, struct sbx_error *err)
+{
+    /* AT_RECURSIVE: mounts beneath the path come along (and a clone of a
+     * tree with locked submounts must include them). */
+    b->tree = open_tree(b->target, "", OPEN_TREE_CLONE | AT_RECURSIVE | AT_EMPTY_PATH |
+                                           OPEN_TREE_CLOEXEC);
+    if (b->tree < 0)
+        return sbx_err_sys(err, SBX_EIO, errno, "open_tree (clone) %s", b->path);
+    return 0;
+}
+
+/* A host device node for the private /dev, by its fixed name. */
+static int open_clone_dev(struct clone_bind *b, const char *path, struct sbx_error *err)
 {
     b->path = path;
     b->tree = -1;
     b->target = open(path, O_PATH | O_CLOEXEC);
     if (b->target < 0)
         return sbx_err_sys(err, SBX_EIO, errno, "open %s", path);
-    /* AT_RECURSIVE: mounts beneath the path come along (and a clone of a
-     * tree with locked submounts must include them). */
-    b->tree = open_tree(b->target, "", OPEN_TREE_CLONE | AT_RECURSIVE | AT_EMPTY_PATH |
-                                           OPEN_TREE_CLOEXEC);
-    if (b->tree < 0)
-        return sbx_err_sys(err, SBX_EIO, errno, "open_tree (clone) %s", path);
-    return 0;
+    return clone_target(b, err);
+}
+
+/* A writable directory: the object sbx checked, found again (pin), and its
+ * clone nosuid and nodev, so that neither a setuid file nor a device node
+ * lying in a workspace (an unpacked root file system, a container's /dev)
+ * is more than a file in the sandbox: a 0666 copy of a disk's node would
+ * otherwise be the disk. */
+static int open_clone_rw(struct clone_bind *b, const char *path, const struct sbx_pin *pin,
+                         struct sbx_error *err)
+{
+    b->path = path;
+    b->tree = -1;
+    b->target = sbx_pin_reopen(path, pin->dev, pin->ino, err);
+    if (b->target < 0)
+        return b->target;
+    int rc = clone_target(b, err);
+    if (rc == 0)
+        rc = set_attr(b->tree, "", AT_EMPTY_PATH | AT_RECURSIVE,
+                      MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, 0, path, err);
+    return rc;
 }
 
 static void close_clones(struct clone_bind *b, size_t n)
@@ -195,26 +227,12 @@ static int build_dev(struct clone_bind *nodes, unsigned long long shm_bytes,
     return 0;
 }
 
-/* Re-open a protected path through the view and check it is still the
- * object that was opened at the start. */
-static int open_same(const char *path, int early_fd, struct sbx_error *err)
+/* A protected path, through the view as it is now (the writable binds
+ * attached: the read-only one goes on top of them), without following a
+ * symlink, and still the object sbx checked. */
+static int protect(const char *path, const struct sbx_pin *pin, struct sbx_error *err)
 {
-    struct stat a, b;
-    int fd = open(path, O_PATH | O_CLOEXEC);
-    if (fd < 0)
-        return sbx_err_sys(err, SBX_EIO, errno, "open protected path %s", path);
-    if (fstat(fd, &a) < 0 || fstat(early_fd, &b) < 0 || a.st_dev != b.st_dev ||
-        a.st_ino != b.st_ino) {
-        close(fd);
-        return sbx_err_set(err, SBX_EIO, "protected path %s changed while the sandbox was "
-                                         "being built", path);
-    }
-    return fd;
-}
-
-static int protect(const char *path, int early_fd, struct sbx_error *err)
-{
-    sbx_autofd int target = open_same(path, early_fd, err);
+    sbx_autofd int target = sbx_pin_reopen(path, pin->dev, pin->ino, err);
     if (target < 0)
         return target;
     sbx_autofd int tree = open_tree(target, "", OPEN_TREE_CLONE | AT_RECURSIVE | AT_EMPTY_PATH |
@@ -231,7 +249,7 @@ static int protect(const char *path, int early_fd, struct sbx_error *err)
 }
 
 static int build(const struct sbx_view *v, struct clone_bind *rw, struct clone_bind *dev,
-                 int *ro_early, sbx_note_fn note, void *ctx, struct sbx_error *err)
+                 sbx_note_fn note, void *ctx, struct sbx_error *err)
 {
     int rc;
     /* Nothing we mount leaks back to the host, nothing the host mounts
@@ -239,20 +257,17 @@ static int build(const struct sbx_view *v, struct clone_bind *rw, struct clone_b
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
         return sbx_err_sys(err, SBX_EIO, errno, "make / private in the mount namespace");
 
+    if (!v->rw_pin || (v->n_ro && !v->ro_pin))
+        return sbx_err_set(err, SBX_EINVAL, "mount view: the paths were not resolved by sbx");
     for (size_t i = 0; i < v->n_rw; i++)
-        if ((rc = open_clone(&rw[i], v->rw[i], err)) < 0)
+        if ((rc = open_clone_rw(&rw[i], v->rw[i], &v->rw_pin[i], err)) < 0)
             return rc;
     for (size_t i = 0; i < N_DEV_NODES; i++) {
         char path[64];
         snprintf(path, sizeof path, "/dev/%s", dev_nodes[i]);
-        if ((rc = open_clone(&dev[i], path, err)) < 0)
+        if ((rc = open_clone_dev(&dev[i], path, err)) < 0)
             return rc;
         dev[i].path = dev_nodes[i];
-    }
-    for (size_t i = 0; i < v->n_ro; i++) {
-        ro_early[i] = open(v->ro[i], O_PATH | O_CLOEXEC);
-        if (ro_early[i] < 0)
-            return sbx_err_sys(err, SBX_EIO, errno, "open protected path %s", v->ro[i]);
     }
 
     /* A /proc of the new PID namespace: processes outside are not there
@@ -278,7 +293,7 @@ static int build(const struct sbx_view *v, struct clone_bind *rw, struct clone_b
         if ((rc = attach(&rw[i], err)) < 0)
             return rc;
     for (size_t i = 0; i < v->n_ro; i++)
-        if ((rc = protect(v->ro[i], ro_early[i], err)) < 0)
+        if ((rc = protect(v->ro[i], &v->ro_pin[i], err)) < 0)
             return rc;
     return 0;
 }
@@ -287,22 +302,23 @@ int sbx_view_build(const struct sbx_view *v, sbx_note_fn note, void *ctx,
                    struct sbx_error *err)
 {
     sbx_autofree struct clone_bind *rw = calloc(v->n_rw + 1, sizeof *rw);
-    sbx_autofree int *ro_early = calloc(v->n_ro + 1, sizeof *ro_early);
     struct clone_bind dev[N_DEV_NODES];
-    if (!rw || !ro_early)
+    if (!rw)
         return sbx_err_set(err, SBX_ENOMEM, "mount view: out of memory");
     for (size_t i = 0; i < v->n_rw; i++)
         rw[i].target = rw[i].tree = -1;
     for (size_t i = 0; i < N_DEV_NODES; i++)
         dev[i].target = dev[i].tree = -1;
-    for (size_t i = 0; i < v->n_ro; i++)
-        ro_early[i] = -1;
 
-    int rc = build(v, rw, dev, ro_early, note, ctx, err);
+    int rc = build(v, rw, dev, note, ctx, err);
+    /* The checked directories stay open for the command's Landlock rules
+     * (close-on-exec: the command's program never holds them). */
+    for (size_t i = 0; rc == 0 && v->rw_fd && i < v->n_rw; i++) {
+        v->rw_fd[i] = rw[i].target;
+        rw[i].target = -1;
+    }
     close_clones(rw, v->n_rw);
     close_clones(dev, N_DEV_NODES);
-    for (size_t i = 0; i < v->n_ro; i++)
-        sbx_closep(&ro_early[i]);
     if (rc < 0)
         sbx_err_wrap(err, "read-only mount view");
     return rc;

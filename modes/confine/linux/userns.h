@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "modes/confine/linux/wspath.h"
 #include "util/error.h"
 
 /* Write the uid/gid maps of `pid`, a child that has just entered a new
@@ -21,6 +22,18 @@ struct sbx_view {
     size_t n_rw;
     const char *const *ro;   /* protected paths inside them: read-only again */
     size_t n_ro;
+    /* What sbx resolved and checked each of them to, in the same order
+     * (wspath.h): init inherits none of sbx's descriptors, so it opens each
+     * path again without following any symlink and builds the view only
+     * on the very objects sbx checked (same device and inode, which sbx's
+     * still open descriptors keep from being reused); anything else ends
+     * the run before the command starts. */
+    const struct sbx_pin *rw_pin;
+    const struct sbx_pin *ro_pin;
+    /* Out (init's memory, n_rw slots): init's descriptor on each rw
+     * directory, the object checked, left open for the command's Landlock
+     * rules (sbx_policy.rw_fd), so no rule is built from a name either. */
+    int *rw_fd;
     unsigned long long shm_bytes; /* size of the private /dev/shm (> 0) */
 };
 
@@ -30,7 +43,9 @@ typedef void (*sbx_note_fn)(const char *note, void *ctx);
  * mount read-only, mount a fresh /proc and a minimal /dev (null, zero,
  * full, random, urandom, tty, a private devpts and a private /dev/shm of
  * shm_bytes),
- * then bind the rw paths writable and the ro paths read-only over them.
+ * then bind the rw paths writable (nosuid, nodev: a device node or a
+ * setuid file in a workspace is no more than a file there) and the ro
+ * paths read-only over them.
  * Problems that weaken the sandbox without breaking it go to note(). */
 int sbx_view_build(const struct sbx_view *v, sbx_note_fn note, void *ctx,
                    struct sbx_error *err);
