@@ -17,28 +17,10 @@ Usage: scripts/check-ctest.py JUNIT_XML BUILD_DIR
 Exit 0 when every listed test ran and passed; 1 otherwise, with one line
 per test that did not (its name, what ctest said and why).
 """
-import json
-import os
-import subprocess
 import sys
 import xml.etree.ElementTree as ET
 
-
-def show_only(build):
-    """`ctest --show-only=json-v1` in build, keeping the last run's log
-    (ctest rewrites Testing/Temporary/LastTest.log even to list tests)."""
-    log = os.path.join(build, "Testing", "Temporary", "LastTest.log")
-    kept = None
-    if os.path.exists(log):
-        with open(log, "rb") as f:
-            kept = f.read()
-    try:
-        return json.loads(subprocess.run(["ctest", "--show-only=json-v1"], cwd=build,
-                                         check=True, capture_output=True, text=True).stdout)
-    finally:
-        if kept is not None:
-            with open(log, "wb") as f:
-                f.write(kept)
+from ctest_list import show_only
 
 
 def registered_tests(build):

@@ -47,6 +47,8 @@ import re
 import subprocess
 import sys
 
+from ctest_list import show_only
+
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 HELPERS = {
@@ -133,23 +135,6 @@ def codemodel(build):
             srcs.append(os.path.relpath(p, os.path.realpath(TOP)))
         targets[tj["name"]] = (tj["type"], arts, srcs)
     return targets
-
-
-def show_only(build):
-    """`ctest --show-only=json-v1` in build, keeping the last run's log
-    (ctest rewrites Testing/Temporary/LastTest.log even to list tests)."""
-    log = os.path.join(build, "Testing", "Temporary", "LastTest.log")
-    kept = None
-    if os.path.exists(log):
-        with open(log, "rb") as f:
-            kept = f.read()
-    try:
-        return json.loads(subprocess.run(["ctest", "--show-only=json-v1"], cwd=build,
-                                         check=True, capture_output=True, text=True).stdout)
-    finally:
-        if kept is not None:
-            with open(log, "wb") as f:
-                f.write(kept)
 
 
 def ctest_tests(build):

@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # Install the Debian 12 packages sbx needs to build and test, only those
 # missing (apt-get update runs once, and only when something is missing).
-# Usage: scripts/deps.sh [--windows]   (as root)
+# Usage: scripts/deps.sh [--windows] [--fuzz]   (as root)
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libsqlite3-dev libcmocka-dev libseccomp-dev
       libacl1-dev libnftables-dev nftables acl git passwd util-linux iproute2 expect
       python3)
-if [[ "${1:-}" == "--windows" ]]; then
-  pkgs+=(gcc-mingw-w64-x86-64 wine64 wine tcl dpkg-dev)
-fi
+for opt in "$@"; do
+  case "$opt" in
+    --windows) pkgs+=(gcc-mingw-w64-x86-64 wine64 wine tcl dpkg-dev) ;;
+    --fuzz) pkgs+=(clang-14 libclang-rt-14-dev) ;; # libFuzzer and its sanitizers
+    *) echo "deps.sh: unknown option $opt (expected --windows, --fuzz)" >&2; exit 2 ;;
+  esac
+done
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

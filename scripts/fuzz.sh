@@ -32,21 +32,7 @@ for t in "${targets[@]}"; do
   fi
 done
 
-pkgs=(clang-14 libclang-rt-14-dev cmake make pkg-config libacl1-dev)
-missing=()
-for p in "${pkgs[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  if [[ $(id -u) -ne 0 ]]; then
-    echo "fuzz.sh: missing packages: ${missing[*]}; run as root to install them" >&2
-    exit 1
-  fi
-  echo "fuzz.sh: installing ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+"$top/scripts/deps.sh" --fuzz
 
 cmake -S "$top/tests/fuzz" -B "$build" -DCMAKE_C_COMPILER=clang-14 \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null

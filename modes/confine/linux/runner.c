@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "util/cleanup.h"
+#include "util/fds.h"
 #include "modes/confine/linux/cgroup.h"
 #include "modes/confine/linux/pty_relay.h"
 #include "modes/confine/linux/stdio_relay.h"
@@ -58,27 +59,6 @@ static _Noreturn void fail_child(int rep, const struct sbx_error *e)
 static void note_to_pipe(const char *note, void *ctx)
 {
     send_msg(*(const int *)ctx, MSG_NOTE, 0, 0, note);
-}
-
-/* Close every fd >= 3 except the ones listed: init must not hold what the
- * caller had open (a lock, the ledger) for the whole run. */
-static void close_others(int *keep, size_t n)
-{
-    for (size_t i = 1; i < n; i++)
-        for (size_t j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
-            int t = keep[j];
-            keep[j] = keep[j - 1];
-            keep[j - 1] = t;
-        }
-    unsigned lo = 3;
-    for (size_t i = 0; i < n; i++) {
-        if (keep[i] < 0 || (unsigned)keep[i] < lo)
-            continue;
-        if ((unsigned)keep[i] > lo)
-            close_range(lo, (unsigned)keep[i] - 1, 0);
-        lo = (unsigned)keep[i] + 1;
-    }
-    close_range(lo, ~0U, 0);
 }
 
 /* --- the command ---------------------------------------------------------- */
@@ -177,7 +157,9 @@ static _Noreturn void init_main(const struct sbx_runplan *plan, int rep, int go,
     if (read(go, &b, 1) != 1)
         _exit(125);
     int keep[] = {rep, ptysock};
-    close_others(keep, ptysock >= 0 ? 2 : 1);
+    /* init must not hold what the caller had open (a lock, the ledger)
+     * for the whole run. */
+    sbx_close_fds_except(3, keep, ptysock >= 0 ? 2 : 1);
     /* The command runs with our uid: it must not be able to ptrace init
      * (which keeps its capabilities in the namespace). */
     prctl(PR_SET_DUMPABLE, 0);

@@ -24,6 +24,7 @@
 
 #include "modes/confine/linux/seccomp_filter.h"
 #include "util/cleanup.h"
+#include "util/fds.h"
 
 /* How long connecting to an allowed socket may take (a full backlog). */
 #define CONNECT_TIMEOUT_SEC 10
@@ -488,26 +489,6 @@ static _Noreturn void serve(const struct sbx_unix_broker_conf *c, int listener)
     }
 }
 
-/* Close every fd but those in keep[] (unsorted, -1 entries ignored). */
-static void close_all_but(int *keep, size_t n)
-{
-    for (size_t i = 1; i < n; i++)
-        for (size_t j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
-            int t = keep[j];
-            keep[j] = keep[j - 1];
-            keep[j - 1] = t;
-        }
-    unsigned lo = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (keep[i] < 0 || (unsigned)keep[i] < lo)
-            continue;
-        if ((unsigned)keep[i] > lo)
-            close_range(lo, (unsigned)keep[i] - 1, 0);
-        lo = (unsigned)keep[i] + 1;
-    }
-    close_range(lo, ~0U, 0);
-}
-
 static _Noreturn void broker_main(const struct sbx_unix_broker_conf *c, int sock)
 {
     prctl(PR_SET_NAME, "sbx-unix-broker", 0, 0, 0);
@@ -521,7 +502,7 @@ static _Noreturn void broker_main(const struct sbx_unix_broker_conf *c, int sock
     keep[n++] = c->connector;
     for (size_t i = 0; i < c->n && i < SBX_UNIX_MAX_ALLOW; i++)
         keep[n++] = c->allow[i].fd;
-    close_all_but(keep, n);
+    sbx_close_fds_except(0, keep, n);
     struct sbx_error e = {0};
     if (sbx_seccomp_load_base(&e) < 0)
         _exit(1);

@@ -1,0 +1,12 @@
+/* Closing every descriptor a new process must not hold (POSIX). */
+#ifndef SBX_UTIL_FDS_H
+#define SBX_UTIL_FDS_H
+
+#include <stddef.h>
+
+/* Close every fd >= lowest except those in keep[] (any order, -1 entries
+ * ignored; keep[] is sorted in place).  Only close_range(2): nothing is
+ * allocated, so it is safe between fork and exec. */
+void sbx_close_fds_except(unsigned lowest, int *keep, size_t n);
+
+#endif
