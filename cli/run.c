@@ -23,11 +23,11 @@
 static const char help[] =
     "usage: sbx run [--mode auto|unelevated|elevated] [--workspace DIR]... [--net off|on]\n"
     "               [--timeout SEC] [--protect PATH]... [--allow-git] [--allow-unix PATH]...\n"
-    "               [--limit pids=N|shm=SIZE]... -- CMD [ARG...]\n"
+    "               [--limit pids=N|shm=SIZE|tmp=SIZE]... -- CMD [ARG...]\n"
     "\n"
     "Run CMD in the sandbox.  It may read what you can read, write only beneath the\n"
-    "workspaces (default: the current directory) and a private TMPDIR removed afterwards,\n"
-    "and reaches no network unless --net on.\n"
+    "workspaces (default: the current directory) and a private TMPDIR (a tmpfs of its own\n"
+    "that disappears with the run), and reaches no network unless --net on.\n"
     "  --workspace DIR  a directory CMD may write (repeatable)\n"
     "  --protect PATH   keep PATH inside a workspace read-only (repeatable); .git and\n"
     "                   sbx's own files always are, unless --allow-git lifts the .git rule\n"
@@ -39,6 +39,8 @@ static const char help[] =
     "  --limit pids=N   at most N processes and threads of CMD at once (default 4096)\n"
     "  --limit shm=SIZE the size of CMD's private /dev/shm (default 256M; K, M, G, T\n"
     "                   suffixes are KiB, MiB, GiB, TiB)\n"
+    "  --limit tmp=SIZE the size of CMD's private TMPDIR (default 1G; the home of the\n"
+    "                   sandbox account with it in the elevated mode)\n"
     "  --mode MODE      auto (default: elevated when set up for you, else unelevated)\n"
     "\n"
     "exit status: CMD's; 128+N when signal N ended it; 124 when --timeout killed it;\n"
@@ -102,7 +104,8 @@ static bool parse_size(const char *s, unsigned long long *out)
 }
 #endif
 
-/* --limit pids=N | shm=SIZE (repeatable; the last of each kind counts). */
+/* --limit pids=N | shm=SIZE | tmp=SIZE (repeatable; the last of each kind
+ * counts). */
 static int parse_limit(const char *s, struct sbx_run_request *req, struct sbx_error *err)
 {
 #ifdef _WIN32
@@ -122,16 +125,29 @@ static int parse_limit(const char *s, struct sbx_run_request *req, struct sbx_er
         req->max_pids = (unsigned)n;
         return 0;
     }
-    if (strncmp(s, "shm=", 4) == 0) {
+    /* The tmpfs sizes: memory of the machine's, bounded both ways. */
+    const struct {
+        const char *key;
+        unsigned long long min, max;
+        const char *range;
+        unsigned long long *out;
+    } sizes[] = {
+        {"shm=", SBX_RUN_MIN_SHM, SBX_RUN_MAX_SHM, "64K to 1T", &req->shm_bytes},
+        {"tmp=", SBX_RUN_MIN_TMP, SBX_RUN_MAX_TMP, "1M to 1T", &req->tmp_bytes},
+    };
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        size_t klen = strlen(sizes[i].key);
+        if (strncmp(s, sizes[i].key, klen) != 0)
+            continue;
         unsigned long long v;
-        if (!parse_size(s + 4, &v) || v < SBX_RUN_MIN_SHM || v > SBX_RUN_MAX_SHM)
-            return sbx_err_set(err, SBX_EINVAL, "--limit %s: expected shm=SIZE from 64K to 1T "
-                                                "(bytes, or a number with a K, M, G or T "
-                                                "suffix)", s);
-        req->shm_bytes = v;
+        if (!parse_size(s + klen, &v) || v < sizes[i].min || v > sizes[i].max)
+            return sbx_err_set(err, SBX_EINVAL, "--limit %s: expected %sSIZE from %s (bytes, "
+                                                "or a number with a K, M, G or T suffix)",
+                               s, sizes[i].key, sizes[i].range);
+        *sizes[i].out = v;
         return 0;
     }
-    return sbx_err_set(err, SBX_EINVAL, "--limit %s: expected pids=N or shm=SIZE", s);
+    return sbx_err_set(err, SBX_EINVAL, "--limit %s: expected pids=N, shm=SIZE or tmp=SIZE", s);
 #endif
 }
 
@@ -314,7 +330,11 @@ int cmd_run(struct sbx_cli *cli, int argc, char **argv)
             cli_info(cli, "sbx run: warning: not enforced here: %s", notes.text[i]);
     }
     int status = SBX_EXIT_FAIL;
-    if (ops->run(&req, &status, &err)) {
+    struct sbx_mode_notes after = {0};
+    int rc = ops->run(&req, &status, &after, &err);
+    for (size_t i = 0; i < after.n; i++)
+        fprintf(stderr, "sbx run: warning: %s\n", after.text[i]);
+    if (rc) {
         /* The command could not be run (126) or found (127): say why, and
          * exit with that status rather than sbx's own 125. */
         int code = cli_fail(cli, &err);

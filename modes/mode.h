@@ -72,8 +72,12 @@ struct sbx_mode_ops {
                    struct sbx_resource_list *out, struct sbx_error *err);
 
     /* Start the command confined and wait for it; *status receives the exit
-     * status per DESIGN (the command's, 128+N for a signal, 125/126/127). */
-    int (*run)(const struct sbx_run_request *req, int *status, struct sbx_error *err);
+     * status per DESIGN (the command's, 128+N for a signal, 125/126/127).
+     * notes (set, n from 0) receives what the run found that the user must
+     * hear of, success or not: a weakening met while building the sandbox,
+     * a temporary directory that could not be removed afterwards. */
+    int (*run)(const struct sbx_run_request *req, int *status, struct sbx_mode_notes *notes,
+               struct sbx_error *err);
 
     /* Optional: fill notes with what run() would leave unenforced for req
      * on this machine.  An error means the mode can't run at all here. */

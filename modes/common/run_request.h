@@ -9,13 +9,16 @@
 
 /* Per-run limits when the request leaves them 0 (`sbx run --limit`):
  * processes and threads the command may have at once (a fork bomb stops
- * there, not at the machine's pid_max), and the size of its private
- * /dev/shm (a tmpfs: memory of the machine's). */
+ * there, not at the machine's pid_max), and the sizes of its private
+ * /dev/shm and TMPDIR (tmpfs: memory of the machine's, and swap). */
 #define SBX_RUN_DEFAULT_PIDS 4096u
 #define SBX_RUN_DEFAULT_SHM (256ull << 20)
 #define SBX_RUN_MAX_PIDS 4194304u          /* the kernel's PID_MAX_LIMIT */
 #define SBX_RUN_MIN_SHM (64ull << 10)
 #define SBX_RUN_MAX_SHM (1ull << 40)
+#define SBX_RUN_DEFAULT_TMP (1ull << 30)
+#define SBX_RUN_MIN_TMP (1ull << 20)
+#define SBX_RUN_MAX_TMP (1ull << 40)
 
 /* A command to run confined. */
 struct sbx_run_request {
@@ -34,6 +37,7 @@ struct sbx_run_request {
     const char *cwd;               /* working directory (inside a workspace) */
     unsigned max_pids;             /* --limit pids=N; 0: SBX_RUN_DEFAULT_PIDS */
     unsigned long long shm_bytes;  /* --limit shm=SIZE; 0: SBX_RUN_DEFAULT_SHM */
+    unsigned long long tmp_bytes;  /* --limit tmp=SIZE; 0: SBX_RUN_DEFAULT_TMP */
 };
 
 static inline unsigned sbx_run_max_pids(const struct sbx_run_request *r)
@@ -44,6 +48,11 @@ static inline unsigned sbx_run_max_pids(const struct sbx_run_request *r)
 static inline unsigned long long sbx_run_shm_bytes(const struct sbx_run_request *r)
 {
     return r->shm_bytes ? r->shm_bytes : SBX_RUN_DEFAULT_SHM;
+}
+
+static inline unsigned long long sbx_run_tmp_bytes(const struct sbx_run_request *r)
+{
+    return r->tmp_bytes ? r->tmp_bytes : SBX_RUN_DEFAULT_TMP;
 }
 
 #endif

@@ -303,8 +303,10 @@ int sbx_elevated_workspace_granted(const char *state, const char *ws, bool *gran
     return 0;
 }
 
-static int run(const struct sbx_run_request *req, int *status, struct sbx_error *err)
+static int run(const struct sbx_run_request *req, int *status, struct sbx_mode_notes *notes,
+               struct sbx_error *err)
 {
+    notes->n = 0; /* the launcher reports failures, and has nothing else to say */
     struct sbx_elevated_run_opts o = {.machine_state_dir = req->machine_state_dir};
     return sbx_elevated_run_ex(req, &o, status, err);
 }

@@ -28,8 +28,8 @@ extern char **environ;
 #define MAX_ARGS 4096
 
 static int build_argv(const struct sbx_run_request *req, const char *launcher,
-                      const char *account, bool tty, const char *pids, const char **av,
-                      struct sbx_error *err)
+                      const char *account, bool tty, const char *pids, const char *tmp,
+                      const char **av, struct sbx_error *err)
 {
     size_t n = 0;
     av[n++] = launcher;
@@ -39,6 +39,8 @@ static int build_argv(const struct sbx_run_request *req, const char *launcher,
     av[n++] = "3";
     av[n++] = "--pids";
     av[n++] = pids;
+    av[n++] = "--tmp";
+    av[n++] = tmp;
     if (req->allow_git)
         av[n++] = "--allow-git";
     if (tty)
@@ -217,9 +219,10 @@ int sbx_elevated_run_ex(const struct sbx_run_request *req, const struct sbx_elev
     sbx_autofree const char **av = calloc(MAX_ARGS, sizeof *av);
     if (!av)
         return sbx_err_set(err, SBX_ENOMEM, "out of memory for the launcher's arguments");
-    char pids[16];
+    char pids[16], tmp[24];
     snprintf(pids, sizeof pids, "%u", sbx_run_max_pids(req));
-    if ((rc = build_argv(req, launcher, account, tty, pids, av, err)))
+    snprintf(tmp, sizeof tmp, "%llu", sbx_run_tmp_bytes(req));
+    if ((rc = build_argv(req, launcher, account, tty, pids, tmp, av, err)))
         return rc;
     int rp[2];
     if (pipe2(rp, O_CLOEXEC) != 0)

@@ -127,8 +127,10 @@ static int read_password(const char *state_dir, const char *account, wchar_t *ou
     return rc;
 }
 
-static int run(const struct sbx_run_request *req, int *status, struct sbx_error *err)
+static int run(const struct sbx_run_request *req, int *status, struct sbx_mode_notes *notes,
+               struct sbx_error *err)
 {
+    notes->n = 0;
     *status = 125;
     if (req->n_protect > 0 || req->allow_git)
         return sbx_err_set(err, SBX_ENOTSUP, "--protect and --allow-git are not supported on "

@@ -1,7 +1,7 @@
 /* sbx-launch: the setuid-root launcher of the elevated mode on Linux.
  *
  *   sbx-launch --account offline|online [--report-fd N] [--allow-git]
- *              [--allow-unix SOCKET]... [--tty] [--pids N]
+ *              [--allow-unix SOCKET]... [--tty] [--pids N] [--tmp BYTES]
  *              --workspace DIR [--workspace DIR]... -- CMD [ARG...]
  *
  * Runs CMD as one of sbx's sandbox accounts, from the caller's current
@@ -87,6 +87,7 @@ struct launch {
     bool allow_git;
     bool tty;                   /* a pty sbx made for this run is among 0-2 */
     unsigned long max_pids;     /* --pids: the account's processes (RLIMIT_NPROC) */
+    unsigned long long tmp_bytes; /* --tmp: size of the private home's tmpfs */
     const char *protect[MAX_WS]; /* read-only paths inside the workspaces */
     size_t n_protect;
     const char *unix_path[SBX_UNIX_MAX_ALLOW]; /* --allow-unix, as given */
@@ -127,7 +128,7 @@ static _Noreturn void usage(const struct launch *l)
 {
     die(l, 125, SBX_EINVAL,
         "usage: sbx-launch --account offline|online [--report-fd N] [--allow-git] [--tty] "
-        "[--protect PATH]... [--allow-unix SOCKET]... [--pids N] "
+        "[--protect PATH]... [--allow-unix SOCKET]... [--pids N] [--tmp BYTES] "
         "--workspace DIR... -- CMD [ARG...]");
 }
 
@@ -168,6 +169,14 @@ static void parse_args(struct launch *l, int argc, char **argv)
             if (errno || *end || !*v || v[0] == '-' || n == 0 || n > SBX_RUN_MAX_PIDS)
                 usage(l);
             l->max_pids = n;
+        } else if (strcmp(a, "--tmp") == 0) {
+            char *end;
+            errno = 0;
+            unsigned long long n = strtoull(v, &end, 10);
+            if (errno || *end || v[0] < '0' || v[0] > '9' || n < SBX_RUN_MIN_TMP ||
+                n > SBX_RUN_MAX_TMP)
+                usage(l);
+            l->tmp_bytes = n;
         } else if (strcmp(a, "--protect") == 0 && l->n_protect < MAX_WS) {
             l->protect[l->n_protect++] = v;
         } else if (strcmp(a, "--allow-unix") == 0 && l->n_unix < SBX_UNIX_MAX_ALLOW) {
@@ -617,8 +626,11 @@ static void enter_cwd(const struct launch *l)
 static void private_home(struct launch *l)
 {
     const struct sbx_launch_account *a = l->target;
-    char opts[128], tmp[PATH_MAX + 8];
-    snprintf(opts, sizeof opts, "mode=0700,uid=%u,gid=%u", (unsigned)a->uid, (unsigned)a->gid);
+    char opts[160], tmp[PATH_MAX + 8];
+    /* Bounded as the unelevated mode's TMPDIR is: its pages are memory. */
+    unsigned long long inodes = l->tmp_bytes / 4096 > 1024 ? l->tmp_bytes / 4096 : 1024;
+    snprintf(opts, sizeof opts, "mode=0700,uid=%u,gid=%u,size=%llu,nr_inodes=%llu",
+             (unsigned)a->uid, (unsigned)a->gid, l->tmp_bytes, inodes);
     if (mount("tmpfs", a->home, "tmpfs", MS_NOSUID | MS_NODEV, opts) != 0)
         die(l, 125, SBX_EIO, "a private home at %s: %s", a->home, strerror(errno));
     if (snprintf(tmp, sizeof tmp, "%s/tmp", a->home) >= (int)sizeof tmp ||
@@ -817,7 +829,8 @@ static _Noreturn void run_init(struct launch *l, int sig_r, int cwd_fd)
 
 int main(int argc, char **argv)
 {
-    struct launch l = {.report = -1, .max_pids = SBX_RUN_DEFAULT_PIDS, .home_fd = -1};
+    struct launch l = {.report = -1, .max_pids = SBX_RUN_DEFAULT_PIDS,
+                     .tmp_bytes = SBX_RUN_DEFAULT_TMP, .home_fd = -1};
     ensure_stdio();
     umask(077);
     parse_args(&l, argc, argv);

@@ -26,10 +26,22 @@ static int check(const struct sbx_run_request *req, struct sbx_mode_notes *notes
     return rc;
 }
 
+static int run(const struct sbx_run_request *req, int *status, struct sbx_mode_notes *notes,
+               struct sbx_error *err)
+{
+    struct sbx_linux_report rep;
+    int rc = sbx_linux_run_ex(req, &rep, status, err);
+    notes->n = 0;
+    /* The check's notes were printed before the command started. */
+    for (size_t i = rep.n_check_notes; i < rep.n_notes && notes->n < SBX_MODE_MAX_NOTES; i++)
+        snprintf(notes->text[notes->n++], SBX_MODE_NOTE_LEN, "%s", rep.notes[i]);
+    return rc;
+}
+
 const struct sbx_mode_ops sbx_unelevated_linux = {
     .kind = SBX_MODE_UNELEVATED,
     .platform = "linux",
     .desired = desired,
-    .run = sbx_linux_run,
+    .run = run,
     .check = check,
 };

@@ -118,8 +118,10 @@ out:
     return rc;
 }
 
-static int run(const struct sbx_run_request *req, int *status, struct sbx_error *err)
+static int run(const struct sbx_run_request *req, int *status, struct sbx_mode_notes *notes,
+               struct sbx_error *err)
 {
+    notes->n = 0;
     *status = 125;
     if (req->n_protect > 0)
         return sbx_err_set(err, SBX_ENOTSUP, "--protect is not supported on Windows yet: "
@@ -170,8 +172,17 @@ static int run(const struct sbx_run_request *req, int *status, struct sbx_error 
 out:
     if (base)
         FreeEnvironmentStringsW(base);
-    if (have_temp)
+    if (have_temp) {
         sbx_win_temp_remove(temp);
+        /* What the command left where the remover could not reach: said,
+         * never dropped. */
+        if (GetFileAttributesW(temp) != INVALID_FILE_ATTRIBUTES) {
+            char utemp_left[MAX_PATH * 6];
+            sbx_utf8_buf(temp, utemp_left, sizeof utemp_left);
+            snprintf(notes->text[notes->n++], SBX_MODE_NOTE_LEN,
+                     "the temporary folder was not removed: %.140s", utemp_left);
+        }
+    }
     if (tok)
         CloseHandle(tok);
     free(cmdline);

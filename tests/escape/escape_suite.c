@@ -201,6 +201,7 @@ static void run_use(struct suite_env *e, const struct probe_attempt *a, bool san
 }
 
 /* wsarg-*: plant in an ordinary run, use in a run on the target path;
+ * left-*: plant, then use in another ordinary run;
  * without sbx first (must escape), then with it. */
 static void test_wsarg(struct suite_env *e, const struct probe_attempt *a)
 {
@@ -212,7 +213,19 @@ static void test_wsarg(struct suite_env *e, const struct probe_attempt *a)
         if (!result_is(&plant, a->name, "planted"))
             fail_msg("%s: planting %s sbx failed (status %d): %s", a->name,
                      boxed ? "in" : "without", plant.status, plant.text);
-        run_use(e, a, boxed, &use);
+        if (PROBE_LEFT(a->name)) {
+            /* as run_attempt, without the reset: it would remove the note
+             * the plant left in the workspace */
+            char *direct[] = {(char *)e->probe, (char *)a->name, NULL};
+            char *inbox[] = {(char *)e->sbx, "run", "--workspace", e->ws, "--net", "off",
+                             "--", (char *)e->probe, (char *)a->name, NULL};
+            e->stage = "use";
+            int rc = suite_run(e, e->ws, boxed ? inbox : direct, false, &use);
+            e->stage = NULL;
+            assert_int_equal(rc, 0);
+        } else {
+            run_use(e, a, boxed, &use);
+        }
         if (!boxed) {
             if (!result_is(&use, a->name, "escaped"))
                 fail_msg("control: %s did not succeed without sbx, so the sandboxed run would "
@@ -355,7 +368,7 @@ static void test_attempt(void **state)
     struct case_state *cs = *state;
     struct suite_env *e = cs->env;
     const struct probe_attempt *a = cs->a;
-    if (PROBE_WSARG(a->name)) {
+    if (PROBE_WSARG(a->name) || PROBE_LEFT(a->name)) {
         test_wsarg(e, a);
         return;
     }

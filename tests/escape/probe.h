@@ -72,6 +72,11 @@ struct probe_attempt {
 #define PROBE_WSARG(name) (strncmp((name), "wsarg-", 6) == 0)
 #define PROBE_RACE(name) (strncmp((name), "race-", 5) == 0)
 
+/* Attempts named left-* are what one run leaves for the next: "plant" in
+ * an ordinary run, then "use" in another ordinary run (SBXP_STAGE says
+ * which); without sbx first, where the plant must reach the use. */
+#define PROBE_LEFT(name) (strncmp((name), "left-", 5) == 0)
+
 /* Attempts named state-* run with --state SBXP_WS/SBXP_TAG-state/sbx: sbx's
  * state directory inside the workspace, not made yet. */
 #define PROBE_STATE_IN_WS(name) (strncmp((name), "state-", 6) == 0)

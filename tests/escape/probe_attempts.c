@@ -1196,6 +1196,72 @@ static int a_state_plant_ledger(void)
     return write_path(ledger, O_CREAT | O_TRUNC);
 }
 
+/* What one run leaves in its TMPDIR is input to the next: "plant" puts a
+ * secret at the bottom of a tree nested deeper (4200 levels, made
+ * directory by directory through descriptors) than a recursive remover
+ * walks, and notes the tree's top in the workspace; "use", a later run,
+ * walks down to the secret the same way: escaped when it is still there. */
+#define LEFT_DEPTH 4200
+
+static int walk_deep(int dfd, bool make, int *depth)
+{
+    for (*depth = 0; *depth < LEFT_DEPTH; (*depth)++) {
+        if (make && mkdirat(dfd, "d", 0700) < 0 && errno != EEXIST)
+            break;
+        int sub = openat(dfd, "d", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        close(dfd);
+        if (sub < 0)
+            return -1;
+        dfd = sub;
+    }
+    return dfd;
+}
+
+static int a_left_tmpdir_deep(void)
+{
+    const char *note = target_path("");
+    char top[4300] = "";
+    int depth = 0;
+    if (strcmp(stage(), "plant") == 0) {
+        snprintf(top, sizeof top, "%s/%s-deep", env("TMPDIR"), env("SBXP_TAG"));
+        int dfd = mkdir(top, 0700) == 0 ? open(top, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+        if (dfd < 0)
+            return error("make %s", top);
+        if ((dfd = walk_deep(dfd, true, &depth)) < 0)
+            return error("make the tree in %s, at depth %d", top, depth);
+        int sfd = openat(dfd, "secret", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        close(dfd);
+        if (sfd < 0 || write(sfd, "secret", 6) != 6)
+            return error("write the secret at the bottom of %s", top);
+        close(sfd);
+        FILE *f = fopen(note, "we");
+        if (!f || fprintf(f, "%s", top) < 0 || fclose(f) != 0)
+            return error("note the tree's top in %s", note);
+        printf("RESULT %s planted %s/d/.../secret\n", cur, top);
+        return 0;
+    }
+    if (strcmp(stage(), "use") != 0)
+        return error("SBXP_STAGE must be plant or use");
+    FILE *f = fopen(note, "re");
+    if (!f || !fgets(top, sizeof top, f))
+        return error("read the note %s", note);
+    fclose(f);
+    unlink(note);
+    int dfd = open(top, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0)
+        return blocked(errno);
+    if ((dfd = walk_deep(dfd, false, &depth)) < 0)
+        return blocked(errno);
+    int sfd = openat(dfd, "secret", O_RDONLY | O_CLOEXEC);
+    int e = errno;
+    close(dfd);
+    if (sfd < 0)
+        return blocked(e);
+    close(sfd);
+    return escaped("read the secret %d levels beneath %s, left in its TMPDIR by an earlier run",
+                   LEFT_DEPTH, top);
+}
+
 /* A device node in the workspace (an unpacked root file system, a
  * container's /dev): opened in the sandbox, it is the device itself.  The
  * suite makes <SBXP_WS>/devnode, a 0666 copy of /dev/null (as root: no
@@ -1473,6 +1539,7 @@ const struct probe_attempt probe_attempts[] = {
     {"wsarg-planted-symlink", "plant ws/x -> another directory; a later run with --workspace ws/x writes it", CTRL_ALWAYS, false, false, a_wsarg_planted_symlink},
     {"race-workspace-swap", "swap a workspace path with a symlink (RENAME_EXCHANGE) while other runs start with it", CTRL_ALWAYS, false, false, a_race_workspace_swap},
     {"state-plant-ledger", "plant a ledger in sbx's state directory inside the workspace before sbx makes it", CTRL_ALWAYS, false, false, a_state_plant_ledger},
+    {"left-tmpdir-deep", "leave a secret 4200 directories deep in TMPDIR; a later run reads it", CTRL_ALWAYS, false, false, a_left_tmpdir_deep},
     {"ws-device-node", "open a device node that lies in the workspace", CTRL_ROOT, false, false, a_ws_device_node},
     /* positives */
     {"pos-write-workspace", "create, write, chmod, rename, delete in the workspace", CTRL_ALWAYS, true, false, p_write_workspace},

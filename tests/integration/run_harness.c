@@ -4,6 +4,7 @@
  * what they drive when the real `sbx` binary is not built. */
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,11 +16,12 @@ static int usage(void)
 {
     fprintf(stderr, "usage: sbx-run-harness [--workspace DIR]... [--net off|on] "
                     "[--timeout SEC] [--protect PATH]... [--allow-git] "
-                    "[--limit pids=N|shm=SIZE]... -- CMD [ARG...]\n");
+                    "[--limit pids=N|shm=SIZE|tmp=SIZE]... -- CMD [ARG...]\n");
     return 125;
 }
 
-/* --limit as `sbx run` takes it (cli/run.c): pids=N, shm=N[K|M|G|T]. */
+/* --limit as `sbx run` takes it (cli/run.c): pids=N, shm=N[K|M|G|T],
+ * tmp=N[K|M|G|T]. */
 static int parse_limit(const char *s, struct sbx_run_request *req)
 {
     char *end = NULL;
@@ -30,18 +32,21 @@ static int parse_limit(const char *s, struct sbx_run_request *req)
             req->max_pids = (unsigned)n;
             return 0;
         }
-    } else if (strncmp(s, "shm=", 4) == 0) {
+    } else if (strncmp(s, "shm=", 4) == 0 || strncmp(s, "tmp=", 4) == 0) {
+        bool shm = s[0] == 's';
         unsigned long long v = strtoull(s + 4, &end, 10);
         const char *u = *end ? strchr("KMGT", *end) : NULL;
         if (u && !end[1] && *end)
             v <<= 10 * (u - "KMGT" + 1);
-        if (!errno && s[4] >= '0' && s[4] <= '9' && (!*end || (u && !end[1])) &&
-            v >= SBX_RUN_MIN_SHM && v <= SBX_RUN_MAX_SHM) {
-            req->shm_bytes = v;
+        unsigned long long lo = shm ? SBX_RUN_MIN_SHM : SBX_RUN_MIN_TMP;
+        unsigned long long hi = shm ? SBX_RUN_MAX_SHM : SBX_RUN_MAX_TMP;
+        if (!errno && s[4] >= '0' && s[4] <= '9' && (!*end || (u && !end[1])) && v >= lo &&
+            v <= hi) {
+            *(shm ? &req->shm_bytes : &req->tmp_bytes) = v;
             return 0;
         }
     }
-    fprintf(stderr, "sbx: --limit %s: expected pids=N or shm=SIZE\n", s);
+    fprintf(stderr, "sbx: --limit %s: expected pids=N, shm=SIZE or tmp=SIZE\n", s);
     return -1;
 }
 

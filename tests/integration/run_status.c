@@ -260,7 +260,8 @@ static void test_limit_options(void **state)
     struct ctx *c = *state;
     struct run_result r;
     static const char *const bad[] = {"pids=0", "pids=x", "pids=", "pids=4194305", "shm=0",
-                                      "shm=1k", "shm=12X", "shm=2T", "cpu=1", "pids"};
+                                      "shm=1k", "shm=12X", "shm=2T", "tmp=0", "tmp=1023K",
+                                      "tmp=2T", "tmp=", "tmp=-1M", "cpu=1", "pids"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         int st = sbx_sh(c, "echo ran", NULL, &r, "--limit", bad[i]);
         if (st != 125 || strstr(r.out, "ran") || !strstr(r.out, "--limit"))
@@ -273,6 +274,14 @@ static void test_limit_options(void **state)
     assert_int_equal(sbx_sh(c, "df -k /dev/shm | tail -n 1", NULL, &r, NULL, NULL), 0);
     if (!strstr(r.out, " 262144 "))
         fail_msg("/dev/shm is not 256 MiB by default: %s", r.out);
+    /* TMPDIR: a tmpfs of its own, 1 GiB by default, bounded by tmp= */
+    assert_int_equal(sbx_sh(c, "df -k \"$TMPDIR\" | tail -n 1", NULL, &r, NULL, NULL), 0);
+    if (!strstr(r.out, " 1048576 "))
+        fail_msg("TMPDIR is not a 1 GiB file system of its own by default: %s", r.out);
+    int st = sbx_sh(c, "dd if=/dev/zero of=\"$TMPDIR/fill\" bs=1M count=8 2>&1; echo dd=$?",
+                    NULL, &r, "--limit", "tmp=2M");
+    if (st != 0 || !strstr(r.out, "No space left") || !strstr(r.out, "dd=1"))
+        fail_msg("--limit tmp=2M: 8 MiB fit in TMPDIR (status %d): %s", st, r.out);
     /* 20 background processes under a limit of 10: the shell can't fork
      * them all (they live until the shell exits: the run's end kills them) */
     sbx_sh(c, "for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do sleep 60 & done",

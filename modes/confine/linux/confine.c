@@ -203,6 +203,7 @@ int sbx_linux_run_ex(const struct sbx_run_request *req, struct sbx_linux_report 
     int rc = sbx_linux_check(req ? req->net : false, rep, err);
     if (rc < 0)
         return rc;
+    rep->n_check_notes = rep->n_notes;
 
     struct prep p = {0};
     rc = prepare(req, &p, err);
@@ -216,7 +217,7 @@ int sbx_linux_run_ex(const struct sbx_run_request *req, struct sbx_linux_report 
             .landlock_abi = rep->landlock_abi,
             .view = {.rw = p.rw, .n_rw = p.n_ws + 1, .ro = p.ro_path, .n_ro = p.n_ro,
                      .rw_pin = p.ws, .ro_pin = p.ro, .rw_fd = p.rw_fd,
-                     .shm_bytes = sbx_run_shm_bytes(req)},
+                     .shm_bytes = sbx_run_shm_bytes(req), .tmp_bytes = sbx_run_tmp_bytes(req)},
             .policy = {.rw = p.rw, .n_rw = p.n_ws + 1, .rw_fd = p.rw_fd, .net = req->net,
                        .private_dev = true, .unix_allow = req->allow_unix,
                        .n_unix_allow = req->n_allow_unix},
@@ -230,6 +231,9 @@ int sbx_linux_run_ex(const struct sbx_run_request *req, struct sbx_linux_report 
     }
     if (p.have_tmpdir) {
         struct sbx_error rm = {0};
+        /* Only the empty mountpoint is on the disk (the command's files
+         * were in the tmpfs, gone with the namespace); a tree is removed
+         * all the same, should anything have reached it. */
         if (sbx_remove_tree(p.tmpdir, &rm) < 0) {
             char note[SBX_LINUX_NOTE_LEN];
             snprintf(note, sizeof note, "the temporary directory was not removed: %.150s", rm.msg);
@@ -238,11 +242,6 @@ int sbx_linux_run_ex(const struct sbx_run_request *req, struct sbx_linux_report 
     }
     prep_free(&p);
     return rc;
-}
-
-int sbx_linux_run(const struct sbx_run_request *req, int *status, struct sbx_error *err)
-{
-    return sbx_linux_run_ex(req, NULL, status, err);
 }
 
 int sbx_linux_confine_self(const char *const *rw, size_t n_rw, bool net,

@@ -12,10 +12,6 @@
 #include "modes/common/run_request.h"
 #include "util/error.h"
 
-/* Run req confined (fork, confine, exec, wait).  *status as in mode.h.
- * Refuses (-SBX_ENOTSUP, nothing run) where the kernel has no Landlock. */
-int sbx_linux_run(const struct sbx_run_request *req, int *status, struct sbx_error *err);
-
 /* Resolve a workspace argument (wspath.h, sbx_ws_resolve): must be an
  * existing directory, not a dangerous one (/, /etc, /usr, /proc, the user's
  * home itself, ~/.config, ... or a symlink to one), reached through no
@@ -38,9 +34,15 @@ struct sbx_linux_report {
     bool timed_out;            /* --timeout expired: the tree was killed */
     size_t n_notes;
     char notes[SBX_LINUX_MAX_NOTES][SBX_LINUX_NOTE_LEN];
+    /* notes[0 .. n_check_notes) are what sbx_linux_check says before the
+     * run; the rest were found while building the sandbox or after the
+     * command ended (a private TMPDIR not removed). */
+    size_t n_check_notes;
 };
 
-/* sbx_linux_run with a report (rep may be NULL).
+/* Run req confined (fork, confine, exec, wait), with a report (rep may be
+ * NULL).  Refuses (-SBX_ENOTSUP, nothing run) where the kernel has no
+ * Landlock.
  *
  * Return and *status (always set):
  *   0, status = the command's exit status or 128+N for signal N; 124
@@ -54,7 +56,7 @@ struct sbx_linux_report {
 int sbx_linux_run_ex(const struct sbx_run_request *req, struct sbx_linux_report *rep,
                      int *status, struct sbx_error *err);
 
-/* What sbx_linux_run would leave unenforced on this kernel for the network
+/* What sbx_linux_run_ex would leave unenforced on this kernel for the network
  * setting `net`, without running anything.  -SBX_ENOTSUP when there is no
  * Landlock (the notes say so too). */
 int sbx_linux_check(bool net, struct sbx_linux_report *rep, struct sbx_error *err);

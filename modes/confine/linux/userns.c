@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,6 +154,36 @@ static int open_clone_rw(struct clone_bind *b, const char *path, const struct sb
     return rc;
 }
 
+/* The private TMPDIR: the directory sbx made (found again, like a
+ * workspace) covered by a tmpfs of this run's own, so nothing the command
+ * puts there is on the host's disk or survives the mount namespace (a tree
+ * nested deeper than a remover can walk would otherwise outlive the run),
+ * and it is bounded like /dev/shm. */
+static int open_tmpfs(struct clone_bind *b, const char *path, const struct sbx_pin *pin,
+                      unsigned long long bytes, struct sbx_error *err)
+{
+    b->path = path;
+    b->tree = -1;
+    b->target = sbx_pin_reopen(path, pin->dev, pin->ino, err);
+    if (b->target < 0)
+        return b->target;
+    char size[32], inodes[32];
+    snprintf(size, sizeof size, "%llu", bytes);
+    snprintf(inodes, sizeof inodes, "%llu", bytes / 4096 > 1024 ? bytes / 4096 : 1024);
+    sbx_autofd int fs = fsopen("tmpfs", FSOPEN_CLOEXEC);
+    if (fs < 0)
+        return sbx_err_sys(err, SBX_EIO, errno, "fsopen tmpfs for %s", path);
+    if (fsconfig(fs, FSCONFIG_SET_STRING, "size", size, 0) < 0 ||
+        fsconfig(fs, FSCONFIG_SET_STRING, "nr_inodes", inodes, 0) < 0 ||
+        fsconfig(fs, FSCONFIG_SET_STRING, "mode", "0700", 0) < 0 ||
+        fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+        return sbx_err_sys(err, SBX_EIO, errno, "tmpfs (size=%s) for %s", size, path);
+    b->tree = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+    if (b->tree < 0)
+        return sbx_err_sys(err, SBX_EIO, errno, "fsmount tmpfs for %s", path);
+    return 0;
+}
+
 static void close_clones(struct clone_bind *b, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
@@ -259,9 +290,13 @@ static int build(const struct sbx_view *v, struct clone_bind *rw, struct clone_b
 
     if (!v->rw_pin || (v->n_ro && !v->ro_pin))
         return sbx_err_set(err, SBX_EINVAL, "mount view: the paths were not resolved by sbx");
-    for (size_t i = 0; i < v->n_rw; i++)
-        if ((rc = open_clone_rw(&rw[i], v->rw[i], &v->rw_pin[i], err)) < 0)
+    for (size_t i = 0; i < v->n_rw; i++) {
+        bool tmp = v->tmp_bytes > 0 && i == v->n_rw - 1;
+        rc = tmp ? open_tmpfs(&rw[i], v->rw[i], &v->rw_pin[i], v->tmp_bytes, err)
+                 : open_clone_rw(&rw[i], v->rw[i], &v->rw_pin[i], err);
+        if (rc < 0)
             return rc;
+    }
     for (size_t i = 0; i < N_DEV_NODES; i++) {
         char path[64];
         snprintf(path, sizeof path, "/dev/%s", dev_nodes[i]);
@@ -312,8 +347,17 @@ int sbx_view_build(const struct sbx_view *v, sbx_note_fn note, void *ctx,
 
     int rc = build(v, rw, dev, note, ctx, err);
     /* The checked directories stay open for the command's Landlock rules
-     * (close-on-exec: the command's program never holds them). */
+     * (close-on-exec: the command's program never holds them).  The
+     * TMPDIR's rule goes on the root of its tmpfs: Landlock skips a
+     * covered mountpoint on its way up, so a rule on the directory beneath
+     * would not reach the files in the tmpfs. */
     for (size_t i = 0; rc == 0 && v->rw_fd && i < v->n_rw; i++) {
+        if (v->tmp_bytes > 0 && i == v->n_rw - 1) {
+            v->rw_fd[i] = openat(rw[i].tree, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+            if (v->rw_fd[i] < 0)
+                rc = sbx_err_sys(err, SBX_EIO, errno, "the tmpfs on %s", v->rw[i]);
+            continue;
+        }
         v->rw_fd[i] = rw[i].target;
         rw[i].target = -1;
     }

@@ -35,6 +35,10 @@ struct sbx_view {
      * rules (sbx_policy.rw_fd), so no rule is built from a name either. */
     int *rw_fd;
     unsigned long long shm_bytes; /* size of the private /dev/shm (> 0) */
+    /* > 0: the last rw path is the private TMPDIR, and gets a tmpfs of
+     * this size (nosuid, nodev, 0700) instead of a bind: it vanishes with
+     * the mount namespace, whatever the command left in it. */
+    unsigned long long tmp_bytes;
 };
 
 typedef void (*sbx_note_fn)(const char *note, void *ctx);
@@ -44,8 +48,8 @@ typedef void (*sbx_note_fn)(const char *note, void *ctx);
  * full, random, urandom, tty, a private devpts and a private /dev/shm of
  * shm_bytes),
  * then bind the rw paths writable (nosuid, nodev: a device node or a
- * setuid file in a workspace is no more than a file there) and the ro
- * paths read-only over them.
+ * setuid file in a workspace is no more than a file there), the TMPDIR's
+ * tmpfs, and the ro paths read-only over them.
  * Problems that weaken the sandbox without breaking it go to note(). */
 int sbx_view_build(const struct sbx_view *v, sbx_note_fn note, void *ctx,
                    struct sbx_error *err);
