@@ -480,11 +480,13 @@ static void check_cwd(const struct launch *l)
 /* A mount namespace (and a PID namespace for init) of the run's own,
  * private: nothing mounted here reaches the host, nothing the host mounts
  * later shows up here.  First, so that every path of the caller's is
- * opened in it (an fd opened before would lead back into the host's). */
+ * opened in it (an fd opened before would lead back into the host's).  An
+ * IPC namespace too: the account's SysV and POSIX IPC objects would
+ * otherwise be shared by every run of every member, and outlive them. */
 static void new_namespaces(const struct launch *l)
 {
-    if (unshare(CLONE_NEWNS | CLONE_NEWPID) != 0)
-        die(l, 125, SBX_EIO, "unshare(mount, pid namespaces): %s", strerror(errno));
+    if (unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC) != 0)
+        die(l, 125, SBX_EIO, "unshare(mount, pid, ipc namespaces): %s", strerror(errno));
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
         die(l, 125, SBX_EIO, "make mounts private: %s", strerror(errno));
 }

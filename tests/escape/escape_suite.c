@@ -341,7 +341,9 @@ static void test_race(struct suite_env *e, const struct probe_attempt *a)
         const char *sw = strstr(log, want);
         if (sw)
             swaps = strtoul(sw + strlen(want), NULL, 10);
-        if (!sw || swaps < 100)
+        /* The sandboxed runs must have faced many swaps to prove anything;
+         * the control only has to escape, which may take a few. */
+        if (!sw || swaps < (boxed ? 100ul : 1ul))
             fail_msg("%s: the swapper %s sbx did %lu swaps (status %d): %s", a->name,
                      boxed ? "in" : "without", swaps, ws_status, log);
         if (!boxed) {

@@ -16,7 +16,9 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/ipc.h>
 #include <sys/mount.h>
+#include <sys/msg.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
@@ -1262,6 +1264,138 @@ static int a_left_tmpdir_deep(void)
                    LEFT_DEPTH, top);
 }
 
+/* A SysV message queue outlives the process that made it, and every
+ * process of the machine's IPC namespace may look it up by key: "plant"
+ * queues a secret, "use", a later run, reads it back (and removes the
+ * queue, so the control leaves nothing on the machine). */
+static int a_left_sysv_msgq(void)
+{
+    const char *note = target_path("");
+    struct {
+        long type;
+        char text[32];
+    } msg = {.type = 1};
+    if (strcmp(stage(), "plant") == 0) {
+        /* a key of this suite's: the tag's pid part, made unlikely to
+         * collide with anyone's */
+        key_t key = (key_t)(0x5b780000 | (getpid() & 0xffff));
+        int q = msgget(key, IPC_CREAT | IPC_EXCL | 0600);
+        if (q < 0)
+            return error("msgget(0x%x, IPC_CREAT)", (unsigned)key);
+        snprintf(msg.text, sizeof msg.text, "secret");
+        if (msgsnd(q, &msg, sizeof msg.text, 0) < 0) {
+            msgctl(q, IPC_RMID, NULL);
+            return error("msgsnd");
+        }
+        FILE *f = fopen(note, "we");
+        if (!f || fprintf(f, "%d", (int)key) < 0 || fclose(f) != 0) {
+            msgctl(q, IPC_RMID, NULL);
+            return error("note the queue's key in %s", note);
+        }
+        printf("RESULT %s planted queue 0x%x\n", cur, (unsigned)key);
+        return 0;
+    }
+    if (strcmp(stage(), "use") != 0)
+        return error("SBXP_STAGE must be plant or use");
+    int key = 0;
+    FILE *f = fopen(note, "re");
+    if (!f || fscanf(f, "%d", &key) != 1)
+        return error("read the note %s", note);
+    fclose(f);
+    unlink(note);
+    int q = msgget((key_t)key, 0);
+    if (q < 0)
+        return blocked(errno);
+    ssize_t n = msgrcv(q, &msg, sizeof msg.text, 0, IPC_NOWAIT);
+    int e = errno;
+    msgctl(q, IPC_RMID, NULL);
+    if (n < 0)
+        return blocked(e);
+    return escaped("read \"%.*s\" from the queue 0x%x an earlier run left", (int)n, msg.text,
+                   (unsigned)key);
+}
+
+/* A setuid or setgid file the command makes is, run from outside the
+ * sandbox by anyone, the command's identity unconfined (in the elevated
+ * mode a sandbox account's, for a root caller root's): the nosuid mounts
+ * only stop it inside.  Each way of setting the mode of an existing file. */
+static int suid_result(const char *f, const char *how)
+{
+    struct stat st;
+    if (stat(f, &st) == 0 && (st.st_mode & (S_ISUID | S_ISGID))) {
+        unlink(f);
+        return escaped("%s set mode %o on %s", how, (unsigned)(st.st_mode & 07777), f);
+    }
+    return -1;
+}
+
+static int a_suid_chmod(void)
+{
+    const char *f = uniq(env("SBXP_WS"), "suid");
+    int fd = open(f, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+    if (fd < 0)
+        return error("create %s", f);
+    int last = 0, r;
+    if (chmod(f, 04755) < 0)
+        last = errno;
+    if ((r = suid_result(f, "chmod")) >= 0)
+        return close(fd), r;
+    if (fchmod(fd, 02755) < 0)
+        last = errno;
+    if ((r = suid_result(f, "fchmod")) >= 0)
+        return close(fd), r;
+    close(fd);
+    if (fchmodat(AT_FDCWD, f, 06755, 0) < 0)
+        last = errno;
+    if ((r = suid_result(f, "fchmodat")) >= 0)
+        return r;
+    unlink(f);
+    return blocked(last ? last : EPERM);
+}
+
+/* ... and each way of making a file with the bit from the start. */
+static int a_suid_create(void)
+{
+    int last = 0, r;
+    const char *f = uniq(env("SBXP_WS"), "suid-open");
+    int fd = open(f, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 04755);
+    if (fd < 0)
+        last = errno;
+    else
+        close(fd);
+    if ((r = suid_result(f, "open(O_CREAT)")) >= 0)
+        return r;
+    unlink(f);
+    f = uniq(env("SBXP_WS"), "suid-creat");
+    if ((fd = creat(f, 02755)) < 0)
+        last = errno;
+    else
+        close(fd);
+    if ((r = suid_result(f, "creat")) >= 0)
+        return r;
+    unlink(f);
+    f = uniq(env("SBXP_WS"), "suid-mknod");
+    if (mknod(f, S_IFREG | 04755, 0) < 0)
+        last = errno;
+    if ((r = suid_result(f, "mknod(S_IFREG)")) >= 0)
+        return r;
+    unlink(f);
+    f = uniq(env("SBXP_WS"), "suid-tmpfile");
+    if ((fd = open(env("SBXP_WS"), O_TMPFILE | O_WRONLY | O_CLOEXEC, 04755)) < 0) {
+        last = errno;
+    } else {
+        char proc[64];
+        snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+        if (linkat(AT_FDCWD, proc, AT_FDCWD, f, AT_SYMLINK_FOLLOW) < 0)
+            last = errno;
+        close(fd);
+        if ((r = suid_result(f, "open(O_TMPFILE)")) >= 0)
+            return r;
+        unlink(f);
+    }
+    return blocked(last ? last : EPERM);
+}
+
 /* A device node in the workspace (an unpacked root file system, a
  * container's /dev): opened in the sandbox, it is the device itself.  The
  * suite makes <SBXP_WS>/devnode, a 0666 copy of /dev/null (as root: no
@@ -1540,6 +1674,9 @@ const struct probe_attempt probe_attempts[] = {
     {"race-workspace-swap", "swap a workspace path with a symlink (RENAME_EXCHANGE) while other runs start with it", CTRL_ALWAYS, false, false, a_race_workspace_swap},
     {"state-plant-ledger", "plant a ledger in sbx's state directory inside the workspace before sbx makes it", CTRL_ALWAYS, false, false, a_state_plant_ledger},
     {"left-tmpdir-deep", "leave a secret 4200 directories deep in TMPDIR; a later run reads it", CTRL_ALWAYS, false, false, a_left_tmpdir_deep},
+    {"left-sysv-msgq", "queue a secret on a SysV message queue; a later run reads it", CTRL_ALWAYS, false, false, a_left_sysv_msgq},
+    {"suid-chmod", "set the setuid/setgid bit on a file in the workspace (chmod, fchmod, fchmodat)", CTRL_ALWAYS, false, false, a_suid_chmod},
+    {"suid-create", "create a setuid/setgid file in the workspace (open, creat, mknod, O_TMPFILE)", CTRL_ALWAYS, false, false, a_suid_create},
     {"ws-device-node", "open a device node that lies in the workspace", CTRL_ROOT, false, false, a_ws_device_node},
     /* positives */
     {"pos-write-workspace", "create, write, chmod, rename, delete in the workspace", CTRL_ALWAYS, true, false, p_write_workspace},

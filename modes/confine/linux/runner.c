@@ -369,13 +369,17 @@ int sbx_runner_run(const struct sbx_runplan *plan, struct sbx_runresult *res,
         goto out_pipes;
 
     /* A raw clone (like fork, on the same stack) rather than unshare():
-     * the child must be pid 1 of the new PID namespace itself. */
-    pid_t pid = (pid_t)syscall(SYS_clone, CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | SIGCHLD,
+     * the child must be pid 1 of the new PID namespace itself.  An IPC
+     * namespace of its own: SysV queues, semaphores and shared memory and
+     * POSIX message queues are the machine's otherwise, shared with every
+     * other process of the caller's and outliving the run. */
+    pid_t pid = (pid_t)syscall(SYS_clone, CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID |
+                                              CLONE_NEWIPC | SIGCHLD,
                                NULL, NULL, NULL, NULL);
     if (pid < 0) {
         int e = errno;
         rc = sbx_err_sys(err, SBX_ENOTSUP, e,
-                         "cannot create the sandbox's user, mount and PID namespaces (are "
+                         "cannot create the sandbox's user, mount, PID and IPC namespaces (are "
                          "unprivileged user namespaces disabled? see sysctl "
                          "user.max_user_namespaces and kernel.unprivileged_userns_clone)");
         goto out_sup;

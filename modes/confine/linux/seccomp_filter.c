@@ -6,12 +6,14 @@
 #include "modes/confine/linux/seccomp_filter.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/sched.h>
 #include <seccomp.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 
 /* Denied with EPERM whatever the policy. */
@@ -40,6 +42,33 @@ static const unsigned long clone_ns_flags[] = {
     CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET,
     CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWCGROUP,
 };
+
+#ifndef __NR_fchmodat2
+#define __NR_fchmodat2 452 /* Linux 6.6; the same number on every architecture */
+#endif
+
+/* Calls that set a file's mode, and where: a setuid or setgid bit on a
+ * file the command made would be, run from outside the sandbox, the
+ * command's identity (in the elevated mode a sandbox account, in the
+ * unelevated mode a root caller's: root) without the sandbox around it.
+ * flags_arg: the open flags, where a mode counts only with O_CREAT or
+ * O_TMPFILE; -1 where the mode always counts. */
+static const struct {
+    int nr;
+    int mode_arg;
+    int flags_arg;
+} mode_setters[] = {
+    {SYS_chmod, 1, -1},   {SYS_fchmod, 1, -1},  {SYS_fchmodat, 2, -1}, {__NR_fchmodat2, 2, -1},
+    {SYS_creat, 1, -1},   {SYS_mknod, 1, -1},   {SYS_mknodat, 2, -1},  {SYS_open, 2, 1},
+    {SYS_openat, 3, 2},
+};
+
+static struct scmp_arg_cmp arg_masked(int arg, scmp_datum_t mask, scmp_datum_t value)
+{
+    struct scmp_arg_cmp c = {.arg = (unsigned)arg, .op = SCMP_CMP_MASKED_EQ, .datum_a = mask,
+                             .datum_b = value};
+    return c;
+}
 
 /* ioctls that push input into a terminal or drive the console. */
 static const unsigned long denied_ioctls[] = {TIOCSTI, TIOCLINUX, TIOCSETD};
@@ -74,6 +103,28 @@ static int build_base(scmp_filter_ctx ctx, struct sbx_error *err)
     /* ENOSYS, not EPERM: glibc then falls back to clone(), which we can
      * inspect. */
     if ((rc = add(ctx, SCMP_ACT_ERRNO(ENOSYS), SYS_clone3, 0, NULL, err)) < 0)
+        return rc;
+    /* No setuid or setgid bit, by any call that sets a mode (EPERM);
+     * openat2() keeps its mode in memory seccomp can't read: ENOSYS, so
+     * callers fall back to openat(). */
+    static const scmp_datum_t special[] = {S_ISUID, S_ISGID};
+    static const scmp_datum_t creating[] = {O_CREAT, __O_TMPFILE};
+    for (size_t i = 0; i < sizeof mode_setters / sizeof mode_setters[0]; i++)
+        for (size_t b = 0; b < 2; b++) {
+            struct scmp_arg_cmp c[2] = {arg_masked(mode_setters[i].mode_arg, special[b],
+                                                   special[b])};
+            if (mode_setters[i].flags_arg < 0) {
+                if ((rc = add(ctx, SCMP_ACT_ERRNO(EPERM), mode_setters[i].nr, 1, c, err)) < 0)
+                    return rc;
+                continue;
+            }
+            for (size_t f = 0; f < 2; f++) {
+                c[1] = arg_masked(mode_setters[i].flags_arg, creating[f], creating[f]);
+                if ((rc = add(ctx, SCMP_ACT_ERRNO(EPERM), mode_setters[i].nr, 2, c, err)) < 0)
+                    return rc;
+            }
+        }
+    if ((rc = add(ctx, SCMP_ACT_ERRNO(ENOSYS), SYS_openat2, 0, NULL, err)) < 0)
         return rc;
     for (size_t i = 0; i < sizeof denied_ioctls / sizeof denied_ioctls[0]; i++) {
         /* The request is an unsigned int in the kernel: compare 32 bits so
