@@ -2,7 +2,7 @@
 
 #include <unistd.h>
 
-void sbx_close_fds_except(unsigned lowest, int *keep, size_t n)
+int sbx_close_fds_except(unsigned lowest, int *keep, size_t n)
 {
     /* Insertion sort: a handful of fds, and no allocation after fork. */
     for (size_t i = 1; i < n; i++)
@@ -15,9 +15,9 @@ void sbx_close_fds_except(unsigned lowest, int *keep, size_t n)
     for (size_t i = 0; i < n; i++) {
         if (keep[i] < 0 || (unsigned)keep[i] < lo)
             continue;
-        if ((unsigned)keep[i] > lo)
-            close_range(lo, (unsigned)keep[i] - 1, 0);
+        if ((unsigned)keep[i] > lo && close_range(lo, (unsigned)keep[i] - 1, 0) < 0)
+            return -1;
         lo = (unsigned)keep[i] + 1;
     }
-    close_range(lo, ~0U, 0);
+    return close_range(lo, ~0U, 0) < 0 ? -1 : 0;
 }

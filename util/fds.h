@@ -6,7 +6,9 @@
 
 /* Close every fd >= lowest except those in keep[] (any order, -1 entries
  * ignored; keep[] is sorted in place).  Only close_range(2): nothing is
- * allocated, so it is safe between fork and exec. */
-void sbx_close_fds_except(unsigned lowest, int *keep, size_t n);
+ * allocated, so it is safe between fork and exec.  0, or -1 with errno
+ * when a close_range failed (a kernel before 5.9): the caller must not go
+ * on holding descriptors it meant to close. */
+int sbx_close_fds_except(unsigned lowest, int *keep, size_t n);
 
 #endif

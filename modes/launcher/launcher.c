@@ -71,6 +71,7 @@
 #include "modes/confine/linux/seccomp_filter.h"
 #include "modes/confine/linux/unix_broker.h"
 #include "util/cleanup.h"
+#include "util/fds.h"
 
 #define MAX_WS 32
 
@@ -207,13 +208,10 @@ static void parse_args(struct launch *l, int argc, char **argv)
  * must not reach the account. */
 static void close_stray_fds(const struct launch *l)
 {
-    if (l->report < 0) {
-        close_range(3, ~0U, 0);
-        return;
-    }
-    if (l->report > 3)
-        close_range(3, (unsigned)l->report - 1, 0);
-    close_range((unsigned)l->report + 1, ~0U, 0);
+    int keep[] = {l->report};
+    if (sbx_close_fds_except(3, keep, 1) < 0)
+        die(l, 125, SBX_EIO, "close the caller's other descriptors (close_range): %s",
+            strerror(errno));
 }
 
 static bool env_dropped(const char *e)
@@ -736,7 +734,9 @@ static _Noreturn void run_init(struct launch *l, int sig_r, int cwd_fd)
     }
     become(l, l->target->uid, l->target->gid, l->target->name);
     /* Set after the switch: a credential change clears it. */
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
+        die(l, 125, SBX_EIO, "prctl(PR_SET_PDEATHSIG) as %s: %s", l->target->name,
+            strerror(errno));
     limit_processes(l);
     struct pollfd alive = {.fd = sig_r, .events = POLLIN};
     if (poll(&alive, 1, 0) == 1 && (alive.revents & (POLLHUP | POLLERR)))

@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -344,6 +345,45 @@ static void test_configuration_outside_roots_dirs(void **state)
     elev_sh(NULL, 0, "rm -rf %s", dir);
 }
 
+/* setup installs the launcher setuid root from its source: a source that
+ * anyone but root can write (the file, or a directory above it) would let
+ * them choose what root installs.  The plan driver refuses it, and
+ * installs nothing. */
+static void test_launcher_source_not_roots(void **state)
+{
+    (void)state;
+    char dest[700], detail[1600], src[700];
+    snprintf(dest, sizeof dest, "%s/installed-launcher", env.root);
+    /* in a directory of the caller's; in root's directory, a 0666 file */
+    char dirs[2][600];
+    snprintf(dirs[0], sizeof dirs[0], "%s/src-of-caller", env.home);
+    snprintf(dirs[1], sizeof dirs[1], "%s/src-writable", env.root);
+    const char *fmt[2] = {"set -e; mkdir -p %s; cp %s %s; chown -R %s %s",
+                          "set -e; mkdir -p %s; cp %s %s; chmod 0666 %s; : %s"};
+    for (size_t i = 0; i < 2; i++) {
+        snprintf(src, sizeof src, "%s/launcher", dirs[i]);
+        assert_int_equal(elev_sh(NULL, 0, fmt[i], dirs[i], launcher, src,
+                                 i == 0 ? env.caller : src, dirs[i]),
+                         0);
+        snprintf(detail, sizeof detail, "source=%s\nmode=4750\ngroup=root\n", src);
+        struct sbx_resource r = {.kind = SBX_R_INSTALLED_FILE, .key = dest, .path = dest,
+                                 .detail = detail};
+        struct sbx_os *os = NULL;
+        struct sbx_error err = {0};
+        assert_int_equal(sbx_os_open_native(&os, &err), 0);
+        int rc = sbx_os_apply(os, SBX_ACT_CREATE, &r, &err);
+        free(r.os_id);
+        sbx_os_destroy(os);
+        struct stat st;
+        bool installed = lstat(dest, &st) == 0;
+        unlink(dest);
+        elev_sh(NULL, 0, "rm -rf %s", dirs[i]);
+        if (rc != -SBX_EPERM || !strstr(err.msg, "must belong to root") || installed)
+            fail_msg("case %zu: a launcher source others can write was installed or refused "
+                     "for another reason (rc %d, installed %d): %s", i, rc, installed, err.msg);
+    }
+}
+
 static void test_not_setuid(void **state)
 {
     (void)state;
@@ -367,6 +407,7 @@ int main(void)
         cmocka_unit_test(test_preload_and_environment),
         cmocka_unit_test(test_leaked_fds_closed),
         cmocka_unit_test(test_configuration_outside_roots_dirs),
+        cmocka_unit_test(test_launcher_source_not_roots),
         cmocka_unit_test(test_not_setuid),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -630,13 +630,28 @@ static void test_bad_input_changes_nothing(void **state)
     snprintf(notmine, sizeof notmine, "%s/bin", env.root);
     /* dangerous roots and their aliases; a directory of root's and one of
      * the non-member's; one that does not exist */
+    /* ... and the caller's own places where a write is code execution:
+     * refused before anything is granted (no ACL entry left on them) */
+    char config[600], local_bin[600];
+    snprintf(config, sizeof config, "%s/.config", env.home);
+    snprintf(local_bin, sizeof local_bin, "%s/.local/bin", env.home);
+    char local[600];
+    snprintf(local, sizeof local, "%s/.local", env.home);
+    struct stat st;
+    bool had_local = lstat(local, &st) == 0; /* the caller's ledger may live there */
+    assert_int_equal(elev_sh(NULL, 0, "set -e; mkdir -p %s %s; chown %s %s %s %s", config,
+                             local_bin, env.caller, config, local, local_bin),
+                     0);
     const char *bad[] = {"/", "/etc", "/usr", "/proc", env.home, link, notmine, s_ws,
-                         "/nonexistent-sbxt"};
+                         "/nonexistent-sbxt", config, local_bin};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         assert_refused(CALLER, env.ws, (const char *[]){"workspace", "add", bad[i], NULL});
         assert_refused(CALLER, env.ws,
                        (const char *[]){"run", "--workspace", bad[i], "--", "true", NULL});
     }
+    assert_int_equal(elev_sh(NULL, 0, "rmdir %s %s", config, local_bin), 0);
+    if (!had_local)
+        assert_int_equal(rmdir(local), 0);
     assert_refused(CALLER, env.ws, (const char *[]){"setup", "--mode", "elevated", NULL});
     char nosuch[64];
     snprintf(nosuch, sizeof nosuch, "sbxtnosuch%ld", (long)getpid());
@@ -658,8 +673,30 @@ static void test_workspace_remove(void **state)
 static void test_zz_cleanup_leaves_the_machine_as_before(void **state)
 {
     (void)state;
+    /* Files the sandbox made and set to modes 0644, 0600 and 0755, and a
+     * 0755 directory (sbx run grants the workspace again first; sbx's
+     * default entries make the umask moot, as POSIX ACLs do): once cleanup
+     * has given them back, their modes are those modes, not the default
+     * entries' group bits (a 0644 file came back rw-r-xr--). */
+    SBX_EXPECT(0, CALLER, env.ws, "run", "--", "sh", "-c",
+               "echo a > m644 && chmod 644 m644 && echo b > m600 && chmod 600 m600 && "
+               "echo c > m755 && chmod 755 m755 && mkdir d755 && chmod 755 d755");
     SBX_EXPECT(0, ROOT, env.root, "cleanup");
     cleaned = true;
+    static const struct {
+        const char *name;
+        unsigned mode;
+    } made[] = {{"m644", 0644}, {"m600", 0600}, {"m755", 0755}, {"d755", 0755}};
+    for (size_t i = 0; i < sizeof made / sizeof made[0]; i++) {
+        char p[700];
+        struct stat st;
+        snprintf(p, sizeof p, "%s/%s", env.ws, made[i].name);
+        assert_int_equal(lstat(p, &st), 0);
+        if ((st.st_mode & 07777) != made[i].mode)
+            fail_msg("%s, made %04o by the sandbox, is %04o after sbx cleanup gave it back",
+                     made[i].name, made[i].mode, (unsigned)(st.st_mode & 07777));
+    }
+    assert_int_equal(elev_sh(NULL, 0, "cd %s && rm -rf m644 m600 m755 d755", env.ws), 0);
     assert_same_machine(snap0, false, snapshot(), "after sbx cleanup");
     assert_null(getpwnam(env.names.offline));
     assert_null(getpwnam(env.names.online));

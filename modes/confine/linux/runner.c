@@ -145,7 +145,8 @@ static _Noreturn void init_main(const struct sbx_runplan *plan, int rep, int go,
     struct sbx_error e = {0};
     /* Die with sbx; the "go" read below catches a sbx that died before
      * this line. */
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+        _exit(125); /* nothing to report through yet: sbx sees 125 */
     /* First of all, the caller's stdio goes: 0-2 become the pipes sbx
      * relays (the slots of terminals are closed until the pty's slave
      * takes them in the command). */
@@ -159,10 +160,16 @@ static _Noreturn void init_main(const struct sbx_runplan *plan, int rep, int go,
     int keep[] = {rep, ptysock};
     /* init must not hold what the caller had open (a lock, the ledger)
      * for the whole run. */
-    sbx_close_fds_except(3, keep, ptysock >= 0 ? 2 : 1);
+    if (sbx_close_fds_except(3, keep, ptysock >= 0 ? 2 : 1) < 0) {
+        sbx_err_sys(&e, SBX_EIO, errno, "close the caller's descriptors (close_range)");
+        fail_child(rep, &e);
+    }
     /* The command runs with our uid: it must not be able to ptrace init
      * (which keeps its capabilities in the namespace). */
-    prctl(PR_SET_DUMPABLE, 0);
+    if (prctl(PR_SET_DUMPABLE, 0) < 0) {
+        sbx_err_sys(&e, SBX_EIO, errno, "prctl(PR_SET_DUMPABLE, 0) in the sandbox's init");
+        fail_child(rep, &e);
+    }
 
     int rep_fd = rep;
     if (sbx_view_build(&plan->view, note_to_pipe, &rep_fd, &e) < 0)

@@ -502,7 +502,8 @@ static _Noreturn void broker_main(const struct sbx_unix_broker_conf *c, int sock
     keep[n++] = c->connector;
     for (size_t i = 0; i < c->n && i < SBX_UNIX_MAX_ALLOW; i++)
         keep[n++] = c->allow[i].fd;
-    sbx_close_fds_except(0, keep, n);
+    if (sbx_close_fds_except(0, keep, n) < 0)
+        _exit(1);
     struct sbx_error e = {0};
     if (sbx_seccomp_load_base(&e) < 0)
         _exit(1);

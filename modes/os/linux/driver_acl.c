@@ -138,13 +138,21 @@ static int edit_one(acl_t *acl, uid_t uid, bool grant, unsigned perms, bool only
 }
 
 /* After edits: the mask covers the group class again, or goes when no
- * named entry is left (the mode's group bits are then the group's). */
+ * named entry is left (the mode's group bits are then the group's).  The
+ * group keeps only what the mask let through: a file the sandbox made
+ * 0644 under sbx's default entries has group::r-x masked to r--, and
+ * without the mask would come back rw-r-xr--, group-executable. */
 static int fix_mask(acl_t *acl)
 {
-    acl_entry_t m;
-    if (count_named(*acl) == 0)
-        return find_entry(*acl, ACL_MASK, 0, &m) ? acl_delete_entry(*acl, m) : 0;
-    return acl_calc_mask(acl);
+    acl_entry_t m, g;
+    if (count_named(*acl) > 0)
+        return acl_calc_mask(acl);
+    if (!find_entry(*acl, ACL_MASK, 0, &m))
+        return 0;
+    if (find_entry(*acl, ACL_GROUP_OBJ, 0, &g) &&
+        perms_set(g, sbx_acl_entry_perms(g) & sbx_acl_entry_perms(m)) != 0)
+        return -1;
+    return acl_delete_entry(*acl, m);
 }
 
 static int fail(struct walk *w, int errnum, const char *what)
@@ -180,12 +188,8 @@ static int do_access(struct walk *w, int fd, bool o_path, unsigned perms)
     }
     if (!changed)
         return 0;
-    if (fix_mask(&acl) != 0)
-        return fail(w, errno, "edit");
     /* Nothing named left: back to a plain mode, without a mask. */
-    acl_entry_t mask;
-    if (!w->grant && count_named(acl) == 0 && find_entry(acl, ACL_MASK, 0, &mask) &&
-        acl_delete_entry(acl, mask) != 0)
+    if (fix_mask(&acl) != 0)
         return fail(w, errno, "edit");
     int rc = o_path ? acl_set_file(proc, ACL_TYPE_ACCESS, acl) : acl_set_fd(fd, acl);
     return rc ? fail(w, errno, "write") : 0;
@@ -434,7 +438,9 @@ static int resolve(const struct sbx_resource *r, const struct acl_desc *d, bool 
 {
     if (grant) {
         const char *names[3] = {d->grantee, d->also, d->owner};
-        uid_t ids[3];
+        /* A traverse entry names one account: the others stay 0, never
+         * read from the stack. */
+        uid_t ids[3] = {0, 0, 0};
         for (int i = 0; i < (d->kind == E_TREE ? 3 : 1); i++)
             if (sbx_drv_user_by_name(names[i], &ids[i], NULL, NULL, 0, NULL, 0) != 0)
                 return sbx_err_set(err, SBX_ENOENT,

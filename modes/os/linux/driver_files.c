@@ -148,7 +148,18 @@ static int content(const struct sbx_resource *r, const struct file_desc *d, char
         *len = (size_t)n;
         return 0;
     }
-    sbx_autofd int fd = open(d->source, O_RDONLY | O_CLOEXEC);
+    /* A file to install setuid or setgid (the launcher) becomes root's
+     * power: its source must be root's alone, it and every directory
+     * above it, or whoever can write it chooses what root installs (a
+     * build tree in a user's home, say). */
+    bool special = (d->mode & (S_ISUID | S_ISGID)) != 0;
+    if (special) {
+        int rc = sbx_path_root_owned(d->source, err);
+        if (rc)
+            return sbx_err_wrap(err, "the source of %s, installed mode %04o", d->dest,
+                                (unsigned)d->mode);
+    }
+    sbx_autofd int fd = open(d->source, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     struct stat st;
     if (fd < 0 || fstat(fd, &st) != 0)
         return sbx_err_sys(err, SBX_ENOENT, errno,
@@ -156,6 +167,12 @@ static int content(const struct sbx_resource *r, const struct file_desc *d, char
                            d->source, d->dest);
     if (!S_ISREG(st.st_mode) || (unsigned long long)st.st_size > MAX_INSTALL)
         return sbx_err_set(err, SBX_EINVAL, "%s is not a file sbx can install", d->source);
+    if (special && (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH))))
+        return sbx_err_set(err, SBX_EPERM, "%s, to be installed mode %04o as %s, must belong "
+                                           "to root and be writable by root only (owner uid "
+                                           "%u, mode %04o)",
+                           d->source, (unsigned)d->mode, d->dest, (unsigned)st.st_uid,
+                           (unsigned)(st.st_mode & 07777));
     char *buf = malloc((size_t)st.st_size + 1);
     if (!buf)
         return sbx_err_set(err, SBX_ENOMEM, "out of memory");
