@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/run_env.h"
 #include "cli/facts.h"
 #include "cli/converge.h"
 #include "util/limits.h"
@@ -23,7 +24,8 @@
 static const char help[] =
     "usage: sbx run [--mode auto|unelevated|elevated] [--workspace DIR]... [--net off|on]\n"
     "               [--timeout SEC] [--protect PATH]... [--allow-git] [--allow-unix PATH]...\n"
-    "               [--limit pids=N|shm=SIZE|tmp=SIZE]... -- CMD [ARG...]\n"
+    "               [--limit pids=N|shm=SIZE|tmp=SIZE]... [--env NAME[=VALUE]]... [--env-all]\n"
+    "               -- CMD [ARG...]\n"
     "\n"
     "Run CMD in the sandbox.  It may read what you can read, write only beneath the\n"
     "workspaces (default: the current directory) and a private TMPDIR (a tmpfs of its own\n"
@@ -41,18 +43,25 @@ static const char help[] =
     "                   suffixes are KiB, MiB, GiB, TiB)\n"
     "  --limit tmp=SIZE the size of CMD's private TMPDIR (default 1G; the home of the\n"
     "                   sandbox account with it in the elevated mode)\n"
+    "  --env NAME       pass your variable NAME, which looks like a credential (its name\n"
+    "                   holds TOKEN, SECRET, KEY, PASSWORD, PASSWD, PASSPHRASE or\n"
+    "                   CREDENTIAL, starts with AWS_ or AZURE_, or is SSH_AUTH_SOCK,\n"
+    "                   SSH_AGENT_PID or GPG_AGENT_INFO) and is kept from CMD otherwise\n"
+    "  --env NAME=VALUE set NAME to VALUE for CMD (repeatable)\n"
+    "  --env-all        keep every variable of yours, credentials included\n"
     "  --mode MODE      auto (default: elevated when set up for you, else unelevated)\n"
     "\n"
     "exit status: CMD's; 128+N when signal N ended it; 124 when --timeout killed it;\n"
     "125 sbx failed; 126 CMD not executable; 127 CMD not found.\n";
 
 enum { OPT_MODE, OPT_WORKSPACE, OPT_NET, OPT_TIMEOUT, OPT_PROTECT, OPT_ALLOW_GIT,
-       OPT_ALLOW_UNIX, OPT_LIMIT };
+       OPT_ALLOW_UNIX, OPT_LIMIT, OPT_ENV, OPT_ENV_ALL };
 static const struct cli_optdef defs[] = {
     [OPT_MODE] = {"mode", true},       [OPT_WORKSPACE] = {"workspace", true},
     [OPT_NET] = {"net", true},         [OPT_TIMEOUT] = {"timeout", true},
     [OPT_PROTECT] = {"protect", true}, [OPT_ALLOW_GIT] = {"allow-git", false},
     [OPT_ALLOW_UNIX] = {"allow-unix", true}, [OPT_LIMIT] = {"limit", true},
+    [OPT_ENV] = {"env", true},         [OPT_ENV_ALL] = {"env-all", false},
     {NULL, false},
 };
 
@@ -178,7 +187,9 @@ int cmd_run(struct sbx_cli *cli, int argc, char **argv)
      * (cli_parse admits at most CLI_MAX_ARGS options). */
     sbx_cleanup(cli_paths_free) struct cli_paths ws_paths = {0}, protect_paths = {0};
     const char *ws[CLI_MAX_ARGS], *protect[CLI_MAX_ARGS], *allow_unix[CLI_MAX_ARGS];
+    const char *env[CLI_MAX_ARGS];
     size_t n_ws = 0, n_protect = 0, n_allow_unix = 0;
+    struct cli_env_policy env_policy = {.env = env};
     char path[SBX_PATH_MAX];
     struct sbx_run_request req = {0};
     for (size_t i = 0; i < args.n_opts; i++) {
@@ -216,6 +227,12 @@ int cmd_run(struct sbx_cli *cli, int argc, char **argv)
             protect[n_protect++] = protect_paths.v[protect_paths.n - 1];
             break;
         case OPT_ALLOW_GIT: req.allow_git = true; break;
+        case OPT_ENV:
+            if (cli_env_check(o->value, &err))
+                return cli_fail(cli, &err);
+            env[env_policy.n_env++] = o->value;
+            break;
+        case OPT_ENV_ALL: env_policy.all = true; break;
         case OPT_LIMIT:
             if (parse_limit(o->value, &req, &err))
                 return cli_fail(cli, &err);
@@ -329,6 +346,17 @@ int cmd_run(struct sbx_cli *cli, int argc, char **argv)
         for (size_t i = 0; i < notes.n; i++)
             cli_info(cli, "sbx run: warning: not enforced here: %s", notes.text[i]);
     }
+    /* Last, once nothing else of sbx's needs the caller's variables. */
+    size_t n_dropped = 0;
+    if (cli_env_apply(&env_policy, &n_dropped, &err))
+        return cli_fail(cli, &err);
+    if (env_policy.all)
+        cli_info(cli, "sbx run: warning: --env-all: the command gets every variable of yours, "
+                      "credentials included");
+    else if (n_dropped && cli->verbose)
+        cli_info(cli, "sbx run: %zu variable%s that look%s like credentials kept from the "
+                      "command (--env NAME passes one)", n_dropped, n_dropped == 1 ? "" : "s",
+                 n_dropped == 1 ? "s" : "");
     int status = SBX_EXIT_FAIL;
     struct sbx_mode_notes after = {0};
     int rc = ops->run(&req, &status, &after, &err);

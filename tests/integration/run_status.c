@@ -290,6 +290,62 @@ static void test_limit_options(void **state)
         fail_msg("--limit pids=10: 20 processes were started: %s", r.out);
 }
 
+/* Credential-like variables stay out of the command unless --env names
+ * them; --env NAME=VALUE sets one; --env-all keeps them all. */
+static void test_env_secrets(void **state)
+{
+    struct ctx *c = *state;
+    static const char *const secret[] = {"GITHUB_TOKEN", "AWS_REGION", "OPENAI_API_KEY",
+                                         "DB_PASSWORD", "SSH_AUTH_SOCK", "GOOGLE_APPLICATION_CREDENTIALS",
+                                         "my_secret", "AZURE_TENANT_ID", "GPG_AGENT_INFO"};
+    static const char *const plain[] = {"SBXT_PLAIN", "GIT_AUTHOR_NAME", "SBXT_OTHER"};
+    size_t n_secret = sizeof secret / sizeof secret[0], n_plain = sizeof plain / sizeof plain[0];
+    for (size_t i = 0; i < n_secret; i++)
+        setenv(secret[i], "s3cr3t-value", 1);
+    for (size_t i = 0; i < n_plain; i++)
+        setenv(plain[i], "C", 1);
+    struct run_result r;
+    assert_int_equal(sbx_sh(c, "env", NULL, &r, NULL, NULL), 0);
+    if (strstr(r.out, "s3cr3t-value"))
+        fail_msg("a credential-like variable reached the command: %s", r.out);
+    for (size_t i = 0; i < n_plain; i++) {
+        char want[64];
+        snprintf(want, sizeof want, "%s=C", plain[i]);
+        if (!strstr(r.out, want))
+            fail_msg("%s did not reach the command: %s", plain[i], r.out);
+    }
+    /* exactly the one named, and a value set */
+    assert_int_equal(sbx_sh(c, "env", NULL, &r, "--env", "GITHUB_TOKEN"), 0);
+    if (!strstr(r.out, "GITHUB_TOKEN=s3cr3t-value") || strstr(r.out, "AWS_REGION=") ||
+        strstr(r.out, "OPENAI_API_KEY="))
+        fail_msg("--env GITHUB_TOKEN: not exactly that one passed: %s", r.out);
+    assert_int_equal(sbx_sh(c, "echo \"v=$SBXT_SET\"", NULL, &r, "--env", "SBXT_SET=a=b c"), 0);
+    if (!strstr(r.out, "v=a=b c"))
+        fail_msg("--env SBXT_SET=a=b c was not set: %s", r.out);
+    assert_int_equal(sbx_sh(c, "env", NULL, &r, "--env-all", NULL), 0);
+    for (size_t i = 0; i < n_secret; i++) {
+        char want[96];
+        snprintf(want, sizeof want, "%s=s3cr3t-value", secret[i]);
+        if (!strstr(r.out, want))
+            fail_msg("--env-all: %s did not reach the command: %s", secret[i], r.out);
+    }
+    if (!strstr(r.out, "--env-all"))
+        fail_msg("--env-all: no warning: %s", r.out);
+    /* bad input: refused, nothing run */
+    static const char *const bad[] = {"SBXT_UNSET_VAR", "1ABC", "A-B=c", "=x", ""};
+    unsetenv("SBXT_UNSET_VAR");
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        int st = sbx_sh(c, "echo ran", NULL, &r, "--env", bad[i]);
+        if (st != 125 || strstr(r.out, "ran") || !strstr(r.out, "--env"))
+            fail_msg("--env '%s': expected a refusal naming --env, got %d: %s", bad[i], st,
+                     r.out);
+    }
+    for (size_t i = 0; i < n_secret; i++)
+        unsetenv(secret[i]);
+    for (size_t i = 0; i < n_plain; i++)
+        unsetenv(plain[i]);
+}
+
 static void test_fds_closed(void **state)
 {
     struct ctx *c = *state;
@@ -421,6 +477,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_prestate(test_stdio_passthrough, &c),
         cmocka_unit_test_prestate(test_stdio_relay, &c),
         cmocka_unit_test_prestate(test_limit_options, &c),
+        cmocka_unit_test_prestate(test_env_secrets, &c),
         cmocka_unit_test_prestate(test_fds_closed, &c),
         cmocka_unit_test_prestate(test_tmpdir_private_and_removed, &c),
         cmocka_unit_test_prestate(test_timeout_kills_tree, &c),
