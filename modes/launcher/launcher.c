@@ -220,7 +220,9 @@ static bool env_dropped(const char *e)
         "LD_", "GCONV_PATH=", "GETCONF_DIR=", "HOSTALIASES=", "LOCALDOMAIN=", "LOCPATH=",
         "MALLOC_", "GLIBC_TUNABLES=", "NLSPATH=", "RESOLV_HOST_CONF=", "RES_OPTIONS=",
         "TMPDIR=", "TZDIR=", "HOME=", "USER=", "LOGNAME=", "SHELL=", "MAIL=", "IFS=",
-        "XDG_RUNTIME_DIR=", "SSH_AUTH_SOCK=", "DBUS_SESSION_BUS_ADDRESS=", "SBX_",
+        /* SSH_AUTH_SOCK is sbx's to keep or pass (--env): a path the
+         * account reaches only through --allow-unix anyway. */
+        "XDG_RUNTIME_DIR=", "DBUS_SESSION_BUS_ADDRESS=", "SBX_",
     };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (strncmp(e, names[i], strlen(names[i])) == 0)
