@@ -49,19 +49,22 @@ static const char help[] =
     "                   SSH_AGENT_PID or GPG_AGENT_INFO) and is kept from CMD otherwise\n"
     "  --env NAME=VALUE set NAME to VALUE for CMD (repeatable)\n"
     "  --env-all        keep every variable of yours, credentials included\n"
+    "  --allow-read PATH  show CMD one of the credential files or folders of your home\n"
+    "                   that sbx hides (~/.ssh, ~/.aws, ~/.npmrc, ...; see the README)\n"
     "  --mode MODE      auto (default: elevated when set up for you, else unelevated)\n"
     "\n"
     "exit status: CMD's; 128+N when signal N ended it; 124 when --timeout killed it;\n"
     "125 sbx failed; 126 CMD not executable; 127 CMD not found.\n";
 
 enum { OPT_MODE, OPT_WORKSPACE, OPT_NET, OPT_TIMEOUT, OPT_PROTECT, OPT_ALLOW_GIT,
-       OPT_ALLOW_UNIX, OPT_LIMIT, OPT_ENV, OPT_ENV_ALL };
+       OPT_ALLOW_UNIX, OPT_LIMIT, OPT_ENV, OPT_ENV_ALL, OPT_ALLOW_READ };
 static const struct cli_optdef defs[] = {
     [OPT_MODE] = {"mode", true},       [OPT_WORKSPACE] = {"workspace", true},
     [OPT_NET] = {"net", true},         [OPT_TIMEOUT] = {"timeout", true},
     [OPT_PROTECT] = {"protect", true}, [OPT_ALLOW_GIT] = {"allow-git", false},
     [OPT_ALLOW_UNIX] = {"allow-unix", true}, [OPT_LIMIT] = {"limit", true},
     [OPT_ENV] = {"env", true},         [OPT_ENV_ALL] = {"env-all", false},
+    [OPT_ALLOW_READ] = {"allow-read", true},
     {NULL, false},
 };
 
@@ -185,7 +188,8 @@ int cmd_run(struct sbx_cli *cli, int argc, char **argv)
     enum sbx_mode_kind mode = SBX_MODE_NONE;
     /* The resolved paths, on the heap; ws and protect point into them
      * (cli_parse admits at most CLI_MAX_ARGS options). */
-    sbx_cleanup(cli_paths_free) struct cli_paths ws_paths = {0}, protect_paths = {0};
+    sbx_cleanup(cli_paths_free) struct cli_paths ws_paths = {0}, protect_paths = {0},
+                                                 read_paths = {0};
     const char *ws[CLI_MAX_ARGS], *protect[CLI_MAX_ARGS], *allow_unix[CLI_MAX_ARGS];
     const char *env[CLI_MAX_ARGS];
     size_t n_ws = 0, n_protect = 0, n_allow_unix = 0;
@@ -233,6 +237,20 @@ int cmd_run(struct sbx_cli *cli, int argc, char **argv)
             env[env_policy.n_env++] = o->value;
             break;
         case OPT_ENV_ALL: env_policy.all = true; break;
+        case OPT_ALLOW_READ:
+#ifdef _WIN32
+            sbx_err_set(&err, SBX_ENOTSUP, "--allow-read %s: sbx does not hide credential "
+                        "files on Windows yet, so there is nothing to show", o->value);
+            return cli_fail(cli, &err);
+#else
+            if (!realpath(o->value, path)) {
+                sbx_err_sys(&err, SBX_EINVAL, errno, "--allow-read %s", o->value);
+                return cli_fail(cli, &err);
+            }
+            if (cli_paths_add(&read_paths, path, &err))
+                return cli_fail(cli, &err);
+            break;
+#endif
         case OPT_LIMIT:
             if (parse_limit(o->value, &req, &err))
                 return cli_fail(cli, &err);
@@ -317,6 +335,8 @@ int cmd_run(struct sbx_cli *cli, int argc, char **argv)
     req.protect = protect;
     req.n_protect = n_protect;
     req.allow_unix = allow_unix;
+    req.allow_read = (const char *const *)read_paths.v;
+    req.n_allow_read = read_paths.n;
     req.n_allow_unix = n_allow_unix;
     req.state_dir = state_dir;
     req.machine_state_dir = machine_dir;

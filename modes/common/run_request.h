@@ -27,6 +27,8 @@ struct sbx_run_request {
     const char *const *protect;    /* extra read-only paths inside them */
     size_t n_protect;
     bool allow_git;                /* lift the read-only rule on .git */
+    const char *const *allow_read; /* --allow-read: credential paths not to hide */
+    size_t n_allow_read;           /* (canonical, as realpath gives them) */
     bool net;                      /* network on: IP, never host unix sockets */
     const char *const *allow_unix; /* --allow-unix: host unix sockets the command may */
     size_t n_allow_unix;           /* connect to (absolute paths, as given) */

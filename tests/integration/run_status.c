@@ -346,6 +346,58 @@ static void test_env_secrets(void **state)
         unsetenv(plain[i]);
 }
 
+/* The credential files and folders of the home read as empty or absent;
+ * --allow-read shows exactly the one named; a path inside a hidden folder
+ * is refused with the folder to name instead. */
+static void test_credential_files_hidden(void **state)
+{
+    struct ctx *c = *state;
+    char home[256], cmd[1024];
+    run_mkdtemp("home", home, sizeof home);
+    assert_true(home[0] != '\0');
+    snprintf(cmd, sizeof cmd,
+             "set -e; cd %s; mkdir -p .ssh .aws .config/gh .docker; echo k3y > .ssh/id_x; "
+             "echo k3y > .aws/credentials; echo k3y > .npmrc; echo k3y > .config/gh/hosts.yml; "
+             "echo k3y > .docker/config.json; echo visible > .plainrc",
+             home);
+    assert_int_equal(system(cmd), 0);
+    const char *old_home = getenv("HOME");
+    char *saved = old_home ? strdup(old_home) : NULL;
+    setenv("HOME", home, 1);
+    static const char *const read_all =
+        "cd \"$HOME\"; for f in .ssh/id_x .aws/credentials .npmrc .config/gh/hosts.yml "
+        ".docker/config.json .plainrc; do printf '%s:' $f; cat $f 2>/dev/null || printf 'none'; "
+        "echo; done";
+    struct run_result r;
+    int st = sbx_sh(c, read_all, NULL, &r, NULL, NULL);
+    int st_ssh = -1, st_bad = -1;
+    struct run_result r_ssh, r_bad;
+    if (st == 0) {
+        char ssh[300], inside[320];
+        snprintf(ssh, sizeof ssh, "%s/.ssh", home);
+        snprintf(inside, sizeof inside, "%s/.ssh/id_x", home);
+        st_ssh = sbx_sh(c, read_all, NULL, &r_ssh, "--allow-read", ssh);
+        st_bad = sbx_sh(c, "echo ran", NULL, &r_bad, "--allow-read", inside);
+    }
+    if (saved) {
+        setenv("HOME", saved, 1);
+        free(saved);
+    } else {
+        unsetenv("HOME");
+    }
+    run_rmrf(home);
+    assert_int_equal(st, 0);
+    if (strstr(r.out, "k3y") || !strstr(r.out, ".plainrc:visible"))
+        fail_msg("a credential file was read, or an ordinary one was not: %s", r.out);
+    assert_int_equal(st_ssh, 0);
+    if (!strstr(r_ssh.out, ".ssh/id_x:k3y") || strstr(r_ssh.out, "credentials:k3y") ||
+        strstr(r_ssh.out, ".npmrc:k3y"))
+        fail_msg("--allow-read ~/.ssh: not exactly that one shown: %s", r_ssh.out);
+    if (st_bad != 125 || strstr(r_bad.out, "ran") || !strstr(r_bad.out, "--allow-read"))
+        fail_msg("--allow-read of a file inside ~/.ssh: expected a refusal, got %d: %s", st_bad,
+                 r_bad.out);
+}
+
 static void test_fds_closed(void **state)
 {
     struct ctx *c = *state;
@@ -478,6 +530,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_prestate(test_stdio_relay, &c),
         cmocka_unit_test_prestate(test_limit_options, &c),
         cmocka_unit_test_prestate(test_env_secrets, &c),
+        cmocka_unit_test_prestate(test_credential_files_hidden, &c),
         cmocka_unit_test_prestate(test_fds_closed, &c),
         cmocka_unit_test_prestate(test_tmpdir_private_and_removed, &c),
         cmocka_unit_test_prestate(test_timeout_kills_tree, &c),

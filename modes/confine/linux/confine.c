@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,8 @@
 #include <unistd.h>
 
 #include "util/cleanup.h"
+#include "modes/common/secret_paths.h"
+#include "modes/confine/linux/hide.h"
 #include "modes/confine/linux/landlock.h"
 #include "modes/confine/linux/policy.h"
 #include "modes/confine/linux/runner.h"
@@ -58,6 +61,9 @@ struct prep {
     char cwd[PATH_MAX];
     char tmpdir[PATH_MAX];
     bool have_tmpdir;
+    struct sbx_pin *hide; /* credential paths (hide.h) */
+    const char **hide_path;
+    size_t n_hide;
 };
 
 static void prep_free(struct prep *p)
@@ -66,6 +72,10 @@ static void prep_free(struct prep *p)
         sbx_pin_close(&p->ws[i]);
     for (size_t i = 0; p->ro && i < p->n_ro; i++)
         sbx_pin_close(&p->ro[i]);
+    for (size_t i = 0; p->hide && i < p->n_hide; i++)
+        sbx_pin_close(&p->hide[i]);
+    free(p->hide);
+    free(p->hide_path);
     free(p->ws);
     free(p->ro);
     free(p->rw);
@@ -110,6 +120,31 @@ static int add_protected(struct prep *p, const char *path, bool required, const 
     p->ro_path[p->n_ro] = pin->path;
     p->n_ro++;
     return 0;
+}
+
+/* The credential paths under the caller's home (the password database's,
+ * and $HOME when it is another), less --allow-read's. */
+static int hide_credentials(const struct sbx_run_request *req, struct prep *p,
+                            struct sbx_error *err)
+{
+    const char *homes[2];
+    size_t n_homes = 0;
+    struct passwd *pw = getpwuid(getuid());
+    if (pw && pw->pw_dir && pw->pw_dir[0] == '/')
+        homes[n_homes++] = pw->pw_dir;
+    const char *env_home = getenv("HOME");
+    if (env_home && env_home[0] == '/' && (!n_homes || strcmp(env_home, homes[0]) != 0))
+        homes[n_homes++] = env_home;
+    size_t max = n_homes * sbx_n_secret_paths;
+    p->hide = calloc(max + 1, sizeof *p->hide);
+    p->hide_path = calloc(max + 1, sizeof *p->hide_path);
+    if (!p->hide || !p->hide_path)
+        return sbx_err_set(err, SBX_ENOMEM, "out of memory");
+    int rc = sbx_hide_resolve(homes, n_homes, req->allow_read, req->n_allow_read, getuid(),
+                              p->hide, &p->n_hide, err);
+    for (size_t i = 0; i < p->n_hide; i++)
+        p->hide_path[i] = p->hide[i].path;
+    return rc;
 }
 
 static int prepare(const struct sbx_run_request *req, struct prep *p, struct sbx_error *err)
@@ -177,7 +212,10 @@ static int prepare(const struct sbx_run_request *req, struct prep *p, struct sbx
     if (!realpath(cwd, p->cwd))
         return sbx_err_sys(err, SBX_EINVAL, errno, "working directory %s", cwd);
 
-    int rc = sbx_tmpdir_create(p->tmpdir, sizeof p->tmpdir, err);
+    int rc = hide_credentials(req, p, err);
+    if (rc < 0)
+        return rc;
+    rc = sbx_tmpdir_create(p->tmpdir, sizeof p->tmpdir, err);
     if (rc < 0)
         return rc;
     p->have_tmpdir = true;
@@ -217,7 +255,8 @@ int sbx_linux_run_ex(const struct sbx_run_request *req, struct sbx_linux_report 
             .landlock_abi = rep->landlock_abi,
             .view = {.rw = p.rw, .n_rw = p.n_ws + 1, .ro = p.ro_path, .n_ro = p.n_ro,
                      .rw_pin = p.ws, .ro_pin = p.ro, .rw_fd = p.rw_fd,
-                     .shm_bytes = sbx_run_shm_bytes(req), .tmp_bytes = sbx_run_tmp_bytes(req)},
+                     .shm_bytes = sbx_run_shm_bytes(req), .tmp_bytes = sbx_run_tmp_bytes(req),
+                     .hide = p.hide_path, .hide_pin = p.hide, .n_hide = p.n_hide},
             .policy = {.rw = p.rw, .n_rw = p.n_ws + 1, .rw_fd = p.rw_fd, .net = req->net,
                        .private_dev = true, .unix_allow = req->allow_unix,
                        .n_unix_allow = req->n_allow_unix},

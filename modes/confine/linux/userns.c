@@ -21,6 +21,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "modes/confine/linux/hide.h"
 #include "util/cleanup.h"
 
 static int write_file(const char *path, const char *text, struct sbx_error *err)
@@ -330,7 +331,7 @@ static int build(const struct sbx_view *v, struct clone_bind *rw, struct clone_b
     for (size_t i = 0; i < v->n_ro; i++)
         if ((rc = protect(v->ro[i], &v->ro_pin[i], err)) < 0)
             return rc;
-    return 0;
+    return sbx_hide_paths(v->hide, v->hide_pin, v->n_hide, err);
 }
 
 int sbx_view_build(const struct sbx_view *v, sbx_note_fn note, void *ctx,

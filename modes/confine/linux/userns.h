@@ -39,6 +39,11 @@ struct sbx_view {
      * this size (nosuid, nodev, 0700) instead of a bind: it vanishes with
      * the mount namespace, whatever the command left in it. */
     unsigned long long tmp_bytes;
+    /* Hidden (hide.h): each covered last by an empty read-only stand-in,
+     * found again through its pin like the others. */
+    const char *const *hide;
+    const struct sbx_pin *hide_pin;
+    size_t n_hide;
 };
 
 typedef void (*sbx_note_fn)(const char *note, void *ctx);
