@@ -34,7 +34,7 @@ done
 
 "$top/scripts/deps.sh" --fuzz
 
-cmake -S "$top/tests/fuzz" -B "$build" -DCMAKE_C_COMPILER=clang-14 \
+cmake -S "$top/tests/fuzz" -B "$build" -DCMAKE_C_COMPILER=clang-14 -DSBX_WERROR=ON \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$build" -j"$(nproc)" --target "${targets[@]}" >/dev/null
 

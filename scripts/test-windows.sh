@@ -25,7 +25,7 @@ fi
 
 "$here/scripts/build-mingw-deps.sh" "$build/deps"
 
-cmake -S "$here" -B "$build" -DCMAKE_BUILD_TYPE=Release \
+cmake -S "$here" -B "$build" -DCMAKE_BUILD_TYPE=Release -DSBX_WERROR=ON \
     -DCMAKE_TOOLCHAIN_FILE="$here/cmake/toolchain-mingw64.cmake" \
     -DSBX_MINGW_DEPS="$build/deps" >/dev/null
 cmake --build "$build" -j"$jobs"

@@ -20,7 +20,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 # time each on the committed corpus; clang builds them in build-fuzz.
 SBX_FUZZ_SECONDS=${SBX_FUZZ_SECONDS:-30} "$top/scripts/fuzz.sh"
 build="$top/build-test"
-cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=Debug -DSBX_SANITIZE=ON -DSBX_FAKE_OS=ON
+cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=Debug -DSBX_SANITIZE=ON -DSBX_FAKE_OS=ON \
+  -DSBX_WERROR=ON
 cmake --build "$build" -j"$(nproc)"
 # The list of test executables equals the list of test sources (before the
 # long run: a suite that would not run fails at once).
@@ -34,9 +35,13 @@ rm -f "$junit"
 (cd "$build" && ctest -j2 --output-on-failure --timeout 900 --output-junit "$junit")
 # ctest exits 0 when tests were skipped or disabled: none may be.
 "$top/scripts/check-ctest.py" "$junit" "$build"
-# The optimised build (what scripts/quickstart.sh makes) must compile too:
-# -O2 sees warnings -O0 does not.
-cmake -S "$top" -B "$top/build-release" -DCMAKE_BUILD_TYPE=Release -DSBX_TESTS=OFF >/dev/null
+# The optimised build, tests included (what a packager types first), must
+# compile without a warning: -O2 sees warnings -O0 does not.
+cmake -S "$top" -B "$top/build-release" -DCMAKE_BUILD_TYPE=Release -DSBX_WERROR=ON >/dev/null
 cmake --build "$top/build-release" -j"$(nproc)" >/dev/null
+# And with clang (scripts/fuzz.sh installed clang-14): its warnings differ.
+cmake -S "$top" -B "$top/build-clang" -DCMAKE_C_COMPILER=clang-14 -DCMAKE_BUILD_TYPE=Release \
+  -DSBX_WERROR=ON >/dev/null
+cmake --build "$top/build-clang" -j"$(nproc)" >/dev/null
 "$top/scripts/test-windows.sh"
 "$top/scripts/check-tests.py" "${SBX_WIN_BUILD:-$top/build-win}"

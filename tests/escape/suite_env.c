@@ -92,20 +92,28 @@ static int listen_tcp(int family, int *port)
     return s;
 }
 
+/* name into a's path (after its first byte when abstract): -1 when it
+ * does not fit, never a truncated name that would be another socket. */
+static int sun_name_set(struct sockaddr_un *a, const char *name, bool abstract)
+{
+    size_t len = strlen(name), off = abstract ? 1 : 0;
+    if (len + off >= sizeof a->sun_path)
+        return -1;
+    memcpy(a->sun_path + off, name, len + 1);
+    return 0;
+}
+
 static int listen_unix(const char *name, bool abstract)
 {
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    if (sun_name_set(&a, name, abstract) < 0)
+        return -1;
     int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (s < 0)
         return -1;
-    struct sockaddr_un a = {.sun_family = AF_UNIX};
-    socklen_t len;
-    if (abstract) {
-        strncpy(a.sun_path + 1, name, sizeof a.sun_path - 2);
-        len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + strlen(name));
-    } else {
-        strncpy(a.sun_path, name, sizeof a.sun_path - 1);
-        len = sizeof a;
-    }
+    socklen_t len = abstract ? (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
+                                           strlen(name))
+                             : (socklen_t)sizeof a;
     if (bind(s, (struct sockaddr *)&a, len) < 0 || listen(s, 64) < 0) {
         close(s);
         return -1;
@@ -115,9 +123,10 @@ static int listen_unix(const char *name, bool abstract)
 
 static int bind_unix_dgram(const char *path)
 {
-    int s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     struct sockaddr_un a = {.sun_family = AF_UNIX};
-    strncpy(a.sun_path, path, sizeof a.sun_path - 1);
+    if (sun_name_set(&a, path, false) < 0)
+        return -1;
+    int s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (s >= 0 && bind(s, (struct sockaddr *)&a, sizeof a) < 0) {
         close(s);
         return -1;

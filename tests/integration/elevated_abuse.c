@@ -352,7 +352,7 @@ static void test_configuration_outside_roots_dirs(void **state)
 static void test_launcher_source_not_roots(void **state)
 {
     (void)state;
-    char dest[700], detail[1600], src[700];
+    char dest[700], detail[1600], src[1300];
     snprintf(dest, sizeof dest, "%s/installed-launcher", env.root);
     /* in a directory of the caller's; in root's directory, a 0666 file */
     char dirs[2][600];

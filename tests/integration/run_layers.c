@@ -215,11 +215,25 @@ static void test_seccomp_net_on(void **state)
 
 /* --- the policy: --allow-unix and loopback ports ------------------------- */
 
+/* A unix socket address for path: -1 (ENAMETOOLONG) when it does not fit,
+ * rather than a truncated path that names another socket. */
+static int sun_path_set(struct sockaddr_un *a, const char *path)
+{
+    size_t len = strlen(path);
+    if (len >= sizeof a->sun_path) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    memcpy(a->sun_path, path, len + 1);
+    return 0;
+}
+
 static int listen_path(const char *path)
 {
-    int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     struct sockaddr_un a = {.sun_family = AF_UNIX};
-    snprintf(a.sun_path, sizeof a.sun_path, "%s", path);
+    if (sun_path_set(&a, path) < 0)
+        return -1;
+    int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     unlink(path);
     if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof a) < 0 || listen(s, 16) < 0)
         return -1;
@@ -228,11 +242,12 @@ static int listen_path(const char *path)
 
 static int connect_path(const char *path, int type)
 {
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    if (sun_path_set(&a, path) < 0)
+        return -1;
     int s = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
     if (s < 0)
         return -1;
-    struct sockaddr_un a = {.sun_family = AF_UNIX};
-    snprintf(a.sun_path, sizeof a.sun_path, "%s", path);
     int r = connect(s, (struct sockaddr *)&a, sizeof a);
     int e = errno;
     close(s);

@@ -20,8 +20,9 @@
 
 static int migrate_down(const struct rec_env *e, const char *spec, char **err)
 {
-    char fault[64];
-    snprintf(fault, sizeof fault, "SBX_FAULT=%s", spec);
+    char fault[64] = "";
+    if (spec)
+        snprintf(fault, sizeof fault, "SBX_FAULT=%s", spec);
     const char *env[] = {fault, NULL};
     return rec_sbx(e, false, spec ? env : NULL, NULL, err, "migrate", "--to", "unelevated",
                    "--user", e->caller, NULL);

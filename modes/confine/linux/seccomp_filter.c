@@ -157,7 +157,7 @@ static int tcp_only_rules(scmp_filter_ctx ctx, int family, struct sbx_error *err
         if ((rc = add(ctx, deny, SYS_socket, 3, c, err)) < 0)
             return rc;
     }
-    c[2] = SCMP_A2(SCMP_CMP_GT, 6);
+    c[2] = SCMP_A2(SCMP_CMP_GT, 6, 0);
     return add(ctx, deny, SYS_socket, 3, c, err);
 }
 
