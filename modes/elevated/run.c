@@ -68,11 +68,16 @@ static int build_argv(const struct sbx_run_request *req, const char *launcher,
 }
 
 /* git refuses a repository that another user owns ("detected dubious
- * ownership"), and the account is not the workspaces' owner: each
- * workspace -- the caller's own, granted, as the launcher checks -- is
- * marked safe for this command alone, in git's command scope (appended
- * after any GIT_CONFIG_COUNT entries of the caller's). */
-static void git_safe_workspaces(const struct sbx_run_request *req)
+ * ownership"), and the account owns none of the caller's: not the
+ * workspace roots, not a repository nested in one, not the repository a
+ * workspace is a subfolder of.  So every repository is marked safe for
+ * this command alone, in git's command scope (appended after any
+ * GIT_CONFIG_COUNT entries of the caller's).  The check guards a user
+ * from code another user's repository config would run as them; here the
+ * one who runs it is the confined account, which can't write a .git of
+ * the caller's (read-only binds) nor anything outside the workspaces.
+ * (git before 2.46 has no "path/" prefix patterns: "*" is the one way.) */
+static void git_safe_workspaces(void)
 {
     const char *c = getenv("GIT_CONFIG_COUNT");
     char *end = NULL;
@@ -80,13 +85,11 @@ static void git_safe_workspaces(const struct sbx_run_request *req)
     if (c && *c && (*end || n > 10000))
         return; /* malformed: git says so itself; don't guess */
     char k[64], v[32];
-    for (size_t i = 0; i < req->n_workspaces; i++, n++) {
-        snprintf(k, sizeof k, "GIT_CONFIG_KEY_%lu", n);
-        setenv(k, "safe.directory", 1);
-        snprintf(k, sizeof k, "GIT_CONFIG_VALUE_%lu", n);
-        setenv(k, req->workspaces[i], 1);
-    }
-    snprintf(v, sizeof v, "%lu", n);
+    snprintf(k, sizeof k, "GIT_CONFIG_KEY_%lu", n);
+    setenv(k, "safe.directory", 1);
+    snprintf(k, sizeof k, "GIT_CONFIG_VALUE_%lu", n);
+    setenv(k, "*", 1);
+    snprintf(v, sizeof v, "%lu", n + 1);
     setenv("GIT_CONFIG_COUNT", v, 1);
 }
 
@@ -103,7 +106,7 @@ static _Noreturn void child(const struct sbx_run_request *req, const char *const
     for (int fd = 0; io_ok && fd < 3; fd++)
         io_ok = !(io->ttys & (1u << fd)) || dup2(slave, fd) == fd;
     int io_errno = errno;
-    git_safe_workspaces(req);
+    git_safe_workspaces();
     const char *cwd = req->cwd ? req->cwd : req->workspaces[0];
     char msg[PIPE_BUF];
     int n;
