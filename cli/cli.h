@@ -152,6 +152,16 @@ int cli_parse_port(const char *s, unsigned *out, struct sbx_error *err);
 int cli_workspace_change(const struct sbx_cli *cli, bool add, const char *path,
                          enum sbx_mode_kind expect, bool dry_run, struct sbx_error *err);
 
+/* A registered workspace whose directory was removed and made again (a
+ * new inode, none of the grants): its recorded grants on the directory
+ * itself are probed, and those the machine lacks made again through a
+ * plan (journaled, in sbx log, undone by sbx rollback), with a line on
+ * stderr first.  *registered: the ledger knows path as a workspace (when
+ * false nothing was done).  cli_quiet prints the plan's own lines (or
+ * not), as cli_workspace_change's caller chooses. */
+int cli_workspace_regrant(const struct sbx_cli *cli, const struct sbx_cli *cli_quiet,
+                          const char *path, bool *registered, struct sbx_error *err);
+
 /* A list of paths (state directories, resolved workspaces), each a copy
  * on the heap: the commands keep no fixed arrays of path buffers.  Start
  * it zeroed, and let the scope free it:

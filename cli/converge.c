@@ -147,3 +147,35 @@ out:
     sbx_rlist_free(&desired);
     return rc;
 }
+
+int cli_recreate(struct cli_engine *ce, const char *verb,
+                 const struct sbx_resource_list *missing,
+                 const struct sbx_resource_list *strays, struct sbx_error *err)
+{
+    struct sbx_plan plan = {0}, creates = {0}, deletes = {0};
+    struct sbx_resource_list none = {0};
+    int rc;
+    if ((rc = sbx_plan_compute(&none, missing, verb, &creates, err)) == 0 &&
+        (rc = sbx_plan_compute(strays ? strays : &none, &none, verb, &deletes, err)) == 0) {
+        snprintf(plan.verb, sizeof plan.verb, "%s", verb);
+        plan.n_ops = creates.n_ops + deletes.n_ops;
+        plan.ops = calloc(plan.n_ops ? plan.n_ops : 1, sizeof *plan.ops);
+        if (!plan.ops) {
+            rc = sbx_err_set(err, SBX_ENOMEM, "out of memory");
+        } else {
+            if (creates.n_ops)
+                memcpy(plan.ops, creates.ops, creates.n_ops * sizeof *plan.ops);
+            if (deletes.n_ops)
+                memcpy(plan.ops + creates.n_ops, deletes.ops, deletes.n_ops * sizeof *plan.ops);
+            free(creates.ops);
+            free(deletes.ops);
+            creates.ops = deletes.ops = NULL;
+            creates.n_ops = deletes.n_ops = 0;
+            rc = sbx_plan_apply(&ce->engine, &plan, err);
+        }
+    }
+    sbx_plan_free(&creates);
+    sbx_plan_free(&deletes);
+    sbx_plan_free(&plan);
+    return rc;
+}

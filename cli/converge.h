@@ -40,6 +40,14 @@ struct converge_request {
 int cli_converge(const struct sbx_cli *cli, struct cli_engine *ce,
                  const struct converge_request *req, struct sbx_error *err);
 
+/* One plan that makes every recorded resource in missing present again
+ * (idempotent creates: absent, or changed on the machine) and deletes the
+ * objects in strays (may be NULL); applied through the engine like any
+ * plan (journaled, in sbx log, undone by sbx rollback). */
+int cli_recreate(struct cli_engine *ce, const char *verb,
+                 const struct sbx_resource_list *missing,
+                 const struct sbx_resource_list *strays, struct sbx_error *err);
+
 /* The registered workspaces of the ledger (paths point into rs). */
 int cli_ledger_workspaces(struct sbx_ledger *l, struct sbx_resource_list *rs,
                           const char **paths, size_t max, size_t *n, struct sbx_error *err);

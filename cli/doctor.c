@@ -112,38 +112,6 @@ static void print_survey(const struct survey *s, const char *ledger, const struc
         cli_info(cli, "sbx doctor: the machine matches the ledger %s", ledger);
 }
 
-/* One plan that ensures every recorded object is present again
- * (idempotent creates) and removes the marked objects nobody recorded. */
-static int repair_plan(struct cli_engine *ce, const struct survey *s, struct sbx_error *err)
-{
-    struct sbx_plan plan = {0}, creates = {0}, deletes = {0};
-    struct sbx_resource_list none = {0};
-    int rc;
-    if ((rc = sbx_plan_compute(&none, &s->missing, "repair", &creates, err)) == 0 &&
-        (rc = sbx_plan_compute(&s->strays, &none, "repair", &deletes, err)) == 0) {
-        snprintf(plan.verb, sizeof plan.verb, "repair");
-        plan.n_ops = creates.n_ops + deletes.n_ops;
-        plan.ops = calloc(plan.n_ops ? plan.n_ops : 1, sizeof *plan.ops);
-        if (!plan.ops) {
-            rc = sbx_err_set(err, SBX_ENOMEM, "out of memory");
-        } else {
-            if (creates.n_ops)
-                memcpy(plan.ops, creates.ops, creates.n_ops * sizeof *plan.ops);
-            if (deletes.n_ops)
-                memcpy(plan.ops + creates.n_ops, deletes.ops, deletes.n_ops * sizeof *plan.ops);
-            free(creates.ops);
-            free(deletes.ops);
-            creates.ops = deletes.ops = NULL;
-            creates.n_ops = deletes.n_ops = 0;
-            rc = sbx_plan_apply(&ce->engine, &plan, err);
-        }
-    }
-    sbx_plan_free(&creates);
-    sbx_plan_free(&deletes);
-    sbx_plan_free(&plan);
-    return rc;
-}
-
 /* Check one ledger (and repair it).  *drift: findings were made.
  * Findings go to the open JSON array j, or as text. */
 static int doctor_ledger(const struct sbx_cli *cli, const char *dir, bool orphans, bool repair,
@@ -175,7 +143,7 @@ static int doctor_ledger(const struct sbx_cli *cli, const char *dir, bool orphan
             (rc = survey(&ce, dir, orphans, deep, &s, err)))
             goto out;
     }
-    if ((rc = repair_plan(&ce, &s, err)) == 0)
+    if ((rc = cli_recreate(&ce, "repair", &s.missing, &s.strays, err)) == 0)
         cli_info(cli, "sbx doctor: repaired %zu finding%s in %s", found, found == 1 ? "" : "s",
                  sbx_ledger_path(ce.ledger));
 out:

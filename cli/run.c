@@ -268,6 +268,7 @@ int cmd_run(struct sbx_cli *cli, int argc, char **argv)
         sbx_err_sys(&err, SBX_EIO, errno, "cannot read the current directory");
         return cli_fail(cli, &err);
     }
+    bool implicit_ws = n_ws == 0;
     if (n_ws == 0) {
         if (sbx_workspace_resolve(cwd, path, sizeof path, &err)) {
             sbx_err_wrap(&err, "the current directory can't be the workspace (pass --workspace)");
@@ -346,16 +347,39 @@ int cmd_run(struct sbx_cli *cli, int argc, char **argv)
         bool ready = false;
         if (ops->workspace_ready(&req, ws[w], &ready, &err))
             return cli_fail(cli, &err);
-        if (!ready) {
-            cli_info(cli, "sbx run: granting %s to the sandbox accounts first", ws[w]);
-            /* The grant's plan is not the command's output: kept off
-             * stdout (and out of a --json document). */
-            struct sbx_cli quiet = *cli;
-            quiet.quiet = true;
-            quiet.json = false;
-            if (cli_workspace_change(&quiet, true, ws[w], mode, false, &err))
+        if (ready)
+            continue;
+        /* The grant's plan is not the command's output: kept off stdout
+         * (and out of a --json document). */
+        struct sbx_cli quiet = *cli;
+        quiet.quiet = true;
+        quiet.json = false;
+        bool registered = false;
+        if (cli_workspace_regrant(cli, &quiet, ws[w], &registered, &err))
+            return cli_fail(cli, &err);
+        if (registered) {
+            /* made again, or its grant otherwise lost: look again */
+            if (ops->workspace_ready(&req, ws[w], &ready, &err))
                 return cli_fail(cli, &err);
+            if (ready)
+                continue;
+            sbx_err_set(&err, SBX_ESTATE, "%s is one of your workspaces, but its grant is "
+                                          "gone and could not be made again: sbx doctor shows "
+                                          "what differs, sbx doctor --repair converges",
+                        ws[w]);
+            return cli_fail(cli, &err);
         }
+        /* A directory that was never a workspace becomes one when named
+         * (--workspace), never merely by being the current one. */
+        if (implicit_ws) {
+            sbx_err_set(&err, SBX_ESTATE, "%s is not one of your workspaces: run sbx workspace "
+                                          "add %s first, or name it (sbx run --workspace %s)",
+                        ws[w], ws[w], ws[w]);
+            return cli_fail(cli, &err);
+        }
+        cli_info(cli, "sbx run: granting %s to the sandbox accounts first", ws[w]);
+        if (cli_workspace_change(&quiet, true, ws[w], mode, false, &err))
+            return cli_fail(cli, &err);
     }
     req.argv = args.positional;
     req.cwd = cwd;

@@ -145,6 +145,49 @@ out:
     return rc;
 }
 
+int cli_workspace_regrant(const struct sbx_cli *cli, const struct sbx_cli *cli_quiet,
+                          const char *path, bool *registered, struct sbx_error *err)
+{
+    *registered = false;
+    char dir[SBX_PATH_MAX];
+    int rc = cli_state_dir(cli, false, dir, sizeof dir, err);
+    if (rc)
+        return rc;
+    struct cli_engine ce;
+    if ((rc = cli_engine_open_dir(cli_quiet, dir, false, &ce, err)))
+        return rc == -SBX_ENOENT ? 0 : rc;
+    struct sbx_resource_list rs = {0}, missing = {0};
+    const char *ws[CLI_MAX_ARGS];
+    size_t n = 0;
+    if ((rc = cli_engine_recover(cli, &ce, false, err)) ||
+        (rc = cli_ledger_workspaces(ce.ledger, &rs, ws, CLI_MAX_ARGS, &n, err)))
+        goto out;
+    for (size_t i = 0; i < n && !*registered; i++)
+        *registered = strcmp(ws[i], path) == 0;
+    if (!*registered)
+        goto out;
+    /* The grants on the directory itself (its tree entries); those on the
+     * ancestors did not go with it. */
+    for (size_t i = 0; i < rs.len && rc == 0; i++) {
+        const struct sbx_resource *r = &rs.items[i];
+        if (r->kind != SBX_R_ACL_ENTRY || !r->path || strcmp(r->path, path) != 0)
+            continue;
+        enum sbx_presence pr;
+        if ((rc = sbx_os_probe(ce.os, r, &pr, err)) == 0 && pr != SBX_PRESENT)
+            rc = sbx_rlist_push(&missing, r) ? sbx_err_set(err, SBX_ENOMEM, "out of memory") : 0;
+    }
+    if (rc == 0 && missing.len > 0) {
+        cli_info(cli, "sbx run: %s was made again since it was granted: granting it again "
+                      "(sbx log shows the plan, sbx rollback undoes it)", path);
+        rc = cli_recreate(&ce, "workspace-regrant", &missing, NULL, err);
+    }
+out:
+    sbx_rlist_free(&missing);
+    sbx_rlist_free(&rs);
+    cli_engine_close(&ce);
+    return rc;
+}
+
 int cmd_workspace(struct sbx_cli *cli, int argc, char **argv)
 {
     struct sbx_error err = {0};

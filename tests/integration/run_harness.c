@@ -15,7 +15,7 @@
 static int usage(void)
 {
     fprintf(stderr, "usage: sbx-run-harness [--workspace DIR]... [--net off|on] "
-                    "[--timeout SEC] [--protect PATH]... [--allow-git] "
+                    "[--timeout SEC] [--protect PATH]... [--allow-git] [--allow-read PATH]... "
                     "[--limit pids=N|shm=SIZE|tmp=SIZE]... -- CMD [ARG...]\n");
     return 125;
 }
@@ -52,7 +52,9 @@ static int parse_limit(const char *s, struct sbx_run_request *req)
 
 int main(int argc, char **argv)
 {
-    static char ws_buf[16][PATH_MAX];
+    static char ws_buf[16][PATH_MAX], read_buf[16][PATH_MAX];
+    const char *allow_read[16];
+    size_t n_read = 0;
     const char *ws[16], *protect[16];
     size_t n_ws = 0, n_protect = 0;
     struct sbx_run_request req = {0};
@@ -84,6 +86,13 @@ int main(int argc, char **argv)
             protect[n_protect++] = argv[++i];
         } else if (strcmp(a, "--allow-git") == 0) {
             req.allow_git = true;
+        } else if (strcmp(a, "--allow-read") == 0 && n_read < 16) {
+            if (!realpath(argv[++i], read_buf[n_read])) {
+                fprintf(stderr, "sbx: --allow-read %s: %s\n", argv[i], strerror(errno));
+                return 125;
+            }
+            allow_read[n_read] = read_buf[n_read];
+            n_read++;
         } else if (strcmp(a, "--limit") == 0) {
             if (parse_limit(argv[++i], &req) < 0)
                 return 125;
@@ -104,6 +113,8 @@ int main(int argc, char **argv)
     req.n_workspaces = n_ws;
     req.protect = protect;
     req.n_protect = n_protect;
+    req.allow_read = allow_read;
+    req.n_allow_read = n_read;
     req.argv = argv + i;
 
     struct sbx_linux_report rep;

@@ -585,9 +585,17 @@ static void test_run_grants_a_new_workspace_first(void **state)
     assert_int_equal(elev_sh(acl, sizeof acl, "getfacl -p %s", ws2), 0);
     if (strstr(acl, e1))
         fail_msg("%s is granted before any run: %s", ws2, acl);
+    /* the current directory alone does not make a workspace: refused,
+     * saying how, and nothing changes */
     char *out = NULL, *err = NULL;
-    int rc = sbx_as(CALLER, ws2, &out, &err, "run", "--", "sh", "-c", "echo x > new && rm new",
-                    NULL);
+    int rc = sbx_as(CALLER, ws2, &out, &err, "run", "--", "true", NULL);
+    if (rc != 125 || !strstr(err, "sbx workspace add") || !strstr(err, "--workspace"))
+        fail_msg("run in %s, never a workspace: wanted 125 naming sbx workspace add and "
+                 "--workspace, got %d: %s", ws2, rc, err);
+    free(out);
+    free(err);
+    rc = sbx_as(CALLER, ws2, &out, &err, "run", "--workspace", ws2, "--", "sh", "-c",
+                "echo x > new && rm new", NULL);
     if (rc != 0)
         fail_msg("run in the new workspace %s: exit %d: %s%s", ws2, rc, out, err);
     if (!strstr(err, "granting"))
@@ -600,6 +608,38 @@ static void test_run_grants_a_new_workspace_first(void **state)
     assert_int_equal(elev_sh(acl, sizeof acl, "getfacl -p %s", ws2), 0);
     if (!strstr(acl, e1))
         fail_msg("after the run %s lacks %s: %s", ws2, e1, acl);
+}
+
+/* A workspace removed and made again (rm -rf, git clone into the same
+ * name): sbx run grants it again through a plan of its own, in sbx log. */
+static void test_run_regrants_a_recreated_workspace(void **state)
+{
+    (void)state;
+    char acl[8192], e1[128];
+    snprintf(e1, sizeof e1, "user:%s:rwx", env.names.offline);
+    assert_int_equal(elev_sh(NULL, 0, "rm -rf %s && mkdir -m 0755 %s && chown %s: %s", ws2,
+                             ws2, env.caller, ws2),
+                     0);
+    assert_int_equal(elev_sh(acl, sizeof acl, "getfacl -p %s", ws2), 0);
+    if (strstr(acl, e1))
+        fail_msg("%s, made again, carries a grant already: %s", ws2, acl);
+    char *out = NULL, *err = NULL;
+    int rc = sbx_as(CALLER, ws2, &out, &err, "run", "--", "sh", "-c", "echo x > again",
+                    NULL);
+    if (rc != 0 || !strstr(err, "made again"))
+        fail_msg("run in %s, made again: wanted 0 and a line saying it is granted again, "
+                 "got %d: %s%s", ws2, rc, out, err);
+    free(out);
+    free(err);
+    assert_int_equal(elev_sh(acl, sizeof acl, "getfacl -p %s", ws2), 0);
+    if (!strstr(acl, e1))
+        fail_msg("after the run %s lacks %s: %s", ws2, e1, acl);
+    rc = sbx_as(CALLER, ws2, &out, &err, "log", NULL);
+    if (rc != 0 || !strstr(out, "workspace-regrant"))
+        fail_msg("sbx log does not show the regrant plan: %d: %s%s", rc, out, err);
+    free(out);
+    free(err);
+    assert_int_equal(elev_sh(NULL, 0, "rm -f %s/again", ws2), 0);
 }
 
 static void test_non_member(void **state)
@@ -674,11 +714,11 @@ static void test_zz_cleanup_leaves_the_machine_as_before(void **state)
 {
     (void)state;
     /* Files the sandbox made and set to modes 0644, 0600 and 0755, and a
-     * 0755 directory (sbx run grants the workspace again first; sbx's
+     * 0755 directory (sbx run --workspace grants it again first; sbx's
      * default entries make the umask moot, as POSIX ACLs do): once cleanup
      * has given them back, their modes are those modes, not the default
      * entries' group bits (a 0644 file came back rw-r-xr--). */
-    SBX_EXPECT(0, CALLER, env.ws, "run", "--", "sh", "-c",
+    SBX_EXPECT(0, CALLER, env.ws, "run", "--workspace", env.ws, "--", "sh", "-c",
                "echo a > m644 && chmod 644 m644 && echo b > m600 && chmod 600 m600 && "
                "echo c > m755 && chmod 755 m755 && mkdir d755 && chmod 755 d755");
     SBX_EXPECT(0, ROOT, env.root, "cleanup");
@@ -721,6 +761,9 @@ int main(void)
         cmocka_unit_test(test_run_grants_a_new_workspace_first),
         cmocka_unit_test(test_non_member),
         cmocka_unit_test(test_bad_input_changes_nothing),
+        /* after the refusals: its sbx log (a read-only ledger) leaves
+         * SQLite's -wal and -shm files, which the next write removes */
+        cmocka_unit_test(test_run_regrants_a_recreated_workspace),
         cmocka_unit_test(test_workspace_remove),
         cmocka_unit_test(test_zz_cleanup_leaves_the_machine_as_before),
     };
