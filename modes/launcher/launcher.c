@@ -1,7 +1,8 @@
 /* sbx-launch: the setuid-root launcher of the elevated mode on Linux.
  *
  *   sbx-launch --account offline|online [--report-fd N] [--allow-git]
- *              [--allow-unix SOCKET]... [--tty] [--pids N] [--tmp BYTES]
+ *              [--allow-unix SOCKET]... [--allow-read PATH]... [--tty] [--pids N]
+ *              [--tmp BYTES]
  *              --workspace DIR [--workspace DIR]... -- CMD [ARG...]
  *
  * Runs CMD as one of sbx's sandbox accounts, from the caller's current
@@ -62,13 +63,16 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "modes/common/linux/launch_conf.h"
 #include "modes/common/run_request.h"
+#include "modes/common/secret_paths.h"
 #include "modes/confine/linux/landlock.h"
 #include "modes/confine/linux/policy.h"
 #include "modes/confine/linux/seccomp_filter.h"
+#include "modes/confine/linux/standin.h"
 #include "modes/confine/linux/unix_broker.h"
 #include "util/cleanup.h"
 #include "util/fds.h"
@@ -91,6 +95,8 @@ struct launch {
     unsigned long long tmp_bytes; /* --tmp: size of the private home's tmpfs */
     const char *protect[MAX_WS]; /* read-only paths inside the workspaces */
     size_t n_protect;
+    const char *allow_read[MAX_WS]; /* credential paths not to hide (canonical) */
+    size_t n_allow_read;
     const char *unix_path[SBX_UNIX_MAX_ALLOW]; /* --allow-unix, as given */
     struct sbx_unix_allow unix_allow[SBX_UNIX_MAX_ALLOW]; /* opened as the caller */
     size_t n_unix;
@@ -129,7 +135,8 @@ static _Noreturn void usage(const struct launch *l)
 {
     die(l, 125, SBX_EINVAL,
         "usage: sbx-launch --account offline|online [--report-fd N] [--allow-git] [--tty] "
-        "[--protect PATH]... [--allow-unix SOCKET]... [--pids N] [--tmp BYTES] "
+        "[--protect PATH]... [--allow-read PATH]... [--allow-unix SOCKET]... [--pids N] "
+        "[--tmp BYTES] "
         "--workspace DIR... -- CMD [ARG...]");
 }
 
@@ -180,6 +187,8 @@ static void parse_args(struct launch *l, int argc, char **argv)
             l->tmp_bytes = n;
         } else if (strcmp(a, "--protect") == 0 && l->n_protect < MAX_WS) {
             l->protect[l->n_protect++] = v;
+        } else if (strcmp(a, "--allow-read") == 0 && l->n_allow_read < MAX_WS && v[0] == '/') {
+            l->allow_read[l->n_allow_read++] = v;
         } else if (strcmp(a, "--allow-unix") == 0 && l->n_unix < SBX_UNIX_MAX_ALLOW) {
             l->unix_path[l->n_unix++] = v;
         } else if (strcmp(a, "--workspace") == 0 && l->n_ws < MAX_WS) {
@@ -365,11 +374,26 @@ static void open_unix_allowed(struct launch *l)
  * so that init, not the launcher, is its parent: init's exit waits for
  * every process of the namespace to be reaped, and the launcher waits for
  * init. */
+/* fork(), again for up to a second while the kernel says EAGAIN: the
+ * account's process count (RLIMIT_NPROC, shared by every run on it) can
+ * stand at its limit for the moment a finished run's processes take to be
+ * reaped. */
+static pid_t fork_patient(void)
+{
+    for (int tries = 0;; tries++) {
+        pid_t pid = fork();
+        if (pid >= 0 || errno != EAGAIN || tries == 200)
+            return pid;
+        struct timespec ts = {0, 5 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+}
+
 static void start_connector(const struct launch *l, int sig_w, int cwd_fd)
 {
     if (l->n_unix == 0)
         return;
-    pid_t pid = fork();
+    pid_t pid = fork_patient();
     if (pid < 0)
         die(l, 125, SBX_EIO, "fork the --allow-unix connector: %s", strerror(errno));
     if (pid > 0) {
@@ -378,13 +402,15 @@ static void start_connector(const struct launch *l, int sig_w, int cwd_fd)
             if (errno != EINTR)
                 die(l, 125, SBX_EIO, "wait for the --allow-unix connector: %s",
                     strerror(errno));
+        /* the middle process exits with fork's errno when it failed */
         if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-            die(l, 125, SBX_EIO, "fork the --allow-unix connector");
+            die(l, 125, SBX_EIO, "fork the --allow-unix connector: %s",
+                WIFEXITED(st) ? strerror(WEXITSTATUS(st)) : "killed");
         return;
     }
-    pid = fork();
+    pid = fork_patient();
     if (pid != 0)
-        _exit(pid < 0 ? 1 : 0);
+        _exit(pid < 0 ? (errno > 0 && errno < 256 ? errno : EIO) : 0);
     /* nothing of the run's but its own end and the sockets: init must
      * see the launcher's end of the signal pipe close */
     close(sig_w);
@@ -619,6 +645,55 @@ static void enter_cwd(const struct launch *l)
         die(l, 125, SBX_EIO, "current directory %s: %s", cwd, strerror(e));
 }
 
+/* Does path lie in (or is it) dir?  Both canonical. */
+static bool path_in(const char *path, const char *dir)
+{
+    size_t n = strlen(dir);
+    return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/' || n == 1);
+}
+
+/* The credential paths of the caller's home (modes/common/secret_paths.h)
+ * read as empty for the account, as in the unelevated mode: each found as
+ * the caller (a symlink followed, as the caller may) and covered in the
+ * run's mount namespace by an empty read-only stand-in, unless
+ * --allow-read names it or a directory holding it.  The ancestors of a
+ * workspace, the home among them, carry sbx's traverse entries for the
+ * accounts, so a 0644 ~/.npmrc would otherwise be theirs to read. */
+static void hide_credentials(struct launch *l)
+{
+    char buf[16384];
+    struct passwd pw, *res = NULL;
+    if (getpwuid_r(l->caller, &pw, buf, sizeof buf, &res) != 0 || !res || !pw.pw_dir ||
+        pw.pw_dir[0] != '/')
+        return; /* no home: nothing of it to hide */
+    sbx_autofd int files = -1;
+    for (size_t i = 0; i < sbx_n_secret_paths; i++) {
+        char path[PATH_MAX];
+        if (snprintf(path, sizeof path, "%s/%s", pw.pw_dir, sbx_secret_paths[i]) >=
+            (int)sizeof path)
+            continue;
+        bool shown = false;
+        for (size_t a = 0; a < l->n_allow_read && !shown; a++) {
+            shown = path_in(path, l->allow_read[a]);
+            if (!shown && path_in(l->allow_read[a], path))
+                die(l, 125, SBX_EINVAL, "--allow-read %s lies inside %s, which sbx hides: pass "
+                    "--allow-read %s to show it whole", l->allow_read[a], path, path);
+        }
+        if (shown)
+            continue;
+        as_caller(l, true);
+        int fd = open(path, O_PATH | O_CLOEXEC);
+        as_caller(l, false);
+        if (fd < 0)
+            continue; /* absent, or not the caller's to look at either */
+        struct sbx_error err = {0};
+        int rc = sbx_standin_cover(fd, path, &files, &err);
+        close(fd);
+        if (rc < 0)
+            die(l, 125, err.code, "hide %s from the sandbox: %s", path, err.msg);
+    }
+}
+
 /* A home (and TMPDIR inside it) of this run alone: a tmpfs over the
  * account's home in the run's mount namespace.  The accounts are shared by
  * every member of the users' group, so a home that persisted would let one
@@ -849,6 +924,7 @@ int main(int argc, char **argv)
     check_workspaces(&l);
     open_unix_allowed(&l);
     mount_workspaces(&l);
+    hide_credentials(&l);
     private_home(&l);
     /* After the binds: the current directory then lies on them (where the
      * workspace is nodev and .git read-only). */

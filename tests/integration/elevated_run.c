@@ -232,7 +232,10 @@ static void test_private_files_out_of_reach(void **state)
     run_ok(script, false, 0);
     ws_file("leak1.txt", buf, sizeof buf);
     assert_null(strstr(buf, "SECRET-KEY"));
-    assert_non_null(strstr(buf, "Permission denied"));
+    /* out of reach: ~/.ssh is both behind the home's mode and hidden (an
+     * empty stand-in), whichever the account meets first */
+    if (!strstr(buf, "Permission denied") && !strstr(buf, "No such file"))
+        fail_msg("reading the key: %s", buf);
     ws_file("leak2.txt", buf, sizeof buf);
     assert_null(strstr(buf, "notes.txt"));
     ws_file("leak3.txt", buf, sizeof buf);

@@ -522,6 +522,28 @@ static void test_run_cannot_read_private_files(void **state)
     if (rc != 0 || !strstr(out, "SECRET-KEY"))
         fail_msg("control: the caller cannot read %s without sbx (exit %d)", key, rc);
     free(out);
+    /* A 0644 credential file in the home: sbx's traverse entries let the
+     * account reach it, so sbx hides it (read as empty); --allow-read
+     * shows it. */
+    char npmrc[600];
+    snprintf(npmrc, sizeof npmrc, "%s/.npmrc", env.home);
+    assert_int_equal(elev_sh(NULL, 0, "echo NPM-TOKEN > %s && chown %s: %s && chmod 0644 %s",
+                             npmrc, env.caller, npmrc, npmrc),
+                     0);
+    rc = sbx_as(CALLER, env.ws, &out, &err, "run", "--", "cat", npmrc, NULL);
+    bool leaked = strstr(out, "NPM-TOKEN") != NULL;
+    free(out);
+    free(err);
+    rc = sbx_as(CALLER, env.ws, &out, &err, "run", "--allow-read", npmrc, "--", "cat", npmrc,
+                NULL);
+    bool shown = rc == 0 && strstr(out, "NPM-TOKEN");
+    free(out);
+    free(err);
+    unlink(npmrc);
+    if (leaked)
+        fail_msg("the sandbox read the 0644 %s", npmrc);
+    if (!shown)
+        fail_msg("--allow-read %s did not show it to the sandbox (exit %d)", npmrc, rc);
 }
 
 static void test_run_network(void **state)
