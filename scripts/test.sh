@@ -43,5 +43,8 @@ cmake --build "$top/build-release" -j"$(nproc)" >/dev/null
 cmake -S "$top" -B "$top/build-clang" -DCMAKE_C_COMPILER=clang-14 -DCMAKE_BUILD_TYPE=Release \
   -DSBX_WERROR=ON >/dev/null
 cmake --build "$top/build-clang" -j"$(nproc)" >/dev/null
+# Installed into a fresh prefix, the build tree gone: unelevated and
+# elevated runs from the prefix alone, and a cleanup with no residue.
+"$top/scripts/test-install.sh"
 "$top/scripts/test-windows.sh"
 "$top/scripts/check-tests.py" "${SBX_WIN_BUILD:-$top/build-win}"

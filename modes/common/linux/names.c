@@ -11,8 +11,10 @@
 #include "modes/common/linux/launch_conf.h"
 #include "util/platform.h"
 
-#ifndef SBX_LAUNCHER_BUILD_PATH
-#define SBX_LAUNCHER_BUILD_PATH ""
+/* Where the installed launcher lies relative to the installed sbx's
+ * directory (GNUInstallDirs: bin/ and libexec/sbx/ by default). */
+#ifndef SBX_LIBEXEC_FROM_BIN
+#define SBX_LIBEXEC_FROM_BIN "../libexec/sbx"
 #endif
 
 int sbx_elevated_names(struct sbx_elevated_names *n, struct sbx_error *err)
@@ -92,6 +94,9 @@ int sbx_elevated_launcher_source(char *out, size_t len, struct sbx_error *err)
             return sbx_err_set(err, SBX_EINVAL, "SBX_LAUNCHER_SOURCE %s: path too long", env);
         return 0;
     }
+    /* Found from where this sbx is, never from a path of the build:
+     * beside it (a build tree), or in its libexec directory (installed).
+     * setup then checks the file is root's alone before copying it. */
     char exe[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     if (n > 0) {
@@ -99,18 +104,15 @@ int sbx_elevated_launcher_source(char *out, size_t len, struct sbx_error *err)
         char *slash = strrchr(exe, '/');
         if (slash) {
             *slash = '\0';
-            /* Cut short, it would name another file: not looked at. */
-            if (snprintf(out, len, "%s/%s", exe, SBX_LAUNCH_NAME) < (int)len &&
-                access(out, F_OK) == 0)
-                return 0;
+            static const char *const where[] = {"", "/" SBX_LIBEXEC_FROM_BIN};
+            for (size_t i = 0; i < sizeof where / sizeof where[0]; i++)
+                /* Cut short, it would name another file: not looked at. */
+                if (snprintf(out, len, "%s%s/%s", exe, where[i], SBX_LAUNCH_NAME) < (int)len &&
+                    access(out, F_OK) == 0)
+                    return 0;
         }
     }
-    if (SBX_LAUNCHER_BUILD_PATH[0] && access(SBX_LAUNCHER_BUILD_PATH, F_OK) == 0) {
-        if (snprintf(out, len, "%s", SBX_LAUNCHER_BUILD_PATH) >= (int)len)
-            return sbx_err_set(err, SBX_EINVAL, "%s: path too long", SBX_LAUNCHER_BUILD_PATH);
-        return 0;
-    }
     return sbx_err_set(err, SBX_ENOENT,
-                       "cannot find sbx-launch to install (looked next to sbx); set "
-                       "SBX_LAUNCHER_SOURCE to its path");
+                       "cannot find sbx-launch to install (looked next to sbx and in "
+                       SBX_LIBEXEC_FROM_BIN " from it); set SBX_LAUNCHER_SOURCE to its path");
 }

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# The installed sbx, as a packager and an administrator get it: configure
+# and build Release, `cmake --install` into a fresh prefix, delete the build
+# tree, then from the prefix alone:
+#   - sbx --version; an unelevated run that writes its workspace;
+#   - as root, with throwaway names (SBX_ELEVATED_PREFIX) and a machine
+#     ledger of the test's own (SBX_MACHINE_STATE): sbx setup --mode elevated
+#     --user <a throwaway user>, that user's workspace add and an elevated
+#     run (which must run as the sandbox account, with the launcher found
+#     in the prefix's libexec/sbx), then sbx cleanup, after which nothing of
+#     the test's names is left (users, groups, shadow entries, nft tables,
+#     ACL entries, the state directory).
+# Everything the test made is removed whatever happens.
+#
+# Usage (as root, Debian 12, dependencies installed): scripts/test-install.sh
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+if [ "$(id -u)" != 0 ]; then
+  echo "test-install: must run as root (it creates a user and sets up the elevated mode)" >&2
+  exit 1
+fi
+
+base=$(mktemp -d /tmp/sbx-install-XXXXXX)
+chmod 0755 "$base"
+tag="sbxi$$"
+user="${tag}u"
+export SBX_ELEVATED_PREFIX="${tag}-"
+export SBX_MACHINE_STATE="$base/machine"
+prefix="$base/prefix"
+fail=0
+cleanup() {
+  set +e
+  if [ -x "$prefix/bin/sbx" ] && [ -d "$SBX_MACHINE_STATE" ]; then
+    "$prefix/bin/sbx" cleanup --quiet >/dev/null 2>&1
+  fi
+  # whatever the engine could not remove, by its unique names
+  for a in $(getent passwd | cut -d: -f1 | grep "^${tag}"); do userdel "$a" >/dev/null 2>&1; done
+  for g in $(getent group | cut -d: -f1 | grep "^${tag}"); do groupdel "$g" >/dev/null 2>&1; done
+  nft list tables 2>/dev/null | awk '{print $3}' | grep "^${tag}" |
+    while read -r t; do nft delete table inet "$t"; done
+  rm -rf "$base"
+}
+trap cleanup EXIT
+
+say() { echo "test-install: $*"; }
+bad() { echo "test-install: FAIL: $*" >&2; fail=1; }
+
+say "building and installing into $prefix"
+cmake -S "$top" -B "$base/build" -DCMAKE_BUILD_TYPE=Release -DSBX_TESTS=OFF \
+  -DCMAKE_INSTALL_PREFIX="$prefix" >/dev/null
+cmake --build "$base/build" -j"$(nproc)" >/dev/null
+cmake --install "$base/build" >/dev/null
+rm -rf "$base/build"
+sbx="$prefix/bin/sbx"
+[ -x "$prefix/libexec/sbx/sbx-launch" ] || bad "the launcher is not in $prefix/libexec/sbx"
+"$sbx" --version >/dev/null || bad "sbx --version"
+
+# The unelevated mode, from the prefix alone.
+mkdir -p "$base/ws"
+(cd "$base/ws" && "$sbx" run --mode unelevated --workspace "$base/ws" -- sh -c 'echo ok > made') ||
+  bad "an unelevated run"
+[ "$(cat "$base/ws/made" 2>/dev/null)" = ok ] || bad "the unelevated run did not write its workspace"
+
+# The elevated mode: a throwaway member with a workspace of its own.
+home="$base/home-$user"
+useradd --no-create-home --home-dir "$home" --shell /bin/sh "$user"
+mkdir -p "$home/ws"
+chown -R "$user:" "$home"
+chmod 0700 "$home"
+snapshot() {
+  { getent passwd; getent group; cat /etc/shadow /etc/gshadow; nft list tables; } |
+    grep "${tag}" | grep -v "^${user}:" || true
+  getfacl -R -p "$home" 2>/dev/null | grep -E "${tag}" || true
+  [ -e "$SBX_MACHINE_STATE/elevated" ] && echo "state: $SBX_MACHINE_STATE/elevated"
+  true
+}
+before=$(snapshot)
+"$sbx" setup --mode elevated --user "$user" --quiet || bad "sbx setup --mode elevated --user $user"
+as_user() {
+  runuser -u "$user" -- env -i PATH=/usr/bin:/bin HOME="$home" \
+    SBX_ELEVATED_PREFIX="$SBX_ELEVATED_PREFIX" SBX_MACHINE_STATE="$SBX_MACHINE_STATE" "$@"
+}
+(cd "$home/ws" && as_user "$sbx" workspace add "$home/ws" --quiet) || bad "workspace add as $user"
+who=$(cd "$home/ws" && as_user "$sbx" run -- id -un) || bad "an elevated run as $user"
+[ "$who" = "${tag}-offline" ] || bad "the elevated run ran as '$who', not ${tag}-offline"
+(cd "$home/ws" && as_user "$sbx" workspace remove "$home/ws" --quiet) ||
+  bad "workspace remove as $user"
+"$sbx" cleanup --quiet || bad "sbx cleanup"
+after=$(snapshot)
+if [ "$before" != "$after" ]; then
+  bad "the machine differs after sbx cleanup:"
+  diff <(echo "$before") <(echo "$after") >&2 || true
+fi
+userdel "$user"
+
+if [ "$fail" != 0 ]; then
+  exit 1
+fi
+say "ok: installed, run unelevated and elevated from $prefix, cleaned up without residue"
