@@ -18,7 +18,7 @@ static const char help[] =
     "  --dry-run  list everything that would be removed and change nothing\n";
 
 enum { OPT_DRY_RUN };
-static const struct cli_optdef defs[] = {
+const struct cli_optdef cli_opts_cleanup[] = {
     [OPT_DRY_RUN] = {"dry-run", false},
     {NULL, false},
 };
@@ -203,7 +203,7 @@ int cmd_cleanup(struct sbx_cli *cli, int argc, char **argv)
 {
     struct sbx_error err = {0};
     struct cli_args args;
-    int start = cli_start(cli, argc, argv, defs, CLI_POS_NONE, help, &args);
+    int start = cli_start(cli, argc, argv, cli_opts_cleanup, CLI_POS_NONE, help, &args);
     if (start != CLI_CONTINUE)
         return start;
     bool dry_run = args.n_opts > 0;

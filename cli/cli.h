@@ -140,6 +140,25 @@ int cmd_log(struct sbx_cli *cli, int argc, char **argv);
 int cmd_migrate(struct sbx_cli *cli, int argc, char **argv);
 int cmd_rollback(struct sbx_cli *cli, int argc, char **argv);
 int cmd_cleanup(struct sbx_cli *cli, int argc, char **argv);
+int cmd_completion(struct sbx_cli *cli, int argc, char **argv);
+
+/* Each command's own options (the common ones are the CLI's). */
+extern const struct cli_optdef cli_opts_run[], cli_opts_setup[], cli_opts_workspace[],
+    cli_opts_doctor[], cli_opts_migrate[], cli_opts_rollback[], cli_opts_cleanup[];
+
+/* The one table of sbx's commands: main's dispatch, `sbx help`, the
+ * shell completions (sbx completion) and the man pages come from it. */
+struct cli_command {
+    const char *name;
+    int (*fn)(struct sbx_cli *cli, int argc, char **argv);
+    const struct cli_optdef *opts; /* NULL: the common options only */
+    const char *const *words;      /* first positional words (workspace add...) */
+    bool takes_command;            /* `-- CMD...` follows (sbx run) */
+};
+extern const struct cli_command cli_commands[];
+extern const size_t cli_n_commands;
+/* The common options' names, NULL-terminated. */
+extern const char *const cli_common_opts[];
 
 /* Parse a TCP port (1..65535). */
 int cli_parse_port(const char *s, unsigned *out, struct sbx_error *err);

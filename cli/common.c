@@ -19,7 +19,7 @@
 #define isatty _isatty
 #endif
 
-static const char *common_opts[] = {"state", "json", "quiet", "verbose", "help"};
+const char *const cli_common_opts[] = {"state", "json", "quiet", "verbose", "help", NULL};
 
 static int common_option(struct sbx_cli *cli, const char *name, const char *value)
 {
@@ -71,8 +71,8 @@ int cli_parse(struct sbx_cli *cli, int argc, char **argv, const struct cli_optde
         namebuf[nlen] = '\0';
 
         bool is_common = false, common_arg = false;
-        for (size_t c = 0; c < sizeof common_opts / sizeof common_opts[0]; c++)
-            if (strcmp(namebuf, common_opts[c]) == 0) {
+        for (size_t c = 0; cli_common_opts[c]; c++)
+            if (strcmp(namebuf, cli_common_opts[c]) == 0) {
                 is_common = true;
                 common_arg = c == 0;
             }

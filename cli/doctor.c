@@ -18,7 +18,7 @@ static const char help[] =
     "  --deep    also walk the granted trees (slow on big workspaces)\n";
 
 enum { OPT_REPAIR, OPT_DEEP };
-static const struct cli_optdef defs[] = {
+const struct cli_optdef cli_opts_doctor[] = {
     [OPT_REPAIR] = {"repair", false},
     [OPT_DEEP] = {"deep", false},
     {NULL, false},
@@ -156,7 +156,7 @@ int cmd_doctor(struct sbx_cli *cli, int argc, char **argv)
 {
     struct sbx_error err = {0};
     struct cli_args args;
-    int start = cli_start(cli, argc, argv, defs, CLI_POS_NONE, help, &args);
+    int start = cli_start(cli, argc, argv, cli_opts_doctor, CLI_POS_NONE, help, &args);
     if (start != CLI_CONTINUE)
         return start;
     bool repair = false, deep = false;

@@ -20,23 +20,14 @@ static const char usage[] =
     "  migrate    move to another mode or version    sbx migrate [--to MODE] [--resume]\n"
     "  rollback   undo the last change               sbx rollback [--dry-run]\n"
     "  cleanup    remove everything sbx created      sbx cleanup [--dry-run]\n"
+    "  completion a shell's completion script        sbx completion bash|zsh|fish\n"
+    "  help       a command's options                sbx help [COMMAND]\n"
     "\n"
     "common options: --state DIR (or SBX_STATE), --json, --quiet, --verbose, --help, --version\n"
     "\n"
     "exit status: 0 success; 125 sbx failed or bad input; sbx run: the command's status,\n"
     "128+N when signal N ended it, 126 not executable, 127 not found; sbx doctor: 1 drift.\n"
-    "Run 'sbx COMMAND --help' for the options of one command.\n";
-
-struct subcommand {
-    const char *name;
-    int (*fn)(struct sbx_cli *cli, int argc, char **argv);
-};
-
-static const struct subcommand subcommands[] = {
-    {"run", cmd_run},         {"setup", cmd_setup},       {"workspace", cmd_workspace},
-    {"status", cmd_status},   {"doctor", cmd_doctor},     {"log", cmd_log},
-    {"migrate", cmd_migrate}, {"rollback", cmd_rollback}, {"cleanup", cmd_cleanup},
-};
+    "Run 'sbx help COMMAND' (or 'sbx COMMAND --help') for the options of one command.\n";
 
 int main(int argc, char **argv)
 {
@@ -74,10 +65,25 @@ int main(int argc, char **argv)
         fputs(usage, stderr);
         return SBX_EXIT_FAIL;
     }
-    for (size_t k = 0; k < sizeof subcommands / sizeof subcommands[0]; k++) {
-        if (strcmp(argv[i], subcommands[k].name) == 0) {
-            cli.cmd = subcommands[k].name;
-            return subcommands[k].fn(&cli, argc - i - 1, argv + i + 1);
+    /* sbx help [COMMAND]: the command's own --help text. */
+    char *help_argv[] = {"--help", NULL};
+    if (strcmp(argv[i], "help") == 0) {
+        if (i + 1 >= argc) {
+            fputs(usage, stdout);
+            return SBX_EXIT_OK;
+        }
+        for (size_t k = 0; k < cli_n_commands; k++)
+            if (strcmp(argv[i + 1], cli_commands[k].name) == 0) {
+                cli.cmd = cli_commands[k].name;
+                return cli_commands[k].fn(&cli, 1, help_argv);
+            }
+        fprintf(stderr, "sbx: error: no command '%s' (see sbx --help)\n", argv[i + 1]);
+        return SBX_EXIT_FAIL;
+    }
+    for (size_t k = 0; k < cli_n_commands; k++) {
+        if (strcmp(argv[i], cli_commands[k].name) == 0) {
+            cli.cmd = cli_commands[k].name;
+            return cli_commands[k].fn(&cli, argc - i - 1, argv + i + 1);
         }
     }
     fprintf(stderr, "sbx: error: unknown command '%s' (see sbx --help)\n", argv[i]);

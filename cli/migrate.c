@@ -45,7 +45,7 @@ static const char help[] =
     "  --dry-run    print the exact plans and change nothing\n";
 
 enum { OPT_TO, OPT_USER, OPT_RESUME, OPT_DRY_RUN };
-static const struct cli_optdef defs[] = {
+const struct cli_optdef cli_opts_migrate[] = {
     [OPT_TO] = {"to", true},
     [OPT_USER] = {"user", true},
     [OPT_RESUME] = {"resume", false},
@@ -347,7 +347,7 @@ int cmd_migrate(struct sbx_cli *cli, int argc, char **argv)
 {
     struct sbx_error err = {0};
     struct cli_args args;
-    int start = cli_start(cli, argc, argv, defs, CLI_POS_NONE, help, &args);
+    int start = cli_start(cli, argc, argv, cli_opts_migrate, CLI_POS_NONE, help, &args);
     if (start != CLI_CONTINUE)
         return start;
     enum sbx_mode_kind to = SBX_MODE_NONE;

@@ -28,8 +28,9 @@ static const char help[] =
     "               -- CMD [ARG...]\n"
     "\n"
     "Run CMD in the sandbox.  It may read what you can read, write only beneath the\n"
-    "workspaces (default: the current directory) and a private TMPDIR (a tmpfs of its own\n"
-    "that disappears with the run), and reaches no network unless --net on.\n"
+    "workspaces (default: the current directory; in the elevated mode it must be one of\n"
+    "your workspaces already) and a private TMPDIR (a tmpfs of its own that disappears\n"
+    "with the run), and reaches no network unless --net on.\n"
     "  --workspace DIR  a directory CMD may write (repeatable)\n"
     "  --protect PATH   keep PATH inside a workspace read-only (repeatable); .git and\n"
     "                   sbx's own files always are, unless --allow-git lifts the .git rule\n"
@@ -58,7 +59,7 @@ static const char help[] =
 
 enum { OPT_MODE, OPT_WORKSPACE, OPT_NET, OPT_TIMEOUT, OPT_PROTECT, OPT_ALLOW_GIT,
        OPT_ALLOW_UNIX, OPT_LIMIT, OPT_ENV, OPT_ENV_ALL, OPT_ALLOW_READ };
-static const struct cli_optdef defs[] = {
+const struct cli_optdef cli_opts_run[] = {
     [OPT_MODE] = {"mode", true},       [OPT_WORKSPACE] = {"workspace", true},
     [OPT_NET] = {"net", true},         [OPT_TIMEOUT] = {"timeout", true},
     [OPT_PROTECT] = {"protect", true}, [OPT_ALLOW_GIT] = {"allow-git", false},
@@ -179,7 +180,7 @@ int cmd_run(struct sbx_cli *cli, int argc, char **argv)
 {
     struct sbx_error err = {0};
     struct cli_args args;
-    int start = cli_start(cli, argc, argv, defs, CLI_POS_COMMAND, help, &args);
+    int start = cli_start(cli, argc, argv, cli_opts_run, CLI_POS_COMMAND, help, &args);
     if (start != CLI_CONTINUE)
         return start;
     if (args.n_positional == 0)

@@ -24,7 +24,7 @@ static const char help[] =
     "Every change is journaled in the ledger; a failure rolls everything back.\n";
 
 enum { OPT_MODE, OPT_USER, OPT_PORT, OPT_NO_PORTS, OPT_DRY_RUN };
-static const struct cli_optdef defs[] = {
+const struct cli_optdef cli_opts_setup[] = {
     [OPT_MODE] = {"mode", true},
     [OPT_USER] = {"user", true},
     [OPT_PORT] = {"allow-loopback-port", true},
@@ -49,7 +49,7 @@ int cmd_setup(struct sbx_cli *cli, int argc, char **argv)
 {
     struct sbx_error err = {0};
     struct cli_args args;
-    int start = cli_start(cli, argc, argv, defs, CLI_POS_NONE, help, &args);
+    int start = cli_start(cli, argc, argv, cli_opts_setup, CLI_POS_NONE, help, &args);
     if (start != CLI_CONTINUE)
         return start;
     enum sbx_mode_kind mode = SBX_MODE_NONE;

@@ -17,7 +17,7 @@ static const char help[] =
     "system root, nor your home directory itself.\n";
 
 enum { OPT_DRY_RUN };
-static const struct cli_optdef defs[] = {
+const struct cli_optdef cli_opts_workspace[] = {
     [OPT_DRY_RUN] = {"dry-run", false},
     {NULL, false},
 };
@@ -192,7 +192,7 @@ int cmd_workspace(struct sbx_cli *cli, int argc, char **argv)
 {
     struct sbx_error err = {0};
     struct cli_args args;
-    int start = cli_start(cli, argc, argv, defs, CLI_POS_ANY, help, &args);
+    int start = cli_start(cli, argc, argv, cli_opts_workspace, CLI_POS_ANY, help, &args);
     if (start != CLI_CONTINUE)
         return start;
     if (args.n_positional == 0)

@@ -46,7 +46,7 @@ say() { echo "test-install: $*"; }
 bad() { echo "test-install: FAIL: $*" >&2; fail=1; }
 
 say "building and installing into $prefix"
-cmake -S "$top" -B "$base/build" -DCMAKE_BUILD_TYPE=Release -DSBX_TESTS=OFF \
+cmake -S "$top" -B "$base/build" -DCMAKE_BUILD_TYPE=Release -DSBX_TESTS=OFF -DSBX_MAN=ON \
   -DCMAKE_INSTALL_PREFIX="$prefix" >/dev/null
 cmake --build "$base/build" -j"$(nproc)" >/dev/null
 cmake --install "$base/build" >/dev/null
@@ -54,6 +54,30 @@ rm -rf "$base/build"
 sbx="$prefix/bin/sbx"
 [ -x "$prefix/libexec/sbx/sbx-launch" ] || bad "the launcher is not in $prefix/libexec/sbx"
 "$sbx" --version >/dev/null || bad "sbx --version"
+[ -f "$prefix/share/doc/sbx/LICENSE" ] || bad "no LICENSE in $prefix/share/doc/sbx"
+# A page per command, readable by man, saying what sbx help says.
+pages=("$prefix/share/man/man1/sbx.1")
+for c in run workspace status log completion; do pages+=("$prefix/share/man/man1/sbx-$c.1"); done
+for c in setup doctor migrate rollback cleanup; do pages+=("$prefix/share/man/man8/sbx-$c.8"); done
+for p in "${pages[@]}"; do
+  if [ ! -f "$p" ]; then bad "no man page $p"; continue; fi
+  name=$(basename "$p"); name=${name%.*}
+  usage="usage: ${name/-/ }"
+  MANWIDTH=200 man -l "$p" 2>/dev/null | grep -q -- "$usage" || bad "man -l $p: no '$usage'"
+done
+MANWIDTH=200 man -l "$prefix/share/man/man1/sbx-run.1" 2>/dev/null | grep -q -- "--allow-read" ||
+  bad "sbx-run(1) does not document --allow-read"
+# The bash completion, sourced: it completes a command and an option.
+comp="$prefix/share/bash-completion/completions/sbx"
+[ -f "$comp" ] || bad "no bash completion at $comp"
+got=$(bash -c 'source "$1"; COMP_WORDS=(sbx ru); COMP_CWORD=1; _sbx; echo "${COMPREPLY[*]}";
+               COMP_WORDS=(sbx run --allow-r); COMP_CWORD=2; _sbx; echo "${COMPREPLY[*]}"' \
+      _ "$comp" 2>&1)
+[ "$got" = $'run\n--allow-read' ] || bad "the bash completion answered: $got"
+for f in "$prefix/share/zsh/vendor-completions/_sbx" \
+         "$prefix/share/fish/vendor_completions.d/sbx.fish"; do
+  [ -s "$f" ] || bad "no completion $f"
+done
 
 # The unelevated mode, from the prefix alone.
 mkdir -p "$base/ws"
