@@ -46,5 +46,8 @@ cmake --build "$top/build-clang" -j"$(nproc)" >/dev/null
 # Installed into a fresh prefix, the build tree gone: unelevated and
 # elevated runs from the prefix alone, and a cleanup with no residue.
 "$top/scripts/test-install.sh"
+# The Debian package: built, installed with apt, used in both modes, purged
+# (its prerm runs sbx cleanup) without residue.
+"$top/scripts/test-deb.sh"
 "$top/scripts/test-windows.sh"
 "$top/scripts/check-tests.py" "${SBX_WIN_BUILD:-$top/build-win}"
