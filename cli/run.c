@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/config.h"
 #include "cli/run_env.h"
 #include "cli/facts.h"
 #include "cli/converge.h"
@@ -185,6 +186,9 @@ int cmd_run(struct sbx_cli *cli, int argc, char **argv)
         return start;
     if (args.n_positional == 0)
         return cli_usage_error(cli, "missing the command to run (sbx run -- CMD [ARG...])");
+    sbx_cleanup(cli_config_free) struct cli_config cfg = {0};
+    if (cli_config_load(&cfg, &err))
+        return cli_fail(cli, &err);
 
     enum sbx_mode_kind mode = SBX_MODE_NONE;
     /* The resolved paths, on the heap; ws and protect point into them
@@ -196,7 +200,7 @@ int cmd_run(struct sbx_cli *cli, int argc, char **argv)
     size_t n_ws = 0, n_protect = 0, n_allow_unix = 0;
     struct cli_env_policy env_policy = {.env = env};
     char path[SBX_PATH_MAX];
-    struct sbx_run_request req = {0};
+    struct sbx_run_request req = {.net = cfg.net == 1};
     for (size_t i = 0; i < args.n_opts; i++) {
         const struct cli_optval *o = &args.opts[i];
         switch (o->def) {
@@ -279,6 +283,19 @@ int cmd_run(struct sbx_cli *cli, int argc, char **argv)
             return cli_fail(cli, &err);
         ws[n_ws++] = ws_paths.v[0];
     }
+    /* The config's workspaces, beside the others (named: granted first
+     * in the elevated mode, as --workspace's are). */
+    for (size_t i = 0; i < cfg.workspace.n && n_ws < CLI_MAX_ARGS; i++) {
+        if (sbx_workspace_resolve(cfg.workspace.v[i], path, sizeof path, &err)) {
+            sbx_err_wrap(&err, "workspace %s from the configuration", cfg.workspace.v[i]);
+            return cli_fail(cli, &err);
+        }
+        if (cli_paths_add(&ws_paths, path, &err))
+            return cli_fail(cli, &err);
+        ws[n_ws++] = ws_paths.v[ws_paths.n - 1];
+    }
+    env_policy.pass = (const char *const *)cfg.env.v;
+    env_policy.n_pass = cfg.env.n;
     /* A protected path outside every workspace is read-only anyway: saying
      * so beats silently accepting a typo. */
     for (size_t p = 0; p < n_protect; p++) {
@@ -339,6 +356,8 @@ int cmd_run(struct sbx_cli *cli, int argc, char **argv)
     req.allow_unix = allow_unix;
     req.allow_read = (const char *const *)read_paths.v;
     req.n_allow_read = read_paths.n;
+    req.hide = (const char *const *)cfg.hide.v;
+    req.n_hide = cfg.hide.n;
     req.n_allow_unix = n_allow_unix;
     req.state_dir = state_dir;
     req.machine_state_dir = machine_dir;
@@ -372,7 +391,7 @@ int cmd_run(struct sbx_cli *cli, int argc, char **argv)
         }
         /* A directory that was never a workspace becomes one when named
          * (--workspace), never merely by being the current one. */
-        if (implicit_ws) {
+        if (implicit_ws && w == 0) {
             sbx_err_set(&err, SBX_ESTATE, "%s is not one of your workspaces: run sbx workspace "
                                           "add %s first, or name it (sbx run --workspace %s)",
                         ws[w], ws[w], ws[w]);

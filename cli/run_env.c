@@ -23,6 +23,9 @@ static bool named_by(const struct cli_env_policy *p, const char *entry)
         if (l == len && strncmp(p->env[i], entry, len) == 0)
             return true;
     }
+    for (size_t i = 0; i < p->n_pass; i++)
+        if (strlen(p->pass[i]) == len && strncmp(p->pass[i], entry, len) == 0)
+            return true;
     return false;
 }
 

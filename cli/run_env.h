@@ -15,6 +15,8 @@ struct cli_env_policy {
     const char *const *env; /* --env values, in order: NAME or NAME=VALUE */
     size_t n_env;
     bool all;               /* --env-all: nothing is dropped */
+    const char *const *pass; /* names kept when set (the config's env =) */
+    size_t n_pass;
 };
 
 /* Check one --env value (before anything runs). */

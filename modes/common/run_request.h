@@ -29,6 +29,8 @@ struct sbx_run_request {
     bool allow_git;                /* lift the read-only rule on .git */
     const char *const *allow_read; /* --allow-read: credential paths not to hide */
     size_t n_allow_read;           /* (canonical, as realpath gives them) */
+    const char *const *hide;       /* more paths to hide (the config's hide =), */
+    size_t n_hide;                 /* absolute; a missing one is skipped */
     bool net;                      /* network on: IP, never host unix sockets */
     const char *const *allow_unix; /* --allow-unix: host unix sockets the command may */
     size_t n_allow_unix;           /* connect to (absolute paths, as given) */

@@ -49,6 +49,10 @@ static int build_argv(const struct sbx_run_request *req, const char *launcher,
         av[n++] = "--protect";
         av[n++] = req->protect[i];
     }
+    for (size_t i = 0; i < req->n_hide && n < MAX_ARGS - 8; i++) {
+        av[n++] = "--hide";
+        av[n++] = req->hide[i];
+    }
     for (size_t i = 0; i < req->n_allow_read && n < MAX_ARGS - 8; i++) {
         av[n++] = "--allow-read";
         av[n++] = req->allow_read[i];

@@ -1,7 +1,8 @@
 /* sbx-launch: the setuid-root launcher of the elevated mode on Linux.
  *
  *   sbx-launch --account offline|online [--report-fd N] [--allow-git]
- *              [--allow-unix SOCKET]... [--allow-read PATH]... [--tty] [--pids N]
+ *              [--allow-unix SOCKET]... [--allow-read PATH]... [--hide PATH]...
+ *              [--tty] [--pids N]
  *              [--tmp BYTES]
  *              --workspace DIR [--workspace DIR]... -- CMD [ARG...]
  *
@@ -97,6 +98,8 @@ struct launch {
     size_t n_protect;
     const char *allow_read[MAX_WS]; /* credential paths not to hide (canonical) */
     size_t n_allow_read;
+    const char *hide[MAX_WS];   /* more paths to hide (absolute) */
+    size_t n_hide;
     const char *unix_path[SBX_UNIX_MAX_ALLOW]; /* --allow-unix, as given */
     struct sbx_unix_allow unix_allow[SBX_UNIX_MAX_ALLOW]; /* opened as the caller */
     size_t n_unix;
@@ -135,7 +138,8 @@ static _Noreturn void usage(const struct launch *l)
 {
     die(l, 125, SBX_EINVAL,
         "usage: sbx-launch --account offline|online [--report-fd N] [--allow-git] [--tty] "
-        "[--protect PATH]... [--allow-read PATH]... [--allow-unix SOCKET]... [--pids N] "
+        "[--protect PATH]... [--allow-read PATH]... [--hide PATH]... [--allow-unix SOCKET]... "
+        "[--pids N] "
         "[--tmp BYTES] "
         "--workspace DIR... -- CMD [ARG...]");
 }
@@ -189,6 +193,8 @@ static void parse_args(struct launch *l, int argc, char **argv)
             l->protect[l->n_protect++] = v;
         } else if (strcmp(a, "--allow-read") == 0 && l->n_allow_read < MAX_WS && v[0] == '/') {
             l->allow_read[l->n_allow_read++] = v;
+        } else if (strcmp(a, "--hide") == 0 && l->n_hide < MAX_WS && v[0] == '/') {
+            l->hide[l->n_hide++] = v;
         } else if (strcmp(a, "--allow-unix") == 0 && l->n_unix < SBX_UNIX_MAX_ALLOW) {
             l->unix_path[l->n_unix++] = v;
         } else if (strcmp(a, "--workspace") == 0 && l->n_ws < MAX_WS) {
@@ -655,7 +661,8 @@ static bool path_in(const char *path, const char *dir)
 /* The credential paths of the caller's home (modes/common/secret_paths.h)
  * read as empty for the account, as in the unelevated mode: each found as
  * the caller (a symlink followed, as the caller may) and covered in the
- * run's mount namespace by an empty read-only stand-in, unless
+ * run's mount namespace by an empty read-only stand-in (and so each --hide
+ * path, the caller's configuration's), unless
  * --allow-read names it or a directory holding it.  The ancestors of a
  * workspace, the home among them, carry sbx's traverse entries for the
  * accounts, so a 0644 ~/.npmrc would otherwise be theirs to read. */
@@ -663,13 +670,18 @@ static void hide_credentials(struct launch *l)
 {
     char buf[16384];
     struct passwd pw, *res = NULL;
-    if (getpwuid_r(l->caller, &pw, buf, sizeof buf, &res) != 0 || !res || !pw.pw_dir ||
-        pw.pw_dir[0] != '/')
-        return; /* no home: nothing of it to hide */
+    /* no home: nothing of it to hide, the --hide paths still */
+    bool home = getpwuid_r(l->caller, &pw, buf, sizeof buf, &res) == 0 && res && pw.pw_dir &&
+                pw.pw_dir[0] == '/';
     sbx_autofd int files = -1;
-    for (size_t i = 0; i < sbx_n_secret_paths; i++) {
+    for (size_t i = 0; i < sbx_n_secret_paths + l->n_hide; i++) {
+        if (i < sbx_n_secret_paths && !home)
+            continue;
         char path[PATH_MAX];
-        if (snprintf(path, sizeof path, "%s/%s", pw.pw_dir, sbx_secret_paths[i]) >=
+        if (snprintf(path, sizeof path, "%s%s%s", i < sbx_n_secret_paths ? pw.pw_dir : "",
+                     i < sbx_n_secret_paths ? "/" : "",
+                     i < sbx_n_secret_paths ? sbx_secret_paths[i]
+                                            : l->hide[i - sbx_n_secret_paths]) >=
             (int)sizeof path)
             continue;
         bool shown = false;

@@ -398,6 +398,71 @@ static void test_credential_files_hidden(void **state)
                  r_bad.out);
 }
 
+/* The configuration file: env, hide, workspace and net take effect; a
+ * bad line stops sbx (125), naming the file and the line. */
+static void test_config_file(void **state)
+{
+    struct ctx *c = *state;
+    char dir[256], cfg[320], hidden[320], extra[320], text[2048];
+    run_mkdtemp("config", dir, sizeof dir);
+    assert_true(dir[0] != '\0');
+    snprintf(cfg, sizeof cfg, "%s/config", dir);
+    snprintf(hidden, sizeof hidden, "%s/hidden", dir);
+    snprintf(extra, sizeof extra, "%s/extra-ws", dir);
+    snprintf(text, sizeof text, "set -e; mkdir %s %s; echo h1dd3n > %s/f", hidden, extra, hidden);
+    assert_int_equal(system(text), 0);
+    snprintf(text, sizeof text,
+             "; sbx's configuration\n[run]\nnet = off\nenv = SBXT_CFG_TOKEN\nhide = %s\n"
+             "workspace = %s\n",
+             hidden, extra);
+    FILE *f = fopen(cfg, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+    setenv("SBX_CONFIG", cfg, 1);
+    setenv("SBXT_CFG_TOKEN", "cfg-tok", 1);
+    setenv("SBXT_OTHER_TOKEN", "other-tok", 1);
+    struct run_result r;
+    char script[1024];
+    snprintf(script, sizeof script,
+             "echo \"t=$SBXT_CFG_TOKEN o=$SBXT_OTHER_TOKEN\"; cat %s/f 2>/dev/null; "
+             "echo w > %s/made && echo wrote-extra",
+             hidden, extra);
+    int st = sbx_sh(c, script, NULL, &r, NULL, NULL);
+    static const char *const bad[][2] = {
+        {"[run]\nnet = maybe\n", ":2: net = maybe"},
+        {"[run]\nnet = on\nthis is not ini\n", ":3: not a line"},
+        {"[nope]\nx = 1\n", ":2: unknown section [nope]"},
+        {"[run]\nworkspace = relative/dir\n", ":2: workspace = relative/dir"},
+        {"[run]\nenv = NOT-A-NAME\n", ":2: env = NOT-A-NAME"},
+        {"[run]\ncolour = blue\n", ":2: unknown key 'colour'"},
+    };
+    char why[sizeof bad / sizeof bad[0]][512];
+    int bad_st[sizeof bad / sizeof bad[0]];
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        f = fopen(cfg, "w");
+        assert_non_null(f);
+        fputs(bad[i][0], f);
+        fclose(f);
+        struct run_result rb;
+        bad_st[i] = sbx_sh(c, "echo ran", NULL, &rb, NULL, NULL);
+        snprintf(why[i], sizeof why[i], "%.500s", rb.out);
+    }
+    unsetenv("SBX_CONFIG");
+    unsetenv("SBXT_CFG_TOKEN");
+    unsetenv("SBXT_OTHER_TOKEN");
+    run_rmrf(dir);
+    if (st != 0 || !strstr(r.out, "t=cfg-tok o=\n") || strstr(r.out, "h1dd3n") ||
+        !strstr(r.out, "wrote-extra"))
+        fail_msg("the configuration's env, hide or workspace did not take (status %d): %s", st,
+                 r.out);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        if (bad_st[i] != 125 || strstr(why[i], "ran") || !strstr(why[i], bad[i][1]) ||
+            !strstr(why[i], "/config:"))
+            fail_msg("bad configuration %zu: wanted 125 and '%s', got %d: %s", i, bad[i][1],
+                     bad_st[i], why[i]);
+}
+
 static void test_fds_closed(void **state)
 {
     struct ctx *c = *state;
@@ -542,6 +607,7 @@ int main(int argc, char **argv)
     };
     const struct CMUnitTest cli_tests[] = {
         cmocka_unit_test_prestate(test_env_secrets, &c),
+        cmocka_unit_test_prestate(test_config_file, &c),
     };
     int failures = cmocka_run_group_tests_name("run_status", tests, NULL, NULL);
     if (!engine)

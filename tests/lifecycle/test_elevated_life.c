@@ -540,6 +540,27 @@ static void test_run_cannot_read_private_files(void **state)
     free(out);
     free(err);
     unlink(npmrc);
+    /* the caller's configuration hides more (hide = ...), through the
+     * launcher too */
+    char conf_dir[700], hidden[700];
+    snprintf(conf_dir, sizeof conf_dir, "%s/.config/sbx", env.home);
+    snprintf(hidden, sizeof hidden, "%s/by-config", env.ws);
+    assert_int_equal(elev_sh(NULL, 0,
+                             "set -e; mkdir -p %s %s; echo CONF-SECRET > %s/f; "
+                             "printf '[run]\\nhide = %s\\n' > %s/config; "
+                             "chown -R %s: %s/.config %s",
+                             conf_dir, hidden, hidden, hidden, conf_dir, env.caller, env.home,
+                             hidden),
+                     0);
+    char hf[760];
+    snprintf(hf, sizeof hf, "%s/f", hidden);
+    rc = sbx_as(CALLER, env.ws, &out, &err, "run", "--", "cat", hf, NULL);
+    bool conf_leaked = strstr(out, "CONF-SECRET") != NULL;
+    free(out);
+    free(err);
+    assert_int_equal(elev_sh(NULL, 0, "rm -rf %s/.config %s", env.home, hidden), 0);
+    if (conf_leaked)
+        fail_msg("the sandbox read %s, which the caller's configuration hides", hf);
     if (leaked)
         fail_msg("the sandbox read the 0644 %s", npmrc);
     if (!shown)

@@ -123,7 +123,8 @@ static int add_protected(struct prep *p, const char *path, bool required, const 
 }
 
 /* The credential paths under the caller's home (the password database's,
- * and $HOME when it is another), less --allow-read's. */
+ * and $HOME when it is another) and the configuration's, less
+ * --allow-read's. */
 static int hide_credentials(const struct sbx_run_request *req, struct prep *p,
                             struct sbx_error *err)
 {
@@ -135,13 +136,13 @@ static int hide_credentials(const struct sbx_run_request *req, struct prep *p,
     const char *env_home = getenv("HOME");
     if (env_home && env_home[0] == '/' && (!n_homes || strcmp(env_home, homes[0]) != 0))
         homes[n_homes++] = env_home;
-    size_t max = n_homes * sbx_n_secret_paths;
+    size_t max = n_homes * sbx_n_secret_paths + req->n_hide;
     p->hide = calloc(max + 1, sizeof *p->hide);
     p->hide_path = calloc(max + 1, sizeof *p->hide_path);
     if (!p->hide || !p->hide_path)
         return sbx_err_set(err, SBX_ENOMEM, "out of memory");
-    int rc = sbx_hide_resolve(homes, n_homes, req->allow_read, req->n_allow_read, getuid(),
-                              p->hide, &p->n_hide, err);
+    int rc = sbx_hide_resolve(homes, n_homes, req->hide, req->n_hide, req->allow_read,
+                              req->n_allow_read, getuid(), p->hide, &p->n_hide, err);
     for (size_t i = 0; i < p->n_hide; i++)
         p->hide_path[i] = p->hide[i].path;
     return rc;

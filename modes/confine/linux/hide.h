@@ -18,10 +18,11 @@
  * allow[] path inside a hidden one is refused (-SBX_EINVAL): the folder
  * around it would stay hidden.  A path that can't be looked at (no
  * permission) is skipped: the command can't read it either.  *n_out: how
- * many; out[] has room for n_homes * sbx_n_secret_paths. */
-int sbx_hide_resolve(const char *const *homes, size_t n_homes, const char *const *allow,
-                     size_t n_allow, uid_t uid, struct sbx_pin *out, size_t *n_out,
-                     struct sbx_error *err);
+ * many; out[] has room for n_homes * sbx_n_secret_paths + n_extra.  extra[]:
+ * more absolute paths to hide the same way (the configuration's). */
+int sbx_hide_resolve(const char *const *homes, size_t n_homes, const char *const *extra,
+                     size_t n_extra, const char *const *allow, size_t n_allow, uid_t uid,
+                     struct sbx_pin *out, size_t *n_out, struct sbx_error *err);
 
 /* In the sandbox's mount namespace: cover each path[i], found again
  * without symlinks and checked to be the object pinned (sbx_pin_reopen),
