@@ -95,6 +95,13 @@ int cli_open_os(struct sbx_os **out, struct sbx_error *err);
 /* The caller's privilege level, asked of the OS driver. */
 int cli_privilege(enum sbx_privilege *out, struct sbx_error *err);
 
+/* The ledger that status, rollback and workspace list show or act on:
+ * --state's (or SBX_STATE's); else the caller's own; but for root without
+ * a ledger of its own, the machine's when it has one, so that an
+ * administrator sees what `sbx setup` made (*machine says so). */
+int cli_view_state_dir(const struct sbx_cli *cli, char *out, size_t len, bool *machine,
+                       struct sbx_error *err);
+
 /* The command's fault injection state (SBX_FAULT, parsed once). */
 int cli_fault(struct sbx_fault **out, struct sbx_error *err);
 

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli/cli.h"
 #include "util/limits.h"
@@ -227,6 +228,34 @@ int cli_state_dir(const struct sbx_cli *cli, bool machine, char *out, size_t len
     return sbx_default_state_dir(machine, out, len, err);
 }
 
+static bool ledger_in(const char *dir)
+{
+    char path[SBX_PATH_EXTRA_MAX];
+    struct stat st;
+    return snprintf(path, sizeof path, "%s/ledger.db", dir) < (int)sizeof path &&
+           stat(path, &st) == 0;
+}
+
+int cli_view_state_dir(const struct sbx_cli *cli, char *out, size_t len, bool *machine,
+                       struct sbx_error *err)
+{
+    *machine = false;
+    int rc = cli_state_dir(cli, false, out, len, err);
+    const char *chosen = cli->state_opt ? cli->state_opt : getenv("SBX_STATE");
+    if (rc || (chosen && *chosen) || ledger_in(out))
+        return rc;
+    enum sbx_privilege priv = SBX_PRIV_USER;
+    char mdir[SBX_PATH_MAX];
+    struct sbx_error ignored = {0};
+    if (cli_privilege(&priv, &ignored) == 0 && priv == SBX_PRIV_ADMIN &&
+        cli_state_dir(cli, true, mdir, sizeof mdir, &ignored) == 0 && ledger_in(mdir)) {
+        if (snprintf(out, len, "%s", mdir) >= (int)len)
+            return sbx_err_set(err, SBX_EINVAL, "state directory path too long: %s", mdir);
+        *machine = true;
+    }
+    return 0;
+}
+
 int cli_open_os(struct sbx_os **out, struct sbx_error *err)
 {
 #ifdef SBX_WITH_FAKE_OS
@@ -373,7 +402,9 @@ int cli_engine_open_existing(const struct sbx_cli *cli, bool machine, const char
 {
     memset(ce, 0, sizeof *ce);
     char dir[SBX_PATH_MAX];
-    int rc = cli_state_dir(cli, machine, dir, sizeof dir, err);
+    bool is_machine;
+    int rc = machine ? cli_state_dir(cli, true, dir, sizeof dir, err)
+                     : cli_view_state_dir(cli, dir, sizeof dir, &is_machine, err);
     if (rc)
         return rc;
     rc = cli_engine_open_dir(cli, dir, false, ce, err);

@@ -11,7 +11,8 @@ static const char help[] =
     "\n"
     "Show the ledger (path, schema version), the mode set up in it, the mode `sbx run`\n"
     "would use for you now, the registered workspaces, resource counts by kind, and\n"
-    "any plan an interrupted sbx left open.  Changes nothing.\n";
+    "any plan an interrupted sbx left open.  Changes nothing.  Root without a ledger of\n"
+    "its own is shown the machine's (sbx rollback acts on it too).\n";
 
 int cmd_status(struct sbx_cli *cli, int argc, char **argv)
 {
@@ -22,7 +23,8 @@ int cmd_status(struct sbx_cli *cli, int argc, char **argv)
         return start;
 
     char dir[SBX_PATH_MAX];
-    if (cli_state_dir(cli, false, dir, sizeof dir, &err))
+    bool machine = false;
+    if (cli_view_state_dir(cli, dir, sizeof dir, &machine, &err))
         return cli_fail(cli, &err);
     struct sbx_ledger *l = NULL;
     int rc = sbx_ledger_open(dir, SBX_LEDGER_READONLY, &l, &err);
@@ -57,6 +59,7 @@ int cmd_status(struct sbx_cli *cli, int argc, char **argv)
         json_init(&j, stdout);
         json_object_begin(&j);
         json_kv_string(&j, "ledger", ledger_path);
+        json_kv_string(&j, "ledger_scope", machine ? "machine" : "user");
         json_kv_bool(&j, "ledger_exists", l != NULL);
         json_key(&j, "schema_version");
         if (l)
@@ -86,7 +89,8 @@ int cmd_status(struct sbx_cli *cli, int argc, char **argv)
         json_object_end(&j);
         json_end(&j);
     } else {
-        printf("ledger:         %s%s\n", ledger_path, l ? "" : " (not created yet)");
+        printf("ledger:         %s%s%s\n", ledger_path, l ? "" : " (not created yet)",
+               machine ? " (the machine's: you have no ledger of your own)" : "");
         if (l)
             printf("schema version: %d\n", sbx_ledger_schema_version(l));
         printf("mode set up:    %s\n", sbx_mode_name(setup));

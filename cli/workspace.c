@@ -22,43 +22,64 @@ const struct cli_optdef cli_opts_workspace[] = {
     {NULL, false},
 };
 
-static int list(const struct sbx_cli *cli, struct sbx_error *err)
+/* The workspaces one ledger registers, appended to all (copies). */
+static int ledger_list(const char *dir, struct cli_paths *all, struct sbx_error *err)
 {
-    char dir[SBX_PATH_MAX];
-    int rc = cli_state_dir(cli, false, dir, sizeof dir, err);
-    if (rc)
-        return rc;
     struct sbx_ledger *l = NULL;
-    rc = sbx_ledger_open(dir, SBX_LEDGER_READONLY, &l, err);
-    if (rc && rc != -SBX_ENOENT)
+    int rc = sbx_ledger_open(dir, SBX_LEDGER_READONLY, &l, err);
+    if (rc == -SBX_ENOENT) {
+        sbx_err_clear(err);
+        return 0;
+    }
+    if (rc)
         return rc;
     struct sbx_resource_list rs = {0};
     const char *ws[CLI_MAX_ARGS];
     size_t n = 0;
-    if (l && (rc = cli_ledger_workspaces(l, &rs, ws, CLI_MAX_ARGS, &n, err))) {
-        sbx_ledger_close(l);
-        sbx_rlist_free(&rs);
+    rc = cli_ledger_workspaces(l, &rs, ws, CLI_MAX_ARGS, &n, err);
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        rc = cli_paths_add(all, ws[i], err);
+    sbx_rlist_free(&rs);
+    sbx_ledger_close(l);
+    return rc;
+}
+
+/* The caller's workspaces; for root without a ledger of its own, every
+ * member's (their ledgers are found through the machine's). */
+static int list(const struct sbx_cli *cli, struct sbx_error *err)
+{
+    char dir[SBX_PATH_MAX];
+    bool machine = false;
+    int rc = cli_view_state_dir(cli, dir, sizeof dir, &machine, err);
+    if (rc)
         return rc;
-    }
+    sbx_cleanup(cli_paths_free) struct cli_paths dirs = {0}, all = {0};
+    rc = machine ? cli_member_ledgers(dir, &dirs, err) : cli_paths_add(&dirs, dir, err);
+    for (size_t i = 0; rc == 0 && i < dirs.n; i++)
+        rc = ledger_list(dirs.v[i], &all, err);
+    if (rc)
+        return rc;
     if (cli->json) {
         struct json j;
         json_init(&j, stdout);
         json_object_begin(&j);
+        json_kv_string(&j, "ledger_scope", machine ? "machine" : "user");
         json_key(&j, "workspaces");
         json_array_begin(&j);
-        for (size_t i = 0; i < n; i++)
-            json_string(&j, ws[i]);
+        for (size_t i = 0; i < all.n; i++)
+            json_string(&j, all.v[i]);
         json_array_end(&j);
         json_object_end(&j);
         json_end(&j);
     } else {
-        for (size_t i = 0; i < n; i++)
-            printf("%s\n", ws[i]);
-        if (n == 0)
+        if (machine)
+            cli_info(cli, "the members' workspaces (you have no ledger of your own; the "
+                          "machine's is %s)", dir);
+        for (size_t i = 0; i < all.n; i++)
+            printf("%s\n", all.v[i]);
+        if (all.n == 0)
             cli_info(cli, "no workspace registered");
     }
-    sbx_rlist_free(&rs);
-    sbx_ledger_close(l);
     return 0;
 }
 

@@ -458,6 +458,29 @@ static void test_caller_adds_workspace_and_status(void **state)
         fail_msg("%s lacks %s: %s", env.home, e1, acl);
 }
 
+/* Root, without a ledger of its own, is shown the machine's: status says
+ * elevated and which ledger, workspace list the members' workspaces. */
+static void test_admin_sees_the_machine_ledger(void **state)
+{
+    (void)state;
+    char *out = NULL, *err = NULL;
+    int rc = sbx_as(ROOT, env.root, &out, &err, "status", "--json", NULL);
+    char want[600];
+    snprintf(want, sizeof want, "\"ledger\":\"%s/ledger.db\"", env.state);
+    if (rc != 0 || !json_valid(out) || !strstr(out, "\"mode_setup\":\"elevated\"") ||
+        !strstr(out, "\"ledger_scope\":\"machine\"") || !strstr(out, want))
+        fail_msg("root's status --json should show the machine ledger %s, elevated: %d: %s%s",
+                 env.state, rc, out, err);
+    free(out);
+    free(err);
+    rc = sbx_as(ROOT, env.root, &out, &err, "workspace", "list", NULL);
+    if (rc != 0 || !strstr(out, env.ws))
+        fail_msg("root's workspace list should list the member's %s: %d: %s%s", env.ws, rc, out,
+                 err);
+    free(out);
+    free(err);
+}
+
 /* --- runs ------------------------------------------------------------------- */
 
 static int caller_edits(void *arg)
@@ -804,9 +827,11 @@ int main(void)
         cmocka_unit_test(test_run_grants_a_new_workspace_first),
         cmocka_unit_test(test_non_member),
         cmocka_unit_test(test_bad_input_changes_nothing),
-        /* after the refusals: its sbx log (a read-only ledger) leaves
-         * SQLite's -wal and -shm files, which the next write removes */
+        /* after the refusals: these read ledgers read-only (sbx log, sbx
+         * status), which leaves SQLite's -wal and -shm files that the next
+         * write removes, and the refusals compare the file listings */
         cmocka_unit_test(test_run_regrants_a_recreated_workspace),
+        cmocka_unit_test(test_admin_sees_the_machine_ledger),
         cmocka_unit_test(test_workspace_remove),
         cmocka_unit_test(test_zz_cleanup_leaves_the_machine_as_before),
     };
