@@ -96,6 +96,7 @@ int cli_converge(const struct sbx_cli *cli, struct cli_engine *ce,
             .n_loopback_ports = req->n_ports,
             .clear_loopback_ports = req->clear_ports,
             .state_dir = sbx_ledger_dir(ce->ledger),
+            .retire_shared_pair = req->retire_shared_pair,
             .current = &current,
         };
         struct sbx_resource_list kept = {0};

@@ -31,6 +31,9 @@ struct converge_request {
     /* A user to take out of the mode (sbx migrate --to unelevated --user):
      * the mode no longer sees their membership among the current ones. */
     const char *drop_user;
+    /* Machine scope (Linux elevated): retire the pair every member shared
+     * before per-member pairs (see struct sbx_config). */
+    bool retire_shared_pair;
     /* Out: the id of the plan applied (0 when nothing changed). */
     int64_t *plan_out;
 };

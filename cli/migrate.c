@@ -18,6 +18,9 @@
 
 #include "cli/converge.h"
 #include "cli/facts.h"
+#ifndef _WIN32
+#include "modes/common/linux/names.h"
+#endif
 #include "util/limits.h"
 #include "util/platform.h"
 
@@ -61,6 +64,7 @@ struct migrate_step {
     const char *drop_user; /* machine scope: take this user out */
     bool create;           /* make the ledger when missing */
     bool dry_run;
+    bool retire_shared;    /* machine scope: retire the shared account pair */
 };
 
 /* Converge one ledger.  *plan_id: the plan applied (0: nothing changed). */
@@ -105,6 +109,7 @@ static int migrate_ledger(const struct sbx_cli *cli, const struct migrate_step *
         .users = st->add_user ? &st->add_user : NULL,
         .n_users = st->add_user ? 1 : 0,
         .drop_user = st->drop_user,
+        .retire_shared_pair = st->retire_shared,
         .dry_run = st->dry_run,
         .plan_out = plan_id,
     };
@@ -291,9 +296,9 @@ static int migrate_user(const struct sbx_cli *cli, const char *machine, const ch
         return rc;
     int64_t first = 0, second = 0;
     struct migrate_step m = {machine, CLI_SCOPE_MACHINE, SBX_MODE_ELEVATED, NULL, NULL,
-                             to == SBX_MODE_ELEVATED, dry_run};
+                             to == SBX_MODE_ELEVATED, dry_run, false};
     struct migrate_step u = {theirs, CLI_SCOPE_USER, to, NULL, NULL, to == SBX_MODE_ELEVATED,
-                             dry_run};
+                             dry_run, false};
     if (!dry_run && (to == SBX_MODE_ELEVATED || sbx_fs_exists(machine)) &&
         (rc = pending_set(cli, machine, user, to, err)))
         return rc;
@@ -340,6 +345,88 @@ done:
         pending_set(cli, machine, NULL, SBX_MODE_NONE, &perr);
     }
     return rc;
+}
+#endif
+
+#ifndef _WIN32
+/* Does the ledger in dir hold a resource naming the shared pair (its
+ * accounts, or a grant to them)?  *found also when dir can't be read. */
+static void names_shared_pair(const char *dir, const struct sbx_elevated_names *n, bool *found)
+{
+    struct sbx_ledger *l = NULL;
+    struct sbx_resource_list rs = {0};
+    if (sbx_ledger_open(dir, SBX_LEDGER_READONLY, &l, NULL) == -SBX_ENOENT)
+        return;
+    if (!l || sbx_ledger_resources(l, &rs, NULL) != 0) {
+        *found = true;
+    } else {
+        for (size_t i = 0; i < rs.len && !*found; i++) {
+            char g[64] = "";
+            const struct sbx_resource *r = &rs.items[i];
+            *found = (r->kind == SBX_R_ACCOUNT && r->name &&
+                      (strcmp(r->name, n->offline) == 0 || strcmp(r->name, n->online) == 0)) ||
+                     (r->kind == SBX_R_ACL_ENTRY &&
+                      sbx_detail_get(r->detail, "grantee", g, sizeof g) == 0 &&
+                      (strcmp(g, n->offline) == 0 || strcmp(g, n->online) == 0));
+        }
+    }
+    sbx_rlist_free(&rs);
+    sbx_ledger_close(l);
+}
+
+/* Root's `sbx migrate` on a machine set up before per-member pairs, after
+ * the machine's plan made each member's own pair: each member's ledger is
+ * converged (by root, who alone can give back what the shared accounts
+ * made) so their workspaces are granted to their own pair and no longer to
+ * the shared one; once no ledger names the shared pair, a last machine plan
+ * retires it.  Each is a plan of its own, whole on its own: a failure or a
+ * crash leaves the shared pair in place, and running `sbx migrate` again
+ * goes on from there. */
+static int move_members(const struct sbx_cli *cli, const char *machine, const char *mine,
+                        bool dry_run, struct sbx_error *err)
+{
+    struct sbx_elevated_names n;
+    bool shared = false;
+    int rc = sbx_elevated_names(&n, err);
+    if (rc)
+        return rc;
+    names_shared_pair(machine, &n, &shared);
+    if (!shared)
+        return 0;
+    sbx_cleanup(cli_paths_free) struct cli_paths members = {0};
+    if ((rc = cli_member_ledgers(machine, &members, err)))
+        return rc;
+    for (size_t i = 0; i < members.n; i++) {
+        if (strcmp(members.v[i], machine) == 0 || strcmp(members.v[i], mine) == 0 ||
+            !cli_ledger_exists(members.v[i]))
+            continue;
+        struct migrate_step st = {members.v[i], CLI_SCOPE_USER, SBX_MODE_NONE, NULL, NULL,
+                                  false, dry_run, false};
+        int64_t plan = 0;
+        if ((rc = migrate_ledger(cli, &st, &plan, err)))
+            return sbx_err_wrap(err, "moving the grants of %s to its member's own accounts",
+                                members.v[i]);
+    }
+    if (dry_run) {
+        cli_info(cli, "sbx migrate: then the shared accounts %s and %s are retired", n.offline,
+                 n.online);
+        return 0;
+    }
+    bool still = false;
+    for (size_t i = 0; i < members.n && !still; i++)
+        if (strcmp(members.v[i], machine) != 0)
+            names_shared_pair(members.v[i], &n, &still);
+    if (cli_ledger_exists(mine))
+        names_shared_pair(mine, &n, &still);
+    if (still)
+        return sbx_err_set(err, SBX_ESTATE,
+                           "a member's ledger still grants the shared accounts %s and %s: they "
+                           "stay until it no longer does (see sbx doctor)",
+                           n.offline, n.online);
+    struct migrate_step ms = {machine, CLI_SCOPE_MACHINE, SBX_MODE_NONE, NULL, NULL, false,
+                              false, true};
+    int64_t plan = 0;
+    return migrate_ledger(cli, &ms, &plan, err);
 }
 #endif
 
@@ -392,7 +479,7 @@ int cmd_migrate(struct sbx_cli *cli, int argc, char **argv)
             rc = resume_all(cli, dirs, 1, &err);
         else {
             struct migrate_step st = {mine, CLI_SCOPE_MACHINE | CLI_SCOPE_USER, to, user, NULL,
-                                      false, dry_run};
+                                      false, dry_run, false};
             rc = migrate_ledger(cli, &st, &first, &err);
         }
         return rc ? cli_fail(cli, &err) : SBX_EXIT_OK;
@@ -443,12 +530,17 @@ int cmd_migrate(struct sbx_cli *cli, int argc, char **argv)
          * is to bring up to date; root's own ledger only when it has one. */
         bool machine_only = n == 2 && to == SBX_MODE_NONE && cli_ledger_exists(machine) &&
                             !cli_ledger_exists(mine);
-        struct migrate_step st = {mine, CLI_SCOPE_USER, to, NULL, NULL, false, dry_run};
+        struct migrate_step st = {mine, CLI_SCOPE_USER, to, NULL, NULL, false, dry_run,
+                                  false};
         if ((machine_only || (rc = migrate_ledger(cli, &st, &first, &err)) == 0) && n == 2 &&
             to == SBX_MODE_NONE && sbx_fs_exists(machine)) {
             struct migrate_step ms = {machine, CLI_SCOPE_MACHINE, SBX_MODE_NONE, NULL, NULL,
-                                      false, dry_run};
+                                      false, dry_run, false};
             rc = migrate_ledger(cli, &ms, &second, &err);
+#ifndef _WIN32
+            if (rc == 0)
+                rc = move_members(cli, machine, mine, dry_run, &err);
+#endif
         }
         return rc ? cli_fail(cli, &err) : SBX_EXIT_OK;
     }

@@ -25,6 +25,27 @@ static int push_op(struct sbx_plan *p, size_t *cap, enum sbx_action action,
     return 0;
 }
 
+/* A tree grant replaced by another on the same root (a workspace moved to
+ * its owner's own account pair): the old one's removal takes the owner's
+ * default entries with it, which the new one adds too, so the old one goes
+ * first.  Undone in reverse like any plan. */
+static bool tree(const struct sbx_resource *r)
+{
+    char e[16];
+    return r->kind == SBX_R_ACL_ENTRY && r->path &&
+           sbx_detail_get(r->detail, "entry", e, sizeof e) == 0 && strcmp(e, "tree") == 0;
+}
+
+static bool replaced_tree(const struct sbx_resource *old, const struct sbx_resource_list *want)
+{
+    if (!tree(old))
+        return false;
+    for (size_t i = 0; i < want->len; i++)
+        if (tree(&want->items[i]) && strcmp(want->items[i].path, old->path) == 0)
+            return true;
+    return false;
+}
+
 int sbx_plan_compute(const struct sbx_resource_list *current,
                      const struct sbx_resource_list *desired, const char *verb,
                      struct sbx_plan *out, struct sbx_error *err)
@@ -51,10 +72,14 @@ int sbx_plan_compute(const struct sbx_resource_list *current,
     if (rc == 0) {
         sbx_rlist_sort(&want);
         sbx_rlist_sort(&have);
+        for (size_t i = have.len; i-- > 0 && rc == 0;)
+            if (replaced_tree(&have.items[i], &want))
+                rc = push_op(out, &cap, SBX_ACT_DELETE, &have.items[i]);
         for (size_t i = 0; i < want.len && rc == 0; i++)
             rc = push_op(out, &cap, SBX_ACT_CREATE, &want.items[i]);
         for (size_t i = have.len; i-- > 0 && rc == 0;)
-            rc = push_op(out, &cap, SBX_ACT_DELETE, &have.items[i]);
+            if (!replaced_tree(&have.items[i], &want))
+                rc = push_op(out, &cap, SBX_ACT_DELETE, &have.items[i]);
     }
     sbx_rlist_free(&want);
     sbx_rlist_free(&have);

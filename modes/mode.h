@@ -48,6 +48,10 @@ struct sbx_config {
     size_t n_loopback_ports;        /* the current ones; none given: keep them) */
     bool clear_loopback_ports;      /* elevated: close every loopback port again */
     const char *state_dir;         /* where sbx keeps its files */
+    /* Linux elevated, machine scope: drop the pair every member shared
+     * before per-member pairs (root's `sbx migrate`, once no member's
+     * grant names it any more); else a ledger that has it keeps it. */
+    bool retire_shared_pair;
     /* Resources already in the ledger: modes reuse generated values from it
      * (a capability SID is generated once, not per plan). */
     const struct sbx_resource_list *current;

@@ -2,13 +2,13 @@
 # The Debian package, as an administrator gets it: build sbx_<version>_<arch>.deb
 # with cpack, install it with apt (which brings its dependencies), use it
 # (an unelevated run, `sbx setup --mode elevated --user U`, U's workspace and an
-# elevated run as sbx-offline), then `apt-get purge sbx`, whose prerm runs
+# elevated run as U's own offline account), then `apt-get purge sbx`, whose prerm runs
 # `sbx cleanup`: afterwards nothing of sbx's is left (its users and group,
 # the nftables table, /var/lib/sbx, the ACL entries on U's workspace, the
 # package's files).
 #
-# The package uses sbx's real names (sbx-offline, sbx-online, sbx-users,
-# table inet sbx, /var/lib/sbx): on a machine where any of them exists
+# The package uses sbx's real names (sbx-users, the members' sbx-<user>-off
+# and -on, their nft tables, /var/lib/sbx): on a machine where sbx is in use
 # already the test refuses to run (and fails), touching nothing.
 #
 # Usage (as root, Debian 12, dependencies installed): scripts/test-deb.sh
@@ -19,9 +19,11 @@ if [ "$(id -u)" != 0 ]; then
   exit 1
 fi
 taken=()
-for a in sbx-offline sbx-online; do getent passwd "$a" >/dev/null && taken+=("user $a"); done
+for a in $(getent passwd | cut -d: -f1 | grep -E '^sbx-'); do taken+=("user $a"); done
 getent group sbx-users >/dev/null && taken+=("group sbx-users")
-nft list table inet sbx >/dev/null 2>&1 && taken+=("nft table inet sbx")
+for t in $(nft list tables 2>/dev/null | awk '{print $3}' | grep -E '^sbx($|_)'); do
+  taken+=("nft table $t")
+done
 [ -e /var/lib/sbx ] && taken+=("/var/lib/sbx")
 dpkg-query -W -f='${Status}' sbx 2>/dev/null | grep -q "install ok installed" && taken+=("package sbx")
 if ((${#taken[@]})); then
@@ -56,12 +58,13 @@ useradd --no-create-home --home-dir "$home" --shell /bin/sh "$user"
 mkdir -p "$home/ws"
 chown -R "$user:" "$home"
 chmod 0700 "$home"
-# Other suites' throwaway names (sbxr123..., sbxt123-..., table sbxt123)
-# come and go meanwhile: left out.
+# Other suites' throwaway names (sbxr123..., sbxt-life-..., table sbxt123:
+# a letter right after "sbx", where sbx's own have "-" or "_") come and go
+# meanwhile: left out.
 snapshot() {
   { getent passwd; getent group; cat /etc/shadow /etc/gshadow; } | cut -d: -f1 |
-    grep -v "^${user}$" | grep -v -E '^sbx[a-z][0-9]' | sort
-  nft list tables | grep -v -E '^table inet sbx[a-z][0-9]'
+    grep -v "^${user}$" | grep -v -E '^sbx[a-z]' | sort
+  nft list tables | grep -v -E '^table inet sbx[a-z]'
   getfacl -R -p "$home" 2>/dev/null
   ls -d /var/lib/sbx /usr/bin/sbx /usr/libexec/sbx 2>/dev/null
   true
@@ -79,7 +82,10 @@ as_user() { runuser -u "$user" -- env -i PATH=/usr/bin:/bin HOME="$home" "$@"; }
 sbx setup --mode elevated --user "$user" --quiet || bad "sbx setup --mode elevated --user $user"
 (cd "$home/ws" && as_user sbx workspace add "$home/ws" --quiet) || bad "workspace add as $user"
 who=$(cd "$home/ws" && as_user sbx run -- id -un) || bad "an elevated run as $user"
-[ "$who" = sbx-offline ] || bad "the elevated run ran as '$who', not sbx-offline"
+# the member's own offline account (sbx-managed, named after the member)
+{ [ -n "$who" ] && [ "$who" != "$user" ] && [[ "$who" == sbx-*-off ]] &&
+  getent passwd "$who" | grep -q sbx-managed; } ||
+  bad "the elevated run ran as '$who', not $user's own sbx-managed offline account"
 # The sandbox made a file; purge must leave it to its owner, without sbx's entries.
 (cd "$home/ws" && as_user sbx run -- sh -c 'echo e > e') || bad "an elevated run writing"
 rm -f "$home/ws/u" "$home/ws/e"

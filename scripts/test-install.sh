@@ -106,7 +106,10 @@ as_user() {
 }
 (cd "$home/ws" && as_user "$sbx" workspace add "$home/ws" --quiet) || bad "workspace add as $user"
 who=$(cd "$home/ws" && as_user "$sbx" run -- id -un) || bad "an elevated run as $user"
-[ "$who" = "${tag}-offline" ] || bad "the elevated run ran as '$who', not ${tag}-offline"
+# the member's own offline account (sbx-managed, named after the member)
+{ [ -n "$who" ] && [ "$who" != "$user" ] && [[ "$who" == "${tag}"*-off ]] &&
+  getent passwd "$who" | grep -q sbx-managed; } ||
+  bad "the elevated run ran as '$who', not $user's own sbx-managed offline account"
 (cd "$home/ws" && as_user "$sbx" workspace remove "$home/ws" --quiet) ||
   bad "workspace remove as $user"
 "$sbx" cleanup --quiet || bad "sbx cleanup"

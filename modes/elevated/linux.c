@@ -56,6 +56,108 @@ static int add_member(struct sbx_resource_list *out, const char *group, const ch
     return add(out, SBX_R_MEMBERSHIP, key, NULL, NULL, detail, err);
 }
 
+/* The shared pair of sbx before per-member pairs (SBX_ELEVATED_SHARED_PAIR
+ * only, or kept until its grants are moved): the resources exactly as that
+ * sbx recorded them, so the plan's diff against such a ledger is empty. */
+static int shared_pair(const struct sbx_elevated_names *n, const char *home, const char *ports,
+                       struct sbx_resource_list *out, struct sbx_error *err)
+{
+    char path[PATH_MAX + 128], detail[PATH_MAX + 256], key[256];
+    const char *accts[2] = {n->offline, n->online}, *roles[2] = {"offline", "online"};
+    int rc = 0;
+    for (int i = 0; i < 2 && rc == 0; i++) {
+        snprintf(path, sizeof path, "%s/%s", home, accts[i]);
+        snprintf(detail, sizeof detail, "home=%s\nrole=%s\n", path, roles[i]);
+        rc = add(out, SBX_R_ACCOUNT, accts[i], accts[i], path, detail, err);
+    }
+    snprintf(key, sizeof key, "nft:inet:%s%s%s", n->table, ports[0] ? ":ports=" : "", ports);
+    snprintf(detail, sizeof detail, "account=%s\ntable=%s\nports=%s\n", n->offline, n->table,
+             ports);
+    return rc ? rc : add(out, SBX_R_FIREWALL_RULE, key, n->table, NULL, detail, err);
+}
+
+/* Does the ledger still hold the shared pair (a machine set up by an sbx
+ * before per-member pairs)? */
+static bool has_shared_pair(const struct sbx_config *cfg, const struct sbx_elevated_names *n)
+{
+    return cfg->current && (sbx_rlist_find(cfg->current, SBX_R_ACCOUNT, n->offline) >= 0 ||
+                            sbx_rlist_find(cfg->current, SBX_R_ACCOUNT, n->online) >= 0);
+}
+
+/* Each member's own pair and nft table; the members (their uids and
+ * accounts) go into the launcher configuration's detail as
+ * "members=UID:OFFLINE:ONLINE,...". */
+static int member_pairs(const struct sbx_elevated_names *n, const char *home, const char *ports,
+                        struct sbx_resource_list *out, char **members, struct sbx_error *err)
+{
+    size_t cap = 64, len = 0;
+    char *list = calloc(1, cap);
+    if (!list)
+        return oom(err);
+    int rc = 0;
+    size_t n_members = 0;
+    for (size_t i = 0; rc == 0 && i < out->len; i++) {
+        char m[64];
+        if (out->items[i].kind != SBX_R_MEMBERSHIP ||
+            sbx_detail_get(out->items[i].detail, "member", m, sizeof m) != 0)
+            continue;
+        struct passwd *pw = getpwnam(m);
+        if (!pw)
+            continue; /* a member gone from the machine: no pair to keep */
+        if (++n_members > SBX_LAUNCH_MAX_MEMBERS) {
+            rc = sbx_err_set(err, SBX_EINVAL, "more than %d members of %s", SBX_LAUNCH_MAX_MEMBERS,
+                             n->group);
+            break;
+        }
+        uid_t uid = pw->pw_uid;
+        struct sbx_member_pair pair;
+        if ((rc = sbx_elevated_member_pair(n, m, &pair, err)))
+            break;
+        const char *accts[2] = {pair.offline, pair.online}, *roles[2] = {"offline", "online"};
+        char path[PATH_MAX + 128], detail[PATH_MAX + 256], key[256];
+        for (int r = 0; r < 2 && rc == 0; r++) {
+            if (sbx_rlist_find(out, SBX_R_ACCOUNT, accts[r]) >= 0) {
+                rc = sbx_err_set(err, SBX_EINVAL,
+                                 "member %s: its %s account %s is another member's too; rename "
+                                 "one of the two users",
+                                 m, roles[r], accts[r]);
+                break;
+            }
+            snprintf(path, sizeof path, "%s/%s", home, accts[r]);
+            snprintf(detail, sizeof detail, "home=%s\nrole=%s\nmember=%s\nmember_uid=%u\n", path,
+                     roles[r], m, (unsigned)uid);
+            rc = add(out, SBX_R_ACCOUNT, accts[r], accts[r], path, detail, err);
+        }
+        if (rc)
+            break;
+        snprintf(key, sizeof key, "nft:inet:%s%s%s", pair.table, ports[0] ? ":ports=" : "",
+                 ports);
+        snprintf(detail, sizeof detail, "account=%s\ntable=%s\nports=%s\nmember=%s\n",
+                 pair.offline, pair.table, ports, m);
+        if ((rc = add(out, SBX_R_FIREWALL_RULE, key, pair.table, NULL, detail, err)))
+            break;
+        char item[160];
+        int w = snprintf(item, sizeof item, "%s%u:%s:%s", len ? "," : "", (unsigned)uid,
+                         pair.offline, pair.online);
+        if (len + (size_t)w + 1 > cap) {
+            char *more = realloc(list, cap = 2 * cap + (size_t)w);
+            if (!more) {
+                rc = oom(err);
+                break;
+            }
+            list = more;
+        }
+        memcpy(list + len, item, (size_t)w + 1);
+        len += (size_t)w;
+    }
+    if (rc) {
+        free(list);
+        return rc;
+    }
+    *members = list;
+    return 0;
+}
+
 static int desired_machine(const struct sbx_config *cfg, const struct sbx_elevated_names *n,
                            struct sbx_resource_list *out, struct sbx_error *err)
 {
@@ -76,13 +178,6 @@ static int desired_machine(const struct sbx_config *cfg, const struct sbx_elevat
         (rc = add(out, SBX_R_DIRECTORY, home, NULL, home, "mode=0711\n", err)) ||
         (rc = add(out, SBX_R_GROUP, n->group, n->group, NULL, NULL, err)))
         return rc;
-    const char *accts[2] = {n->offline, n->online}, *roles[2] = {"offline", "online"};
-    for (int i = 0; i < 2; i++) {
-        snprintf(path, sizeof path, "%s/%s", home, accts[i]);
-        snprintf(detail, sizeof detail, "home=%s\nrole=%s\n", path, roles[i]);
-        if ((rc = add(out, SBX_R_ACCOUNT, accts[i], accts[i], path, detail, err)))
-            return rc;
-    }
     for (size_t i = 0; i < cfg->n_users; i++) {
         /* Refused before any plan: nothing changes for a typo. */
         if (!getpwnam(cfg->users[i]))
@@ -100,16 +195,19 @@ static int desired_machine(const struct sbx_config *cfg, const struct sbx_elevat
             return rc;
     }
     ports_text(cfg, ports, sizeof ports);
-    char key[PATH_MAX + 256];
-    snprintf(key, sizeof key, "nft:inet:%s%s%s", n->table, ports[0] ? ":ports=" : "", ports);
-    snprintf(detail, sizeof detail, "account=%s\ntable=%s\nports=%s\n", n->offline, n->table,
-             ports);
-    if ((rc = add(out, SBX_R_FIREWALL_RULE, key, n->table, NULL, detail, err)))
+    /* The shared pair stays until every member's grants are off it (root's
+     * `sbx migrate` retires it then): a uid freed while a grant still names
+     * it would hand that workspace to whoever gets the uid next. */
+    if ((n->shared || (has_shared_pair(cfg, n) && !cfg->retire_shared_pair)) &&
+        (rc = shared_pair(n, home, ports, out, err)))
+        return rc;
+    sbx_autofree char *members = NULL;
+    if (!n->shared && (rc = member_pairs(n, home, ports, out, &members, err)))
         return rc;
     /* The launcher's content is part of its key: another sbx's launcher is
      * another resource, so `sbx migrate` after an upgrade replaces it (and
      * `sbx rollback` by the old sbx puts the old one back). */
-    char hash[65];
+    char hash[65], key[PATH_MAX + 512];
     if ((rc = sbx_drv_sha256_path(src, hash, err)))
         return sbx_err_wrap(err, "the launcher to install (is sbx installed completely?)");
     snprintf(path, sizeof path, "%s/%s", dir, SBX_LAUNCH_NAME);
@@ -119,13 +217,27 @@ static int desired_machine(const struct sbx_config *cfg, const struct sbx_elevat
     if ((rc = add(out, SBX_R_INSTALLED_FILE, key, NULL, path, detail, err)))
         return rc;
     snprintf(path, sizeof path, "%s/%s", dir, SBX_LAUNCH_CONF_NAME);
-    /* Other ports, other configuration: another key (see driver_files.c). */
-    snprintf(key, sizeof key, "%s%s%s", path, ports[0] ? "#ports=" : "", ports);
-    snprintf(detail, sizeof detail,
-             "generate=launch-conf\nmode=0644\ngroup=root\nusers=%s\noffline=%s\nonline=%s\n"
-             "ports=%s\n",
-             n->group, n->offline, n->online, ports);
-    return add(out, SBX_R_INSTALLED_FILE, key, NULL, path, detail, err);
+    if (n->shared) {
+        /* Other ports, other configuration: another key (see driver_files.c). */
+        snprintf(key, sizeof key, "%s%s%s", path, ports[0] ? "#ports=" : "", ports);
+        snprintf(detail, sizeof detail,
+                 "generate=launch-conf\nmode=0644\ngroup=root\nusers=%s\noffline=%s\nonline=%s\n"
+                 "ports=%s\n",
+                 n->group, n->offline, n->online, ports);
+        return add(out, SBX_R_INSTALLED_FILE, key, NULL, path, detail, err);
+    }
+    /* Other members or ports, another configuration: another key. */
+    char mhash[65];
+    sbx_drv_sha256_hex(members, strlen(members), mhash);
+    snprintf(key, sizeof key, "%s#members=%.16s%s%s", path, mhash, ports[0] ? "#ports=" : "",
+             ports);
+    sbx_autofree char *cdetail = NULL;
+    if (asprintf(&cdetail,
+                 "generate=launch-conf\nmode=0644\ngroup=root\nusers=%s\nhomes=%s\nmembers=%s\n"
+                 "ports=%s\n",
+                 n->group, home, members, ports) < 0)
+        return oom(err);
+    return add(out, SBX_R_INSTALLED_FILE, key, NULL, path, cdetail, err);
 }
 
 static int add_acl(struct sbx_resource_list *out, const char *kind, const char *grantee,
@@ -139,7 +251,7 @@ static int add_acl(struct sbx_resource_list *out, const char *kind, const char *
 
 /* Ancestors of ws the accounts can't cross through "other": an entry each,
  * where the workspace's owner may add one (its own directories). */
-static int add_traverse(struct sbx_resource_list *out, const struct sbx_elevated_names *n,
+static int add_traverse(struct sbx_resource_list *out, const char *offline, const char *online,
                         const char *ws, uid_t owner, struct sbx_error *err)
 {
     char p[PATH_MAX];
@@ -156,14 +268,16 @@ static int add_traverse(struct sbx_resource_list *out, const struct sbx_elevated
                                "%s (owner uid %u) can't be crossed by the sandbox accounts and "
                                "only its owner can change that: ask root to run `setfacl -m "
                                "u:%s:x,u:%s:x %s`, or choose a workspace elsewhere",
-                               p, (unsigned)st.st_uid, n->offline, n->online, p);
-        int rc = add_acl(out, "traverse", n->offline, p, err);
-        if (rc || (rc = add_acl(out, "traverse", n->online, p, err)))
+                               p, (unsigned)st.st_uid, offline, online, p);
+        int rc = add_acl(out, "traverse", offline, p, err);
+        if (rc || (rc = add_acl(out, "traverse", online, p, err)))
             return rc;
     }
     return 0;
 }
 
+/* Each workspace is granted to its owner's own pair only (the shared pair
+ * under SBX_ELEVATED_SHARED_PAIR). */
 static int desired_user(const struct sbx_config *cfg, const struct sbx_elevated_names *n,
                         struct sbx_resource_list *out, struct sbx_error *err)
 {
@@ -183,13 +297,18 @@ static int desired_user(const struct sbx_config *cfg, const struct sbx_elevated_
                                "workspace %s belongs to %s, not to you: only its owner (or "
                                "root) can grant it",
                                ws, owner);
+        struct sbx_member_pair pair;
+        int rc = sbx_elevated_member_pair(n, owner, &pair, err);
+        if (rc)
+            return rc;
+        const char *off = n->shared ? n->offline : pair.offline;
+        const char *on = n->shared ? n->online : pair.online;
         char key[PATH_MAX + 128], detail[256];
-        snprintf(key, sizeof key, "tree:%s,%s,%s:%s", n->offline, n->online, owner, ws);
-        snprintf(detail, sizeof detail, "grantee=%s\nalso=%s\nowner=%s\nentry=tree\n",
-                 n->offline, n->online, owner);
-        int rc = add(out, SBX_R_ACL_ENTRY, key, NULL, ws, detail, err);
-        if (rc ||
-            (rc = add_traverse(out, n, ws, st.st_uid, err)))
+        snprintf(key, sizeof key, "tree:%s,%s,%s:%s", off, on, owner, ws);
+        snprintf(detail, sizeof detail, "grantee=%s\nalso=%s\nowner=%s\nentry=tree\n", off, on,
+                 owner);
+        if ((rc = add(out, SBX_R_ACL_ENTRY, key, NULL, ws, detail, err)) ||
+            (rc = add_traverse(out, off, on, ws, st.st_uid, err)))
             return rc;
     }
     return 0;
@@ -223,6 +342,17 @@ static bool file_healthy(const struct sbx_resource *r)
     return sbx_drv_file_probe(r, &p, &err) == 0 && p == SBX_PRESENT && r->os_id;
 }
 
+/* A member of the users' group with a pair of its own in the
+ * configuration: what the launcher requires of its caller. */
+static bool caller_has_pair(const struct sbx_launch_conf *c)
+{
+    char name[64];
+    bool member = false;
+    if (sbx_drv_user_by_uid(getuid(), name, sizeof name, NULL, 0) == 0)
+        sbx_drv_group_has_member(c->gid, name, &member);
+    return member && sbx_launch_conf_member(c, getuid()) != NULL;
+}
+
 int sbx_elevated_facts(const char *state, const struct sbx_resource_list *res,
                        struct sbx_mode_facts *f, struct sbx_error *err)
 {
@@ -246,11 +376,7 @@ int sbx_elevated_facts(const char *state, const struct sbx_resource_list *res,
         f->elevated_healthy = false;
         return 0;
     }
-    char name[64];
-    bool member = false;
-    if (sbx_drv_user_by_uid(getuid(), name, sizeof name, NULL, 0) == 0)
-        sbx_drv_group_has_member(c.gid, name, &member);
-    f->caller_authorized = member;
+    f->caller_authorized = caller_has_pair(&c);
     return 0;
 }
 
@@ -272,11 +398,7 @@ int sbx_elevated_facts_unprivileged(const char *state, struct sbx_mode_facts *f,
     f->elevated_healthy = stat(launcher, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == 0 &&
                           st.st_gid == c.gid && (st.st_mode & S_ISUID) &&
                           !(st.st_mode & (S_IWGRP | S_IWOTH));
-    char name[64];
-    bool member = false;
-    if (sbx_drv_user_by_uid(getuid(), name, sizeof name, NULL, 0) == 0)
-        sbx_drv_group_has_member(c.gid, name, &member);
-    f->caller_authorized = member;
+    f->caller_authorized = caller_has_pair(&c);
     return 0;
 }
 
@@ -292,9 +414,14 @@ int sbx_elevated_workspace_granted(const char *state, const char *ws, bool *gran
     sbx_autofd int fd = sbx_open_nofollow(ws, O_RDONLY | O_DIRECTORY, err);
     if (fd < 0)
         return fd;
+    const struct sbx_launch_member *m = sbx_launch_conf_member(&c, getuid());
+    if (!m)
+        return sbx_err_set(err, SBX_EPERM,
+                           "you have no sandbox accounts of your own on this machine: ask root "
+                           "to run `sbx setup --user YOU`, or `sbx migrate` after an upgrade");
     for (int r = 0; r < SBX_ROLE_COUNT; r++) {
         bool ok = false;
-        if ((rc = sbx_grant_check_fd(fd, c.acct[r].uid, &ok, err)))
+        if ((rc = sbx_grant_check_fd(fd, m->acct[r].uid, &ok, err)))
             return rc;
         if (!ok)
             return 0;

@@ -12,7 +12,8 @@
  * the workspace roots) and from the kernel (real uid, current directory):
  * nothing from the caller's environment.  It refuses unless
  *   - the caller (real uid) is a member of the sandbox users' group;
- *   - the account is one of the two recorded in the configuration, still
+ *   - the account is one of the caller's own two, recorded for the
+ *     caller's real uid in the configuration (no other member's), still
  *     marked as sbx's in the password database;
  *   - each workspace is a canonical path (no symlink anywhere), owned by
  *     the caller, whose root carries the account's grant (O(1) ACL check);
@@ -107,6 +108,7 @@ struct launch {
     char **argv;                /* the command */
     char **envp;                /* what the command gets */
     struct sbx_launch_conf conf;
+    struct sbx_launch_account target_acct; /* of the caller's own pair */
     const struct sbx_launch_account *target;
     uid_t caller;
     gid_t caller_gid;
@@ -322,23 +324,33 @@ static void check_caller(struct launch *l)
             l->conf.group, pw.pw_name);
 }
 
+/* The caller's own pair, by the real uid, from root's configuration:
+ * nothing the caller controls picks it; a caller without one is refused. */
 static void pick_target(struct launch *l)
 {
+    const struct sbx_launch_member *m = sbx_launch_conf_member(&l->conf, l->caller);
+    if (!m)
+        die(l, 125, SBX_EPERM,
+            "uid %u has no sandbox accounts of its own: ask root to run `sbx setup --user YOU` "
+            "(or `sbx migrate`, after an upgrade of sbx)",
+            (unsigned)l->caller);
     for (int r = 0; r < SBX_ROLE_COUNT && !l->target; r++) {
-        const struct sbx_launch_account *a = &l->conf.acct[r];
         char uid[16];
-        snprintf(uid, sizeof uid, "%u", (unsigned)a->uid);
+        snprintf(uid, sizeof uid, "%u", (unsigned)m->acct[r].uid);
         if (strcmp(l->account, sbx_launch_role_name(r)) == 0 ||
-            strcmp(l->account, a->name) == 0 || strcmp(l->account, uid) == 0) {
-            l->target = a;
+            strcmp(l->account, m->acct[r].name) == 0 || strcmp(l->account, uid) == 0) {
+            struct sbx_error err = {0};
+            if (sbx_launch_conf_account(&l->conf, m, r, &l->target_acct, &err) != 0)
+                die(l, 125, err.code, "%s", err.msg);
+            l->target = &l->target_acct;
             /* The offline account's loopback ports don't make the network
              * "on": the policy opens TCP connect() to exactly them. */
             l->net = r == SBX_ROLE_ONLINE;
         }
     }
     if (!l->target)
-        die(l, 125, SBX_EPERM, "'%s' is not one of sbx's sandbox accounts (%s, %s)", l->account,
-            l->conf.acct[0].name, l->conf.acct[1].name);
+        die(l, 125, SBX_EPERM, "'%s' is not one of sbx's sandbox accounts for you (%s, %s)",
+            l->account, m->acct[0].name, m->acct[1].name);
     const struct sbx_launch_account *a = l->target;
     char buf[16384];
     struct passwd pw, *res = NULL;

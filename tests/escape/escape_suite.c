@@ -946,10 +946,18 @@ static int elevated_init(const char *base, const char **sbx, const char **probe)
         fprintf(stderr, "escape suite: %s\n", err.msg);
         return -1;
     }
-    snprintf(elev.offline, sizeof elev.offline, "%s", names.offline);
-    snprintf(elev.online, sizeof elev.online, "%s", names.online);
+    /* The throwaway caller's own pair (as_user names it sbxt-PID). */
+    char caller[32];
+    struct sbx_member_pair pair;
+    snprintf(caller, sizeof caller, "sbxt-%d", (int)getpid());
+    if (sbx_elevated_member_pair(&names, caller, &pair, &err) != 0) {
+        fprintf(stderr, "escape suite: %s\n", err.msg);
+        return -1;
+    }
+    snprintf(elev.offline, sizeof elev.offline, "%s", pair.offline);
+    snprintf(elev.online, sizeof elev.online, "%s", pair.online);
     snprintf(elev.group, sizeof elev.group, "%s", names.group);
-    snprintf(elev.table, sizeof elev.table, "%s", names.table);
+    snprintf(elev.table, sizeof elev.table, "%s", pair.table);
     /* root's, all the way up: the launcher trusts nothing else */
     snprintf(elev.machine, sizeof elev.machine, "%s/machine", base);
     setenv("SBX_MACHINE_STATE", elev.machine, 1);

@@ -7,18 +7,25 @@
  * UBSan, LeakSanitizer), every input checks:
  *
  * Accepted text (parse returns 0):
- *   P1  it starts with the magic line and is shorter than 8192 bytes;
- *   P2  the group and both account names are 1..63 characters of
+ *   P1  it starts with the magic line of format 2 and is shorter than
+ *       SBX_LAUNCH_CONF_MAX bytes;
+ *   P2  the group and every account name are 1..63 characters of
  *       [a-z0-9_-]: never empty, never whitespace or a separator;
  *   P3  no account has uid 0 or uid/gid (uid_t)-1, the group's gid is not
- *       (gid_t)-1, and the two accounts have different uids;
- *   P4  each home is absolute, shorter than PATH_MAX, and free of space,
- *       tab and newline (the separators of the format);
+ *       (gid_t)-1; no account uid or name appears twice (within a pair or
+ *       across members), no account has a member's uid, no member appears
+ *       twice, at most SBX_LAUNCH_MAX_MEMBERS members: nothing of one
+ *       member's pair is another's;
+ *   P4  the homes' directory is absolute, leaves room for "/NAME" below
+ *       PATH_MAX, and is free of space, tab and newline (the separators of
+ *       the format);
  *   P5  at most SBX_LAUNCH_MAX_PORTS ports, each in 1..65535;
  *   P6  every number it took was written as decimal digits only (what the
  *       writer produces): no sign, no leading white space, so no negative
  *       value that strtoul wraps around into a valid one;
- *   P7  parsing is deterministic (a second parse gives the same struct).
+ *   P7  parsing is deterministic (a second parse gives the same struct);
+ *   P8  the look-up by the caller's uid gives each member its own entry,
+ *       and nothing for a uid that is no member's (an account's, root's).
  * Round trip (what setup writes is what the launcher reads):
  *   R1  format() accepts every struct parse() produced;
  *   R2  format() into a buffer of any size either fits (same text as with
@@ -46,9 +53,10 @@
 #include "util/error.h"
 
 /* Mirrors of launch_conf.c's private constants. */
-#define CONF_MAGIC "sbx-launch-conf 1\n"
-#define CONF_MAX 8192
-/* Bigger than any formatted configuration: two homes of PATH_MAX. */
+#define CONF_MAGIC "sbx-launch-conf 2\n"
+#define CONF_MAX SBX_LAUNCH_CONF_MAX
+/* Bigger than any formatted configuration: every member's line and the
+ * homes of PATH_MAX. */
 #define BIG (4 * CONF_MAX)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -96,9 +104,9 @@ static void check_numbers(const char *text)
         size_t len = strcspn(p, "\n");
         if (len > 0 && p[0] != '#') {
             /* Fields are separated by runs of spaces (strtok semantics). */
-            const char *f[8];
-            size_t flen[8], n = 0;
-            for (size_t i = 0; i < len && n < 8;) {
+            const char *f[9];
+            size_t flen[9], n = 0;
+            for (size_t i = 0; i < len && n < 9;) {
                 while (i < len && p[i] == ' ')
                     i++;
                 if (i == len)
@@ -109,16 +117,19 @@ static void check_numbers(const char *text)
                 f[n] = p + s;
                 flen[n++] = i - s;
             }
-            size_t want[2] = {0, 0}, nwant = 0;
+            size_t want[5] = {0}, nwant = 0;
             if (n == 3 && flen[0] == 5 && memcmp(f[0], "group", 5) == 0) {
                 want[nwant++] = 2;
-            } else if (n == 6 && flen[0] == 7 && memcmp(f[0], "account", 7) == 0) {
-                want[nwant++] = 3;
-                want[nwant++] = 4;
+            } else if (n == 2 && flen[0] == 5 && memcmp(f[0], "homes", 5) == 0) {
+                /* a path, no number */
+            } else if (n == 8 && flen[0] == 6 && memcmp(f[0], "member", 6) == 0) {
+                static const size_t numeric[] = {1, 3, 4, 6, 7};
+                for (size_t k = 0; k < 5; k++)
+                    want[nwant++] = numeric[k];
             } else if (n == 2 && flen[0] == 13 && memcmp(f[0], "loopback_port", 13) == 0) {
                 want[nwant++] = 1;
             } else {
-                CHECK(false, "P6: accepted a line that is none of the three kinds: '%.*s'",
+                CHECK(false, "P6: accepted a line that is none of the four kinds: '%.*s'",
                       (int)len, p);
             }
             for (size_t k = 0; k < nwant; k++)
@@ -138,22 +149,45 @@ static void check_accepted(const char *text, const struct sbx_launch_conf *c)
     CHECK(strlen(text) < CONF_MAX, "P1: accepted %zu bytes", strlen(text));
     CHECK(name_ok(c->group), "P2: group name '%.*s'", SBX_LAUNCH_NAME_MAX, c->group);
     CHECK(c->gid != (gid_t)-1, "P3: group gid (gid_t)-1");
-    for (int r = 0; r < SBX_ROLE_COUNT; r++) {
-        const struct sbx_launch_account *a = &c->acct[r];
-        CHECK(name_ok(a->name), "P2: %s account name '%.*s'", sbx_launch_role_name(r),
-              SBX_LAUNCH_NAME_MAX, a->name);
-        CHECK(a->uid != 0, "P3: %s account has uid 0", sbx_launch_role_name(r));
-        CHECK(a->uid != (uid_t)-1 && a->gid != (gid_t)-1, "P3: %s account uid/gid -1",
-              sbx_launch_role_name(r));
-        size_t hl = strnlen(a->home, sizeof a->home);
-        CHECK(hl < PATH_MAX, "P4: %s home not terminated", sbx_launch_role_name(r));
-        CHECK(a->home[0] == '/', "P4: %s home '%s' not absolute", sbx_launch_role_name(r),
-              a->home);
-        CHECK(!strpbrk(a->home, " \t\n"), "P4: %s home '%s' has a separator",
-              sbx_launch_role_name(r), a->home);
+    CHECK(c->n_members <= SBX_LAUNCH_MAX_MEMBERS, "P3: %zu members", c->n_members);
+    size_t hl = strnlen(c->homes, sizeof c->homes);
+    CHECK(hl + 1 + SBX_LAUNCH_NAME_MAX < PATH_MAX, "P4: homes too long (%zu)", hl);
+    CHECK(c->homes[0] == '/', "P4: homes '%s' not absolute", c->homes);
+    CHECK(!strpbrk(c->homes, " \t\n"), "P4: homes '%s' has a separator", c->homes);
+    for (size_t i = 0; i < c->n_members && i < SBX_LAUNCH_MAX_MEMBERS; i++) {
+        const struct sbx_launch_member *m = &c->members[i];
+        for (int r = 0; r < SBX_ROLE_COUNT; r++) {
+            CHECK(name_ok(m->acct[r].name), "P2: member %u %s account name '%.*s'",
+                  (unsigned)m->member, sbx_launch_role_name(r), SBX_LAUNCH_NAME_MAX,
+                  m->acct[r].name);
+            CHECK(m->acct[r].uid != 0, "P3: member %u: %s account has uid 0",
+                  (unsigned)m->member, sbx_launch_role_name(r));
+            CHECK(m->acct[r].uid != (uid_t)-1 && m->acct[r].gid != (gid_t)-1,
+                  "P3: member %u: %s account uid/gid -1", (unsigned)m->member,
+                  sbx_launch_role_name(r));
+            for (size_t j = 0; j < c->n_members; j++) {
+                const struct sbx_launch_member *o = &c->members[j];
+                CHECK(o->member != m->acct[r].uid, "P3: account %s has member %u's uid",
+                      m->acct[r].name, (unsigned)o->member);
+                for (int q = 0; q < SBX_ROLE_COUNT; q++) {
+                    if (j == i && q == r)
+                        continue;
+                    CHECK(o->acct[q].uid != m->acct[r].uid &&
+                              strcmp(o->acct[q].name, m->acct[r].name) != 0,
+                          "P3: account %s (uid %u) twice", m->acct[r].name,
+                          (unsigned)m->acct[r].uid);
+                }
+            }
+        }
+        for (size_t j = 0; j < i; j++)
+            CHECK(c->members[j].member != m->member, "P3: member %u twice", (unsigned)m->member);
+        /* P8: the caller's uid finds its own pair. */
+        CHECK(sbx_launch_conf_member(c, m->member) == m, "P8: member %u finds another entry",
+              (unsigned)m->member);
+        for (int r = 0; r < SBX_ROLE_COUNT; r++)
+            CHECK(sbx_launch_conf_member(c, m->acct[r].uid) == NULL,
+                  "P8: account uid %u finds a pair", (unsigned)m->acct[r].uid);
     }
-    CHECK(c->acct[0].uid != c->acct[1].uid, "P3: both accounts have uid %u",
-          (unsigned)c->acct[0].uid);
     CHECK(c->n_ports <= SBX_LAUNCH_MAX_PORTS, "P5: %zu ports", c->n_ports);
     for (size_t i = 0; i < c->n_ports && i < SBX_LAUNCH_MAX_PORTS; i++)
         CHECK(c->ports[i] > 0 && c->ports[i] < 65536, "P5: port %u", c->ports[i]);
@@ -162,12 +196,18 @@ static void check_accepted(const char *text, const struct sbx_launch_conf *c)
 
 static bool conf_equal(const struct sbx_launch_conf *a, const struct sbx_launch_conf *b)
 {
-    if (strcmp(a->group, b->group) != 0 || a->gid != b->gid || a->n_ports != b->n_ports)
+    if (strcmp(a->group, b->group) != 0 || a->gid != b->gid || a->n_ports != b->n_ports ||
+        strcmp(a->homes, b->homes) != 0 || a->n_members != b->n_members)
         return false;
-    for (int r = 0; r < SBX_ROLE_COUNT; r++)
-        if (strcmp(a->acct[r].name, b->acct[r].name) != 0 || a->acct[r].uid != b->acct[r].uid ||
-            a->acct[r].gid != b->acct[r].gid || strcmp(a->acct[r].home, b->acct[r].home) != 0)
+    for (size_t i = 0; i < a->n_members; i++) {
+        const struct sbx_launch_member *x = &a->members[i], *y = &b->members[i];
+        if (x->member != y->member)
             return false;
+        for (int r = 0; r < SBX_ROLE_COUNT; r++)
+            if (strcmp(x->acct[r].name, y->acct[r].name) != 0 ||
+                x->acct[r].uid != y->acct[r].uid || x->acct[r].gid != y->acct[r].gid)
+                return false;
+    }
     for (size_t i = 0; i < a->n_ports; i++)
         if (a->ports[i] != b->ports[i])
             return false;
@@ -206,7 +246,7 @@ static void check_round_trip(const struct sbx_launch_conf *c, size_t seed)
 
     if ((size_t)n >= CONF_MAX)
         return; /* the writer's caller refuses it as too long (R2 at CONF_MAX) */
-    struct sbx_launch_conf again;
+    static struct sbx_launch_conf again;
     struct sbx_error err2 = {0};
     int rc = sbx_launch_conf_parse(full, &again, &err2);
     CHECK(rc == 0, "R3: parse refused what format wrote: %s\n--- text ---\n%s", err2.msg, full);
@@ -225,12 +265,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(text, data, size);
     text[size] = '\0';
 
-    struct sbx_launch_conf c;
+    static struct sbx_launch_conf c;
     struct sbx_error err = {0};
     int rc = sbx_launch_conf_parse(text, &c, &err);
     if (rc == 0) {
         check_accepted(text, &c);
-        struct sbx_launch_conf c2;
+        static struct sbx_launch_conf c2;
         struct sbx_error err2 = {0};
         CHECK(sbx_launch_conf_parse(text, &c2, &err2) == 0 && conf_equal(&c, &c2),
               "P7: a second parse differs");

@@ -209,6 +209,14 @@ int elev_env_setup(struct elev_env *e)
         return -1;
     snprintf(e->caller, sizeof e->caller, "sbxtc%ld", pid);
     snprintf(e->stranger, sizeof e->stranger, "sbxts%ld", pid);
+    /* The caller runs as its own pair: names.offline / online / table are
+     * the caller's here (the shared pair of old is no longer made). */
+    struct sbx_member_pair pair;
+    if (sbx_elevated_member_pair(&e->names, e->caller, &pair, NULL) != 0)
+        return -1;
+    snprintf(e->names.offline, sizeof e->names.offline, "%s", pair.offline);
+    snprintf(e->names.online, sizeof e->names.online, "%s", pair.online);
+    snprintf(e->names.table, sizeof e->names.table, "%s", pair.table);
     snprintf(e->root, sizeof e->root, "/tmp/sbx-elev-%ld", pid);
     snprintf(e->state, sizeof e->state, "%s/state", e->root);
     snprintf(e->home, sizeof e->home, "%s/home-%s", e->root, e->caller);

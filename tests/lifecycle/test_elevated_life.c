@@ -290,6 +290,14 @@ static int group_setup_steps(void)
         return -1;
     snprintf(env.caller, sizeof env.caller, "sbxtc%ld", pid);
     snprintf(env.stranger, sizeof env.stranger, "sbxts%ld", pid);
+    /* The caller runs as its own pair: names.offline / online / table are
+     * the caller's here. */
+    struct sbx_member_pair pair;
+    if (sbx_elevated_member_pair(&env.names, env.caller, &pair, NULL) != 0)
+        return -1;
+    snprintf(env.names.offline, sizeof env.names.offline, "%s", pair.offline);
+    snprintf(env.names.online, sizeof env.names.online, "%s", pair.online);
+    snprintf(env.names.table, sizeof env.names.table, "%s", pair.table);
     snprintf(env.root, sizeof env.root, "/tmp/sbx-elev-%ld", pid);
     /* (short paths: none of these can be truncated, checked anyway) */
     bool ok = snprintf(env.state, sizeof env.state, "%s/state", env.root) < (int)sizeof env.state &&

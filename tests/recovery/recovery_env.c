@@ -83,6 +83,20 @@ void rec_env_init(struct rec_env *e, unsigned files_in_ws1)
     FMT(e->drop, "%s/drop", e->root);
     FMT(e->caller, "%sc", e->tag);
     FMT(e->stranger, "%ss", e->tag);
+    /* names.offline / online / table: the caller's own pair; the shared
+     * pair of an older sbx (test_pairs sets one up) in shared_*. */
+    FMT(e->shared_offline, "%s", e->names.offline);
+    FMT(e->shared_online, "%s", e->names.online);
+    FMT(e->shared_table, "%s", e->names.table);
+    struct sbx_member_pair pair;
+    assert_int_equal(sbx_elevated_member_pair(&e->names, e->caller, &pair, NULL), 0);
+    FMT(e->names.offline, "%s", pair.offline);
+    FMT(e->names.online, "%s", pair.online);
+    FMT(e->names.table, "%s", pair.table);
+    assert_int_equal(sbx_elevated_member_pair(&e->names, e->stranger, &pair, NULL), 0);
+    FMT(e->stranger_offline, "%s", pair.offline);
+    FMT(e->stranger_online, "%s", pair.online);
+    FMT(e->stranger_table, "%s", pair.table);
     FMT(e->home, "%s/home", e->root);
     FMT(e->ws1, "%s/ws1", e->home);
     FMT(e->ws2, "%s/ws2", e->home);
@@ -117,15 +131,18 @@ void rec_env_fini(struct rec_env *e)
      * left on the machine outside root: the ancestors'. */
     /* (one user a command: pkill and pidwait refuse a list naming a user
      * that is gone already) */
-    rec_sh("(for u in %s %s %s; do pkill -KILL -u $u; done; "
-           "for u in %s %s %s; do timeout 10 pidwait -u $u; done; "
-           "userdel %s; userdel %s; userdel %s; userdel %s; groupdel %s; groupdel %s; "
-           "groupdel %s; nft delete table inet %s; "
+    char users[512];
+    FMT(users, "%s %s %s %s %s %s %s %s", e->names.offline, e->names.online, e->caller,
+        e->stranger, e->stranger_offline, e->stranger_online, e->shared_offline,
+        e->shared_online);
+    rec_sh("(for u in %s; do pkill -KILL -u $u; done; "
+           "for u in %s; do timeout 10 pidwait -u $u; done; "
+           "for u in %s; do userdel $u; done; groupdel %s; groupdel %s; groupdel %s; "
+           "for t in %s %s %s; do nft delete table inet $t; done; "
            "for d in /var/tmp /var /; do getfacl -p -n $d | grep -q '^user:[0-9]' && "
            "echo \"warning: $d has named ACL entries\" >&2; done; rm -rf %s) >/dev/null 2>&1",
-           e->names.offline, e->names.online, e->caller, e->names.offline, e->names.online,
-           e->caller, e->names.offline, e->names.online, e->caller, e->stranger, e->names.group,
-           e->caller, e->stranger, e->names.table, e->root);
+           users, users, users, e->names.group, e->caller, e->stranger, e->names.table,
+           e->stranger_table, e->shared_table, e->root);
     free(e->snap0);
     memset(e, 0, sizeof *e);
 }

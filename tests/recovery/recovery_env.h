@@ -18,7 +18,9 @@
 struct rec_env {
     char tag[24];    /* sbxr<pid>: in every name this test creates */
     char prefix[24]; /* SBX_ELEVATED_PREFIX */
-    struct sbx_elevated_names names;
+    struct sbx_elevated_names names; /* offline, online, table: the caller's pair */
+    char shared_offline[48], shared_online[48], shared_table[48]; /* the old shared pair */
+    char stranger_offline[48], stranger_online[48], stranger_table[48]; /* if made a member */
     char root[64];       /* /var/tmp/sbxr-XXXXXX, root 0755 */
     char machine[128];   /* SBX_MACHINE_STATE (made by sbx) */
     char sbx[128];       /* the copy of sbx everyone runs */

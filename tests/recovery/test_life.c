@@ -107,10 +107,12 @@ static void test_full_life(void **state)
     assert_non_null(strstr(c.out, e.names.offline));
     rec_cmd_free(&c);
 
-    /* Rollback: root's newest machine plan (the caller's membership), then
-     * the caller's newest plan (the grants): back to unelevated. */
-    rec_sbx_ok(&e, false, 0, "rollback", "--state", e.machine, NULL);
+    /* Rollback: the caller's newest plan (the grants), then root's newest
+     * machine plan (the caller's membership and own account pair, which
+     * root's rollback refuses to delete while the caller's ledger still
+     * grants them): back to unelevated. */
     rec_sbx_ok(&e, true, 0, "rollback", NULL);
+    rec_sbx_ok(&e, false, 0, "rollback", "--state", e.machine, NULL);
     expect_mode(&e, "unelevated");
     expect_doctor_clean(&e, true);
 

@@ -277,7 +277,8 @@ static void test_port_change_fail_each_k(void **state)
     unsigned n = 0;
     for (const char *p = strstr(out, "\"action\":"); p; p = strstr(p + 1, "\"action\":"))
         n++;
-    bool conf = strstr(out, "sbx-launch.conf#ports=8123") != NULL;
+    /* (its key: sbx-launch.conf#members=HASH#ports=8123) */
+    bool conf = strstr(out, "sbx-launch.conf#members=") && strstr(out, "#ports=8123\"");
     free(out);
     assert_true(conf);
     assert_true(n >= 4);

@@ -31,7 +31,7 @@ static bool real_os; /* which driver the sbx under test uses */
 /* Throwaway names of the real run (unique to this process). */
 static struct {
     char prefix[24]; /* SBX_ELEVATED_PREFIX */
-    char offline[40], online[40], group[40], table[40];
+    char offline[64], online[64], group[40], table[64];
     char user[32];   /* a throwaway account for --user */
     char user_home[64];
 } real;
@@ -602,12 +602,16 @@ static int real_setup(void)
     }
     long pid = (long)getpid();
     snprintf(real.prefix, sizeof real.prefix, "sbxt%ld-", pid % 10000000);
-    snprintf(real.offline, sizeof real.offline, "%soffline", real.prefix);
-    snprintf(real.online, sizeof real.online, "%sonline", real.prefix);
     snprintf(real.group, sizeof real.group, "%susers", real.prefix);
-    /* nft: '-' becomes '_', the trailing one goes (modes/common/linux/names.c) */
-    snprintf(real.table, sizeof real.table, "sbxt%ld", pid % 10000000);
     snprintf(real.user, sizeof real.user, "sbxtc%ld", pid);
+    /* The --user's own pair and its nft table (modes/common/linux/names.c):
+     * PREFIX USER -off / -on, '-' as '_' in the table. */
+    snprintf(real.offline, sizeof real.offline, "%s%s-off", real.prefix, real.user);
+    snprintf(real.online, sizeof real.online, "%s%s-on", real.prefix, real.user);
+    snprintf(real.table, sizeof real.table, "%s", real.offline);
+    for (char *c = real.table; *c; c++)
+        if (*c == '-')
+            *c = '_';
     snprintf(real.user_home, sizeof real.user_home, "/nonexistent/%s", real.user);
     if (sh("useradd --no-create-home --home-dir %s --shell /usr/sbin/nologin "
            "--comment 'sbx test user' %s",

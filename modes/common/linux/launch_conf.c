@@ -10,9 +10,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define CONF_MAGIC "sbx-launch-conf 1"
-/* A configuration is a few lines: anything bigger is not ours. */
-#define CONF_MAX 8192
+#define CONF_MAGIC "sbx-launch-conf 2"
+/* A configuration is a line per member: anything bigger is not ours. */
+#define CONF_MAX SBX_LAUNCH_CONF_MAX
 
 const char *sbx_launch_role_name(enum sbx_launch_role role)
 {
@@ -31,9 +31,50 @@ static bool name_ok(const char *s)
     return true;
 }
 
-static bool home_ok(const char *s)
+/* The homes' directory: absolute, no separator, room for "/NAME". */
+static bool homes_ok(const char *s)
 {
-    return s[0] == '/' && strlen(s) < PATH_MAX && !strpbrk(s, " \t\n");
+    return s[0] == '/' && strlen(s) + 1 + SBX_LAUNCH_NAME_MAX < PATH_MAX &&
+           !strpbrk(s, " \t\n");
+}
+
+/* What makes one configuration safe to switch by: every member and every
+ * account uid and name once only, no account root or a member. */
+static int check_members(const struct sbx_launch_conf *c, struct sbx_error *err)
+{
+    for (size_t i = 0; i < c->n_members; i++) {
+        const struct sbx_launch_member *m = &c->members[i];
+        for (int r = 0; r < SBX_ROLE_COUNT; r++) {
+            if (m->acct[r].uid == 0 || m->acct[r].uid == (uid_t)-1 ||
+                m->acct[r].gid == (gid_t)-1 || !name_ok(m->acct[r].name))
+                return sbx_err_set(err, SBX_ECORRUPT,
+                                   "launcher configuration: member %u: bad %s account",
+                                   (unsigned)m->member, sbx_launch_role_name(r));
+            for (size_t j = 0; j <= i; j++)
+                for (int q = 0; q < SBX_ROLE_COUNT; q++) {
+                    const struct sbx_launch_member *o = &c->members[j];
+                    if (j == i && q >= r)
+                        continue;
+                    if (o->acct[q].uid == m->acct[r].uid ||
+                        strcmp(o->acct[q].name, m->acct[r].name) == 0)
+                        return sbx_err_set(err, SBX_ECORRUPT,
+                                           "launcher configuration: account %s (uid %u) is "
+                                           "named twice",
+                                           m->acct[r].name, (unsigned)m->acct[r].uid);
+                }
+            for (size_t j = 0; j < c->n_members; j++)
+                if (c->members[j].member == m->acct[r].uid)
+                    return sbx_err_set(err, SBX_ECORRUPT,
+                                       "launcher configuration: account %s has a member's uid",
+                                       m->acct[r].name);
+        }
+        for (size_t j = 0; j < i; j++)
+            if (c->members[j].member == m->member)
+                return sbx_err_set(err, SBX_ECORRUPT,
+                                   "launcher configuration: member %u is named twice",
+                                   (unsigned)m->member);
+    }
+    return 0;
 }
 
 int sbx_launch_conf_format(const struct sbx_launch_conf *c, char *buf, size_t len,
@@ -42,19 +83,25 @@ int sbx_launch_conf_format(const struct sbx_launch_conf *c, char *buf, size_t le
     if (!name_ok(c->group))
         return sbx_err_set(err, SBX_EINVAL, "launcher configuration: bad group name '%s'",
                            c->group);
+    if (!homes_ok(c->homes))
+        return sbx_err_set(err, SBX_EINVAL, "launcher configuration: bad homes '%s'", c->homes);
+    if (c->n_members > SBX_LAUNCH_MAX_MEMBERS || c->n_ports > SBX_LAUNCH_MAX_PORTS)
+        return sbx_err_set(err, SBX_EINVAL, "launcher configuration: too many members or ports");
+    struct sbx_error why = {0};
+    if (check_members(c, &why))
+        return sbx_err_set(err, SBX_EINVAL, "%s", why.msg);
     size_t off = 0;
     int n = snprintf(buf, len,
                      CONF_MAGIC "\n# Written by `sbx setup`: the accounts sbx-launch may switch "
-                                "to. Root's file; do not edit.\ngroup %s %u\n",
-                     c->group, (unsigned)c->gid);
-    for (int r = 0; n >= 0 && (size_t)n < len - off && r < SBX_ROLE_COUNT; r++) {
+                                "each member to. Root's file; do not edit.\ngroup %s %u\n"
+                                "homes %s\n",
+                     c->group, (unsigned)c->gid, c->homes);
+    for (size_t i = 0; n >= 0 && (size_t)n < len - off && i < c->n_members; i++) {
         off += (size_t)n;
-        const struct sbx_launch_account *a = &c->acct[r];
-        if (!name_ok(a->name) || !home_ok(a->home))
-            return sbx_err_set(err, SBX_EINVAL, "launcher configuration: bad %s account '%s'",
-                               sbx_launch_role_name(r), a->name);
-        n = snprintf(buf + off, len - off, "account %s %s %u %u %s\n", sbx_launch_role_name(r),
-                     a->name, (unsigned)a->uid, (unsigned)a->gid, a->home);
+        const struct sbx_launch_member *m = &c->members[i];
+        n = snprintf(buf + off, len - off, "member %u %s %u %u %s %u %u\n", (unsigned)m->member,
+                     m->acct[0].name, (unsigned)m->acct[0].uid, (unsigned)m->acct[0].gid,
+                     m->acct[1].name, (unsigned)m->acct[1].uid, (unsigned)m->acct[1].gid);
     }
     for (size_t i = 0; n >= 0 && (size_t)n < len - off && i < c->n_ports; i++) {
         off += (size_t)n;
@@ -76,39 +123,50 @@ static int parse_id(const char *s, unsigned *out)
     return 0;
 }
 
+static int parse_member(char *const *f, struct sbx_launch_conf *c)
+{
+    struct sbx_launch_member m = {0};
+    unsigned v[7];
+    if (c->n_members >= SBX_LAUNCH_MAX_MEMBERS || parse_id(f[1], &v[0]) || !name_ok(f[2]) ||
+        parse_id(f[3], &v[1]) || parse_id(f[4], &v[2]) || !name_ok(f[5]) ||
+        parse_id(f[6], &v[4]) || parse_id(f[7], &v[5]))
+        return -1;
+    m.member = v[0];
+    snprintf(m.acct[0].name, sizeof m.acct[0].name, "%s", f[2]);
+    m.acct[0].uid = v[1];
+    m.acct[0].gid = v[2];
+    snprintf(m.acct[1].name, sizeof m.acct[1].name, "%s", f[5]);
+    m.acct[1].uid = v[4];
+    m.acct[1].gid = v[5];
+    c->members[c->n_members++] = m;
+    return 0;
+}
+
 static int parse_line(char *line, struct sbx_launch_conf *c, unsigned *seen,
                       struct sbx_error *err)
 {
-    char *f[7] = {0};
+    char *f[8] = {0};
     size_t n = 0;
     for (char *save = NULL, *t = strtok_r(line, " ", &save); t; t = strtok_r(NULL, " ", &save))
-        if (n < 7)
+        if (n < 8)
             f[n++] = t;
         else
             return sbx_err_set(err, SBX_ECORRUPT, "launcher configuration: too many fields");
-    unsigned a, b;
-    if (n == 3 && strcmp(f[0], "group") == 0 && name_ok(f[1]) && parse_id(f[2], &a) == 0) {
+    unsigned a;
+    if (n == 3 && strcmp(f[0], "group") == 0 && name_ok(f[1]) && parse_id(f[2], &a) == 0 &&
+        !(*seen & 1)) {
         snprintf(c->group, sizeof c->group, "%s", f[1]);
         c->gid = a;
         *seen |= 1;
         return 0;
     }
-    if (n == 6 && strcmp(f[0], "account") == 0 && name_ok(f[2]) && parse_id(f[3], &a) == 0 &&
-        parse_id(f[4], &b) == 0 && home_ok(f[5]) && a != 0) {
-        int r = strcmp(f[1], "offline") == 0 ? SBX_ROLE_OFFLINE
-                : strcmp(f[1], "online") == 0 ? SBX_ROLE_ONLINE
-                                              : -1;
-        if (r < 0)
-            return sbx_err_set(err, SBX_ECORRUPT, "launcher configuration: unknown role %s",
-                               f[1]);
-        struct sbx_launch_account *acc = &c->acct[r];
-        snprintf(acc->name, sizeof acc->name, "%s", f[2]);
-        acc->uid = a;
-        acc->gid = b;
-        snprintf(acc->home, sizeof acc->home, "%s", f[5]);
-        *seen |= 2u << r;
+    if (n == 2 && strcmp(f[0], "homes") == 0 && homes_ok(f[1]) && !(*seen & 2)) {
+        snprintf(c->homes, sizeof c->homes, "%s", f[1]);
+        *seen |= 2;
         return 0;
     }
+    if (n == 8 && strcmp(f[0], "member") == 0 && parse_member(f, c) == 0)
+        return 0;
     if (n == 2 && strcmp(f[0], "loopback_port") == 0 && parse_id(f[1], &a) == 0 && a > 0 &&
         a < 65536 && c->n_ports < SBX_LAUNCH_MAX_PORTS) {
         c->ports[c->n_ports++] = a;
@@ -122,6 +180,10 @@ int sbx_launch_conf_parse(const char *text, struct sbx_launch_conf *c, struct sb
 {
     memset(c, 0, sizeof *c);
     size_t len = strlen(text);
+    if (strncmp(text, "sbx-launch-conf 1\n", 18) == 0)
+        return sbx_err_set(err, SBX_ECORRUPT,
+                           "launcher configuration: of an older sbx (one account pair shared by "
+                           "every member); run `sbx migrate` as root");
     if (len >= CONF_MAX || strncmp(text, CONF_MAGIC "\n", strlen(CONF_MAGIC) + 1) != 0)
         return sbx_err_set(err, SBX_ECORRUPT,
                            "launcher configuration: not an sbx-launch configuration; run "
@@ -129,22 +191,42 @@ int sbx_launch_conf_parse(const char *text, struct sbx_launch_conf *c, struct sb
     char copy[CONF_MAX];
     memcpy(copy, text, len + 1);
     unsigned seen = 0;
+    int rc = 0;
     char *save = NULL;
-    for (char *line = strtok_r(copy + strlen(CONF_MAGIC) + 1, "\n", &save); line;
-         line = strtok_r(NULL, "\n", &save)) {
-        if (line[0] == '#')
-            continue;
-        int rc = parse_line(line, c, &seen, err);
-        if (rc)
-            return rc;
-    }
-    if (seen != 7)
+    for (char *line = strtok_r(copy + strlen(CONF_MAGIC) + 1, "\n", &save); line && rc == 0;
+         line = strtok_r(NULL, "\n", &save))
+        if (line[0] != '#')
+            rc = parse_line(line, c, &seen, err);
+    if (rc)
+        return rc;
+    if (seen != 3)
         return sbx_err_set(err, SBX_ECORRUPT,
-                           "launcher configuration: the group or an account is missing; run "
+                           "launcher configuration: the group or the homes are missing; run "
                            "`sbx setup` again as root");
-    if (c->acct[0].uid == c->acct[1].uid)
-        return sbx_err_set(err, SBX_ECORRUPT, "launcher configuration: both accounts have uid %u",
-                           (unsigned)c->acct[0].uid);
+    return check_members(c, err);
+}
+
+const struct sbx_launch_member *sbx_launch_conf_member(const struct sbx_launch_conf *c,
+                                                      uid_t member)
+{
+    for (size_t i = 0; i < c->n_members; i++)
+        if (c->members[i].member == member)
+            return &c->members[i];
+    return NULL;
+}
+
+int sbx_launch_conf_account(const struct sbx_launch_conf *c, const struct sbx_launch_member *m,
+                            enum sbx_launch_role role, struct sbx_launch_account *out,
+                            struct sbx_error *err)
+{
+    memset(out, 0, sizeof *out);
+    snprintf(out->name, sizeof out->name, "%s", m->acct[role].name);
+    out->uid = m->acct[role].uid;
+    out->gid = m->acct[role].gid;
+    if (snprintf(out->home, sizeof out->home, "%s/%s", c->homes, out->name) >=
+        (int)sizeof out->home)
+        return sbx_err_set(err, SBX_EINVAL, "launcher configuration: home of %s too long",
+                           out->name);
     return 0;
 }
 

@@ -27,6 +27,9 @@
 
 #define SBX_LAUNCH_MAX_PORTS 16
 #define SBX_LAUNCH_NAME_MAX 64
+/* Members with a pair of their own; a configuration is at most this big. */
+#define SBX_LAUNCH_MAX_MEMBERS 256
+#define SBX_LAUNCH_CONF_MAX 65536
 
 enum sbx_launch_role { SBX_ROLE_OFFLINE = 0, SBX_ROLE_ONLINE = 1, SBX_ROLE_COUNT = 2 };
 
@@ -34,13 +37,34 @@ struct sbx_launch_account {
     char name[SBX_LAUNCH_NAME_MAX];
     uid_t uid;
     gid_t gid;
-    char home[PATH_MAX];
+    char home[PATH_MAX]; /* filled by sbx_launch_conf_account: HOMES/NAME */
 };
 
+/* One member's own sandbox accounts: nothing of one member's pair is
+ * another member's (the parser refuses a uid or name used twice). */
+struct sbx_launch_member {
+    uid_t member; /* the caller's real uid */
+    struct {
+        char name[SBX_LAUNCH_NAME_MAX];
+        uid_t uid;
+        gid_t gid;
+    } acct[SBX_ROLE_COUNT];
+};
+
+/* Format 2 (per-member pairs):
+ *   sbx-launch-conf 2
+ *   group NAME GID
+ *   homes DIR                      (each account's home is DIR/NAME)
+ *   member UID OFFNAME OFFUID OFFGID ONNAME ONUID ONGID   (one per member)
+ *   loopback_port N                (0..16 of them)
+ * Lines starting with '#' are comments.  Format 1 (one shared pair) is
+ * refused: its machine must be migrated (`sbx migrate` as root). */
 struct sbx_launch_conf {
     char group[SBX_LAUNCH_NAME_MAX]; /* the callers' group (sbx-users) */
     gid_t gid;
-    struct sbx_launch_account acct[SBX_ROLE_COUNT];
+    char homes[PATH_MAX];
+    struct sbx_launch_member members[SBX_LAUNCH_MAX_MEMBERS];
+    size_t n_members;
     unsigned ports[SBX_LAUNCH_MAX_PORTS]; /* loopback ports open to offline */
     size_t n_ports;
 };
@@ -51,6 +75,15 @@ const char *sbx_launch_role_name(enum sbx_launch_role role);
 int sbx_launch_conf_format(const struct sbx_launch_conf *c, char *buf, size_t len,
                            struct sbx_error *err);
 int sbx_launch_conf_parse(const char *text, struct sbx_launch_conf *c, struct sbx_error *err);
+
+/* The pair of the member whose real uid is member, or NULL. */
+const struct sbx_launch_member *sbx_launch_conf_member(const struct sbx_launch_conf *c,
+                                                      uid_t member);
+/* One account of m, its home included; -SBX_EINVAL when the path is too
+ * long. */
+int sbx_launch_conf_account(const struct sbx_launch_conf *c, const struct sbx_launch_member *m,
+                            enum sbx_launch_role role, struct sbx_launch_account *out,
+                            struct sbx_error *err);
 
 /* Read and parse path.  When trusted_only, the file and every directory
  * above it must belong to root and be writable by nobody else (a sticky

@@ -32,6 +32,9 @@ int sbx_elevated_names(struct sbx_elevated_names *n, struct sbx_error *err)
                            "SBX_ELEVATED_PREFIX '%s': must start with 'sbx', [a-z0-9-] only, at "
                            "most 16 characters",
                            prefix);
+    snprintf(n->prefix, sizeof n->prefix, "%s", prefix);
+    const char *shared = secure_getenv("SBX_ELEVATED_SHARED_PAIR");
+    n->shared = shared && strcmp(shared, "1") == 0;
     snprintf(n->group, sizeof n->group, "%susers", prefix);
     snprintf(n->offline, sizeof n->offline, "%soffline", prefix);
     snprintf(n->online, sizeof n->online, "%sonline", prefix);
@@ -44,6 +47,83 @@ int sbx_elevated_names(struct sbx_elevated_names *n, struct sbx_error *err)
     while (t > 3 && n->table[t - 1] == '_')
         n->table[--t] = '\0';
     return 0;
+}
+
+static bool lower_or_digit(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+/* FNV-1a, 64 bits: a name, not a secret (see names.h for collisions). */
+static unsigned long long name_hash(const char *s)
+{
+    unsigned long long h = 14695981039346656037ULL;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        h ^= *p;
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+int sbx_elevated_member_pair(const struct sbx_elevated_names *n, const char *member,
+                             struct sbx_member_pair *out, struct sbx_error *err)
+{
+    size_t plen = strlen(n->prefix), mlen = strlen(member);
+    if (!mlen || mlen > 255)
+        return sbx_err_set(err, SBX_EINVAL, "member name '%.64s': empty or too long", member);
+    bool plain = plen + mlen + 4 <= SBX_ACCOUNT_NAME_MAX;
+    for (size_t i = 0; plain && i < mlen; i++)
+        plain = lower_or_digit(member[i]) || member[i] == '-' || member[i] == '_';
+    char base[48];
+    if (plain) {
+        snprintf(base, sizeof base, "%.16s%.23s", n->prefix, member);
+    } else {
+        /* PREFIX HEAD - HASH: 15 characters past the head with "-off". */
+        size_t room = SBX_ACCOUNT_NAME_MAX - plen - 15, h = 0;
+        char head[SBX_ACCOUNT_NAME_MAX + 1] = "";
+        for (size_t i = 0; i < mlen && h < room; i++)
+            if (lower_or_digit(member[i]))
+                head[h++] = member[i];
+        head[h] = '\0';
+        snprintf(base, sizeof base, "%.16s%.15s%s%010llx", n->prefix, head, h ? "-" : "",
+                 name_hash(member) & 0xffffffffffULL);
+    }
+    snprintf(out->offline, sizeof out->offline, "%.40s-off", base);
+    snprintf(out->online, sizeof out->online, "%.40s-on", base);
+    snprintf(out->table, sizeof out->table, "%s", out->offline);
+    for (char *p = out->table; *p; p++)
+        if (*p == '-')
+            *p = '_';
+    return 0;
+}
+
+static bool member_form(const char *prefix, const char *name, const char *s1, const char *s2)
+{
+    size_t plen = strlen(prefix), len = strlen(name);
+    if (len <= plen || strncmp(name, prefix, plen) != 0)
+        return false;
+    const char *sfx[2] = {s1, s2};
+    for (int i = 0; i < 2; i++) {
+        size_t sl = sfx[i] ? strlen(sfx[i]) : 0;
+        if (sl && len > plen + sl && strcmp(name + len - sl, sfx[i]) == 0)
+            return true;
+    }
+    return false;
+}
+
+bool sbx_elevated_is_member_account(const struct sbx_elevated_names *n, const char *name)
+{
+    return member_form(n->prefix, name, "-off", "-on");
+}
+
+bool sbx_elevated_is_member_table(const struct sbx_elevated_names *n, const char *table)
+{
+    char p[32];
+    snprintf(p, sizeof p, "%s", n->prefix);
+    for (char *c = p; *c; c++)
+        if (*c == '-')
+            *c = '_';
+    return member_form(p, table, "_off", NULL);
 }
 
 int sbx_elevated_state_dir(const char *dir, char *out, size_t len, struct sbx_error *err)

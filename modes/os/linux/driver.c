@@ -73,12 +73,14 @@ static bool ours(const struct sbx_resource *r, const struct sbx_elevated_names *
     char v[PATH_MAX];
     switch (r->kind) {
     case SBX_R_ACCOUNT:
-        return r->name && (strcmp(r->name, n->offline) == 0 || strcmp(r->name, n->online) == 0);
+        return r->name && (strcmp(r->name, n->offline) == 0 || strcmp(r->name, n->online) == 0 ||
+                           sbx_elevated_is_member_account(n, r->name));
     case SBX_R_GROUP: return r->name && strcmp(r->name, n->group) == 0;
     case SBX_R_MEMBERSHIP:
         return sbx_detail_get(r->detail, "group", v, sizeof v) == 0 && strcmp(v, n->group) == 0;
     case SBX_R_FIREWALL_RULE:
-        return sbx_detail_get(r->detail, "table", v, sizeof v) == 0 && strcmp(v, n->table) == 0;
+        return sbx_detail_get(r->detail, "table", v, sizeof v) == 0 &&
+               (strcmp(v, n->table) == 0 || sbx_elevated_is_member_table(n, v));
     case SBX_R_INSTALLED_FILE:
     case SBX_R_DIRECTORY:
         /* Found next to the accounts' homes (<elevated>/home/<name>). */
@@ -122,8 +124,22 @@ static int linux_find_marked(struct sbx_os *os, struct sbx_resource_list *out,
         struct sbx_resource_list mine = {0};
         for (size_t i = 0; rc == 0 && i < out->len; i++)
             rc = sbx_rlist_push(&mine, &out->items[i]);
+        /* The shared pair's (an sbx before per-member pairs) in every
+         * member's home; each member's own pair's in that member's. */
         if (rc == 0)
-            rc = sbx_drv_grants_find(&mine, names.group, names.offline, names.online, out, err);
+            rc = sbx_drv_grants_find(&mine, names.group, NULL, names.offline, names.online, out,
+                                     err);
+        for (size_t i = 0; rc == 0 && i < mine.len; i++) {
+            char g[64], m[64];
+            struct sbx_member_pair pair;
+            if (mine.items[i].kind == SBX_R_MEMBERSHIP &&
+                sbx_detail_get(mine.items[i].detail, "group", g, sizeof g) == 0 &&
+                strcmp(g, names.group) == 0 &&
+                sbx_detail_get(mine.items[i].detail, "member", m, sizeof m) == 0 &&
+                sbx_elevated_member_pair(&names, m, &pair, NULL) == 0)
+                rc = sbx_drv_grants_find(&mine, names.group, m, pair.offline, pair.online, out,
+                                         err);
+        }
         sbx_rlist_free(&mine);
     }
     if (rc == -SBX_ENOMEM)

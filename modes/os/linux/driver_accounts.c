@@ -145,9 +145,10 @@ int sbx_drv_account_apply(enum sbx_action act, struct sbx_resource *r, struct sb
                                "refusing to take it over: rename or remove it first",
                                name, SBX_MARKER);
         if (!exists) {
-            char uidbuf[24] = "", comment[128], other[64];
-            snprintf(comment, sizeof comment, "%s sandbox account (%s); do not edit",
-                     SBX_MARKER, role[0] ? role : "sbx");
+            char uidbuf[24] = "", comment[160], other[64], member[64] = "";
+            sbx_detail_get(r->detail, "member", member, sizeof member);
+            snprintf(comment, sizeof comment, "%s sandbox account (%s%s%s); do not edit",
+                     SBX_MARKER, role[0] ? role : "sbx", member[0] ? " of " : "", member);
             if (want >= 0 && sbx_drv_user_by_uid((uid_t)want, other, sizeof other, NULL, 0) != 0)
                 snprintf(uidbuf, sizeof uidbuf, "%ld", want);
             const char *argv[16];

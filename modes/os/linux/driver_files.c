@@ -68,42 +68,118 @@ static int file_desc(const struct sbx_resource *r, bool resolve_group, struct fi
 }
 
 /* Resolve one account for the configuration, checking it is sbx's. */
-static int conf_account(const struct sbx_resource *r, const char *role,
-                        struct sbx_launch_account *a, struct sbx_error *err)
+static int conf_account(const struct sbx_resource *r, const char *name, uid_t *uid, gid_t *gid,
+                        char *home, size_t home_len, struct sbx_error *err)
 {
     char gecos[256];
-    if (sbx_detail_get(r->detail, role, a->name, sizeof a->name) != 0)
-        return sbx_err_set(err, SBX_EINVAL, "installed file %s: no %s account", r->key, role);
-    if (sbx_drv_user_by_name(a->name, &a->uid, &a->gid, gecos, sizeof gecos, a->home,
-                             sizeof a->home) != 0)
-        return sbx_err_set(err, SBX_ENOENT, "launcher configuration: no account %s", a->name);
-    if (!sbx_drv_gecos_marked(gecos) || a->uid == 0)
+    if (sbx_drv_user_by_name(name, uid, gid, gecos, sizeof gecos, home, home_len) != 0)
+        return sbx_err_set(err, SBX_ENOENT, "launcher configuration %s: no account %s", r->key,
+                           name);
+    if (!sbx_drv_gecos_marked(gecos) || *uid == 0)
         return sbx_err_set(err, SBX_EPERM,
                            "launcher configuration: account %s is not sbx's; refusing to let "
                            "the launcher switch to it",
-                           a->name);
+                           name);
+    return 0;
+}
+
+/* "P,Q" into the configuration's ports. */
+static void conf_ports(const struct sbx_resource *r, unsigned *ports, size_t *n)
+{
+    char text[128] = "";
+    sbx_detail_get(r->detail, "ports", text, sizeof text);
+    char *save = NULL;
+    *n = 0;
+    for (char *p = strtok_r(text, ",", &save); p && *n < SBX_LAUNCH_MAX_PORTS;
+         p = strtok_r(NULL, ",", &save))
+        ports[(*n)++] = (unsigned)strtoul(p, NULL, 10);
+}
+
+/* Format 1, of the shared pair: only ever written back by the undoing of
+ * its own removal (a migration to per-member pairs rolled back), or for
+ * SBX_ELEVATED_SHARED_PAIR. */
+static int conf_text_shared(const struct sbx_resource *r, const char *group, gid_t gid,
+                            char *buf, size_t len, struct sbx_error *err)
+{
+    char name[2][64], home[2][PATH_MAX];
+    uid_t uid[2];
+    gid_t g[2];
+    const char *roles[2] = {"offline", "online"};
+    for (int i = 0; i < 2; i++) {
+        int rc;
+        if (sbx_detail_get(r->detail, roles[i], name[i], sizeof name[i]) != 0)
+            return sbx_err_set(err, SBX_EINVAL, "installed file %s: no %s account", r->key,
+                               roles[i]);
+        if ((rc = conf_account(r, name[i], &uid[i], &g[i], home[i], sizeof home[i], err)))
+            return rc;
+    }
+    unsigned ports[SBX_LAUNCH_MAX_PORTS];
+    size_t n_ports;
+    conf_ports(r, ports, &n_ports);
+    int n = snprintf(buf, len,
+                     "sbx-launch-conf 1\n# Written by `sbx setup`: the accounts sbx-launch may "
+                     "switch to. Root's file; do not edit.\ngroup %s %u\n"
+                     "account offline %s %u %u %s\naccount online %s %u %u %s\n",
+                     group, (unsigned)gid, name[0], (unsigned)uid[0], (unsigned)g[0], home[0],
+                     name[1], (unsigned)uid[1], (unsigned)g[1], home[1]);
+    for (size_t i = 0; n >= 0 && (size_t)n < len && i < n_ports; i++)
+        n += snprintf(buf + n, len - (size_t)n, "loopback_port %u\n", ports[i]);
+    if (n < 0 || (size_t)n >= len)
+        return sbx_err_set(err, SBX_EINVAL, "launcher configuration too long");
+    return n;
+}
+
+/* "UID:OFFLINE:ONLINE,..." into c's members, each account checked. */
+static int conf_members(const struct sbx_resource *r, struct sbx_launch_conf *c,
+                        struct sbx_error *err)
+{
+    sbx_autofree char *list = NULL;
+    const char *at = r->detail ? strstr(r->detail, "\nmembers=") : NULL;
+    if (!at || !(list = strndup(at + 9, strcspn(at + 9, "\n"))))
+        return sbx_err_set(err, at ? SBX_ENOMEM : SBX_EINVAL,
+                           "installed file %s: no members", r->key);
+    char *save = NULL;
+    for (char *item = strtok_r(list, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+        char off[64], on[64];
+        unsigned member;
+        if (c->n_members >= SBX_LAUNCH_MAX_MEMBERS ||
+            sscanf(item, "%u:%63[^:]:%63s", &member, off, on) != 3)
+            return sbx_err_set(err, SBX_EINVAL, "installed file %s: bad member '%s'", r->key,
+                               item);
+        struct sbx_launch_member *m = &c->members[c->n_members++];
+        m->member = member;
+        const char *names[2] = {off, on};
+        for (int k = 0; k < 2; k++) {
+            char home[PATH_MAX];
+            snprintf(m->acct[k].name, sizeof m->acct[k].name, "%s", names[k]);
+            int rc = conf_account(r, names[k], &m->acct[k].uid, &m->acct[k].gid, home,
+                                  sizeof home, err);
+            if (rc)
+                return rc;
+        }
+    }
     return 0;
 }
 
 int sbx_drv_launch_conf_text(const struct sbx_resource *r, char *buf, size_t len,
                              struct sbx_error *err)
 {
-    struct sbx_launch_conf c = {0};
-    if (sbx_detail_get(r->detail, "users", c.group, sizeof c.group) != 0 ||
-        sbx_drv_group_by_name(c.group, &c.gid) != 0)
+    sbx_autofree struct sbx_launch_conf *c = calloc(1, sizeof *c);
+    if (!c)
+        return sbx_err_set(err, SBX_ENOMEM, "out of memory");
+    if (sbx_detail_get(r->detail, "users", c->group, sizeof c->group) != 0 ||
+        sbx_drv_group_by_name(c->group, &c->gid) != 0)
         return sbx_err_set(err, SBX_ENOENT, "launcher configuration: its users group is missing");
-    int rc = conf_account(r, "offline", &c.acct[SBX_ROLE_OFFLINE], err);
-    if (rc == 0)
-        rc = conf_account(r, "online", &c.acct[SBX_ROLE_ONLINE], err);
-    if (rc)
-        return rc;
-    char ports[128] = "";
-    sbx_detail_get(r->detail, "ports", ports, sizeof ports);
-    char *save = NULL;
-    for (char *p = strtok_r(ports, ",", &save); p && c.n_ports < SBX_LAUNCH_MAX_PORTS;
-         p = strtok_r(NULL, ",", &save))
-        c.ports[c.n_ports++] = (unsigned)strtoul(p, NULL, 10);
-    int n = sbx_launch_conf_format(&c, buf, len, err);
+    int n;
+    if (sbx_detail_get(r->detail, "homes", c->homes, sizeof c->homes) != 0) {
+        n = conf_text_shared(r, c->group, c->gid, buf, len, err);
+    } else {
+        int rc = conf_members(r, c, err);
+        if (rc)
+            return rc;
+        conf_ports(r, c->ports, &c->n_ports);
+        n = sbx_launch_conf_format(c, buf, len, err);
+    }
     if (n < 0)
         return n;
     /* The resource key, so a removal can tell a newer configuration of
@@ -118,8 +194,8 @@ int sbx_drv_launch_conf_text(const struct sbx_resource *r, char *buf, size_t len
 static bool replaced_by_newer(const char *dest, const char *key)
 {
     sbx_autofd int fd = open(dest, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-    char text[8192];
-    ssize_t n = fd < 0 ? -1 : read(fd, text, sizeof text - 1);
+    sbx_autofree char *text = malloc(SBX_LAUNCH_CONF_MAX);
+    ssize_t n = fd < 0 || !text ? -1 : read(fd, text, SBX_LAUNCH_CONF_MAX - 1);
     if (n <= 0)
         return false;
     text[n] = '\0';
@@ -136,10 +212,10 @@ static int content(const struct sbx_resource *r, const struct file_desc *d, char
                    size_t *len, struct sbx_error *err)
 {
     if (d->generate) {
-        char *buf = malloc(8192);
+        char *buf = malloc(SBX_LAUNCH_CONF_MAX);
         if (!buf)
             return sbx_err_set(err, SBX_ENOMEM, "out of memory");
-        int n = sbx_drv_launch_conf_text(r, buf, 8192, err);
+        int n = sbx_drv_launch_conf_text(r, buf, SBX_LAUNCH_CONF_MAX, err);
         if (n < 0) {
             free(buf);
             return n;

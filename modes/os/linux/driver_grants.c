@@ -124,8 +124,8 @@ static int visit_dir(struct search *s, int fd, const char *path, unsigned depth)
 }
 
 int sbx_drv_grants_find(const struct sbx_resource_list *marked, const char *group,
-                        const char *offline, const char *online, struct sbx_resource_list *out,
-                        struct sbx_error *err)
+                        const char *only_member, const char *offline, const char *online,
+                        struct sbx_resource_list *out, struct sbx_error *err)
 {
     struct search s = {.name = {offline, online}, .out = out, .err = err};
     bool have[2] = {false, false};
@@ -146,7 +146,8 @@ int sbx_drv_grants_find(const struct sbx_resource_list *marked, const char *grou
         char g[128], member[128];
         if (r->kind != SBX_R_MEMBERSHIP ||
             sbx_detail_get(r->detail, "group", g, sizeof g) != 0 || strcmp(g, group) != 0 ||
-            sbx_detail_get(r->detail, "member", member, sizeof member) != 0)
+            sbx_detail_get(r->detail, "member", member, sizeof member) != 0 ||
+            (only_member && strcmp(member, only_member) != 0))
             continue;
         struct passwd *pw = getpwnam(member);
         if (!pw || !pw->pw_dir || pw->pw_dir[0] != '/' || strcmp(pw->pw_dir, "/") == 0)

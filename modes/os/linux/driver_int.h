@@ -3,17 +3,23 @@
  * Resource conventions (the fake OS's, plus fields of our own):
  *   group       key=name=NAME, principal=os_id=gid
  *   account     key=name=NAME, principal=os_id=uid, path=home,
- *               detail "home=..\nrole=offline|online\n"
+ *               detail "home=..\nrole=offline|online\n[member=USER\n
+ *               member_uid=UID\n]" (a member's own pair; without: the
+ *               shared pair of an sbx before per-member pairs)
  *   membership  key "GROUP:MEMBER", detail "group=..\nmember=..\n",
  *               principal=gid of the group, os_id=uid of the member
  *   directory   key=path=PATH, detail "mode=0755\n" [+ "keep=1\n": an
  *               existing directory whose mode sbx adjusts and restores;
  *               os_id keeps the previous mode]
  *   firewall    key "nft:inet:TABLE[:ports=..]", name=TABLE, detail
- *               "account=NAME\ntable=TABLE\nports=P,Q\n", principal=uid
+ *               "account=NAME\ntable=TABLE\nports=P,Q\n[member=USER\n]",
+ *               principal=uid (a table per offline account)
  *   installed   key "DEST[#sha256=..|#ports=..]" (the version of its
  *               content), path=DEST, detail "source=..[\nsha256=..]|
  *               generate=launch-conf\nmode=4750\nowner=root\ngroup=NAME\n..",
+ *               the configuration: "users=GROUP\nhomes=DIR\nmembers=UID:OFF:ON,..
+ *               \nports=..\n" (format 2), or "offline=..\nonline=.." (format 1,
+ *               the shared pair's, only ever put back by a rollback),
  *               os_id=sha256 of what was written
  *   acl_entry   key "KIND:GRANTEE:PATH", path=PATH, detail "grantee=NAME\n
  *               entry=tree|owner-default|traverse\n", principal=os_id=uid
@@ -75,10 +81,11 @@ int sbx_drv_nft_find_marked(struct sbx_resource_list *out, struct sbx_error *err
 int sbx_drv_launch_conf_text(const struct sbx_resource *r, char *buf, size_t len,
                              struct sbx_error *err);
 
-/* Grants on the homes of the group's members that name the two accounts
- * (see driver_grants.c), appended to out. */
+/* Grants on the homes of the group's members (only_member's alone when
+ * not NULL) that name the two accounts (see driver_grants.c), appended to
+ * out. */
 int sbx_drv_grants_find(const struct sbx_resource_list *marked, const char *group,
-                        const char *offline, const char *online, struct sbx_resource_list *out,
-                        struct sbx_error *err);
+                        const char *only_member, const char *offline, const char *online,
+                        struct sbx_resource_list *out, struct sbx_error *err);
 
 #endif
