@@ -7,6 +7,10 @@
 #include "util/limits.h"
 #include "util/platform.h"
 
+#ifndef _WIN32
+#include "modes/confine/linux/plants_cache.h"
+#endif
+
 static const char help[] =
     "usage: sbx cleanup [--dry-run] [--state DIR]\n"
     "\n"
@@ -130,6 +134,38 @@ static int set_aside(const struct sbx_cli *cli, const char *dir, bool dry_run,
     return 0;
 }
 
+/* A state directory without a ledger may still hold `sbx run`'s records
+ * (the unelevated mode's, made without any setup): they go, and the
+ * directory with them when nothing else is left in it. */
+static int clean_records(struct sbx_cli *cli, const char *dir, bool dry_run, bool *did,
+                         struct sbx_error *err)
+{
+#ifndef _WIN32
+    char plants[SBX_PATH_MAX + 16];
+    if (snprintf(plants, sizeof plants, "%s/plants", dir) >= (int)sizeof plants)
+        return sbx_err_set(err, SBX_EINVAL, "state directory path too long: %s", dir);
+    if (!sbx_fs_exists(plants))
+        return 0;
+    *did = true;
+    if (dry_run) {
+        if (!cli->json && !cli->quiet)
+            printf("would remove directory %s (sbx run's records)\n", plants);
+        return 0;
+    }
+    int rc = sbx_plants_cache_clear(plants, err);
+    if (rc == 0)
+        sbx_fs_rmdir(dir, NULL); /* kept when it holds anything else */
+    return rc;
+#else
+    (void)cli;
+    (void)dir;
+    (void)dry_run;
+    (void)did;
+    (void)err;
+    return 0;
+#endif
+}
+
 static int clean_dir(struct sbx_cli *cli, const char *dir, bool with_orphans, bool dry_run,
                      bool *did, struct sbx_error *err)
 {
@@ -158,6 +194,8 @@ static int clean_dir(struct sbx_cli *cli, const char *dir, bool with_orphans, bo
          * ledger's directory (its lock) goes; the damaged copy stays. */
         if (rc == 0 && orphans.len == 0 && set_aside_done)
             rc = cli_remove_state(cli, dir, "", false, err);
+        else if (rc == 0 && orphans.len == 0)
+            rc = clean_records(cli, dir, dry_run, did, err);
         if (rc || orphans.len == 0 || dry_run) {
             if (rc == 0 && orphans.len) {
                 struct sbx_plan p = {0};

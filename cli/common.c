@@ -15,6 +15,8 @@
 
 #ifndef _WIN32
 #include <unistd.h>
+
+#include "modes/confine/linux/plants_cache.h"
 #else
 #include <io.h>
 #define isatty _isatty
@@ -446,6 +448,18 @@ int cli_remove_state(const struct sbx_cli *cli, const char *dir, const char *cre
             return sbx_err_set(err, SBX_EIO, "cannot remove %s", path);
         }
     }
+#ifndef _WIN32
+    /* The records of the searches for files tools run (`sbx run`). */
+    char plants[SBX_PATH_EXTRA_MAX];
+    if (snprintf(plants, sizeof plants, "%s/plants", dir) >= (int)sizeof plants)
+        return sbx_err_set(err, SBX_EINVAL, "state directory path too long: %s", dir);
+    if (dry_run) {
+        if (cli && !cli->json && !cli->quiet && sbx_fs_exists(plants))
+            printf("would remove directory %s (sbx run's records)\n", plants);
+    } else if (sbx_plants_cache_clear(plants, err) != 0) {
+        return -SBX_EIO;
+    }
+#endif
     /* Up from the state directory to the outermost one sbx created; a
      * directory holding anything else stays. */
     char cur[SBX_PATH_MAX], parent[SBX_PATH_MAX];

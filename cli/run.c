@@ -14,6 +14,7 @@
 #ifndef _WIN32
 #include <unistd.h>
 
+#include "modes/confine/linux/plants.h"
 #include "modes/confine/linux/unix_broker.h"
 #include "modes/confine/linux/wspath.h"
 #else
@@ -25,8 +26,8 @@
 static const char help[] =
     "usage: sbx run [--mode auto|unelevated|elevated] [--workspace DIR]... [--net off|on]\n"
     "               [--timeout SEC] [--protect PATH]... [--allow-git] [--allow-unix PATH]...\n"
-    "               [--limit pids=N|shm=SIZE|tmp=SIZE]... [--env NAME[=VALUE]]... [--env-all]\n"
-    "               -- CMD [ARG...]\n"
+    "               [--allow-write-name NAME]... [--limit pids=N|shm=SIZE|tmp=SIZE]...\n"
+    "               [--env NAME[=VALUE]]... [--env-all] -- CMD [ARG...]\n"
     "\n"
     "Run CMD in the sandbox.  It may read what you can read, write only beneath the\n"
     "workspaces (default: the current directory; in the elevated mode it must be one of\n"
@@ -35,6 +36,12 @@ static const char help[] =
     "  --workspace DIR  a directory CMD may write (repeatable)\n"
     "  --protect PATH   keep PATH inside a workspace read-only (repeatable); .git and\n"
     "                   sbx's own files always are, unless --allow-git lifts the .git rule\n"
+    "                   (every .git at any depth, and the directory a .git file names)\n"
+    "  --allow-write-name NAME  let CMD write the files and folders called NAME\n"
+    "                   (repeatable); by default those your tools run when you open the\n"
+    "                   workspace stay read-only wherever they are: .gitmodules .envrc\n"
+    "                   .vscode .idea .devcontainer .bashrc .bash_profile .zshrc\n"
+    "                   .zprofile .profile .ripgreprc .mcp.json .claude .codex\n"
     "  --net off|on     network access (default off); on means IP: host unix sockets\n"
     "                   (docker.sock, ssh-agent, the session bus) stay out of reach\n"
     "  --allow-unix PATH  let CMD connect to the host's unix socket PATH (absolute), and\n"
@@ -59,7 +66,7 @@ static const char help[] =
     "125 sbx failed; 126 CMD not executable; 127 CMD not found.\n";
 
 enum { OPT_MODE, OPT_WORKSPACE, OPT_NET, OPT_TIMEOUT, OPT_PROTECT, OPT_ALLOW_GIT,
-       OPT_ALLOW_UNIX, OPT_LIMIT, OPT_ENV, OPT_ENV_ALL, OPT_ALLOW_READ };
+       OPT_ALLOW_UNIX, OPT_LIMIT, OPT_ENV, OPT_ENV_ALL, OPT_ALLOW_READ, OPT_ALLOW_NAME };
 const struct cli_optdef cli_opts_run[] = {
     [OPT_MODE] = {"mode", true},       [OPT_WORKSPACE] = {"workspace", true},
     [OPT_NET] = {"net", true},         [OPT_TIMEOUT] = {"timeout", true},
@@ -67,6 +74,7 @@ const struct cli_optdef cli_opts_run[] = {
     [OPT_ALLOW_UNIX] = {"allow-unix", true}, [OPT_LIMIT] = {"limit", true},
     [OPT_ENV] = {"env", true},         [OPT_ENV_ALL] = {"env-all", false},
     [OPT_ALLOW_READ] = {"allow-read", true},
+    [OPT_ALLOW_NAME] = {"allow-write-name", true},
     {NULL, false},
 };
 
@@ -165,6 +173,34 @@ static int parse_limit(const char *s, struct sbx_run_request *req, struct sbx_er
 #endif
 }
 
+/* --allow-write-name NAME: one of the deny list's names (a typo would
+ * otherwise leave the name protected without a word). */
+static int check_allow_name(const char *name, struct sbx_error *err)
+{
+#ifndef _WIN32
+    if (strcmp(name, ".git") == 0)
+        return sbx_err_set(err, SBX_EINVAL, "--allow-write-name .git: use --allow-git");
+    if (!sbx_plants_name_listed(name)) {
+        char list[512] = "";
+        size_t used = 0;
+        for (size_t i = 0; sbx_plants_names[i] && used < sizeof list; i++)
+            used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", i ? " " : "",
+                                     sbx_plants_names[i]);
+        return sbx_err_set(err, SBX_EINVAL, "--allow-write-name %s: not a protected name "
+                                            "(they are: %s)", name, list);
+    }
+#else
+    (void)name;
+    (void)err;
+#endif
+    return 0;
+}
+
+static void run_note(const char *text, void *ctx)
+{
+    cli_info(ctx, "sbx run: warning: %s", text);
+}
+
 static int parse_timeout(const char *s, unsigned *out, struct sbx_error *err)
 {
     char *end = NULL;
@@ -195,9 +231,10 @@ int cmd_run(struct sbx_cli *cli, int argc, char **argv)
      * (cli_parse admits at most CLI_MAX_ARGS options). */
     sbx_cleanup(cli_paths_free) struct cli_paths ws_paths = {0}, protect_paths = {0},
                                                  read_paths = {0};
-    const char *ws[CLI_MAX_ARGS], *protect[CLI_MAX_ARGS], *allow_unix[CLI_MAX_ARGS];
+    const char *ws[CLI_MAX_ARGS], *protect[CLI_MAX_ARGS], *allow_unix[CLI_MAX_ARGS],
+        *allow_names[CLI_MAX_ARGS];
     const char *env[CLI_MAX_ARGS];
-    size_t n_ws = 0, n_protect = 0, n_allow_unix = 0;
+    size_t n_ws = 0, n_protect = 0, n_allow_unix = 0, n_allow_names = 0;
     struct cli_env_policy env_policy = {.env = env};
     char path[SBX_PATH_MAX];
     struct sbx_run_request req = {.net = cfg.net == 1};
@@ -256,6 +293,11 @@ int cmd_run(struct sbx_cli *cli, int argc, char **argv)
                 return cli_fail(cli, &err);
             break;
 #endif
+        case OPT_ALLOW_NAME:
+            if (check_allow_name(o->value, &err))
+                return cli_fail(cli, &err);
+            allow_names[n_allow_names++] = o->value;
+            break;
         case OPT_LIMIT:
             if (parse_limit(o->value, &req, &err))
                 return cli_fail(cli, &err);
@@ -359,6 +401,10 @@ int cmd_run(struct sbx_cli *cli, int argc, char **argv)
     req.hide = (const char *const *)cfg.hide.v;
     req.n_hide = cfg.hide.n;
     req.n_allow_unix = n_allow_unix;
+    req.allow_names = allow_names;
+    req.n_allow_names = n_allow_names;
+    req.note = run_note;
+    req.note_ctx = cli;
     req.state_dir = state_dir;
     req.machine_state_dir = machine_dir;
     /* A workspace the mode has not granted yet is granted first (once:

@@ -31,6 +31,8 @@ struct sbx_run_request {
     size_t n_allow_read;           /* (canonical, as realpath gives them) */
     const char *const *hide;       /* more paths to hide (the config's hide =), */
     size_t n_hide;                 /* absolute; a missing one is skipped */
+    const char *const *allow_names; /* --allow-write-name: names taken off the deny list */
+    size_t n_allow_names;           /* of files tools run (modes/confine/linux/plants.h) */
     bool net;                      /* network on: IP, never host unix sockets */
     const char *const *allow_unix; /* --allow-unix: host unix sockets the command may */
     size_t n_allow_unix;           /* connect to (absolute paths, as given) */
@@ -42,6 +44,11 @@ struct sbx_run_request {
     unsigned max_pids;             /* --limit pids=N; 0: SBX_RUN_DEFAULT_PIDS */
     unsigned long long shm_bytes;  /* --limit shm=SIZE; 0: SBX_RUN_DEFAULT_SHM */
     unsigned long long tmp_bytes;  /* --limit tmp=SIZE; 0: SBX_RUN_DEFAULT_TMP */
+    /* What the run leaves unprotected (a bound of the search for files
+     * tools run, say), one sentence a call, before the command starts; the
+     * CLI prints it.  May be NULL. */
+    void (*note)(const char *text, void *ctx);
+    void *note_ctx;
 };
 
 static inline unsigned sbx_run_max_pids(const struct sbx_run_request *r)

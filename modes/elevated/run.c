@@ -19,6 +19,7 @@
 
 #include "modes/elevated/elevated.h"
 #include "util/cleanup.h"
+#include "modes/confine/linux/plants.h"
 #include "modes/confine/linux/pty_relay.h"
 #include "modes/confine/linux/stdio_relay.h"
 #include "modes/confine/linux/supervise.h"
@@ -26,6 +27,7 @@
 extern char **environ;
 
 #define MAX_ARGS 4096
+#define SBX_ELEVATED_WATCH_MAX 32 /* workspaces looked at (the launcher takes 32) */
 
 static int build_argv(const struct sbx_run_request *req, const char *launcher,
                       const char *account, bool tty, const char *pids, const char *tmp,
@@ -56,6 +58,10 @@ static int build_argv(const struct sbx_run_request *req, const char *launcher,
     for (size_t i = 0; i < req->n_allow_read && n < MAX_ARGS - 8; i++) {
         av[n++] = "--allow-read";
         av[n++] = req->allow_read[i];
+    }
+    for (size_t i = 0; i < req->n_allow_names && n < MAX_ARGS - 8; i++) {
+        av[n++] = "--allow-write-name";
+        av[n++] = req->allow_names[i];
     }
     for (size_t i = 0; i < req->n_allow_unix && n < MAX_ARGS - 8; i++) {
         av[n++] = "--allow-unix";
@@ -196,6 +202,40 @@ static void stdio_done(struct sbx_stdio *io)
     sbx_stdio_close(io, NULL);
 }
 
+/* What the command could plant at a workspace's root, where the launcher
+ * can bind nothing (plants.h): looked at before the run and after it, and
+ * what appeared is told (req->note). */
+struct root_watch {
+    int fd[SBX_ELEVATED_WATCH_MAX];
+    unsigned long absent[SBX_ELEVATED_WATCH_MAX];
+    size_t n;
+};
+
+static void watch_begin(struct root_watch *w, const struct sbx_run_request *req)
+{
+    struct sbx_plants_opts o = {.allow_git = req->allow_git, .allow_names = req->allow_names,
+                                .n_allow_names = req->n_allow_names};
+    w->n = 0;
+    for (size_t i = 0; i < req->n_workspaces && w->n < SBX_ELEVATED_WATCH_MAX; i++) {
+        int fd = open(req->workspaces[i], O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+            continue; /* the launcher says why it can't be a workspace */
+        w->absent[w->n] = sbx_plants_root_absent(fd, &o);
+        w->fd[w->n++] = fd;
+    }
+}
+
+static void watch_end(struct root_watch *w, const struct sbx_run_request *req, bool ran)
+{
+    for (size_t i = 0; i < w->n; i++) {
+        if (ran && req->note)
+            sbx_plants_root_check(w->fd[i], w->absent[i], req->workspaces[i], req->note,
+                                  req->note_ctx);
+        sbx_closep(&w->fd[i]);
+    }
+    w->n = 0;
+}
+
 int sbx_elevated_run_ex(const struct sbx_run_request *req, const struct sbx_elevated_run_opts *o,
                         int *status, struct sbx_error *err)
 {
@@ -246,13 +286,18 @@ int sbx_elevated_run_ex(const struct sbx_run_request *req, const struct sbx_elev
     if (fl < 0 || fcntl(rep_r, F_SETFL, fl | O_NONBLOCK) < 0)
         return sbx_err_sys(err, SBX_EIO, errno, "make the launcher's report pipe non-blocking");
 
+    struct root_watch watch;
+    watch_begin(&watch, req);
     struct sbx_sup s;
-    if ((rc = sbx_sup_begin(&s, err)))
+    if ((rc = sbx_sup_begin(&s, err))) {
+        watch_end(&watch, req, false);
         return rc;
+    }
     s.child = fork();
     if (s.child < 0) {
         rc = sbx_err_sys(err, SBX_EIO, errno, "fork to start the launcher %s", launcher);
         sbx_sup_end(&s);
+        watch_end(&watch, req, false);
         return rc;
     }
     if (s.child == 0) {
@@ -294,6 +339,7 @@ int sbx_elevated_run_ex(const struct sbx_run_request *req, const struct sbx_elev
     }
     sbx_pty_close(&pty); /* restores the caller's terminal */
     sbx_sup_end(&s);
+    watch_end(&watch, req, rc == 0);
     /* Output the command wrote that could not reach the caller: the run
      * failed to do its job, whatever the command's status. */
     struct sbx_error io_err = {0};

@@ -2,8 +2,7 @@
  *
  *   sbx-launch --account offline|online [--report-fd N] [--allow-git]
  *              [--allow-unix SOCKET]... [--allow-read PATH]... [--hide PATH]...
- *              [--tty] [--pids N]
- *              [--tmp BYTES]
+ *              [--allow-write-name NAME]... [--tty] [--pids N] [--tmp BYTES]
  *              --workspace DIR [--workspace DIR]... -- CMD [ARG...]
  *
  * Runs CMD as one of sbx's sandbox accounts, from the caller's current
@@ -20,7 +19,8 @@
  *   - the current directory lies beneath one of them (checked by walking
  *     ".." from the directory itself, so no path or symlink can fool it).
  * Then, still as root: a private mount namespace where each workspace is
- * bound onto itself nosuid and nodev and its .git is read-only, and a new
+ * bound onto itself nosuid and nodev and the files tools run in it (every
+ * .git, the deny list: plants.h) are read-only, and a new
  * PID namespace whose init drops to the
  * account (groups, gid, uid, verified, no way back), applies the same
  * Landlock + seccomp confinement as the unelevated mode, and starts CMD
@@ -72,6 +72,7 @@
 #include "modes/common/run_request.h"
 #include "modes/common/secret_paths.h"
 #include "modes/confine/linux/landlock.h"
+#include "modes/confine/linux/plants.h"
 #include "modes/confine/linux/policy.h"
 #include "modes/confine/linux/seccomp_filter.h"
 #include "modes/confine/linux/standin.h"
@@ -101,6 +102,10 @@ struct launch {
     size_t n_allow_read;
     const char *hide[MAX_WS];   /* more paths to hide (absolute) */
     size_t n_hide;
+    const char *allow_names[MAX_WS]; /* --allow-write-name: off the deny list */
+    size_t n_allow_names;
+    struct kept { char *path; dev_t dev; ino_t ino; } kept[SBX_PLANTS_MAX_FOUND];
+    size_t n_kept;              /* bound read-only by protect_plants: checked after the run */
     const char *unix_path[SBX_UNIX_MAX_ALLOW]; /* --allow-unix, as given */
     struct sbx_unix_allow unix_allow[SBX_UNIX_MAX_ALLOW]; /* opened as the caller */
     size_t n_unix;
@@ -140,9 +145,8 @@ static _Noreturn void usage(const struct launch *l)
 {
     die(l, 125, SBX_EINVAL,
         "usage: sbx-launch --account offline|online [--report-fd N] [--allow-git] [--tty] "
-        "[--protect PATH]... [--allow-read PATH]... [--hide PATH]... [--allow-unix SOCKET]... "
-        "[--pids N] "
-        "[--tmp BYTES] "
+        "[--protect PATH]... [--allow-read PATH]... [--hide PATH]... "
+        "[--allow-write-name NAME]... [--allow-unix SOCKET]... [--pids N] [--tmp BYTES] "
         "--workspace DIR... -- CMD [ARG...]");
 }
 
@@ -197,6 +201,9 @@ static void parse_args(struct launch *l, int argc, char **argv)
             l->allow_read[l->n_allow_read++] = v;
         } else if (strcmp(a, "--hide") == 0 && l->n_hide < MAX_WS && v[0] == '/') {
             l->hide[l->n_hide++] = v;
+        } else if (strcmp(a, "--allow-write-name") == 0 && l->n_allow_names < MAX_WS &&
+                   sbx_plants_name_listed(v)) {
+            l->allow_names[l->n_allow_names++] = v;
         } else if (strcmp(a, "--allow-unix") == 0 && l->n_unix < SBX_UNIX_MAX_ALLOW) {
             l->unix_path[l->n_unix++] = v;
         } else if (strcmp(a, "--workspace") == 0 && l->n_ws < MAX_WS) {
@@ -535,6 +542,12 @@ static void new_namespaces(const struct launch *l)
         die(l, 125, SBX_EIO, "make mounts private: %s", strerror(errno));
 }
 
+static void launcher_note(const char *note, void *ctx)
+{
+    (void)ctx;
+    dprintf(2, "sbx-launch: warning: %s\n", note);
+}
+
 /* Bind what fd is open on onto itself with the attributes set (recursive,
  * from the fd alone): the clone's root, now attached, in an fd. */
 static int bind_fd(const struct launch *l, int fd, uint64_t attrs, const char *name)
@@ -568,6 +581,51 @@ static int outer_of(const struct launch *l, size_t i)
             best = (int)j;
     }
     return best;
+}
+
+/* The files tools run (plants.h) in each workspace, found as the caller
+ * through the workspace's new mount, bound read-only from the descriptors
+ * the search opened.  What the search could not cover is said on stderr
+ * before the command starts. */
+static void protect_plants(struct launch *l)
+{
+    size_t room = SBX_PLANTS_MAX_FOUND;
+    for (size_t i = 0; i < l->n_ws; i++) {
+        if (outer_of(l, i) >= 0)
+            continue; /* searched with the workspace that holds it */
+        if (room == 0) {
+            dprintf(2, "sbx-launch: warning: %s: not searched for files tools run (the other "
+                       "workspaces took all %d read-only places)\n", l->ws[i],
+                    SBX_PLANTS_MAX_FOUND);
+            continue;
+        }
+        struct sbx_plants_opts o = {.root = l->ws[i], .allow_git = l->allow_git,
+                                    .allow_names = l->allow_names,
+                                    .n_allow_names = l->n_allow_names, .max_found = room};
+        struct sbx_plants found;
+        struct sbx_error err = {0};
+        as_caller(l, true);
+        int rc = sbx_plants_scan(l->ws_fd[i], &o, &found, &err);
+        as_caller(l, false);
+        if (rc < 0)
+            die(l, 125, err.code, "workspace %s: the search for files tools run: %s", l->ws[i],
+                err.msg);
+        sbx_plants_notes(&found, l->ws[i], launcher_note, NULL);
+        for (size_t k = 0; k < found.n; k++) {
+            char name[PATH_MAX + 8];
+            snprintf(name, sizeof name, "%s/%s", l->ws[i], found.v[k].rel);
+            /* the mount stays; its fd is not needed */
+            close(bind_fd(l, found.v[k].fd, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+                                                MOUNT_ATTR_NODEV, name));
+            char *copy = strdup(name);
+            if (copy && l->n_kept < SBX_PLANTS_MAX_FOUND)
+                l->kept[l->n_kept++] = (struct kept){copy, found.v[k].dev, found.v[k].ino};
+            else
+                free(copy);
+        }
+        room -= found.n;
+        sbx_plants_free(&found);
+    }
 }
 
 static void mount_workspaces(struct launch *l)
@@ -606,20 +664,7 @@ static void mount_workspaces(struct launch *l)
         close(l->ws_fd[i]);
         l->ws_fd[i] = fd;
     }
-    for (size_t i = 0; !l->allow_git && i < l->n_ws; i++) {
-        struct stat st;
-        sbx_autofd int git = openat(l->ws_fd[i], ".git", O_PATH | O_NOFOLLOW | O_CLOEXEC);
-        if (git < 0 && errno == ENOENT)
-            continue;
-        if (git < 0 || fstat(git, &st) != 0)
-            die(l, 125, SBX_EIO, "%s/.git: %s", l->ws[i], strerror(errno));
-        if (S_ISLNK(st.st_mode))
-            continue; /* where it leads is not this workspace's .git */
-        char name[PATH_MAX + 8];
-        snprintf(name, sizeof name, "%s/.git", l->ws[i]);
-        /* the mount stays; its fd is not needed */
-        close(bind_fd(l, git, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, name));
-    }
+    protect_plants(l);
     /* --protect: read-only too, and only inside a workspace; opened as the
      * caller, without symlinks, through the workspaces' new mounts. */
     for (size_t i = 0; i < l->n_protect; i++) {
@@ -795,6 +840,18 @@ static _Noreturn void supervise(const struct launch *l, pid_t init, int sig_w)
     while (waitpid(init, &ws, 0) < 0)
         if (errno != EINTR)
             _exit(125);
+    /* As the caller, in the run's view: each kept path still leads to what
+     * was bound, or what stands there now is the command's (plants.h). */
+    size_t moved = 0;
+    for (size_t i = 0; i < l->n_kept; i++)
+        if (!sbx_plants_still_kept(l->kept[i].path, l->kept[i].dev, l->kept[i].ino) &&
+            ++moved <= 3) {
+            char note[512];
+            sbx_plants_moved_note(note, sizeof note, l->kept[i].path);
+            launcher_note(note, NULL);
+        }
+    if (moved > 3)
+        dprintf(2, "sbx-launch: warning: ... and %zu more such paths\n", moved - 3);
     _exit(status_of(ws));
 }
 

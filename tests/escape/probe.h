@@ -76,6 +76,20 @@ struct probe_attempt {
  * an ordinary run, then "use" in another ordinary run (SBXP_STAGE says
  * which); without sbx first, where the plant must reach the use. */
 #define PROBE_LEFT(name) (strncmp((name), "left-", 5) == 0)
+/* Attempts named twice-* run twice on the same workspace, a while after
+ * the suite made its files (so that sbx may keep its record of the search
+ * for files tools run, plants_cache.h): SBXP_STAGE "plant" in a first run,
+ * "use" in a second; "use" says escaped when it could write what "plant"
+ * left for it. */
+#define PROBE_TWICE(name) (strncmp((name), "twice-", 6) == 0)
+
+/* Attempts named moved-* succeed in the sandbox too: what they aim at is
+ * a known limit (a folder on the way to a protected entry moved, and a
+ * new one built in its place: plants.h).  In the sandbox they pass when
+ * sbx tells the user after the run (its warning "is not what sbx kept
+ * read-only any more"), and fail when it does not. */
+#define PROBE_MOVED(name) (strncmp((name), "moved-", 6) == 0)
+#define PROBE_MOVED_WARNING "is not what sbx kept read-only any more"
 
 /* Attempts named state-* run with --state SBXP_WS/SBXP_TAG-state/sbx: sbx's
  * state directory inside the workspace, not made yet. */

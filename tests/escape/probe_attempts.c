@@ -347,6 +347,104 @@ static int a_git_chmod(void)
     return escaped("chmod .git/config");
 }
 
+/* --- plants: files the user's tools run, at any depth ----------------------
+ *
+ * The suite's workspace holds (suite_env_reset): a nested repository
+ * nested/.git (config, hooks), a worktree-style wt/.git file
+ * "gitdir: ../wtgit" naming wtgit/ (config, hooks), deep/.envrc and
+ * deep/er/.vscode/settings.json.  Writing any of them is code the user's
+ * git, direnv or editor runs later, outside the sandbox. */
+
+static int a_plant_nested_hook(void)
+{
+    return write_path(ws("nested/.git/hooks/post-checkout"), O_CREAT | O_TRUNC);
+}
+static int a_plant_nested_config(void) { return write_path(ws("nested/.git/config"), O_APPEND); }
+/* git reads the config of the directory $GIT_DIR/commondir names */
+static int a_plant_nested_commondir(void)
+{
+    return write_path(ws("nested/.git/commondir"), O_CREAT | O_EXCL);
+}
+static int a_plant_nested_git_rename(void)
+{
+    SYS_OR_BLOCK(rename(ws("nested/.git"), ws("nested/.git-moved")));
+    return escaped("renamed nested/.git away (a repository of the command's could replace it)");
+}
+/* Repoint the .git file at a directory the command controls. */
+static int a_plant_gitdir_repoint(void)
+{
+    int fd = open(ws("wt/.git"), O_WRONLY | O_TRUNC | O_CLOEXEC);
+    if (fd < 0)
+        return blocked(errno);
+    const char *text = "gitdir: ../evil-gitdir\n";
+    ssize_t n = write(fd, text, strlen(text));
+    int e = errno;
+    close(fd);
+    if (n != (ssize_t)strlen(text))
+        return blocked(e);
+    return escaped("repointed %s", ws("wt/.git"));
+}
+static int a_plant_gitdir_config(void) { return write_path(ws("wtgit/config"), O_APPEND); }
+static int a_plant_envrc_deep(void) { return write_path(ws("deep/.envrc"), O_APPEND); }
+static int a_plant_vscode_deep(void)
+{
+    return write_path(ws("deep/er/.vscode/settings.json"), O_TRUNC);
+}
+static int a_plant_vscode_new(void)
+{
+    return write_path(ws("deep/er/.vscode/tasks.json"), O_CREAT | O_EXCL);
+}
+
+/* twice-*: a .envrc made in one run, where there was none, with the times
+ * of the directories it changed set back (a cache that trusted mtimes
+ * would not search them again); the next run writes it: direnv runs what
+ * the second run wrote.  sbx must find it in the second run. */
+/* moved-*: the nested repository's folder moved away and a new one built
+ * in its place, with a configuration of the command's (git in nested/
+ * runs its fsmonitor): the bind kept nested/.git's own name, not its
+ * folder's. */
+static int a_moved_nested_rebuild(void)
+{
+    SYS_OR_BLOCK(rename(ws("nested"), ws("nested.old")));
+    SYS_OR_BLOCK(mkdir(ws("nested"), 0775));
+    SYS_OR_BLOCK(mkdir(ws("nested/.git"), 0775));
+    int fd = open(ws("nested/.git/config"), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0664);
+    if (fd < 0)
+        return blocked(errno);
+    const char *text = "[core]\n\tfsmonitor = true\n";
+    ssize_t n = write(fd, text, strlen(text));
+    close(fd);
+    if (n != (ssize_t)strlen(text))
+        return blocked(EIO);
+    return escaped("rebuilt %s with a configuration of the command's", ws("nested/.git"));
+}
+
+static const char *stage(void);
+static int a_twice_envrc_utime(void)
+{
+    const char *dir = ws("deep/er/fresh"), *parent = ws("deep/er");
+    if (strcmp(stage(), "use") == 0)
+        return write_path(ws("deep/er/fresh/.envrc"), O_APPEND);
+    if (strcmp(stage(), "plant") != 0)
+        return error("SBXP_STAGE must be plant or use");
+    struct stat before;
+    if (stat(parent, &before) < 0)
+        return error("stat %s", parent);
+    if (mkdir(dir, 0775) < 0)
+        return error("mkdir %s", dir);
+    int fd = open(ws("deep/er/fresh/.envrc"), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0664);
+    if (fd < 0)
+        return error("create %s/.envrc", dir);
+    close(fd);
+    /* (the elevated mode's account does not own the parent: EPERM there) */
+    struct timespec times[2] = {before.st_atim, before.st_mtim};
+    if ((utimensat(AT_FDCWD, parent, times, 0) < 0 && errno != EPERM) ||
+        utimensat(AT_FDCWD, dir, times, 0) < 0)
+        return error("set the times of %s back", parent);
+    printf("RESULT %s planted %s/.envrc\n", cur, dir);
+    return 0;
+}
+
 /* --- terminal -------------------------------------------------------------- */
 
 static int a_tiocsti(void)
@@ -1173,7 +1271,10 @@ static int a_race_workspace_swap(void)
          * checks against each other, long ones let runs get past the
          * checks and race the binds and rules that follow them. */
         usleep((useconds_t)(rand() % 1500));
-        if (swaps % 64 == 0 && (stat(stop, &st) == 0 || time(NULL) - start > 30))
+        /* at least 128 swaps: the suite wants 100 to trust a control
+         * whose first "use" may escape (and stop it) within a few ms */
+        if (swaps % 64 == 0 && swaps >= 128 &&
+            (stat(stop, &st) == 0 || time(NULL) - start > 30))
             break;
     }
     /* leave the directory where it was */
@@ -1437,6 +1538,19 @@ static int p_write_workspace(void)
         return failed(errno, "unlink/rmdir in the workspace");
     return ok();
 }
+/* A repository the command makes itself works: init, add, commit. */
+static int p_git_new_repo(void)
+{
+    const char *dir = uniq(env("SBXP_WS"), "newrepo");
+    char cmd[9000];
+    snprintf(cmd, sizeof cmd,
+             "git init -q '%s' && cd '%s' && echo x > f && git add f && "
+             "git -c user.email=t@e.invalid -c user.name=t commit -q -m new", dir, dir);
+    int st = system(cmd);
+    if (st != 0)
+        return failed(EIO, "git init, add and commit of a new repository in the workspace");
+    return ok();
+}
 static int p_write_tmpdir(void)
 {
     const char *t = getenv("TMPDIR");
@@ -1619,6 +1733,17 @@ const struct probe_attempt probe_attempts[] = {
     {"git-config", "append to .git/config", CTRL_ALWAYS, false, false, a_git_config},
     {"git-rename", "rename .git away", CTRL_ALWAYS, false, false, a_git_rename},
     {"git-chmod", "chmod .git/config", CTRL_ALWAYS, false, false, a_git_chmod},
+    {"plant-nested-hook", "write a hook of a repository nested in the workspace", CTRL_ALWAYS, false, false, a_plant_nested_hook},
+    {"plant-nested-config", "append to the config of a nested repository", CTRL_ALWAYS, false, false, a_plant_nested_config},
+    {"plant-nested-commondir", "create nested/.git/commondir (git then reads another config)", CTRL_ALWAYS, false, false, a_plant_nested_commondir},
+    {"plant-nested-git-rename", "rename a nested repository's .git away", CTRL_ALWAYS, false, false, a_plant_nested_git_rename},
+    {"plant-gitdir-repoint", "repoint a gitdir: file at a directory of the command's", CTRL_ALWAYS, false, false, a_plant_gitdir_repoint},
+    {"plant-gitdir-config", "append to the config of the directory a gitdir: file names", CTRL_ALWAYS, false, false, a_plant_gitdir_config},
+    {"plant-envrc-deep", "append to a .envrc deep in the workspace (direnv runs it)", CTRL_ALWAYS, false, false, a_plant_envrc_deep},
+    {"plant-vscode-deep", "rewrite a .vscode/settings.json deep in the workspace", CTRL_ALWAYS, false, false, a_plant_vscode_deep},
+    {"moved-nested-rebuild", "move a nested repository's folder away and build another .git in its place", CTRL_ALWAYS, false, false, a_moved_nested_rebuild},
+    {"twice-envrc-utime", "make a .envrc in one run, set the directory times back, write it in the next", CTRL_ALWAYS, false, false, a_twice_envrc_utime},
+    {"plant-vscode-new", "create tasks.json in an existing .vscode deep in the workspace", CTRL_ALWAYS, false, false, a_plant_vscode_new},
     {"tiocsti", "push keystrokes into a terminal (TIOCSTI)", CTRL_NONE, false, false, a_tiocsti},
     {"tioclinux", "TIOCLINUX on the terminal", CTRL_NONE, false, false, a_tioclinux},
     {"kill-outside", "signal a process outside", CTRL_ALWAYS, false, false, a_kill_outside},
@@ -1681,6 +1806,7 @@ const struct probe_attempt probe_attempts[] = {
     /* positives */
     {"pos-write-workspace", "create, write, chmod, rename, delete in the workspace", CTRL_ALWAYS, true, false, p_write_workspace},
     {"pos-write-tmpdir", "write in TMPDIR", CTRL_ALWAYS, true, false, p_write_tmpdir},
+    {"pos-git-new-repo", "git init, add and commit a new repository in the workspace", CTRL_ALWAYS, true, false, p_git_new_repo},
     {"pos-pipe", "a pipe between two processes", CTRL_ALWAYS, true, false, p_pipe},
     {"pos-socketpair", "a socketpair", CTRL_ALWAYS, true, false, p_socketpair},
     {"pos-dev-null", "write /dev/null", CTRL_ALWAYS, true, false, p_dev_null},

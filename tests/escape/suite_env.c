@@ -168,6 +168,44 @@ static _Noreturn void serve(int *fds, int n)
 
 static void remove_glob(const char *pattern);
 
+/* The plant-* attempts' files (probe_attempts.c): a nested repository, a
+ * gitdir: file and the directory it names, a .envrc and a .vscode deep
+ * in the workspace, made again each time.  Group-writable: in the elevated
+ * mode the group bits are the mask of the sandbox accounts' inherited ACL
+ * entries, and the attempts must meet the mount, not a missing right. */
+static int reset_plants(const struct suite_env *e)
+{
+    static const char *const gone[] = {"nested", "nested.old", "wt", "wtgit", "deep",
+                                       "evil-gitdir"};
+    static const char *const dirs[] = {"nested", "nested/.git", "nested/.git/hooks", "wt",
+                                       "wtgit", "wtgit/hooks", "deep", "deep/er",
+                                       "deep/er/.vscode"};
+    static const char *const files[][2] = {
+        {"nested/.git/config", "[core]\n"},
+        {"nested/.git/HEAD", "ref: refs/heads/main\n"},
+        {"wt/.git", "gitdir: ../wtgit\n"},
+        {"wtgit/config", "[core]\n"},
+        {"deep/.envrc", "export SBXT=1\n"},
+        {"deep/er/.vscode/settings.json", "{}\n"},
+    };
+    char p[PATH_MAX + 64];
+    for (size_t i = 0; i < sizeof gone / sizeof gone[0]; i++) {
+        snprintf(p, sizeof p, "%s/%s", e->ws, gone[i]);
+        suite_rmrf(p);
+    }
+    for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
+        snprintf(p, sizeof p, "%s/%s", e->ws, dirs[i]);
+        if (mkdir(p, 0775) < 0 || chmod(p, 0775) < 0)
+            return -1;
+    }
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        snprintf(p, sizeof p, "%s/%s", e->ws, files[i][0]);
+        if (write_text(p, files[i][1]) < 0 || chmod(p, 0664) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 int suite_env_setup(struct suite_env *e)
 {
     e->root = geteuid() == 0;
@@ -273,7 +311,9 @@ int suite_env_reset(struct suite_env *e)
     if (mkdir(p, 0755) < 0)
         return -1;
     snprintf(p, sizeof p, "%s/.git/config", e->ws);
-    return write_text(p, "[core]\n") < 0 ? -1 : 0;
+    if (write_text(p, "[core]\n") < 0)
+        return -1;
+    return reset_plants(e);
 }
 
 static void remove_glob(const char *pattern)

@@ -4,6 +4,7 @@
 #include "modes/confine/linux/confine.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -16,6 +17,8 @@
 #include "modes/common/secret_paths.h"
 #include "modes/confine/linux/hide.h"
 #include "modes/confine/linux/landlock.h"
+#include "modes/confine/linux/plants.h"
+#include "modes/confine/linux/plants_cache.h"
 #include "modes/confine/linux/policy.h"
 #include "modes/confine/linux/runner.h"
 #include "modes/confine/linux/tmpdir.h"
@@ -54,10 +57,11 @@ struct prep {
     struct sbx_pin *ws;   /* workspaces, then the private TMPDIR */
     size_t n_ws;          /* workspaces only */
     struct sbx_pin *ro;   /* protected paths */
-    size_t n_ro;
+    size_t n_ro, max_ro;
     const char **rw;      /* ws[i].path + the TMPDIR: for the view and Landlock */
     const char **ro_path; /* ro[i].path */
     int *rw_fd;           /* filled in by init (its copy), read by the command */
+    unsigned long *absent; /* per workspace: plants absent at its root (plants.h) */
     char cwd[PATH_MAX];
     char tmpdir[PATH_MAX];
     bool have_tmpdir;
@@ -81,6 +85,7 @@ static void prep_free(struct prep *p)
     free(p->rw);
     free(p->ro_path);
     free(p->rw_fd);
+    free(p->absent);
 }
 
 static bool within_any(const struct prep *p, const char *path)
@@ -148,18 +153,118 @@ static int hide_credentials(const struct sbx_run_request *req, struct prep *p,
     return rc;
 }
 
-static int prepare(const struct sbx_run_request *req, struct prep *p, struct sbx_error *err)
+/* A workspace inside another one is searched as part of the outer one. */
+static bool inside_other(const struct prep *p, size_t i)
+{
+    for (size_t j = 0; j < p->n_ws; j++)
+        if (j != i && sbx_path_within(p->ws[i].path, p->ws[j].path) &&
+            (strcmp(p->ws[i].path, p->ws[j].path) != 0 || j < i))
+            return true;
+    return false;
+}
+
+static void plant_note(const char *note, void *ctx)
+{
+    void **c = ctx;
+    const struct sbx_run_request *req = c[0];
+    add_note(note, c[1]);
+    if (req->note)
+        req->note(note, req->note_ctx);
+}
+
+/* The files tools run that exist in workspace i (.git, gitdir: files, the
+ * deny list: plants.h), protected like --protect paths, from the
+ * descriptors the scan opened (each relative to the workspace's pin). */
+static int add_plants(const struct sbx_run_request *req, struct prep *p, size_t i,
+                      struct sbx_linux_report *rep, struct sbx_error *err)
+{
+    size_t room = p->max_ro - req->n_protect - p->n_ro;
+    struct sbx_plants_opts o = {.root = p->ws[i].path, .allow_git = req->allow_git,
+                                .allow_names = req->allow_names,
+                                .n_allow_names = req->n_allow_names,
+                                .max_found = room};
+    /* Nothing to bind there (a mount needs an entry): seen after the run. */
+    p->absent[i] = sbx_plants_root_absent(p->ws[i].fd, &o);
+    if (inside_other(p, i))
+        return 0;
+    struct sbx_plants found;
+    void *ctx[2] = {(void *)req, rep};
+    if (room == 0) {
+        char note[SBX_LINUX_NOTE_LEN];
+        snprintf(note, sizeof note, "%.80s: not searched for files tools run (the other "
+                 "workspaces took all %d read-only places)", o.root, SBX_PLANTS_MAX_FOUND);
+        plant_note(note, ctx);
+        return 0;
+    }
+    /* The last search's record, kept in the user's state directory (which
+     * lies outside every workspace: checked above) when there is one
+     * already: a run makes none (sbx cleanup removes what sbx made, and a
+     * run without any setup leaves nothing behind). */
+    char cache[PATH_MAX];
+    bool cached;
+    struct stat st;
+    bool use_cache = req->state_dir && req->state_dir[0] && stat(req->state_dir, &st) == 0 &&
+                     S_ISDIR(st.st_mode) &&
+                     (size_t)snprintf(cache, sizeof cache, "%s/plants", req->state_dir) <
+                         sizeof cache;
+    int rc = sbx_plants_search(p->ws[i].fd, use_cache ? cache : NULL, &o, &found, &cached, err);
+    if (rc < 0)
+        return sbx_err_wrap(err, "workspace %s: the search for files tools run", o.root);
+    sbx_plants_notes(&found, o.root, plant_note, ctx);
+    for (size_t k = 0; k < found.n; k++) {
+        struct sbx_pin *pin = &p->ro[p->n_ro];
+        if ((size_t)snprintf(pin->path, sizeof pin->path, "%s/%s", o.root, found.v[k].rel) >=
+            sizeof pin->path)
+            continue; /* too long to be reached by name: PATH_MAX is the view's limit too */
+        pin->fd = found.v[k].fd;
+        found.v[k].fd = -1;
+        pin->dev = found.v[k].dev;
+        pin->ino = found.v[k].ino;
+        p->ro_path[p->n_ro++] = pin->path;
+    }
+    sbx_plants_free(&found);
+    return 0;
+}
+
+/* After the run: each path kept read-only must still lead, without a
+ * symlink, to the object that was bound.  The bind kept its name; a folder
+ * on the way to it can still be renamed and rebuilt (plants.h), and what
+ * stands there now is the command's: said, for the user to look at. */
+static void check_kept(const struct sbx_run_request *req, const struct prep *p,
+                       struct sbx_linux_report *rep)
+{
+    void *ctx[2] = {(void *)req, rep};
+    size_t moved = 0;
+    char note[SBX_LINUX_NOTE_LEN + 200];
+    for (size_t i = 0; i < p->n_ro; i++)
+        if (!sbx_plants_still_kept(p->ro[i].path, p->ro[i].dev, p->ro[i].ino) &&
+            ++moved <= 3) {
+            sbx_plants_moved_note(note, sizeof note, p->ro[i].path);
+            plant_note(note, ctx);
+        }
+    if (moved > 3) {
+        snprintf(note, sizeof note, "... and %zu more such paths", moved - 3);
+        plant_note(note, ctx);
+    }
+}
+
+static int prepare(const struct sbx_run_request *req, struct prep *p, struct sbx_linux_report *rep,
+                   struct sbx_error *err)
 {
     if (!req || req->n_workspaces == 0 || !req->workspaces)
         return sbx_err_set(err, SBX_EINVAL, "run: at least one workspace is needed");
     if (!req->argv || !req->argv[0] || !req->argv[0][0])
         return sbx_err_set(err, SBX_EINVAL, "run: no command given");
-    size_t max_ro = req->n_workspaces + req->n_protect + 1;
+    /* --protect paths, then what the searches find (at most
+     * SBX_PLANTS_MAX_FOUND over all workspaces: each is a mount and an fd). */
+    size_t max_ro = req->n_protect + SBX_PLANTS_MAX_FOUND;
+    p->max_ro = max_ro;
     p->ws = calloc(req->n_workspaces + 1, sizeof *p->ws);
     p->ro = calloc(max_ro, sizeof *p->ro);
     p->rw = calloc(req->n_workspaces + 1, sizeof *p->rw);
     p->ro_path = calloc(max_ro, sizeof *p->ro_path);
     p->rw_fd = calloc(req->n_workspaces + 1, sizeof *p->rw_fd);
+    p->absent = calloc(req->n_workspaces, sizeof *p->absent);
     /* No descriptor yet (prep_free closes what is >= 0: not stdin). */
     for (size_t i = 0; i <= req->n_workspaces; i++) {
         if (p->ws)
@@ -169,7 +274,7 @@ static int prepare(const struct sbx_run_request *req, struct prep *p, struct sbx
     }
     for (size_t i = 0; p->ro && i < max_ro; i++)
         p->ro[i].fd = -1;
-    if (!p->ws || !p->ro || !p->rw || !p->ro_path || !p->rw_fd)
+    if (!p->ws || !p->ro || !p->rw || !p->ro_path || !p->rw_fd || !p->absent)
         return sbx_err_set(err, SBX_ENOMEM, "out of memory");
 
     /* Checked again here, whatever the caller did: this is the layer that
@@ -195,14 +300,19 @@ static int prepare(const struct sbx_run_request *req, struct prep *p, struct sbx
             return rc;
     }
     for (size_t i = 0; i < p->n_ws; i++) {
-        /* .git as a directory or as a "gitdir:" file (worktrees). */
-        if (!req->allow_git) {
-            char git[PATH_MAX + 8];
-            snprintf(git, sizeof git, "%s/.git", p->ws[i].path);
-            int rc = add_protected(p, git, false, "git directory", err);
-            if (rc < 0)
-                return rc;
-        }
+        int rc = add_plants(req, p, i, rep, err);
+        if (rc < 0)
+            return rc;
+        /* A .git symlink at the root: the search follows it within this
+         * workspace only; where it leads into another one, that is
+         * protected too (as before the search). */
+        struct stat st;
+        char git[PATH_MAX + 8];
+        snprintf(git, sizeof git, "%s/.git", p->ws[i].path);
+        if (!req->allow_git && p->n_ro < p->max_ro - req->n_protect &&
+            fstatat(p->ws[i].fd, ".git", &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode) &&
+            (rc = add_protected(p, git, false, "git directory", err)) < 0)
+            return rc;
     }
     for (size_t i = 0; i < req->n_protect; i++) {
         int rc = add_protected(p, req->protect[i], true, "protected path", err);
@@ -245,7 +355,7 @@ int sbx_linux_run_ex(const struct sbx_run_request *req, struct sbx_linux_report 
     rep->n_check_notes = rep->n_notes;
 
     struct prep p = {0};
-    rc = prepare(req, &p, err);
+    rc = prepare(req, &p, rep, err);
     if (rc == 0) {
         struct sbx_runplan plan = {
             .argv = req->argv,
@@ -268,6 +378,10 @@ int sbx_linux_run_ex(const struct sbx_run_request *req, struct sbx_linux_report 
         rep->timed_out = res.timed_out;
         for (size_t i = 0; i < res.n_notes; i++)
             add_note(res.notes[i], rep);
+        void *ctx[2] = {(void *)req, rep};
+        for (size_t i = 0; i < p.n_ws; i++)
+            sbx_plants_root_check(p.ws[i].fd, p.absent[i], p.ws[i].path, plant_note, ctx);
+        check_kept(req, &p, rep);
     }
     if (p.have_tmpdir) {
         struct sbx_error rm = {0};
