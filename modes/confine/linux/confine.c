@@ -28,8 +28,10 @@
 static void add_note(const char *note, void *ctx)
 {
     struct sbx_linux_report *rep = ctx;
+    /* A longer note is cut at the report's width, on purpose. */
     if (rep->n_notes < SBX_LINUX_MAX_NOTES)
-        snprintf(rep->notes[rep->n_notes++], SBX_LINUX_NOTE_LEN, "%s", note);
+        snprintf(rep->notes[rep->n_notes++], SBX_LINUX_NOTE_LEN, "%.*s",
+                 SBX_LINUX_NOTE_LEN - 1, note);
 }
 
 int sbx_linux_workspace_resolve(const char *arg, char *out, size_t out_len,
