@@ -57,7 +57,7 @@ sbx="$prefix/bin/sbx"
 [ -f "$prefix/share/doc/sbx/LICENSE" ] || bad "no LICENSE in $prefix/share/doc/sbx"
 # A page per command, readable by man, saying what sbx help says.
 pages=("$prefix/share/man/man1/sbx.1")
-for c in run workspace status log completion; do pages+=("$prefix/share/man/man1/sbx-$c.1"); done
+for c in run workspace status log cache completion; do pages+=("$prefix/share/man/man1/sbx-$c.1"); done
 for c in setup doctor migrate rollback cleanup; do pages+=("$prefix/share/man/man8/sbx-$c.8"); done
 for p in "${pages[@]}"; do
   if [ ! -f "$p" ]; then bad "no man page $p"; continue; fi

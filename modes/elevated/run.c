@@ -45,6 +45,8 @@ static int build_argv(const struct sbx_run_request *req, const char *launcher,
     av[n++] = tmp;
     if (req->allow_git)
         av[n++] = "--allow-git";
+    if (req->no_cache)
+        av[n++] = "--no-cache";
     if (tty)
         av[n++] = "--tty";
     for (size_t i = 0; i < req->n_protect && n < MAX_ARGS - 8; i++) {

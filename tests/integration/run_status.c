@@ -585,8 +585,10 @@ int main(int argc, char **argv)
         return 77;
     }
     struct ctx c = {.sbx = argv[1]};
+    char state[256];
+    run_private_state(state, sizeof state);
     run_mkdtemp("status", c.ws, sizeof c.ws);
-    if (!c.ws[0])
+    if (!c.ws[0] || !state[0])
         return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_prestate(test_exit_status, &c),
@@ -613,5 +615,6 @@ int main(int argc, char **argv)
     if (!engine)
         failures += cmocka_run_group_tests_name("run_status (sbx itself)", cli_tests, NULL, NULL);
     run_rmrf(c.ws);
+    run_rmrf(state);
     return failures ? 1 : 0;
 }
