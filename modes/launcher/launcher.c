@@ -77,10 +77,11 @@
 #include "modes/confine/linux/seccomp_filter.h"
 #include "modes/confine/linux/standin.h"
 #include "modes/confine/linux/unix_broker.h"
+#include "modes/launcher/launch_args.h"
 #include "util/cleanup.h"
 #include "util/fds.h"
 
-#define MAX_WS 32
+#define MAX_WS SBX_LAUNCH_MAX_ARGS
 
 extern char **environ;
 
@@ -141,15 +142,6 @@ static _Noreturn void die(const struct launch *l, int status, int code, const ch
     _exit(status);
 }
 
-static _Noreturn void usage(const struct launch *l)
-{
-    die(l, 125, SBX_EINVAL,
-        "usage: sbx-launch --account offline|online [--report-fd N] [--allow-git] [--tty] "
-        "[--protect PATH]... [--allow-read PATH]... [--hide PATH]... "
-        "[--allow-write-name NAME]... [--allow-unix SOCKET]... [--pids N] [--tmp BYTES] "
-        "--workspace DIR... -- CMD [ARG...]");
-}
-
 /* stdin/stdout/stderr must be open, or a later open() would become one. */
 static void ensure_stdio(void)
 {
@@ -158,74 +150,39 @@ static void ensure_stdio(void)
             _exit(125);
 }
 
+/* The command line (launch_args.h), then the report pipe it names: only a
+ * pipe of the caller's, never a file the launcher, as root, would write
+ * into.  A usage error goes there when that pipe came before it. */
 static void parse_args(struct launch *l, int argc, char **argv)
 {
-    int i = 1;
-    for (; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--") == 0) {
-            i++;
-            break;
-        }
-        if (strcmp(a, "--allow-git") == 0) {
-            l->allow_git = true;
-            continue;
-        }
-        if (strcmp(a, "--tty") == 0) {
-            l->tty = true;
-            continue;
-        }
-        if (i + 1 >= argc)
-            usage(l);
-        const char *v = argv[++i];
-        if (strcmp(a, "--account") == 0) {
-            l->account = v;
-        } else if (strcmp(a, "--pids") == 0) {
-            char *end;
-            errno = 0;
-            unsigned long n = strtoul(v, &end, 10);
-            if (errno || *end || !*v || v[0] == '-' || n == 0 || n > SBX_RUN_MAX_PIDS)
-                usage(l);
-            l->max_pids = n;
-        } else if (strcmp(a, "--tmp") == 0) {
-            char *end;
-            errno = 0;
-            unsigned long long n = strtoull(v, &end, 10);
-            if (errno || *end || v[0] < '0' || v[0] > '9' || n < SBX_RUN_MIN_TMP ||
-                n > SBX_RUN_MAX_TMP)
-                usage(l);
-            l->tmp_bytes = n;
-        } else if (strcmp(a, "--protect") == 0 && l->n_protect < MAX_WS) {
-            l->protect[l->n_protect++] = v;
-        } else if (strcmp(a, "--allow-read") == 0 && l->n_allow_read < MAX_WS && v[0] == '/') {
-            l->allow_read[l->n_allow_read++] = v;
-        } else if (strcmp(a, "--hide") == 0 && l->n_hide < MAX_WS && v[0] == '/') {
-            l->hide[l->n_hide++] = v;
-        } else if (strcmp(a, "--allow-write-name") == 0 && l->n_allow_names < MAX_WS &&
-                   sbx_plants_name_listed(v)) {
-            l->allow_names[l->n_allow_names++] = v;
-        } else if (strcmp(a, "--allow-unix") == 0 && l->n_unix < SBX_UNIX_MAX_ALLOW) {
-            l->unix_path[l->n_unix++] = v;
-        } else if (strcmp(a, "--workspace") == 0 && l->n_ws < MAX_WS) {
-            l->ws[l->n_ws++] = v;
-        } else if (strcmp(a, "--report-fd") == 0) {
-            char *end;
-            long fd = strtol(v, &end, 10);
-            struct stat st;
-            /* Only a pipe of the caller's: never a file the launcher, as
-             * root, would write into. */
-            if (*end || fd < 3 || fd > 1 << 20 || fstat((int)fd, &st) != 0 ||
-                !S_ISFIFO(st.st_mode))
-                usage(l);
-            l->report = (int)fd;
-            fcntl(l->report, F_SETFD, FD_CLOEXEC);
-        } else {
-            usage(l);
-        }
+    struct sbx_launch_args a;
+    struct sbx_error err = {0};
+    int rc = sbx_launch_args_parse(argc, argv, &a, &err);
+    struct stat st;
+    if (a.report_fd >= 0 && fstat(a.report_fd, &st) == 0 && S_ISFIFO(st.st_mode)) {
+        l->report = a.report_fd;
+        if (fcntl(l->report, F_SETFD, FD_CLOEXEC) != 0)
+            die(l, 125, SBX_EIO, "--report-fd %d: %s", l->report, strerror(errno));
+    } else if (a.report_fd >= 0 && rc == 0) {
+        die(l, 125, SBX_EINVAL, "--report-fd %d: not an open pipe; " SBX_LAUNCH_USAGE,
+            a.report_fd);
     }
-    if (!l->account || l->n_ws == 0 || i >= argc || !argv[i][0])
-        usage(l);
-    l->argv = argv + i;
+    if (rc != 0)
+        die(l, 125, err.code, "%s", err.msg);
+    l->account = a.account;
+    l->allow_git = a.allow_git;
+    l->tty = a.tty;
+    l->max_pids = a.max_pids;
+    l->tmp_bytes = a.tmp_bytes;
+    l->argv = a.argv;
+#define TAKE(list, n) (memcpy(l->list, a.list, sizeof l->list), l->n = a.n)
+    TAKE(ws, n_ws);
+    TAKE(protect, n_protect);
+    TAKE(allow_read, n_allow_read);
+    TAKE(hide, n_hide);
+    TAKE(allow_names, n_allow_names);
+    TAKE(unix_path, n_unix);
+#undef TAKE
 }
 
 /* Stray fds of the caller (a ledger, a socket, a private file it opened)
@@ -989,8 +946,7 @@ static _Noreturn void run_init(struct launch *l, int sig_r, int cwd_fd)
 
 int main(int argc, char **argv)
 {
-    struct launch l = {.report = -1, .max_pids = SBX_RUN_DEFAULT_PIDS,
-                     .tmp_bytes = SBX_RUN_DEFAULT_TMP, .home_fd = -1};
+    struct launch l = {.report = -1, .home_fd = -1};
     ensure_stdio();
     umask(077);
     parse_args(&l, argc, argv);
