@@ -118,7 +118,7 @@ int cli_cache_ensure(const struct sbx_cli *cli, const char *state_dir, char *out
 }
 
 #ifndef _WIN32
-void cli_cache_report(const char *state_dir, struct cli_cache_info *info)
+void cli_cache_report(const char *state_dir, const char *machine_dir, struct cli_cache_info *info)
 {
     memset(info, 0, sizeof *info);
     struct sbx_error err = {0};
@@ -131,7 +131,7 @@ void cli_cache_report(const char *state_dir, struct cli_cache_info *info)
                                               &err) == 0;
         close(fd);
     }
-    info->has_elevated = sbx_elevated_cache_usage(&info->elevated_use, &err) == 0;
+    info->has_elevated = sbx_elevated_cache_usage(machine_dir, &info->elevated_use, &err) == 0;
 }
 #endif
 
@@ -162,16 +162,17 @@ static int clear_unelevated(const struct sbx_cli *cli, const char *state_dir, bo
 #endif
 }
 
-static int clear_elevated(const struct sbx_cli *cli, bool explicit_mode, bool *did,
-                          struct sbx_error *err)
+static int clear_elevated(const struct sbx_cli *cli, const char *machine_dir, bool explicit_mode,
+                          bool *did, struct sbx_error *err)
 {
 #ifdef _WIN32
     (void)cli;
+    (void)machine_dir;
     (void)explicit_mode;
     (void)did;
     return sbx_err_set(err, SBX_ENOTSUP, "the sandbox's caches are built for Linux only");
 #else
-    int rc = sbx_elevated_cache_clear(err);
+    int rc = sbx_elevated_cache_clear(machine_dir, err);
     if (rc == -SBX_ENOENT && !explicit_mode) {
         sbx_err_clear(err);
         return 0;
@@ -197,11 +198,13 @@ int cmd_cache(struct sbx_cli *cli, int argc, char **argv)
     for (size_t i = 0; i < args.n_opts; i++)
         if (args.opts[i].def == OPT_MODE && sbx_mode_parse(args.opts[i].value, false, &mode, &err))
             return cli_fail(cli, &err);
-    char state_dir[SBX_PATH_MAX];
+    char state_dir[SBX_PATH_MAX], machine_dir[SBX_PATH_MAX];
     bool did = false;
     if (cli_state_dir(cli, false, state_dir, sizeof state_dir, &err) ||
+        cli_state_dir(cli, true, machine_dir, sizeof machine_dir, &err) ||
         (mode != SBX_MODE_ELEVATED && clear_unelevated(cli, state_dir, &did, &err)) ||
-        (mode != SBX_MODE_UNELEVATED && clear_elevated(cli, mode == SBX_MODE_ELEVATED, &did, &err)))
+        (mode != SBX_MODE_UNELEVATED &&
+         clear_elevated(cli, machine_dir, mode == SBX_MODE_ELEVATED, &did, &err)))
         return cli_fail(cli, &err);
     if (!did)
         cli_info(cli, "sbx cache: no cache to clear (sbx run makes one on first use)");

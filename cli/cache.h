@@ -28,7 +28,7 @@ struct cli_cache_info {
     bool has_unelevated, has_elevated;
     struct sbx_usage unelevated_use, elevated_use;
 };
-void cli_cache_report(const char *state_dir, struct cli_cache_info *info);
+void cli_cache_report(const char *state_dir, const char *machine_dir, struct cli_cache_info *info);
 #endif
 
 #endif

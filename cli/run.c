@@ -242,7 +242,7 @@ int cmd_run(struct sbx_cli *cli, int argc, char **argv)
     size_t n_ws = 0, n_protect = 0, n_allow_unix = 0, n_allow_names = 0;
     struct cli_env_policy env_policy = {.env = env};
     char path[SBX_PATH_MAX];
-    struct sbx_run_request req = {.net = cfg.net == 1};
+    struct sbx_run_request req = {.net = cfg.net == 1, .no_cache = cfg.cache == 0};
     for (size_t i = 0; i < args.n_opts; i++) {
         const struct cli_optval *o = &args.opts[i];
         switch (o->def) {

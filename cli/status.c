@@ -59,10 +59,11 @@ int cmd_status(struct sbx_cli *cli, int argc, char **argv)
 #ifndef _WIN32
     /* The caches of the caller's sandboxes (not the machine's view's). */
     struct cli_cache_info caches = {0};
-    char mine[SBX_PATH_MAX];
+    char mine[SBX_PATH_MAX], machine_dir[SBX_PATH_MAX];
     struct sbx_error cerr = {0};
-    if (!machine && cli_state_dir(cli, false, mine, sizeof mine, &cerr) == 0)
-        cli_cache_report(mine, &caches);
+    if (!machine && cli_state_dir(cli, false, mine, sizeof mine, &cerr) == 0 &&
+        cli_state_dir(cli, true, machine_dir, sizeof machine_dir, &cerr) == 0)
+        cli_cache_report(mine, machine_dir, &caches);
     const struct sbx_usage *use[2] = {caches.has_unelevated ? &caches.unelevated_use : NULL,
                                       caches.has_elevated ? &caches.elevated_use : NULL};
 #endif

@@ -5,7 +5,7 @@
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libsqlite3-dev libcmocka-dev libseccomp-dev
       libacl1-dev libnftables-dev nftables acl git passwd util-linux iproute2 expect
-      python3 help2man man-db libinih-dev)
+      python3 help2man scdoc man-db libinih-dev)
 for opt in "$@"; do
   case "$opt" in
     --windows) pkgs+=(gcc-mingw-w64-x86-64 wine64 wine tcl dpkg-dev) ;;

@@ -1,9 +1,10 @@
-/* The elevated mode's cache, seen from the caller: it belongs to the
- * caller's sandbox account (<its home>/cache, made by setup, bound at
- * ~/.cache in each run's private home), so the caller can neither read its
- * size nor empty it; the launcher does both as that account
- * (sbx-launch --cache size|clear) and prints one line:
- *   "OK <bytes> <files> <partial>"  or  "E<code> <message>". */
+/* The elevated mode's caches, seen from the caller: each belongs to one of
+ * the caller's sandbox accounts (<its home>/cache, made by setup, bound at
+ * ~/.cache in each run's private home), so the caller can neither read
+ * their size nor empty them; the launcher does both as that account
+ * (sbx-launch --account A --report-fd 3 --cache size|clear) and prints one
+ * line: "OK <bytes> <files> <partial>" on stdout, or "E<code> <message>"
+ * on the report pipe. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -18,15 +19,16 @@
 
 extern char **environ;
 
-static int launcher_cache(const char *what, struct sbx_usage *use, struct sbx_error *err)
+static int launcher_cache(const char *machine_dir, const char *account, const char *what,
+                          struct sbx_usage *use, struct sbx_error *err)
 {
     char launcher[PATH_MAX];
-    int rc = sbx_elevated_launcher_path(NULL, launcher, sizeof launcher, err);
+    int rc = sbx_elevated_launcher_path(machine_dir, launcher, sizeof launcher, err);
     if (rc)
         return rc;
     struct sbx_mode_facts f;
     struct sbx_error ferr = {0};
-    if (sbx_elevated_facts_unprivileged(NULL, &f, &ferr) != 0 || !f.elevated_installed ||
+    if (sbx_elevated_facts_unprivileged(machine_dir, &f, &ferr) != 0 || !f.elevated_installed ||
         !f.caller_authorized)
         return sbx_err_set(err, SBX_ENOENT, "the elevated mode is not set up for you");
     int p[2];
@@ -40,9 +42,12 @@ static int launcher_cache(const char *what, struct sbx_usage *use, struct sbx_er
     }
     if (pid == 0) {
         int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-        if (devnull < 0 || dup2(devnull, 0) != 0 || dup2(p[1], 1) != 1 || dup2(p[1], 2) != 2)
+        /* stdout: the result; 3: the report pipe (errors as "E<code> ..."). */
+        if (devnull < 0 || dup2(devnull, 0) != 0 || dup2(p[1], 1) != 1 ||
+            dup2(devnull, 2) != 2 || dup2(p[1], 3) != 3 || fcntl(3, F_SETFD, 0) != 0)
             _exit(125);
-        const char *av[] = {launcher, "--account", "offline", "--cache", what, NULL};
+        const char *av[] = {launcher, "--account", account, "--report-fd", "3", "--cache", what,
+                            NULL};
         execve(launcher, (char *const *)av, environ);
         dprintf(1, "E%d cannot start the launcher %s: %s\n", SBX_EIO, launcher, strerror(errno));
         _exit(125);
@@ -67,9 +72,9 @@ static int launcher_cache(const char *what, struct sbx_usage *use, struct sbx_er
     if (strncmp(out, "OK ", 3) == 0 &&
         sscanf(out + 3, "%llu %llu %d", &bytes, &files, &partial) == 3) {
         if (use) {
-            use->bytes = bytes;
-            use->files = files;
-            use->partial = partial != 0;
+            use->bytes += bytes;
+            use->files += files;
+            use->partial |= partial != 0;
         }
         return 0;
     }
@@ -81,12 +86,28 @@ static int launcher_cache(const char *what, struct sbx_usage *use, struct sbx_er
                        msg[0] ? msg : "the launcher said nothing");
 }
 
-int sbx_elevated_cache_usage(struct sbx_usage *use, struct sbx_error *err)
+/* Both accounts of the caller's pair have one: runs with --net on use the
+ * online account's. */
+static const char *const accounts[] = {"offline", "online"};
+
+int sbx_elevated_cache_usage(const char *machine_dir, struct sbx_usage *use,
+                             struct sbx_error *err)
 {
-    return launcher_cache("size", use, err);
+    memset(use, 0, sizeof *use);
+    for (size_t i = 0; i < 2; i++) {
+        int rc = launcher_cache(machine_dir, accounts[i], "size", use, err);
+        if (rc)
+            return rc;
+    }
+    return 0;
 }
 
-int sbx_elevated_cache_clear(struct sbx_error *err)
+int sbx_elevated_cache_clear(const char *machine_dir, struct sbx_error *err)
 {
-    return launcher_cache("clear", NULL, err);
+    for (size_t i = 0; i < 2; i++) {
+        int rc = launcher_cache(machine_dir, accounts[i], "clear", NULL, err);
+        if (rc)
+            return rc;
+    }
+    return 0;
 }

@@ -53,10 +53,12 @@ int sbx_elevated_run_ex(const struct sbx_run_request *req, const struct sbx_elev
                         int *status, struct sbx_error *err);
 
 /* The caller's sandbox account's cache (cache.c, through the launcher,
- * acting as that account): its size, or emptied.  -SBX_ENOENT when the
- * elevated mode is not set up for the caller. */
-int sbx_elevated_cache_usage(struct sbx_usage *use, struct sbx_error *err);
-int sbx_elevated_cache_clear(struct sbx_error *err);
+ * acting as that account): its size, or emptied; both accounts of the
+ * caller's pair.  -SBX_ENOENT when the elevated mode is not set up for the
+ * caller (machine_dir: the machine state directory, NULL: the default). */
+int sbx_elevated_cache_usage(const char *machine_dir, struct sbx_usage *use,
+                             struct sbx_error *err);
+int sbx_elevated_cache_clear(const char *machine_dir, struct sbx_error *err);
 
 extern const struct sbx_mode_ops sbx_elevated_linux;
 

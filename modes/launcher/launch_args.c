@@ -81,6 +81,10 @@ int sbx_launch_args_parse(int argc, char **argv, struct sbx_launch_args *a,
             a->tty = true;
             continue;
         }
+        if (strcmp(o, "--no-cache") == 0) {
+            a->no_cache = true;
+            continue;
+        }
         if (i + 1 >= argc)
             return bad(err, o, NULL, "unknown, or its value is missing");
         const char *v = argv[++i];
@@ -120,6 +124,13 @@ int sbx_launch_args_parse(int argc, char **argv, struct sbx_launch_args *a,
                 return bad(err, o, v,
                            "not a name sbx keeps read-only, or given more than %d times",
                            SBX_LAUNCH_MAX_ARGS);
+        } else if (strcmp(o, "--cache") == 0) {
+            if (strcmp(v, "size") == 0)
+                a->cache_op = SBX_LAUNCH_CACHE_SIZE;
+            else if (strcmp(v, "clear") == 0)
+                a->cache_op = SBX_LAUNCH_CACHE_CLEAR;
+            else
+                return bad(err, o, v, "expected size or clear");
         } else if (strcmp(o, "--allow-unix") == 0) {
             if (!add(a->unix_path, &a->n_unix, SBX_UNIX_MAX_ALLOW, v))
                 return bad(err, o, v, "given more than %d times", SBX_UNIX_MAX_ALLOW);
@@ -129,6 +140,15 @@ int sbx_launch_args_parse(int argc, char **argv, struct sbx_launch_args *a,
     }
     if (!a->account)
         return sbx_err_set(err, SBX_EINVAL, "--account is missing; " SBX_LAUNCH_USAGE);
+    if (a->cache_op != SBX_LAUNCH_RUN) {
+        /* Nothing of a run goes with it: no option is ignored quietly. */
+        if (a->n_ws || a->n_protect || a->n_allow_read || a->n_hide || a->n_allow_names ||
+            a->n_unix || a->allow_git || a->tty || a->no_cache || i < argc ||
+            a->max_pids != SBX_RUN_DEFAULT_PIDS || a->tmp_bytes != SBX_RUN_DEFAULT_TMP)
+            return sbx_err_set(err, SBX_EINVAL, "--cache runs nothing: it takes --account and "
+                                                "--report-fd only; " SBX_LAUNCH_USAGE);
+        return 0;
+    }
     if (a->n_ws == 0)
         return sbx_err_set(err, SBX_EINVAL, "no --workspace given; " SBX_LAUNCH_USAGE);
     if (i >= argc || !argv[i] || !argv[i][0])

@@ -7,7 +7,12 @@
  *   sbx-launch --account offline|online [--report-fd N] [--allow-git] [--tty]
  *              [--protect PATH]... [--allow-read PATH]... [--hide PATH]...
  *              [--allow-write-name NAME]... [--allow-unix SOCKET]...
- *              [--pids N] [--tmp BYTES] --workspace DIR... -- CMD [ARG...]
+ *              [--pids N] [--tmp BYTES] [--no-cache] --workspace DIR... -- CMD [ARG...]
+ *   sbx-launch --account offline|online [--report-fd N] --cache size|clear
+ *
+ * The second form runs nothing: it measures or empties the account's
+ * cache (modes/common/cache_env.h) as that account, for `sbx status` and
+ * `sbx cache clear`.
  *
  * Only the syntax is checked here; what the values name (the account, the
  * workspaces, the report pipe) the launcher checks afterwards, as root
@@ -33,7 +38,14 @@
     "usage: sbx-launch --account offline|online [--report-fd N] [--allow-git] [--tty] "      \
     "[--protect PATH]... [--allow-read PATH]... [--hide PATH]... "                           \
     "[--allow-write-name NAME]... [--allow-unix SOCKET]... [--pids N] [--tmp BYTES] "        \
-    "--workspace DIR... -- CMD [ARG...]"
+    "[--no-cache] --workspace DIR... -- CMD [ARG...] | sbx-launch --account offline|online "   \
+    "[--report-fd N] --cache size|clear"
+
+enum sbx_launch_cache_op {
+    SBX_LAUNCH_RUN = 0,        /* run the command */
+    SBX_LAUNCH_CACHE_SIZE,     /* --cache size: print "OK <bytes> <files> <partial>" */
+    SBX_LAUNCH_CACHE_CLEAR,    /* --cache clear: empty it, print "OK 0 0 0" */
+};
 
 /* Every string points into the argv given (nothing is copied). */
 struct sbx_launch_args {
@@ -41,6 +53,8 @@ struct sbx_launch_args {
     int report_fd;                /* --report-fd, 3..SBX_LAUNCH_MAX_REPORT_FD; -1 without */
     bool allow_git;
     bool tty;                     /* a pty sbx made for this run is among 0-2 */
+    bool no_cache;                /* --no-cache: no cache bound, no variables */
+    enum sbx_launch_cache_op cache_op; /* --cache: then no workspace, no command */
     /* --pids, 1..SBX_RUN_MAX_PIDS; SBX_RUN_DEFAULT_PIDS without */
     unsigned long max_pids;
     /* --tmp, SBX_RUN_MIN_TMP..SBX_RUN_MAX_TMP; SBX_RUN_DEFAULT_TMP without */
@@ -57,7 +71,8 @@ struct sbx_launch_args {
     size_t n_allow_names;
     const char *unix_path[SBX_UNIX_MAX_ALLOW];
     size_t n_unix;
-    char **argv;                  /* the command: argv[0] not empty, NULL-terminated */
+    char **argv;                  /* the command: argv[0] not empty, NULL-terminated;
+                                   * NULL with --cache */
 };
 
 /* Parse argv[1..argc-1] (argv[argc] must be NULL, as main's is) into *a.

@@ -3,7 +3,8 @@
  *   sbx-launch --account offline|online [--report-fd N] [--allow-git]
  *              [--allow-unix SOCKET]... [--allow-read PATH]... [--hide PATH]...
  *              [--allow-write-name NAME]... [--tty] [--pids N] [--tmp BYTES]
- *              --workspace DIR [--workspace DIR]... -- CMD [ARG...]
+ *              [--no-cache] --workspace DIR [--workspace DIR]... -- CMD [ARG...]
+ *   sbx-launch --account offline|online [--report-fd N] --cache size|clear
  *
  * Runs CMD as one of sbx's sandbox accounts, from the caller's current
  * directory.  Everything it decides comes from root's files (its
@@ -24,7 +25,9 @@
  * PID namespace whose init drops to the
  * account (groups, gid, uid, verified, no way back), applies the same
  * Landlock + seccomp confinement as the unelevated mode, and starts CMD
- * with a clean environment.  The network on (the online account) means IP:
+ * with a clean environment, in a private home (a tmpfs) where the
+ * account's persistent cache is bound at ~/.cache (launch_cache.h; --cache
+ * size|clear measures or empties it as the account, running nothing).  The network on (the online account) means IP:
  * no unix socket of the host's; each --allow-unix socket is opened now as
  * the caller (fsuid) and held by a connector process of the caller's, which
  * connects to it for the run's broker (unix_broker.h), and to nothing
@@ -77,7 +80,9 @@
 #include "modes/confine/linux/seccomp_filter.h"
 #include "modes/confine/linux/standin.h"
 #include "modes/confine/linux/unix_broker.h"
+#include "modes/common/cache_env.h"
 #include "modes/launcher/launch_args.h"
+#include "modes/launcher/launch_cache.h"
 #include "util/cleanup.h"
 #include "util/fds.h"
 
@@ -93,6 +98,9 @@ struct launch {
     struct stat ws_st[MAX_WS];
     size_t n_ws;
     int home_fd;                /* the run's private home (a tmpfs), for its Landlock rule */
+    int cache_fd;               /* the account's cache bound in it, for its rule; -1: none */
+    bool no_cache;              /* --no-cache */
+    enum sbx_launch_cache_op cache_op; /* --cache size|clear: nothing is run */
     bool allow_git;
     bool tty;                   /* a pty sbx made for this run is among 0-2 */
     unsigned long max_pids;     /* --pids: the account's processes (RLIMIT_NPROC) */
@@ -172,6 +180,8 @@ static void parse_args(struct launch *l, int argc, char **argv)
     l->account = a.account;
     l->allow_git = a.allow_git;
     l->tty = a.tty;
+    l->no_cache = a.no_cache;
+    l->cache_op = a.cache_op;
     l->max_pids = a.max_pids;
     l->tmp_bytes = a.tmp_bytes;
     l->argv = a.argv;
@@ -220,17 +230,35 @@ static void build_env(struct launch *l)
     size_t n = 0;
     for (char **e = environ; e && *e; e++)
         n++;
-    l->envp = calloc(n + 8, sizeof *l->envp);
+    l->envp = calloc(n + 8 + SBX_CACHE_ENV_MAX, sizeof *l->envp);
     if (!l->envp)
         die(l, 125, SBX_ENOMEM, "out of memory");
     size_t k = 0;
     bool have_path = false;
-    for (char **e = environ; e && *e; e++)
-        if (!env_dropped(*e)) {
+    const char *maven_opts = NULL;
+    for (char **e = environ; e && *e; e++) {
+        if (strncmp(*e, "MAVEN_OPTS=", 11) == 0)
+            maven_opts = *e + 11;
+        /* The cache's variables are the launcher's to set (or, with
+         * --no-cache, nobody's: a path of the caller's the account can't
+         * write anyway). */
+        if (!env_dropped(*e) && !sbx_cache_env_sets(*e)) {
             have_path = have_path || strncmp(*e, "PATH=", 5) == 0;
             l->envp[k++] = *e;
         }
+    }
     const struct sbx_launch_account *a = l->target;
+    if (!l->no_cache) {
+        char root[PATH_MAX + 16];
+        struct sbx_cache_env ce;
+        struct sbx_error err = {0};
+        snprintf(root, sizeof root, "%s/.cache", a->home);
+        if (sbx_cache_env_build(root, maven_opts, &ce, &err) != 0)
+            die(l, 125, err.code, "%s", err.msg);
+        /* Kept until exec: the strings are the environment's now. */
+        for (size_t i = 0; i < ce.n; i++)
+            l->envp[k++] = ce.v[i];
+    }
     char *vars[5];
     if (asprintf(&vars[0], "HOME=%s", a->home) < 0 ||
         asprintf(&vars[1], "TMPDIR=%s/tmp", a->home) < 0 ||
@@ -730,6 +758,11 @@ static void private_home(struct launch *l)
 {
     const struct sbx_launch_account *a = l->target;
     char opts[160], tmp[PATH_MAX + 8];
+    struct sbx_error err = {0};
+    /* The cache on disk, before the tmpfs covers the home it lies in. */
+    sbx_autofd int cache = -1;
+    if (!l->no_cache && sbx_launch_cache_open(a, &cache, &err) != 0)
+        die(l, 125, err.code, "%s (sbx run --no-cache runs without it)", err.msg);
     /* Bounded as the unelevated mode's TMPDIR is: its pages are memory. */
     unsigned long long inodes = l->tmp_bytes / 4096 > 1024 ? l->tmp_bytes / 4096 : 1024;
     snprintf(opts, sizeof opts, "mode=0700,uid=%u,gid=%u,size=%llu,nr_inodes=%llu",
@@ -742,6 +775,8 @@ static void private_home(struct launch *l)
     l->home_fd = open(a->home, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (l->home_fd < 0)
         die(l, 125, SBX_EIO, "the private home %s: %s", a->home, strerror(errno));
+    if (cache >= 0 && sbx_launch_cache_mount(a, l->home_fd, cache, &l->cache_fd, &err) != 0)
+        die(l, 125, err.code, "%s", err.msg);
 }
 
 static void become(const struct launch *l, uid_t uid, gid_t gid, const char *who)
@@ -862,17 +897,23 @@ static _Noreturn void run_init(struct launch *l, int sig_r, int cwd_fd)
     close(cwd_fd);
     /* The rules from the fds checked (the workspaces' roots, the private
      * home), the names only for messages. */
-    const char *rw[MAX_WS + 1];
-    int rw_fd[MAX_WS + 1];
-    char tmp[PATH_MAX];
+    const char *rw[MAX_WS + 2];
+    int rw_fd[MAX_WS + 2];
+    char tmp[PATH_MAX], cache[PATH_MAX + 16];
     snprintf(tmp, sizeof tmp, "%s", l->target->home);
+    snprintf(cache, sizeof cache, "%s/.cache", l->target->home);
+    size_t n_rw = 0;
     for (size_t i = 0; i < l->n_ws; i++) {
-        rw[i] = l->ws[i];
-        rw_fd[i] = l->ws_fd[i];
+        rw[n_rw] = l->ws[i];
+        rw_fd[n_rw++] = l->ws_fd[i];
     }
-    rw[l->n_ws] = tmp;
-    rw_fd[l->n_ws] = l->home_fd;
-    struct sbx_policy pol = {.rw = rw, .rw_fd = rw_fd, .n_rw = l->n_ws + 1, .net = l->net,
+    rw[n_rw] = tmp;
+    rw_fd[n_rw++] = l->home_fd;
+    if (l->cache_fd >= 0) {
+        rw[n_rw] = cache;
+        rw_fd[n_rw++] = l->cache_fd;
+    }
+    struct sbx_policy pol = {.rw = rw, .rw_fd = rw_fd, .n_rw = n_rw, .net = l->net,
                              .private_dev = false,
                              .tcp_ports = l->net ? NULL : l->conf.ports,
                              .n_tcp_ports = l->net ? 0 : l->conf.n_ports,
@@ -883,6 +924,8 @@ static _Noreturn void run_init(struct launch *l, int sig_r, int cwd_fd)
     for (size_t i = 0; i < l->n_ws; i++)
         close(l->ws_fd[i]);
     close(l->home_fd);
+    if (l->cache_fd >= 0)
+        close(l->cache_fd);
     if (l->n_unix > 0)
         close(l->unix_sock[0]); /* the broker has it */
 
@@ -944,9 +987,24 @@ static _Noreturn void run_init(struct launch *l, int sig_r, int cwd_fd)
     }
 }
 
+/* --cache size|clear: the account's cache, measured or emptied as the
+ * account (root opens it, then gives root up for good): nothing of the
+ * caller's is touched, nothing is run. */
+static _Noreturn void cache_op(struct launch *l)
+{
+    struct sbx_error err = {0};
+    sbx_autofd int fd = -1;
+    if (sbx_launch_cache_open(l->target, &fd, &err) != 0)
+        die(l, 125, err.code, "%s", err.msg);
+    become(l, l->target->uid, l->target->gid, l->target->name);
+    if (sbx_launch_cache_op(fd, l->cache_op == SBX_LAUNCH_CACHE_CLEAR, &err) != 0)
+        die(l, 125, err.code, "the cache of %s: %s", l->target->name, err.msg);
+    _exit(0);
+}
+
 int main(int argc, char **argv)
 {
-    struct launch l = {.report = -1, .home_fd = -1};
+    struct launch l = {.report = -1, .home_fd = -1, .cache_fd = -1};
     ensure_stdio();
     umask(077);
     parse_args(&l, argc, argv);
@@ -956,6 +1014,8 @@ int main(int argc, char **argv)
     load_conf(&l);
     check_caller(&l);
     pick_target(&l);
+    if (l.cache_op != SBX_LAUNCH_RUN)
+        cache_op(&l);
     build_env(&l);
     new_namespaces(&l);
     check_workspaces(&l);
@@ -992,6 +1052,8 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < l.n_ws; i++)
         close(l.ws_fd[i]);
     close(l.home_fd);
+    if (l.cache_fd >= 0)
+        close(l.cache_fd);
     if (l.report >= 0)
         close(l.report);
     supervise(&l, init, sp[1]);

@@ -32,6 +32,11 @@
  *       --report-fd in 3..SBX_LAUNCH_MAX_REPORT_FD, each number written as
  *       decimal digits only and equal to its value; an option not given
  *       leaves its default (-1, SBX_RUN_DEFAULT_PIDS, SBX_RUN_DEFAULT_TMP).
+ * Accepted with --cache (the second form of the synopsis):
+ *   C1  the last --cache value was "size" or "clear" and cache_op says
+ *       which; --account came; nothing of a run did (no list, no flag,
+ *       --pids and --tmp at their defaults, no command: argv NULL);
+ *       --report-fd as in A3.
  *
  * Any broken invariant aborts, so libFuzzer keeps the input as a crash
  * artifact: run the target on that file to reproduce. */
@@ -55,7 +60,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static const char *const flags[] = {"--allow-git", "--tty"};
+static const char *const flags[] = {"--allow-git", "--tty", "--no-cache"};
 
 /* The options that take a list of values, with the list each fills. */
 struct list {
@@ -87,8 +92,46 @@ static bool number_is(const char *s, unsigned long long want)
     return n == want;
 }
 
+/* C1: the --cache form. */
+static void check_cache_op(int argc, char **argv, const struct sbx_launch_args *a)
+{
+    const char *op = NULL, *account = NULL;
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0;) {
+        if (is_flag(argv[i])) {
+            CHECK(false, "C1: --cache accepted with the flag %s", argv[i]);
+            i++;
+            continue;
+        }
+        if (i + 1 >= argc)
+            break;
+        if (strcmp(argv[i], "--cache") == 0)
+            op = argv[i + 1];
+        else if (strcmp(argv[i], "--account") == 0)
+            account = argv[i + 1];
+        else
+            CHECK(strcmp(argv[i], "--report-fd") == 0 || strcmp(argv[i], "--pids") == 0 ||
+                      strcmp(argv[i], "--tmp") == 0,
+                  "C1: --cache accepted with %s", argv[i]);
+        i += 2;
+    }
+    CHECK(op && ((strcmp(op, "size") == 0 && a->cache_op == SBX_LAUNCH_CACHE_SIZE) ||
+                 (strcmp(op, "clear") == 0 && a->cache_op == SBX_LAUNCH_CACHE_CLEAR)),
+          "C1: --cache '%s' gave %d", op ? op : "(none)", (int)a->cache_op);
+    CHECK(account && a->account == account, "C1: --account is not its last value");
+    CHECK(!a->argv && !a->n_ws && !a->n_protect && !a->n_allow_read && !a->n_hide &&
+              !a->n_allow_names && !a->n_unix && !a->allow_git && !a->tty && !a->no_cache &&
+              a->max_pids == SBX_RUN_DEFAULT_PIDS && a->tmp_bytes == SBX_RUN_DEFAULT_TMP,
+          "C1: --cache accepted with something of a run");
+    CHECK(a->report_fd == -1 || (a->report_fd >= 3 && a->report_fd <= SBX_LAUNCH_MAX_REPORT_FD),
+          "C1: report fd %d", a->report_fd);
+}
+
 static void check_accepted(int argc, char **argv, const struct sbx_launch_args *a)
 {
+    if (a->cache_op != SBX_LAUNCH_RUN) {
+        check_cache_op(argc, argv, a);
+        return;
+    }
     /* A1: the walk of option slots */
     int i = 1;
     while (i < argc && strcmp(argv[i], "--") != 0)
@@ -110,12 +153,13 @@ static void check_accepted(int argc, char **argv, const struct sbx_launch_args *
     };
     size_t seen[sizeof lists / sizeof lists[0]] = {0};
     const char *account = NULL, *pids = NULL, *tmp = NULL, *report = NULL;
-    bool git = false, tty = false;
+    bool git = false, tty = false, no_cache = false;
     for (i = 1; i < end;) {
         const char *o = argv[i];
         if (is_flag(o)) {
             git = git || strcmp(o, "--allow-git") == 0;
             tty = tty || strcmp(o, "--tty") == 0;
+            no_cache = no_cache || strcmp(o, "--no-cache") == 0;
             i++;
             continue;
         }
@@ -148,8 +192,9 @@ static void check_accepted(int argc, char **argv, const struct sbx_launch_args *
         CHECK(lists[k].n <= lists[k].room, "A3: %zu values of %s", lists[k].n, lists[k].opt);
     }
     CHECK(account && a->account == account, "A2: --account is not its last value");
-    CHECK(a->allow_git == git && a->tty == tty, "A2: flags differ (git %d/%d, tty %d/%d)",
-          a->allow_git, git, a->tty, tty);
+    CHECK(a->allow_git == git && a->tty == tty && a->no_cache == no_cache,
+          "A2: flags differ (git %d/%d, tty %d/%d, no-cache %d/%d)", a->allow_git, git, a->tty,
+          tty, a->no_cache, no_cache);
 
     /* A3 */
     CHECK(a->n_ws >= 1, "A3: accepted without a workspace");
@@ -183,7 +228,8 @@ static bool same_list(const char *const *x, size_t nx, const char *const *y, siz
 static bool same(const struct sbx_launch_args *x, const struct sbx_launch_args *y)
 {
     return x->account == y->account && x->report_fd == y->report_fd &&
-           x->allow_git == y->allow_git && x->tty == y->tty && x->max_pids == y->max_pids &&
+           x->allow_git == y->allow_git && x->tty == y->tty && x->no_cache == y->no_cache &&
+           x->cache_op == y->cache_op && x->max_pids == y->max_pids &&
            x->tmp_bytes == y->tmp_bytes && x->argv == y->argv &&
            same_list(x->ws, x->n_ws, y->ws, y->n_ws) &&
            same_list(x->protect, x->n_protect, y->protect, y->n_protect) &&
@@ -238,7 +284,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             CHECK((unsigned char)err.msg[k] >= 0x20 && err.msg[k] != 0x7f,
                   "N3: byte %zu of the message is a control byte: %s", k, err.msg);
         const char *u = strstr(err.msg, "; usage: sbx-launch ");
-        CHECK(u && strcmp(u + strlen(u) - strlen("CMD [ARG...]"), "CMD [ARG...]") == 0,
+        CHECK(u && strcmp(u + strlen(u) - strlen("--cache size|clear"), "--cache size|clear") == 0,
               "N3: the message does not end with the usage: %s", err.msg);
         bool null_given = false;
         for (int k = 1; k < argc && !null_given; k++)
