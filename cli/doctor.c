@@ -13,6 +13,8 @@ static const char help[] =
     "Check every resource the ledger records against the machine and report drift: an\n"
     "object deleted or changed by hand, a plan an interrupted sbx left open, an object\n"
     "with sbx's marker the ledger does not know.  Exit status 1 when there is drift.\n"
+    "Root checks the machine's ledger, its own, and those of the elevated mode's\n"
+    "members (where a crash may have left a member's half of a migration open).\n"
     "  --repair  converge back: finish the open plan (rolled back), re-create what is\n"
     "            missing, remove marked objects the ledger does not know\n"
     "  --deep    also walk the granted trees (slow on big workspaces)\n";
@@ -169,11 +171,20 @@ int cmd_doctor(struct sbx_cli *cli, int argc, char **argv)
     if (cli_privilege(&priv, &err) || cli_state_dir(cli, false, mine, sizeof mine, &err) ||
         cli_state_dir(cli, true, machine, sizeof machine, &err))
         return cli_fail(cli, &err);
-    /* Root checks the machine ledger (and the marked objects no ledger
-     * knows) besides its own; a user checks their own ledger. */
+    /* Root checks the members' ledgers (their halves of a migration a
+     * crash interrupted among them: only root can finish those), its own
+     * and last the machine's (with the marked objects no ledger knows); a
+     * user checks their own ledger; --state names one ledger alone. */
     bool shared = strcmp(mine, machine) == 0;
-    const char *dirs[2] = {mine, machine};
-    size_t n = shared || priv != SBX_PRIV_ADMIN ? 1 : 2;
+    sbx_cleanup(cli_paths_free) struct cli_paths dirs = {0};
+    bool explicit_state = cli->state_opt || (getenv("SBX_STATE") && *getenv("SBX_STATE"));
+    if (priv == SBX_PRIV_ADMIN && !shared && !explicit_state &&
+        cli_member_ledgers(machine, &dirs, &err))
+        return cli_fail(cli, &err);
+    if (cli_paths_add(&dirs, mine, &err) ||
+        (priv == SBX_PRIV_ADMIN && !shared && cli_paths_add(&dirs, machine, &err)))
+        return cli_fail(cli, &err);
+    size_t n = dirs.n;
     struct json j;
     if (cli->json) {
         json_init(&j, stdout);
@@ -186,9 +197,13 @@ int cmd_doctor(struct sbx_cli *cli, int argc, char **argv)
     bool drift = false;
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
-        bool orphans = shared ? true : i == 1;
-        rc = doctor_ledger(cli, dirs[i], orphans, repair, deep, cli->json ? &j : NULL, &drift,
-                           &err);
+        bool seen = false; /* a directory listed twice is checked once */
+        for (size_t k = 0; k < i; k++)
+            seen |= strcmp(dirs.v[k], dirs.v[i]) == 0;
+        bool orphans = shared || (priv == SBX_PRIV_ADMIN && i == n - 1);
+        if (!seen)
+            rc = doctor_ledger(cli, dirs.v[i], orphans, repair, deep, cli->json ? &j : NULL,
+                               &drift, &err);
     }
     if (cli->json) {
         json_array_end(&j);

@@ -6,6 +6,7 @@
 #include "cli/cli.h"
 #include "cli/facts.h"
 #include "util/limits.h"
+#include "util/platform.h"
 
 static const char help[] =
     "usage: sbx status [--json] [--state DIR]\n"
@@ -13,8 +14,39 @@ static const char help[] =
     "Show the ledger (path, schema version), the mode set up in it, the mode `sbx run`\n"
     "would use for you now, the registered workspaces, resource counts by kind, and\n"
     "any plan an interrupted sbx left open, and the size of the sandbox's caches (sbx\n"
-    "cache clear empties them).  Changes nothing.  Root without a ledger of\n"
-    "its own is shown the machine's (sbx rollback acts on it too).\n";
+    "cache clear empties them).  Changes nothing.  Root without a ledger of its own is\n"
+    "shown the machine's (sbx rollback acts on it too), with the elevated mode's\n"
+    "members: their own ledgers' workspaces and any plan left open in them.\n";
+
+/* One member of the elevated mode, as the administrator's view shows it:
+ * their own ledger (workspaces, a plan a crash left open), where root can
+ * read it. */
+struct member_view {
+    char user[64];
+    char ledger[SBX_PATH_MAX];
+    bool readable;
+    size_t workspaces;
+    int64_t running;
+};
+
+static void member_view(const struct sbx_resource *m, struct member_view *v)
+{
+    memset(v, 0, sizeof *v);
+    if (sbx_detail_get(m->detail, "member", v->user, sizeof v->user) != 0 ||
+        sbx_user_state_dir(v->user, v->ledger, sizeof v->ledger, NULL) != 0)
+        return;
+    struct sbx_ledger *l = NULL;
+    struct sbx_resource_list rs = {0};
+    if (sbx_ledger_open(v->ledger, SBX_LEDGER_READONLY, &l, NULL) == 0 &&
+        sbx_ledger_resources(l, &rs, NULL) == 0 &&
+        sbx_ledger_plan_running(l, &v->running, NULL) == 0) {
+        v->readable = true;
+        for (size_t i = 0; i < rs.len; i++)
+            v->workspaces += rs.items[i].kind == SBX_R_WORKSPACE;
+    }
+    sbx_rlist_free(&rs);
+    sbx_ledger_close(l);
+}
 
 int cmd_status(struct sbx_cli *cli, int argc, char **argv)
 {
@@ -99,6 +131,26 @@ int cmd_status(struct sbx_cli *cli, int argc, char **argv)
             json_int(&j, running);
         else
             json_null(&j);
+        json_key(&j, "members");
+        json_array_begin(&j);
+        for (size_t i = 0; machine && i < rs.len; i++) {
+            struct member_view v;
+            if (rs.items[i].kind != SBX_R_MEMBERSHIP)
+                continue;
+            member_view(&rs.items[i], &v);
+            json_object_begin(&j);
+            json_kv_string(&j, "user", v.user);
+            json_kv_string(&j, "ledger", v.ledger);
+            json_kv_bool(&j, "readable", v.readable);
+            json_kv_int(&j, "workspaces", (long long)v.workspaces);
+            json_key(&j, "interrupted_plan");
+            if (v.running)
+                json_int(&j, v.running);
+            else
+                json_null(&j);
+            json_object_end(&j);
+        }
+        json_array_end(&j);
         json_key(&j, "caches");
         json_array_begin(&j);
 #ifndef _WIN32
@@ -138,6 +190,19 @@ int cmd_status(struct sbx_cli *cli, int argc, char **argv)
             }
         }
         printf("%s\n", total ? "" : " none");
+        for (size_t i = 0; machine && i < rs.len; i++) {
+            struct member_view v;
+            if (rs.items[i].kind != SBX_R_MEMBERSHIP)
+                continue;
+            member_view(&rs.items[i], &v);
+            if (!v.readable)
+                printf("member:         %s (no ledger of theirs at %s yet)\n", v.user, v.ledger);
+            else
+                printf("member:         %s, %zu workspace%s%s (ledger %s)\n", v.user,
+                       v.workspaces, v.workspaces == 1 ? "" : "s",
+                       v.running ? ", a plan left open by a crash: sbx doctor --repair" : "",
+                       v.ledger);
+        }
 #ifndef _WIN32
         for (int m = 0; m < 2; m++) {
             if (!use[m])

@@ -44,8 +44,9 @@ cleanup() {
   rm -rf "$base"
 }
 trap cleanup EXIT
-say() { echo "test-deb: $*"; }
-bad() { echo "test-deb: FAIL: $*" >&2; fail=1; }
+script_name=test-deb
+# shellcheck source=scripts/install-lib.sh
+. "$top/scripts/install-lib.sh"
 
 say "building the package"
 cmake -S "$top" -B "$base/build" -DCMAKE_BUILD_TYPE=Release -DSBX_TESTS=OFF -DSBX_MAN=ON \
@@ -54,10 +55,7 @@ cmake --build "$base/build" -j"$(nproc)" >/dev/null
 (cd "$base/build" && cpack -G DEB >/dev/null)
 deb=$(ls "$base"/build/sbx_*_*.deb)
 home="$base/home-$user"
-useradd --no-create-home --home-dir "$home" --shell /bin/sh "$user"
-mkdir -p "$home/ws"
-chown -R "$user:" "$home"
-chmod 0700 "$home"
+make_member "$user" "$home"
 # Other suites' throwaway names (sbxr123..., sbxt-life-..., table sbxt123:
 # a letter right after "sbx", where sbx's own have "-" or "_") come and go
 # meanwhile: left out.
@@ -83,20 +81,14 @@ sbx setup --mode elevated --user "$user" --quiet || bad "sbx setup --mode elevat
 (cd "$home/ws" && as_user sbx workspace add "$home/ws" --quiet) || bad "workspace add as $user"
 who=$(cd "$home/ws" && as_user sbx run -- id -un) || bad "an elevated run as $user"
 # the member's own offline account (sbx-managed, named after the member)
-{ [ -n "$who" ] && [ "$who" != "$user" ] && [[ "$who" == sbx-*-off ]] &&
-  getent passwd "$who" | grep -q sbx-managed; } ||
-  bad "the elevated run ran as '$who', not $user's own sbx-managed offline account"
+expect_member_account "$who" "$user" 'sbx-*-off'
 # The sandbox made a file; purge must leave it to its owner, without sbx's entries.
 (cd "$home/ws" && as_user sbx run -- sh -c 'echo e > e') || bad "an elevated run writing"
 rm -f "$home/ws/u" "$home/ws/e"
 
 say "purging the package (its prerm runs sbx cleanup)"
 DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq sbx >/dev/null || bad "apt-get purge sbx"
-after=$(snapshot)
-if [ "$before" != "$after" ]; then
-  bad "the machine differs after the purge:"
-  diff <(echo "$before") <(echo "$after") >&2 || true
-fi
+same_machine "$before" "$(snapshot)" "the purge"
 userdel "$user"
 if [ "$fail" != 0 ]; then
   exit 1

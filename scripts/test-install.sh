@@ -44,8 +44,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-say() { echo "test-install: $*"; }
-bad() { echo "test-install: FAIL: $*" >&2; fail=1; }
+script_name=test-install
+# shellcheck source=scripts/install-lib.sh
+. "$top/scripts/install-lib.sh"
 
 say "building and installing into $prefix"
 cmake -S "$top" -B "$base/build" -DCMAKE_BUILD_TYPE=Release -DSBX_TESTS=OFF -DSBX_MAN=ON \
@@ -94,10 +95,7 @@ mkdir -p "$base/ws"
 
 # The elevated mode: a throwaway member with a workspace of its own.
 home="$base/home-$user"
-useradd --no-create-home --home-dir "$home" --shell /bin/sh "$user"
-mkdir -p "$home/ws"
-chown -R "$user:" "$home"
-chmod 0700 "$home"
+make_member "$user" "$home"
 snapshot() {
   { getent passwd; getent group; cat /etc/shadow /etc/gshadow; nft list tables; } |
     grep "${tag}" | grep -v "^${user}:" || true
@@ -114,17 +112,11 @@ as_user() {
 (cd "$home/ws" && as_user "$sbx" workspace add "$home/ws" --quiet) || bad "workspace add as $user"
 who=$(cd "$home/ws" && as_user "$sbx" run -- id -un) || bad "an elevated run as $user"
 # the member's own offline account (sbx-managed, named after the member)
-{ [ -n "$who" ] && [ "$who" != "$user" ] && [[ "$who" == "${tag}"*-off ]] &&
-  getent passwd "$who" | grep -q sbx-managed; } ||
-  bad "the elevated run ran as '$who', not $user's own sbx-managed offline account"
+expect_member_account "$who" "$user" "${tag}*-off"
 (cd "$home/ws" && as_user "$sbx" workspace remove "$home/ws" --quiet) ||
   bad "workspace remove as $user"
 "$sbx" cleanup --quiet || bad "sbx cleanup"
-after=$(snapshot)
-if [ "$before" != "$after" ]; then
-  bad "the machine differs after sbx cleanup:"
-  diff <(echo "$before") <(echo "$after") >&2 || true
-fi
+same_machine "$before" "$(snapshot)" "sbx cleanup"
 userdel "$user"
 
 if [ "$fail" != 0 ]; then

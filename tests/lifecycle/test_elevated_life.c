@@ -479,6 +479,14 @@ static void test_admin_sees_the_machine_ledger(void **state)
         !strstr(out, "\"ledger_scope\":\"machine\"") || !strstr(out, want))
         fail_msg("root's status --json should show the machine ledger %s, elevated: %d: %s%s",
                  env.state, rc, out, err);
+    /* ... and the member, with their own ledger's workspaces. */
+    char member[1024];
+    snprintf(member, sizeof member, "{\"user\":\"%s\",\"ledger\":\"%s/.local/state/sbx\","
+             "\"readable\":true,\"workspaces\":", env.caller, env.home);
+    const char *at = strstr(out, member);
+    if (!at || strtoul(at + strlen(member), NULL, 10) < 1)
+        fail_msg("root's status --json should list the member %s and their workspaces: %s",
+                 env.caller, out);
     free(out);
     free(err);
     rc = sbx_as(ROOT, env.root, &out, &err, "workspace", "list", NULL);

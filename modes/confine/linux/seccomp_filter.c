@@ -1,9 +1,11 @@
-/* The seccomp filter, built with libseccomp.  The default action is to
- * allow: the filter is a deny list of what a coding tool never needs and
+/* The seccomp filter, built with libseccomp (at build time where the build
+ * made the filters ready, see seccomp_gen.c; else at each run).  The
+ * default action is to allow: the filter is a deny list of what a coding tool never needs and
  * what would undo the other layers.  Numbers come from the kernel headers,
  * not from libseccomp's own table, so syscalls newer than libseccomp are
  * still covered. */
 #include "modes/confine/linux/seccomp_filter.h"
+#include "modes/confine/linux/seccomp_build.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -11,10 +13,17 @@
 #include <seccomp.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <unistd.h>
+
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 
 /* Denied with EPERM whatever the policy. */
 static const int denied_always[] = {
@@ -215,11 +224,7 @@ static int socket_rules(scmp_filter_ctx ctx, const struct sbx_seccomp_opts *o,
 
 static int load(scmp_filter_ctx ctx, int *listener, struct sbx_error *err)
 {
-    /* libseccomp sets no_new_privs before loading (SCMP_FLTATR_CTL_NNP
-     * defaults to on); we ask for it explicitly anyway. */
-    int r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 1);
-    if (r == 0)
-        r = seccomp_load(ctx);
+    int r = seccomp_load(ctx);
     if (r < 0)
         return sbx_err_sys(err, SBX_EIO, -r, "seccomp_load");
     if (listener) {
@@ -232,19 +237,133 @@ static int load(scmp_filter_ctx ctx, int *listener, struct sbx_error *err)
     return 0;
 }
 
+int sbx_seccomp_build(const struct sbx_seccomp_opts *o, scmp_filter_ctx *out,
+                      struct sbx_error *err)
+{
+    *out = seccomp_init(SCMP_ACT_ALLOW);
+    if (!*out)
+        return sbx_err_set(err, SBX_ENOMEM, "seccomp_init failed");
+    int rc = build_base(*out, err);
+    if (rc == 0 && o)
+        rc = socket_rules(*out, o, err);
+    /* libseccomp sets no_new_privs before loading (SCMP_FLTATR_CTL_NNP
+     * defaults to on); asked for explicitly anyway. */
+    if (rc == 0 && (rc = seccomp_attr_set(*out, SCMP_FLTATR_CTL_NNP, 1)) < 0)
+        rc = sbx_err_sys(err, SBX_EIO, -rc, "seccomp_attr_set(NNP)");
+    if (rc < 0) {
+        seccomp_release(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+int sbx_seccomp_export(scmp_filter_ctx ctx, unsigned char **insns, size_t *n,
+                       struct sbx_error *err)
+{
+    *insns = NULL;
+    *n = 0;
+    int fd = memfd_create("sbx-seccomp-bpf", MFD_CLOEXEC);
+    if (fd < 0)
+        return sbx_err_sys(err, SBX_EIO, errno, "memfd_create for the seccomp filter");
+    int rc = seccomp_export_bpf(ctx, fd);
+    struct stat st;
+    if (rc < 0)
+        rc = sbx_err_sys(err, SBX_EIO, -rc, "seccomp_export_bpf");
+    else if (fstat(fd, &st) != 0 || st.st_size <= 0 || st.st_size % 8 != 0)
+        rc = sbx_err_set(err, SBX_EIO, "seccomp_export_bpf: not a filter");
+    unsigned char *buf = rc == 0 ? malloc((size_t)st.st_size) : NULL;
+    if (rc == 0 && !buf)
+        rc = sbx_err_set(err, SBX_ENOMEM, "out of memory (the seccomp filter)");
+    if (rc == 0 && pread(fd, buf, (size_t)st.st_size, 0) != st.st_size)
+        rc = sbx_err_sys(err, SBX_EIO, errno, "read the seccomp filter back");
+    close(fd);
+    if (rc < 0) {
+        free(buf);
+        return rc;
+    }
+    *insns = buf;
+    *n = (size_t)st.st_size / 8;
+    return 0;
+}
+
+int sbx_seccomp_compile(int v, unsigned char **insns, size_t *n, struct sbx_error *err)
+{
+    struct sbx_seccomp_opts o = sbx_seccomp_variant_opts(v);
+    scmp_filter_ctx ctx;
+    int rc = sbx_seccomp_build(v == 0 ? NULL : &o, &ctx, err);
+    if (rc == 0) {
+        rc = sbx_seccomp_export(ctx, insns, n, err);
+        seccomp_release(ctx);
+    }
+    return rc;
+}
+
+int sbx_seccomp_variant(const struct sbx_seccomp_opts *o)
+{
+    if (!o)
+        return 0;
+    return 1 + (o->net ? 1 : 0) + (o->tcp_only ? 2 : 0) + (o->unix_notify ? 4 : 0);
+}
+
+/* Built by libseccomp now: the way on architectures the build made no
+ * filter for, and the reference the prebuilt ones are checked against. */
+static int load_built(const struct sbx_seccomp_opts *o, int *listener, struct sbx_error *err)
+{
+    scmp_filter_ctx ctx;
+    int rc = sbx_seccomp_build(o, &ctx, err);
+    if (rc == 0)
+        rc = load(ctx, o && o->unix_notify ? listener : NULL, err);
+    if (ctx)
+        seccomp_release(ctx);
+    return rc;
+}
+
+#ifdef SBX_SECCOMP_BPF_HEADER
+/* The same filters, compiled once at build time (seccomp_gen.c writes
+ * them from the functions above, for the architecture sbx is built for):
+ * a run loads ready BPF instead of compiling it again.  Named by a macro
+ * because the file is the build's, not the tree's. */
+#include SBX_SECCOMP_BPF_HEADER
+
+static int load_prebuilt(const struct sbx_seccomp_opts *o, int *listener,
+                         struct sbx_error *err)
+{
+    int v = sbx_seccomp_variant(o);
+    struct sock_fprog prog = {.len = sbx_seccomp_bpf[v].len,
+                              .filter = (struct sock_filter *)sbx_seccomp_bpf[v].insns};
+    _Static_assert(sizeof(struct sock_filter) == 8, "BPF instructions are 8 bytes");
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+        return sbx_err_sys(err, SBX_EIO, errno, "prctl(PR_SET_NO_NEW_PRIVS)");
+    bool notify = o && o->unix_notify;
+    long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+                      notify ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0, &prog);
+    if (fd < 0)
+        return sbx_err_sys(err, SBX_EIO, errno, "seccomp(SET_MODE_FILTER)%s",
+                           notify ? " with a listener (--allow-unix needs Linux 5.0 or newer)"
+                                  : "");
+    if (notify) {
+        if (fcntl((int)fd, F_SETFD, FD_CLOEXEC) != 0)
+            return sbx_err_sys(err, SBX_EIO, errno, "the seccomp listener");
+        *listener = (int)fd;
+    }
+    return 0;
+}
+#endif
+
+static int load_filter(const struct sbx_seccomp_opts *o, int *listener, struct sbx_error *err)
+{
+#ifdef SBX_SECCOMP_BPF_HEADER
+    return load_prebuilt(o, listener, err);
+#else
+    return load_built(o, listener, err);
+#endif
+}
+
 int sbx_seccomp_load_ex(const struct sbx_seccomp_opts *o, int *listener, struct sbx_error *err)
 {
-    scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
-    if (!ctx)
-        return sbx_err_set(err, SBX_ENOMEM, "seccomp_init failed");
-    int rc = build_base(ctx, err);
-    if (rc == 0)
-        rc = socket_rules(ctx, o, err);
+    int rc = load_filter(o, listener, err);
     if (rc < 0 && o->unix_notify)
         sbx_err_wrap(err, "--allow-unix needs seccomp user notification (Linux 5.14 or newer)");
-    if (rc == 0)
-        rc = load(ctx, o->unix_notify ? listener : NULL, err);
-    seccomp_release(ctx);
     return rc;
 }
 
@@ -256,12 +375,11 @@ int sbx_seccomp_load(bool net, struct sbx_error *err)
 
 int sbx_seccomp_load_base(struct sbx_error *err)
 {
-    scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
-    if (!ctx)
-        return sbx_err_set(err, SBX_ENOMEM, "seccomp_init failed");
-    int rc = build_base(ctx, err);
-    if (rc == 0)
-        rc = load(ctx, NULL, err);
-    seccomp_release(ctx);
-    return rc;
+    return load_filter(NULL, NULL, err);
+}
+
+int sbx_seccomp_load_built(const struct sbx_seccomp_opts *o, int *listener,
+                           struct sbx_error *err)
+{
+    return load_built(o, listener, err);
 }
