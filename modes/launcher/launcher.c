@@ -18,8 +18,10 @@
  *     the caller, whose root carries the account's grant (O(1) ACL check);
  *   - the current directory lies beneath one of them (checked by walking
  *     ".." from the directory itself, so no path or symlink can fool it).
- * Then, still as root: a private mount namespace where each workspace is
- * bound onto itself nosuid and nodev and the files tools run in it (every
+ * Then, still as root: a private mount namespace with an empty skeleton
+ * over /home and over each workspace's ancestor others can't search
+ * (skeleton.h), where each workspace is bound at its own path
+ * nosuid and nodev and the files tools run in it (every
  * .git, the deny list: plants.h) are read-only, and a new
  * PID namespace whose init drops to the
  * account (groups, gid, uid, verified, no way back), applies the same
@@ -78,6 +80,7 @@
 #include "modes/confine/linux/standin.h"
 #include "modes/confine/linux/unix_broker.h"
 #include "modes/launcher/launch_args.h"
+#include "modes/launcher/skeleton.h"
 #include "util/cleanup.h"
 #include "util/fds.h"
 
@@ -114,6 +117,7 @@ struct launch {
     char **argv;                /* the command */
     char **envp;                /* what the command gets */
     struct sbx_launch_conf conf;
+    struct sbx_skel skel;       /* the home skeleton (skeleton.h) */
     struct sbx_launch_account target_acct; /* of the caller's own pair */
     const struct sbx_launch_account *target;
     uid_t caller;
@@ -507,7 +511,8 @@ static void launcher_note(const char *note, void *ctx)
 
 /* Bind what fd is open on onto itself with the attributes set (recursive,
  * from the fd alone): the clone's root, now attached, in an fd. */
-static int bind_fd(const struct launch *l, int fd, uint64_t attrs, const char *name)
+static int bind_fd_onto(const struct launch *l, int fd, uint64_t attrs, int onto,
+                        const char *name)
 {
     int tree = open_tree(fd, "", OPEN_TREE_CLONE | AT_RECURSIVE | AT_EMPTY_PATH |
                                      OPEN_TREE_CLOEXEC);
@@ -516,9 +521,15 @@ static int bind_fd(const struct launch *l, int fd, uint64_t attrs, const char *n
     struct mount_attr a = {.attr_set = attrs};
     if (mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof a) != 0)
         die(l, 125, SBX_EIO, "mount_setattr %s: %s", name, strerror(errno));
-    if (move_mount(tree, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) != 0)
-        die(l, 125, SBX_EIO, "bind %s onto itself: %s", name, strerror(errno));
+    if (move_mount(tree, "", onto, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) != 0)
+        die(l, 125, SBX_EIO, "bind %s%s: %s", name, onto == fd ? " onto itself" : "",
+            strerror(errno));
     return tree;
+}
+
+static int bind_fd(const struct launch *l, int fd, uint64_t attrs, const char *name)
+{
+    return bind_fd_onto(l, fd, attrs, fd, name);
 }
 
 /* Each workspace bound onto itself nosuid and nodev (a device node or a
@@ -590,7 +601,15 @@ static void mount_workspaces(struct launch *l)
     for (size_t i = 0; i < l->n_ws; i++) {
         if (outer_of(l, i) >= 0)
             continue; /* inside another's bind, which is recursive */
-        int top = bind_fd(l, l->ws_fd[i], MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, l->ws[i]);
+        /* At its own path on the home skeleton, or where it is. */
+        struct sbx_error err = {0};
+        int onto = sbx_skel_reach(&l->skel, l->ws[i], false, &err);
+        if (onto < 0 && onto != -SBX_ENOENT)
+            die(l, 125, err.code, "workspace %s: %s", l->ws[i], err.msg);
+        int top = bind_fd_onto(l, l->ws_fd[i], MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+                               onto >= 0 ? onto : l->ws_fd[i], l->ws[i]);
+        if (onto >= 0)
+            close(onto);
         /* Same directory (same inode: the grant, the owner and the
          * Landlock rule are the same), reached through the new mount. */
         close(l->ws_fd[i]);
@@ -677,9 +696,10 @@ static bool path_in(const char *path, const char *dir)
  * the caller (a symlink followed, as the caller may) and covered in the
  * run's mount namespace by an empty read-only stand-in (and so each --hide
  * path, the caller's configuration's), unless
- * --allow-read names it or a directory holding it.  The ancestors of a
- * workspace, the home among them, carry sbx's traverse entries for the
- * accounts, so a 0644 ~/.npmrc would otherwise be theirs to read. */
+ * --allow-read names it or a directory holding it.  On the home skeleton
+ * (build_skeleton) the home is out of the account's reach anyway; this
+ * covers what a home others can search (outside /home) would show, and the
+ * --hide paths, inside workspaces too. */
 static void hide_credentials(struct launch *l)
 {
     char buf[16384];
@@ -718,6 +738,60 @@ static void hide_credentials(struct launch *l)
         if (rc < 0)
             die(l, 125, err.code, "hide %s from the sandbox: %s", path, err.msg);
     }
+}
+
+/* The home skeleton (skeleton.h), before the workspaces are bound on it:
+ * where it goes and what --allow-read shows on it are looked up as the
+ * caller, before it hides them; then, as root, each --allow-read path it
+ * covers bound on it read-only, the shortest first (so a workspace or a
+ * path inside one is mounted on top of it, later), and the way to the
+ * account's home made (private_home mounts there).  Paths inside a
+ * workspace are reached through the workspace's own bind. */
+static void build_skeleton(struct launch *l)
+{
+    struct sbx_error err = {0};
+    int shown[MAX_WS];
+    as_caller(l, true);
+    int rc = sbx_skel_plan(&l->skel, l->ws, l->n_ws, &err);
+    if (rc == 0)
+        rc = sbx_skel_open(&l->skel, &err);
+    for (size_t k = 0; k < l->n_allow_read; k++) {
+        bool in_ws = false;
+        for (size_t w = 0; w < l->n_ws && !in_ws; w++)
+            in_ws = path_in(l->allow_read[k], l->ws[w]);
+        /* absent, or not the caller's to look at: nothing to show */
+        shown[k] = rc || in_ws || sbx_skel_of(&l->skel, l->allow_read[k]) < 0
+                       ? -1
+                       : open(l->allow_read[k], O_PATH | O_CLOEXEC);
+    }
+    as_caller(l, false);
+    if (rc != 0 || sbx_skel_mount(&l->skel, &err) != 0)
+        die(l, 125, err.code, "%s", err.msg);
+    for (size_t round = 0; round < l->n_allow_read; round++) {
+        size_t k = l->n_allow_read;
+        for (size_t j = 0; j < l->n_allow_read; j++)
+            if (shown[j] >= 0 &&
+                (k == l->n_allow_read || strlen(l->allow_read[j]) < strlen(l->allow_read[k])))
+                k = j;
+        if (k == l->n_allow_read)
+            break;
+        struct stat st;
+        if (fstat(shown[k], &st) != 0)
+            die(l, 125, SBX_EIO, "--allow-read %s: %s", l->allow_read[k], strerror(errno));
+        sbx_autofd int onto = sbx_skel_reach(&l->skel, l->allow_read[k], !S_ISDIR(st.st_mode),
+                                             &err);
+        if (onto < 0)
+            die(l, 125, err.code, "--allow-read %s: %s", l->allow_read[k], err.msg);
+        close(bind_fd_onto(l, shown[k], MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+                           onto, l->allow_read[k]));
+        close(shown[k]);
+        shown[k] = -1;
+    }
+    int home = sbx_skel_reach(&l->skel, l->target->home, false, &err);
+    if (home < 0 && home != -SBX_ENOENT)
+        die(l, 125, err.code, "the account's home %s: %s", l->target->home, err.msg);
+    if (home >= 0)
+        close(home);
 }
 
 /* A home (and TMPDIR inside it) of this run alone: a tmpfs over the
@@ -960,7 +1034,12 @@ int main(int argc, char **argv)
     new_namespaces(&l);
     check_workspaces(&l);
     open_unix_allowed(&l);
+    build_skeleton(&l);
     mount_workspaces(&l);
+    struct sbx_error err = {0};
+    if (sbx_skel_seal(&l.skel, &err) != 0)
+        die(&l, 125, err.code, "%s", err.msg);
+    sbx_skel_close(&l.skel);
     hide_credentials(&l);
     private_home(&l);
     /* After the binds: the current directory then lies on them (where the
