@@ -349,9 +349,11 @@ done:
 #endif
 
 #ifndef _WIN32
-/* Does the ledger in dir hold a resource naming the shared pair (its
- * accounts, or a grant to them)?  *found also when dir can't be read. */
-static void names_shared_pair(const char *dir, const struct sbx_elevated_names *n, bool *found)
+/* Does the ledger in dir hold a resource that matches?  *found also when
+ * dir can't be read. */
+static void ledger_holds(const char *dir, bool (*match)(const struct sbx_resource *r,
+                                                        const struct sbx_elevated_names *n),
+                         const struct sbx_elevated_names *n, bool *found)
 {
     struct sbx_ledger *l = NULL;
     struct sbx_resource_list rs = {0};
@@ -360,18 +362,35 @@ static void names_shared_pair(const char *dir, const struct sbx_elevated_names *
     if (!l || sbx_ledger_resources(l, &rs, NULL) != 0) {
         *found = true;
     } else {
-        for (size_t i = 0; i < rs.len && !*found; i++) {
-            char g[64] = "";
-            const struct sbx_resource *r = &rs.items[i];
-            *found = (r->kind == SBX_R_ACCOUNT && r->name &&
-                      (strcmp(r->name, n->offline) == 0 || strcmp(r->name, n->online) == 0)) ||
-                     (r->kind == SBX_R_ACL_ENTRY &&
-                      sbx_detail_get(r->detail, "grantee", g, sizeof g) == 0 &&
-                      (strcmp(g, n->offline) == 0 || strcmp(g, n->online) == 0));
-        }
+        for (size_t i = 0; i < rs.len && !*found; i++)
+            *found = match(&rs.items[i], n);
     }
     sbx_rlist_free(&rs);
     sbx_ledger_close(l);
+}
+
+/* The shared pair's accounts, or a grant to them. */
+static bool of_shared_pair(const struct sbx_resource *r, const struct sbx_elevated_names *n)
+{
+    char g[64] = "";
+    return (r->kind == SBX_R_ACCOUNT && r->name &&
+            (strcmp(r->name, n->offline) == 0 || strcmp(r->name, n->online) == 0)) ||
+           (r->kind == SBX_R_ACL_ENTRY && sbx_detail_get(r->detail, "grantee", g, sizeof g) == 0 &&
+            (strcmp(g, n->offline) == 0 || strcmp(g, n->online) == 0));
+}
+
+static void names_shared_pair(const char *dir, const struct sbx_elevated_names *n, bool *found)
+{
+    ledger_holds(dir, of_shared_pair, n, found);
+}
+
+/* A traverse entry on a workspace's ancestor, which sbx no longer makes
+ * (the launcher's home skeleton: issue 12 item 14). */
+static bool traverse_entry(const struct sbx_resource *r, const struct sbx_elevated_names *n)
+{
+    char e[16] = "";
+    return !n->traverse && r->kind == SBX_R_ACL_ENTRY &&
+           sbx_detail_get(r->detail, "entry", e, sizeof e) == 0 && strcmp(e, "traverse") == 0;
 }
 
 /* Root's `sbx migrate` on a machine set up before per-member pairs, after
@@ -381,7 +400,8 @@ static void names_shared_pair(const char *dir, const struct sbx_elevated_names *
  * the shared one; once no ledger names the shared pair, a last machine plan
  * retires it.  Each is a plan of its own, whole on its own: a failure or a
  * crash leaves the shared pair in place, and running `sbx migrate` again
- * goes on from there. */
+ * goes on from there.  A member's ledger that still records traverse
+ * entries of an older sbx is converged the same way (they are revoked). */
 static int move_members(const struct sbx_cli *cli, const char *machine, const char *mine,
                         bool dry_run, struct sbx_error *err)
 {
@@ -391,8 +411,6 @@ static int move_members(const struct sbx_cli *cli, const char *machine, const ch
     if (rc)
         return rc;
     names_shared_pair(machine, &n, &shared);
-    if (!shared)
-        return 0;
     sbx_cleanup(cli_paths_free) struct cli_paths members = {0};
     if ((rc = cli_member_ledgers(machine, &members, err)))
         return rc;
@@ -400,13 +418,20 @@ static int move_members(const struct sbx_cli *cli, const char *machine, const ch
         if (strcmp(members.v[i], machine) == 0 || strcmp(members.v[i], mine) == 0 ||
             !cli_ledger_exists(members.v[i]))
             continue;
+        bool old = shared;
+        if (!old)
+            ledger_holds(members.v[i], traverse_entry, &n, &old);
+        if (!old)
+            continue;
         struct migrate_step st = {members.v[i], CLI_SCOPE_USER, SBX_MODE_NONE, NULL, NULL,
                                   false, dry_run, false};
         int64_t plan = 0;
         if ((rc = migrate_ledger(cli, &st, &plan, err)))
-            return sbx_err_wrap(err, "moving the grants of %s to its member's own accounts",
+            return sbx_err_wrap(err, "bringing the grants of %s up to date",
                                 members.v[i]);
     }
+    if (!shared)
+        return 0;
     if (dry_run) {
         cli_info(cli, "sbx migrate: then the shared accounts %s and %s are retired", n.offline,
                  n.online);

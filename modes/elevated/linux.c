@@ -250,7 +250,10 @@ static int add_acl(struct sbx_resource_list *out, const char *kind, const char *
 }
 
 /* Ancestors of ws the accounts can't cross through "other": an entry each,
- * where the workspace's owner may add one (its own directories). */
+ * where the workspace's owner may add one (its own directories).  What sbx
+ * did before the launcher's home skeleton (issue 12 item 14): it opened the
+ * whole home to every member's sandbox.  Only under SBX_ELEVATED_TRAVERSE=1
+ * now (the upgrade tests' older sbx); `sbx migrate` revokes such entries. */
 static int add_traverse(struct sbx_resource_list *out, const char *offline, const char *online,
                         const char *ws, uid_t owner, struct sbx_error *err)
 {
@@ -312,7 +315,7 @@ static int desired_user(const struct sbx_config *cfg, const struct sbx_elevated_
         snprintf(detail, sizeof detail, "grantee=%s\nalso=%s\nowner=%s\nentry=tree\n", off, on,
                  owner);
         if ((rc = add(out, SBX_R_ACL_ENTRY, key, NULL, ws, detail, err)) ||
-            (rc = add_traverse(out, off, on, ws, st.st_uid, err)))
+            (n->traverse && (rc = add_traverse(out, off, on, ws, st.st_uid, err))))
             return rc;
     }
     return 0;

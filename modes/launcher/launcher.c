@@ -19,8 +19,10 @@
  *     the caller, whose root carries the account's grant (O(1) ACL check);
  *   - the current directory lies beneath one of them (checked by walking
  *     ".." from the directory itself, so no path or symlink can fool it).
- * Then, still as root: a private mount namespace where each workspace is
- * bound onto itself nosuid and nodev and the files tools run in it (every
+ * Then, still as root: a private mount namespace with an empty skeleton
+ * over /home and over each workspace's ancestor others can't search
+ * (skeleton.h), where each workspace is bound at its own path
+ * nosuid and nodev and the files tools run in it (every
  * .git, the deny list: plants.h) are read-only, and a new
  * PID namespace whose init drops to the
  * account (groups, gid, uid, verified, no way back), applies the same
@@ -83,6 +85,7 @@
 #include "modes/common/cache_env.h"
 #include "modes/launcher/launch_args.h"
 #include "modes/launcher/launch_cache.h"
+#include "modes/launcher/skeleton.h"
 #include "util/cleanup.h"
 #include "util/fds.h"
 
@@ -98,6 +101,8 @@ struct launch {
     struct stat ws_st[MAX_WS];
     size_t n_ws;
     int home_fd;                /* the run's private home (a tmpfs), for its Landlock rule */
+    int cache_disk;             /* the account's cache on disk, opened before anything
+                                 * covers it (the skeleton, the private home); -1: none */
     int cache_fd;               /* the account's cache bound in it, for its rule; -1: none */
     bool no_cache;              /* --no-cache */
     enum sbx_launch_cache_op cache_op; /* --cache size|clear: nothing is run */
@@ -122,6 +127,7 @@ struct launch {
     char **argv;                /* the command */
     char **envp;                /* what the command gets */
     struct sbx_launch_conf conf;
+    struct sbx_skel skel;       /* the home skeleton (skeleton.h) */
     struct sbx_launch_account target_acct; /* of the caller's own pair */
     const struct sbx_launch_account *target;
     uid_t caller;
@@ -535,7 +541,8 @@ static void launcher_note(const char *note, void *ctx)
 
 /* Bind what fd is open on onto itself with the attributes set (recursive,
  * from the fd alone): the clone's root, now attached, in an fd. */
-static int bind_fd(const struct launch *l, int fd, uint64_t attrs, const char *name)
+static int bind_fd_onto(const struct launch *l, int fd, uint64_t attrs, int onto,
+                        const char *name)
 {
     int tree = open_tree(fd, "", OPEN_TREE_CLONE | AT_RECURSIVE | AT_EMPTY_PATH |
                                      OPEN_TREE_CLOEXEC);
@@ -544,9 +551,15 @@ static int bind_fd(const struct launch *l, int fd, uint64_t attrs, const char *n
     struct mount_attr a = {.attr_set = attrs};
     if (mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof a) != 0)
         die(l, 125, SBX_EIO, "mount_setattr %s: %s", name, strerror(errno));
-    if (move_mount(tree, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) != 0)
-        die(l, 125, SBX_EIO, "bind %s onto itself: %s", name, strerror(errno));
+    if (move_mount(tree, "", onto, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) != 0)
+        die(l, 125, SBX_EIO, "bind %s%s: %s", name, onto == fd ? " onto itself" : "",
+            strerror(errno));
     return tree;
+}
+
+static int bind_fd(const struct launch *l, int fd, uint64_t attrs, const char *name)
+{
+    return bind_fd_onto(l, fd, attrs, fd, name);
 }
 
 /* Each workspace bound onto itself nosuid and nodev (a device node or a
@@ -618,7 +631,15 @@ static void mount_workspaces(struct launch *l)
     for (size_t i = 0; i < l->n_ws; i++) {
         if (outer_of(l, i) >= 0)
             continue; /* inside another's bind, which is recursive */
-        int top = bind_fd(l, l->ws_fd[i], MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, l->ws[i]);
+        /* At its own path on the home skeleton, or where it is. */
+        struct sbx_error err = {0};
+        int onto = sbx_skel_reach(&l->skel, l->ws[i], false, &err);
+        if (onto < 0 && onto != -SBX_ENOENT)
+            die(l, 125, err.code, "workspace %s: %s", l->ws[i], err.msg);
+        int top = bind_fd_onto(l, l->ws_fd[i], MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+                               onto >= 0 ? onto : l->ws_fd[i], l->ws[i]);
+        if (onto >= 0)
+            close(onto);
         /* Same directory (same inode: the grant, the owner and the
          * Landlock rule are the same), reached through the new mount. */
         close(l->ws_fd[i]);
@@ -705,9 +726,10 @@ static bool path_in(const char *path, const char *dir)
  * the caller (a symlink followed, as the caller may) and covered in the
  * run's mount namespace by an empty read-only stand-in (and so each --hide
  * path, the caller's configuration's), unless
- * --allow-read names it or a directory holding it.  The ancestors of a
- * workspace, the home among them, carry sbx's traverse entries for the
- * accounts, so a 0644 ~/.npmrc would otherwise be theirs to read. */
+ * --allow-read names it or a directory holding it.  On the home skeleton
+ * (build_skeleton) the home is out of the account's reach anyway; this
+ * covers what a home others can search (outside /home) would show, and the
+ * --hide paths, inside workspaces too. */
 static void hide_credentials(struct launch *l)
 {
     char buf[16384];
@@ -748,6 +770,60 @@ static void hide_credentials(struct launch *l)
     }
 }
 
+/* The home skeleton (skeleton.h), before the workspaces are bound on it:
+ * where it goes and what --allow-read shows on it are looked up as the
+ * caller, before it hides them; then, as root, each --allow-read path it
+ * covers bound on it read-only, the shortest first (so a workspace or a
+ * path inside one is mounted on top of it, later), and the way to the
+ * account's home made (private_home mounts there).  Paths inside a
+ * workspace are reached through the workspace's own bind. */
+static void build_skeleton(struct launch *l)
+{
+    struct sbx_error err = {0};
+    int shown[MAX_WS];
+    as_caller(l, true);
+    int rc = sbx_skel_plan(&l->skel, l->ws, l->n_ws, &err);
+    if (rc == 0)
+        rc = sbx_skel_open(&l->skel, &err);
+    for (size_t k = 0; k < l->n_allow_read; k++) {
+        bool in_ws = false;
+        for (size_t w = 0; w < l->n_ws && !in_ws; w++)
+            in_ws = path_in(l->allow_read[k], l->ws[w]);
+        /* absent, or not the caller's to look at: nothing to show */
+        shown[k] = rc || in_ws || sbx_skel_of(&l->skel, l->allow_read[k]) < 0
+                       ? -1
+                       : open(l->allow_read[k], O_PATH | O_CLOEXEC);
+    }
+    as_caller(l, false);
+    if (rc != 0 || sbx_skel_mount(&l->skel, &err) != 0)
+        die(l, 125, err.code, "%s", err.msg);
+    for (size_t round = 0; round < l->n_allow_read; round++) {
+        size_t k = l->n_allow_read;
+        for (size_t j = 0; j < l->n_allow_read; j++)
+            if (shown[j] >= 0 &&
+                (k == l->n_allow_read || strlen(l->allow_read[j]) < strlen(l->allow_read[k])))
+                k = j;
+        if (k == l->n_allow_read)
+            break;
+        struct stat st;
+        if (fstat(shown[k], &st) != 0)
+            die(l, 125, SBX_EIO, "--allow-read %s: %s", l->allow_read[k], strerror(errno));
+        sbx_autofd int onto = sbx_skel_reach(&l->skel, l->allow_read[k], !S_ISDIR(st.st_mode),
+                                             &err);
+        if (onto < 0)
+            die(l, 125, err.code, "--allow-read %s: %s", l->allow_read[k], err.msg);
+        close(bind_fd_onto(l, shown[k], MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+                           onto, l->allow_read[k]));
+        close(shown[k]);
+        shown[k] = -1;
+    }
+    int home = sbx_skel_reach(&l->skel, l->target->home, false, &err);
+    if (home < 0 && home != -SBX_ENOENT)
+        die(l, 125, err.code, "the account's home %s: %s", l->target->home, err.msg);
+    if (home >= 0)
+        close(home);
+}
+
 /* A home (and TMPDIR inside it) of this run alone: a tmpfs over the
  * account's home in the run's mount namespace.  The accounts are shared by
  * every member of the users' group, so a home that persisted would let one
@@ -759,10 +835,6 @@ static void private_home(struct launch *l)
     const struct sbx_launch_account *a = l->target;
     char opts[160], tmp[PATH_MAX + 8];
     struct sbx_error err = {0};
-    /* The cache on disk, before the tmpfs covers the home it lies in. */
-    sbx_autofd int cache = -1;
-    if (!l->no_cache && sbx_launch_cache_open(a, &cache, &err) != 0)
-        die(l, 125, err.code, "%s (sbx run --no-cache runs without it)", err.msg);
     /* Bounded as the unelevated mode's TMPDIR is: its pages are memory. */
     unsigned long long inodes = l->tmp_bytes / 4096 > 1024 ? l->tmp_bytes / 4096 : 1024;
     snprintf(opts, sizeof opts, "mode=0700,uid=%u,gid=%u,size=%llu,nr_inodes=%llu",
@@ -775,8 +847,20 @@ static void private_home(struct launch *l)
     l->home_fd = open(a->home, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (l->home_fd < 0)
         die(l, 125, SBX_EIO, "the private home %s: %s", a->home, strerror(errno));
-    if (cache >= 0 && sbx_launch_cache_mount(a, l->home_fd, cache, &l->cache_fd, &err) != 0)
+    if (l->cache_disk >= 0 &&
+        sbx_launch_cache_mount(a, l->home_fd, l->cache_disk, &l->cache_fd, &err) != 0)
         die(l, 125, err.code, "%s", err.msg);
+    sbx_closep(&l->cache_disk);
+}
+
+/* The account's cache on disk (launch_cache.h), opened while nothing of
+ * the run's covers it yet: the home skeleton may cover the directory the
+ * accounts' homes lie in, the private home covers the home itself. */
+static void open_cache(struct launch *l)
+{
+    struct sbx_error err = {0};
+    if (!l->no_cache && sbx_launch_cache_open(l->target, &l->cache_disk, &err) != 0)
+        die(l, 125, err.code, "%s (sbx run --no-cache runs without it)", err.msg);
 }
 
 static void become(const struct launch *l, uid_t uid, gid_t gid, const char *who)
@@ -1004,7 +1088,7 @@ static _Noreturn void cache_op(struct launch *l)
 
 int main(int argc, char **argv)
 {
-    struct launch l = {.report = -1, .home_fd = -1, .cache_fd = -1};
+    struct launch l = {.report = -1, .home_fd = -1, .cache_disk = -1, .cache_fd = -1};
     ensure_stdio();
     umask(077);
     parse_args(&l, argc, argv);
@@ -1020,7 +1104,13 @@ int main(int argc, char **argv)
     new_namespaces(&l);
     check_workspaces(&l);
     open_unix_allowed(&l);
+    open_cache(&l);
+    build_skeleton(&l);
     mount_workspaces(&l);
+    struct sbx_error err = {0};
+    if (sbx_skel_seal(&l.skel, &err) != 0)
+        die(&l, 125, err.code, "%s", err.msg);
+    sbx_skel_close(&l.skel);
     hide_credentials(&l);
     private_home(&l);
     /* After the binds: the current directory then lies on them (where the

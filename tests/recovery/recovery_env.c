@@ -337,6 +337,61 @@ void rec_unelevated_setup(const struct rec_env *e)
     rec_sbx_ok(e, true, 0, "workspace", "add", e->ws2, NULL);
 }
 
+void rec_member_b(const struct rec_env *e, struct rec_env *b)
+{
+    *b = *e;
+    snprintf(b->caller, sizeof b->caller, "%s", e->stranger);
+    b->caller_uid = e->stranger_uid;
+    b->caller_gid = e->stranger_gid;
+    snprintf(b->home, sizeof b->home, "%s/bhome", e->root);
+    snprintf(b->ws1, sizeof b->ws1, "%s/ws", b->home);
+    assert_int_equal(rec_sh("set -e; usermod -d %s %s; mkdir -m 700 %s; mkdir %s; "
+                            "echo b-data > %s/data; chown -R %s: %s",
+                            b->home, e->stranger, b->home, b->ws1, b->ws1, e->stranger,
+                            b->home),
+                     0);
+}
+
+unsigned rec_migrate_every_fault(struct rec_env *e, unsigned max_k,
+                                 void (*setup)(const struct rec_env *e),
+                                 void (*check)(const struct rec_env *e, const char *label),
+                                 void (*finish)(const struct rec_env *e, const char *label))
+{
+    for (unsigned k = 1; k <= max_k; k++) {
+        for (int how = 0; how < 3; how++) {
+            rec_env_init(e, 0);
+            setup(e);
+            char spec[32], fault[48];
+            snprintf(spec, sizeof spec, "%s:%u", how == 2 ? "fail" : "crash", k);
+            snprintf(fault, sizeof fault, "SBX_FAULT=%s", spec);
+            const char *env[] = {fault, NULL};
+            char *err = NULL;
+            int st = rec_sbx(e, false, env, NULL, &err, "migrate", NULL);
+            free(err);
+            if (st == 0) {
+                /* Past the last operation: every one was tried. */
+                check(e, spec);
+                finish(e, spec);
+                rec_env_fini(e);
+                return k - 1;
+            }
+            if (st != (how == 2 ? 125 : 137))
+                fail_msg("SBX_FAULT=%s: exit %d", spec, st);
+            if (how == 0)
+                rec_sbx_ok(e, false, 0, "migrate", "--resume", NULL);
+            rec_sbx_ok(e, false, 0, "migrate", NULL);
+            char label[64];
+            snprintf(label, sizeof label, "%s (%s)", spec,
+                     how == 0 ? "resumed" : how == 1 ? "rolled back" : "failed");
+            check(e, label);
+            finish(e, label);
+            rec_env_fini(e);
+        }
+    }
+    fail_msg("more than %u operations?", max_k);
+    return 0;
+}
+
 void rec_back_to_start(const struct rec_env *e, const char *given_back, const char *what)
 {
     rec_cleanup_all(e);

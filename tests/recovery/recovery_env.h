@@ -89,6 +89,11 @@ int rec_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Set the caller up in the unelevated mode with ws1 and ws2. */
 void rec_unelevated_setup(const struct rec_env *e);
+/* The stranger as the "caller" of a copy b of e (rec_start runs as
+ * b->caller in b->ws1 with b->home): a 0700 home of its own under e's root
+ * (its password entry's home moved there), a workspace "ws" in it holding
+ * "data". */
+void rec_member_b(const struct rec_env *e, struct rec_env *b);
 /* Root's and the caller's cleanup, then (given_back: a find -name
  * pattern, or NULL) rec_check_given_back; the machine must then be as
  * before sbx ever ran, else the test fails naming `what`. */
@@ -111,6 +116,18 @@ bool rec_has_open_plan(const struct rec_env *e, bool as_caller);
  * plan (0-based) of a `--dry-run --json` output; 0 when it has no such
  * plan. */
 unsigned rec_count_os_ops(const char *json, unsigned doc);
+
+/* Root's `sbx migrate` under SBX_FAULT=crash:K, recovered by `sbx migrate
+ * --resume` or by the next `sbx migrate` rolling it back and going on, and
+ * under fail:K, recovered by migrating again: for K = 1, 2, ... until a
+ * migrate gets through, each in a fresh world (e must be static: the
+ * teardown finds it) that setup builds; then check(e, label) and
+ * finish(e, label), which must leave the machine as before sbx ran.
+ * Returns the number of operations; fails the test past max_k. */
+unsigned rec_migrate_every_fault(struct rec_env *e, unsigned max_k,
+                                 void (*setup)(const struct rec_env *e),
+                                 void (*check)(const struct rec_env *e, const char *label),
+                                 void (*finish)(const struct rec_env *e, const char *label));
 
 /* Fault-point tests: one cmocka test per K and per way of recovering. */
 enum rec_recovery { REC_BY_ROLLBACK, REC_BY_RESUME, REC_FAIL_INSTEAD };

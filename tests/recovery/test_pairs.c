@@ -20,23 +20,6 @@
 #include "helpers.h"
 #include "recovery_env.h"
 
-/* B as the "caller" of a copy of the env: rec_start runs as e->caller in
- * e->ws1 with e->home. */
-static void member_b(const struct rec_env *e, struct rec_env *b)
-{
-    *b = *e;
-    snprintf(b->caller, sizeof b->caller, "%s", e->stranger);
-    b->caller_uid = e->stranger_uid;
-    b->caller_gid = e->stranger_gid;
-    snprintf(b->home, sizeof b->home, "%s/bhome", e->root);
-    snprintf(b->ws1, sizeof b->ws1, "%s/ws", b->home);
-    assert_int_equal(rec_sh("set -e; usermod -d %s %s; mkdir -m 700 %s; mkdir %s; "
-                            "echo b-data > %s/data; chown -R %s: %s",
-                            b->home, e->stranger, b->home, b->ws1, b->ws1, e->stranger,
-                            b->home),
-                     0);
-}
-
 static char *shell_out(const char *fmt, const char *arg)
 {
     char path[] = "/tmp/sbxr-pairs-XXXXXX", cmd[2048];
@@ -56,7 +39,7 @@ static void test_two_members(void **state)
     static struct rec_env e;
     struct rec_env b;
     rec_env_init(&e, 0);
-    member_b(&e, &b);
+    rec_member_b(&e, &b);
     struct sbx_member_pair pa, pb;
     assert_int_equal(sbx_elevated_member_pair(&e.names, e.caller, &pa, NULL), 0);
     assert_int_equal(sbx_elevated_member_pair(&e.names, e.stranger, &pb, NULL), 0);
@@ -231,50 +214,20 @@ static void test_migrate_shared_to_pairs(void **state)
     rec_env_fini(&e);
 }
 
+static void back_to_start(const struct rec_env *e, const char *label)
+{
+    rec_back_to_start(e, NULL, label);
+}
+
 /* Every fault point: crash (resume, or roll back and migrate again) and
  * failure (migrate again). */
 static void test_migrate_every_fault(void **state)
 {
     (void)state;
     static struct rec_env e;
-    unsigned k_max = 0;
-    for (unsigned k = 1; k <= 40; k++) {
-        for (int how = 0; how < 3; how++) {
-            rec_env_init(&e, 0);
-            shared_setup(&e);
-            char spec[32], fault[48];
-            snprintf(spec, sizeof spec, "%s:%u", how == 2 ? "fail" : "crash", k);
-            snprintf(fault, sizeof fault, "SBX_FAULT=%s", spec);
-            const char *env[] = {fault, NULL};
-            char *err = NULL;
-            int st = rec_sbx(&e, false, env, NULL, &err, "migrate", NULL);
-            free(err);
-            if (st == 0) {
-                /* Past the last operation: every one was tried. */
-                check_migrated(&e, spec);
-                k_max = k - 1;
-                rec_back_to_start(&e, NULL, spec);
-                rec_env_fini(&e);
-                goto done;
-            }
-            if (st != (how == 2 ? 125 : 137))
-                fail_msg("SBX_FAULT=%s: exit %d", spec, st);
-            if (how == 0)
-                rec_sbx_ok(&e, false, 0, "migrate", "--resume", NULL);
-            rec_sbx_ok(&e, false, 0, "migrate", NULL);
-            char label[64];
-            snprintf(label, sizeof label, "%s (%s)", spec,
-                     how == 0 ? "resumed" : how == 1 ? "rolled back" : "failed");
-            check_migrated(&e, label);
-            rec_back_to_start(&e, NULL, label);
-            rec_env_fini(&e);
-        }
-    }
-    fail_msg("more than 40 operations?");
-done:
-    fprintf(stderr, "migrate to per-member pairs: %u operations, each crashed and failed\n",
-            k_max);
-    assert_true(k_max >= 4);
+    unsigned n = rec_migrate_every_fault(&e, 40, shared_setup, check_migrated, back_to_start);
+    fprintf(stderr, "migrate to per-member pairs: %u operations, each crashed and failed\n", n);
+    assert_true(n >= 4);
 }
 
 int main(int argc, char **argv)

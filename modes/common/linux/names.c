@@ -35,6 +35,8 @@ int sbx_elevated_names(struct sbx_elevated_names *n, struct sbx_error *err)
     snprintf(n->prefix, sizeof n->prefix, "%s", prefix);
     const char *shared = secure_getenv("SBX_ELEVATED_SHARED_PAIR");
     n->shared = shared && strcmp(shared, "1") == 0;
+    const char *traverse = secure_getenv("SBX_ELEVATED_TRAVERSE");
+    n->traverse = traverse && strcmp(traverse, "1") == 0;
     snprintf(n->group, sizeof n->group, "%susers", prefix);
     snprintf(n->offline, sizeof n->offline, "%soffline", prefix);
     snprintf(n->online, sizeof n->online, "%sonline", prefix);

@@ -26,6 +26,11 @@ struct sbx_elevated_names {
      * the machine up as sbx did before per-member pairs, every member on
      * the shared pair, so that `sbx migrate` has such a machine to move. */
     bool shared;
+    /* SBX_ELEVATED_TRAVERSE=1 (sbx only, for the upgrade tests): grant the
+     * accounts traverse on a workspace's ancestors, as sbx did before the
+     * launcher's home skeleton, so that `sbx migrate` has such grants to
+     * revoke. */
+    bool traverse;
 };
 int sbx_elevated_names(struct sbx_elevated_names *out, struct sbx_error *err);
 
