@@ -769,22 +769,19 @@ static void hide_credentials(struct launch *l)
  * clone, which then refuses the caller's repository ("dubious ownership")
  * though the clone itself was allowed.  Written by root into the tmpfs just
  * mounted in this run's own mount namespace (no one else has seen it),
- * then given to the account: the command may change it, for itself. */
+ * through the fd private_home opened, then given to the account: the
+ * command may change it, for itself. */
 static void home_gitconfig(struct launch *l)
 {
     static const char text[] = "[safe]\n\tdirectory = *\n";
     const struct sbx_launch_account *a = l->target;
-    int dir = open(a->home, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    int fd = dir < 0 ? -1
-                     : openat(dir, ".gitconfig",
-                              O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    int fd = openat(l->home_fd, ".gitconfig",
+                    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
     bool ok = fd >= 0 && write(fd, text, sizeof text - 1) == (ssize_t)(sizeof text - 1) &&
               fchown(fd, a->uid, a->gid) == 0;
     int saved = errno;
     if (fd >= 0)
         close(fd);
-    if (dir >= 0)
-        close(dir);
     if (!ok)
         die(l, 125, SBX_EIO, "%s/.gitconfig in the private home: %s", a->home,
             strerror(saved));
