@@ -148,10 +148,12 @@ int cmd_migrate(struct sbx_cli *cli, int argc, char **argv);
 int cmd_rollback(struct sbx_cli *cli, int argc, char **argv);
 int cmd_cleanup(struct sbx_cli *cli, int argc, char **argv);
 int cmd_completion(struct sbx_cli *cli, int argc, char **argv);
+int cmd_cache(struct sbx_cli *cli, int argc, char **argv);
 
 /* Each command's own options (the common ones are the CLI's). */
 extern const struct cli_optdef cli_opts_run[], cli_opts_setup[], cli_opts_workspace[],
-    cli_opts_doctor[], cli_opts_migrate[], cli_opts_rollback[], cli_opts_cleanup[];
+    cli_opts_doctor[], cli_opts_migrate[], cli_opts_rollback[], cli_opts_cleanup[],
+    cli_opts_cache[];
 
 /* The one table of sbx's commands: main's dispatch, `sbx help`, the
  * shell completions (sbx completion) and the man pages come from it. */

@@ -3,6 +3,7 @@
 #include "cli/cli.h"
 
 static const char *const workspace_words[] = {"add", "remove", "list", NULL};
+static const char *const cache_words[] = {"clear", NULL};
 static const char *const completion_words[] = {"bash", "zsh", "fish", NULL};
 
 const struct cli_command cli_commands[] = {
@@ -15,6 +16,7 @@ const struct cli_command cli_commands[] = {
     {"migrate", cmd_migrate, cli_opts_migrate, NULL, false},
     {"rollback", cmd_rollback, cli_opts_rollback, NULL, false},
     {"cleanup", cmd_cleanup, cli_opts_cleanup, NULL, false},
+    {"cache", cmd_cache, cli_opts_cache, cache_words, false},
     {"completion", cmd_completion, NULL, completion_words, false},
 };
 const size_t cli_n_commands = sizeof cli_commands / sizeof cli_commands[0];

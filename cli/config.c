@@ -81,12 +81,16 @@ static int entry(struct parse *p, const char *section, const char *key, const ch
         return 0;
     }
     char path[SBX_PATH_MAX];
-    if (strcmp(key, "net") == 0) {
+    /* The switches, on or off. */
+    int *flag = strcmp(key, "net") == 0     ? &p->cfg->net
+              : strcmp(key, "cache") == 0   ? &p->cfg->cache
+                                            : NULL;
+    if (flag) {
         if (strcmp(value, "on") != 0 && strcmp(value, "off") != 0) {
-            snprintf(p->msg, sizeof p->msg, "net = %s: expected on or off", value);
+            snprintf(p->msg, sizeof p->msg, "%s = %s: expected on or off", key, value);
             return 0;
         }
-        p->cfg->net = strcmp(value, "on") == 0;
+        *flag = strcmp(value, "on") == 0;
         return 1;
     }
     if (strcmp(key, "env") == 0) {
@@ -100,8 +104,8 @@ static int entry(struct parse *p, const char *section, const char *key, const ch
                            : strcmp(key, "hide") == 0      ? &p->cfg->hide
                                                            : NULL;
     if (!list) {
-        snprintf(p->msg, sizeof p->msg, "unknown key '%s' in [run] (expected net, workspace, "
-                                        "env or hide)", key);
+        snprintf(p->msg, sizeof p->msg, "unknown key '%s' in [run] (expected net, cache, "
+                                        "workspace, env or hide)", key);
         return 0;
     }
     if (expand(p, key, value, path, sizeof path) < 0)
@@ -131,6 +135,7 @@ int cli_config_load(struct cli_config *cfg, struct sbx_error *err)
 {
     memset(cfg, 0, sizeof *cfg);
     cfg->net = -1;
+    cfg->cache = -1;
 #ifdef _WIN32
     /* No configuration file is read on Windows yet (README). */
     (void)err;

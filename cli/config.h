@@ -4,6 +4,7 @@
  *
  *   [run]
  *   net = off | on            the default of --net
+ *   cache = on | off          off: every run as with --no-cache
  *   workspace = DIR           a workspace beside the others (repeatable)
  *   env = NAME                a variable passed although it looks like a
  *                             credential, when it is set (repeatable)
@@ -21,6 +22,7 @@
 
 struct cli_config {
     int net;                   /* -1 unset, 0 off, 1 on */
+    int cache;                 /* -1 unset, 0 off, 1 on */
     struct cli_paths workspace; /* as written, ~ expanded */
     struct cli_paths env;
     struct cli_paths hide;

@@ -20,6 +20,7 @@ static const char usage[] =
     "  migrate    move to another mode or version    sbx migrate [--to MODE] [--resume]\n"
     "  rollback   undo the last change               sbx rollback [--dry-run]\n"
     "  cleanup    remove everything sbx created      sbx cleanup [--dry-run]\n"
+    "  cache      empty the sandbox's caches         sbx cache clear [--mode MODE]\n"
     "  completion a shell's completion script        sbx completion bash|zsh|fish\n"
     "  help       a command's options                sbx help [COMMAND]\n"
     "\n"

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cache.h"
 #include "cli/cli.h"
 #include "cli/config.h"
 #include "cli/run_env.h"
@@ -60,13 +61,16 @@ static const char help[] =
     "  --env-all        keep every variable of yours, credentials included\n"
     "  --allow-read PATH  show CMD one of the credential files or folders of your home\n"
     "                   that sbx hides (~/.ssh, ~/.aws, ~/.npmrc, ...; see the README)\n"
+    "  --no-cache       no cache of the sandbox's: package managers' caches (npm, pip,\n"
+    "                   cargo, go, maven, ...) start empty and vanish with the run\n"
     "  --mode MODE      auto (default: elevated when set up for you, else unelevated)\n"
     "\n"
     "exit status: CMD's; 128+N when signal N ended it; 124 when --timeout killed it;\n"
     "125 sbx failed; 126 CMD not executable; 127 CMD not found.\n";
 
 enum { OPT_MODE, OPT_WORKSPACE, OPT_NET, OPT_TIMEOUT, OPT_PROTECT, OPT_ALLOW_GIT,
-       OPT_ALLOW_UNIX, OPT_LIMIT, OPT_ENV, OPT_ENV_ALL, OPT_ALLOW_READ, OPT_ALLOW_NAME };
+       OPT_ALLOW_UNIX, OPT_LIMIT, OPT_ENV, OPT_ENV_ALL, OPT_ALLOW_READ, OPT_ALLOW_NAME,
+       OPT_NO_CACHE };
 const struct cli_optdef cli_opts_run[] = {
     [OPT_MODE] = {"mode", true},       [OPT_WORKSPACE] = {"workspace", true},
     [OPT_NET] = {"net", true},         [OPT_TIMEOUT] = {"timeout", true},
@@ -75,6 +79,7 @@ const struct cli_optdef cli_opts_run[] = {
     [OPT_ENV] = {"env", true},         [OPT_ENV_ALL] = {"env-all", false},
     [OPT_ALLOW_READ] = {"allow-read", true},
     [OPT_ALLOW_NAME] = {"allow-write-name", true},
+    [OPT_NO_CACHE] = {"no-cache", false},
     {NULL, false},
 };
 
@@ -237,7 +242,7 @@ int cmd_run(struct sbx_cli *cli, int argc, char **argv)
     size_t n_ws = 0, n_protect = 0, n_allow_unix = 0, n_allow_names = 0;
     struct cli_env_policy env_policy = {.env = env};
     char path[SBX_PATH_MAX];
-    struct sbx_run_request req = {.net = cfg.net == 1};
+    struct sbx_run_request req = {.net = cfg.net == 1, .no_cache = cfg.cache == 0};
     for (size_t i = 0; i < args.n_opts; i++) {
         const struct cli_optval *o = &args.opts[i];
         switch (o->def) {
@@ -273,6 +278,7 @@ int cmd_run(struct sbx_cli *cli, int argc, char **argv)
             protect[n_protect++] = protect_paths.v[protect_paths.n - 1];
             break;
         case OPT_ALLOW_GIT: req.allow_git = true; break;
+        case OPT_NO_CACHE: req.no_cache = true; break;
         case OPT_ENV:
             if (cli_env_check(o->value, &err))
                 return cli_fail(cli, &err);
@@ -447,6 +453,17 @@ int cmd_run(struct sbx_cli *cli, int argc, char **argv)
         if (cli_workspace_change(&quiet, true, ws[w], mode, false, &err))
             return cli_fail(cli, &err);
     }
+    /* The sandbox's cache: the unelevated mode's is made here on first use
+     * (a plan: the ledger records it); the launcher finds the elevated
+     * mode's itself. */
+#ifndef _WIN32
+    char cache[SBX_PATH_MAX];
+    if (mode == SBX_MODE_UNELEVATED && !req.no_cache) {
+        if (cli_cache_ensure(cli, state_dir, cache, sizeof cache, &err))
+            return cli_fail(cli, &err);
+        req.cache_dir = cache;
+    }
+#endif
     req.argv = args.positional;
     req.cwd = cwd;
     if (ops->check) {

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/cache.h"
 #include "cli/cli.h"
 #include "cli/facts.h"
 #include "util/limits.h"
@@ -11,7 +12,8 @@ static const char help[] =
     "\n"
     "Show the ledger (path, schema version), the mode set up in it, the mode `sbx run`\n"
     "would use for you now, the registered workspaces, resource counts by kind, and\n"
-    "any plan an interrupted sbx left open.  Changes nothing.  Root without a ledger of\n"
+    "any plan an interrupted sbx left open, and the size of the sandbox's caches (sbx\n"
+    "cache clear empties them).  Changes nothing.  Root without a ledger of\n"
     "its own is shown the machine's (sbx rollback acts on it too).\n";
 
 int cmd_status(struct sbx_cli *cli, int argc, char **argv)
@@ -54,6 +56,17 @@ int cmd_status(struct sbx_cli *cli, int argc, char **argv)
     char path[SBX_PATH_EXTRA_MAX];
     snprintf(path, sizeof path, "%s/ledger.db", dir);
     const char *ledger_path = l ? sbx_ledger_path(l) : path;
+#ifndef _WIN32
+    /* The caches of the caller's sandboxes (not the machine's view's). */
+    struct cli_cache_info caches = {0};
+    char mine[SBX_PATH_MAX], machine_dir[SBX_PATH_MAX];
+    struct sbx_error cerr = {0};
+    if (!machine && cli_state_dir(cli, false, mine, sizeof mine, &cerr) == 0 &&
+        cli_state_dir(cli, true, machine_dir, sizeof machine_dir, &cerr) == 0)
+        cli_cache_report(mine, machine_dir, &caches);
+    const struct sbx_usage *use[2] = {caches.has_unelevated ? &caches.unelevated_use : NULL,
+                                      caches.has_elevated ? &caches.elevated_use : NULL};
+#endif
     if (cli->json) {
         struct json j;
         json_init(&j, stdout);
@@ -86,6 +99,23 @@ int cmd_status(struct sbx_cli *cli, int argc, char **argv)
             json_int(&j, running);
         else
             json_null(&j);
+        json_key(&j, "caches");
+        json_array_begin(&j);
+#ifndef _WIN32
+        for (int m = 0; m < 2; m++) {
+            if (!use[m])
+                continue;
+            json_object_begin(&j);
+            json_kv_string(&j, "mode", m == 0 ? "unelevated" : "elevated");
+            if (m == 0)
+                json_kv_string(&j, "path", caches.unelevated);
+            json_kv_int(&j, "bytes", (long long)use[m]->bytes);
+            json_kv_int(&j, "files", (long long)use[m]->files);
+            json_kv_bool(&j, "partial", use[m]->partial);
+            json_object_end(&j);
+        }
+#endif
+        json_array_end(&j);
         json_object_end(&j);
         json_end(&j);
     } else {
@@ -108,6 +138,18 @@ int cmd_status(struct sbx_cli *cli, int argc, char **argv)
             }
         }
         printf("%s\n", total ? "" : " none");
+#ifndef _WIN32
+        for (int m = 0; m < 2; m++) {
+            if (!use[m])
+                continue;
+            char size[32];
+            sbx_usage_human(use[m]->bytes, size, sizeof size);
+            printf("cache:          %s%s, %llu file%s (%s mode%s%s)\n", use[m]->partial ? "at least " : "",
+                   size, (unsigned long long)use[m]->files, use[m]->files == 1 ? "" : "s",
+                   m == 0 ? "unelevated" : "elevated",
+                   m == 0 ? ": " : ": your sandbox account's", m == 0 ? caches.unelevated : "");
+        }
+#endif
         if (running)
             printf("interrupted:    plan %lld was left open by a crash; the next sbx setup, "
                    "migrate or cleanup rolls it back (sbx migrate --resume finishes it)\n",

@@ -99,6 +99,18 @@ struct sbx_mode_ops {
 int sbx_mode_ledger_records(const struct sbx_config *cfg, enum sbx_mode_kind kind,
                             struct sbx_resource_list *out, struct sbx_error *err);
 
+/* The unelevated mode's cache (modes/common/cache_env.h), a directory
+ * <cfg->state_dir>/cache of the user's, as a resource of the user's
+ * ledger: wanted by the unelevated mode (want), kept by the elevated one
+ * while the ledger has it (a user's caches of both modes live side by
+ * side; cleanup removes it).  Into key (SBX_PATH_MAX) when not NULL. */
+int sbx_mode_cache_record(const struct sbx_config *cfg, bool want,
+                          struct sbx_resource_list *out, struct sbx_error *err);
+/* The same resource for the user state directory dir, alone (the CLI's
+ * first run makes it). */
+int sbx_mode_cache_resource(const char *dir, struct sbx_resource_list *out,
+                            struct sbx_error *err);
+
 /* The implementation of `kind` built for this platform, or NULL. */
 const struct sbx_mode_ops *sbx_mode_get(enum sbx_mode_kind kind);
 

@@ -26,6 +26,8 @@ tag="sbxi$$"
 user="${tag}u"
 export SBX_ELEVATED_PREFIX="${tag}-"
 export SBX_MACHINE_STATE="$base/machine"
+# root's own ledger (and the cache its unelevated run makes): the test's
+export XDG_STATE_HOME="$base/root-state"
 prefix="$base/prefix"
 fail=0
 cleanup() {
@@ -57,7 +59,7 @@ sbx="$prefix/bin/sbx"
 [ -f "$prefix/share/doc/sbx/LICENSE" ] || bad "no LICENSE in $prefix/share/doc/sbx"
 # A page per command, readable by man, saying what sbx help says.
 pages=("$prefix/share/man/man1/sbx.1")
-for c in run workspace status log completion; do pages+=("$prefix/share/man/man1/sbx-$c.1"); done
+for c in run workspace status log cache completion; do pages+=("$prefix/share/man/man1/sbx-$c.1"); done
 for c in setup doctor migrate rollback cleanup; do pages+=("$prefix/share/man/man8/sbx-$c.8"); done
 for p in "${pages[@]}"; do
   if [ ! -f "$p" ]; then bad "no man page $p"; continue; fi
@@ -67,6 +69,11 @@ for p in "${pages[@]}"; do
 done
 MANWIDTH=200 man -l "$prefix/share/man/man1/sbx-run.1" 2>/dev/null | grep -q -- "--allow-read" ||
   bad "sbx-run(1) does not document --allow-read"
+# The configuration file's page, each key of [run] in it.
+conf5="$prefix/share/man/man5/sbx-config.5"
+for k in net cache workspace env hide; do
+  MANWIDTH=200 man -l "$conf5" 2>/dev/null | grep -q -- "$k =" || bad "sbx-config(5) lacks '$k ='"
+done
 # The bash completion, sourced: it completes a command and an option.
 comp="$prefix/share/bash-completion/completions/sbx"
 [ -f "$comp" ] || bad "no bash completion at $comp"

@@ -9,4 +9,9 @@
  * A missing path is not an error. */
 int sbx_remove_tree(const char *path, struct sbx_error *err);
 
+/* Empty the directory open on fd (kept itself), the same way; path names
+ * it in messages.  No depth stops it (a directory nested too deep is moved
+ * up within the tree and removed in a later pass). */
+int sbx_empty_tree(int fd, const char *path, struct sbx_error *err);
+
 #endif

@@ -38,6 +38,11 @@ struct sbx_run_request {
     size_t n_allow_unix;           /* connect to (absolute paths, as given) */
     unsigned timeout_sec;          /* 0: none */
     const char *state_dir;         /* sbx's own files: never inside a workspace */
+    /* The sandbox's own cache (cache_env.h): unelevated, the directory the
+     * CLI made for it (its plan recorded it in the ledger), or NULL for
+     * none; elevated, the launcher finds the account's, unless no_cache. */
+    const char *cache_dir;
+    bool no_cache;                 /* --no-cache */
     const char *machine_state_dir; /* the machine ledger's directory */
     char *const *argv;             /* argv[0] is looked up in PATH */
     const char *cwd;               /* working directory (inside a workspace) */

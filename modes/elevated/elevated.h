@@ -16,6 +16,7 @@
 
 #include "modes/common/linux/names.h"
 #include "modes/mode.h"
+#include "util/du.h"
 
 /* Facts for the automatic choice (modes/mode.h), for the caller (real
  * uid): installed = the machine ledger's resources hold the elevated mode
@@ -50,6 +51,14 @@ struct sbx_elevated_run_opts {
  * timeout), or a negative code with status 125/126/127 and err filled. */
 int sbx_elevated_run_ex(const struct sbx_run_request *req, const struct sbx_elevated_run_opts *o,
                         int *status, struct sbx_error *err);
+
+/* The caller's sandbox account's cache (cache.c, through the launcher,
+ * acting as that account): its size, or emptied; both accounts of the
+ * caller's pair.  -SBX_ENOENT when the elevated mode is not set up for the
+ * caller (machine_dir: the machine state directory, NULL: the default). */
+int sbx_elevated_cache_usage(const char *machine_dir, struct sbx_usage *use,
+                             struct sbx_error *err);
+int sbx_elevated_cache_clear(const char *machine_dir, struct sbx_error *err);
 
 extern const struct sbx_mode_ops sbx_elevated_linux;
 

@@ -281,6 +281,10 @@ static int add_traverse(struct sbx_resource_list *out, const char *offline, cons
 static int desired_user(const struct sbx_config *cfg, const struct sbx_elevated_names *n,
                         struct sbx_resource_list *out, struct sbx_error *err)
 {
+    /* The unelevated mode's cache stays while recorded (mode.h). */
+    int crc = sbx_mode_cache_record(cfg, false, out, err);
+    if (crc)
+        return crc;
     for (size_t i = 0; i < cfg->n_workspaces; i++) {
         const char *ws = cfg->workspaces[i];
         if (sbx_rlist_add(out, SBX_R_WORKSPACE, ws, NULL, NULL, ws, NULL, NULL))

@@ -45,32 +45,31 @@ static int build_argv(const struct sbx_run_request *req, const char *launcher,
     av[n++] = tmp;
     if (req->allow_git)
         av[n++] = "--allow-git";
+    if (req->no_cache)
+        av[n++] = "--no-cache";
     if (tty)
         av[n++] = "--tty";
-    for (size_t i = 0; i < req->n_protect && n < MAX_ARGS - 8; i++) {
-        av[n++] = "--protect";
-        av[n++] = req->protect[i];
-    }
-    for (size_t i = 0; i < req->n_hide && n < MAX_ARGS - 8; i++) {
-        av[n++] = "--hide";
-        av[n++] = req->hide[i];
-    }
-    for (size_t i = 0; i < req->n_allow_read && n < MAX_ARGS - 8; i++) {
-        av[n++] = "--allow-read";
-        av[n++] = req->allow_read[i];
-    }
-    for (size_t i = 0; i < req->n_allow_names && n < MAX_ARGS - 8; i++) {
-        av[n++] = "--allow-write-name";
-        av[n++] = req->allow_names[i];
-    }
-    for (size_t i = 0; i < req->n_allow_unix && n < MAX_ARGS - 8; i++) {
-        av[n++] = "--allow-unix";
-        av[n++] = req->allow_unix[i];
-    }
-    for (size_t i = 0; i < req->n_workspaces && n < MAX_ARGS - 4; i++) {
-        av[n++] = "--workspace";
-        av[n++] = req->workspaces[i];
-    }
+    /* The repeated options, one pair of slots per value (the launcher
+     * takes at most SBX_LAUNCH_MAX_ARGS of each and says so). */
+    const struct {
+        const char *opt;
+        const char *const *v;
+        size_t n;
+    } lists[] = {
+        {"--protect", req->protect, req->n_protect},
+        {"--hide", req->hide, req->n_hide},
+        {"--allow-read", req->allow_read, req->n_allow_read},
+        {"--allow-write-name", req->allow_names, req->n_allow_names},
+        {"--allow-unix", req->allow_unix, req->n_allow_unix},
+        {"--workspace", req->workspaces, req->n_workspaces},
+    };
+    for (size_t k = 0; k < sizeof lists / sizeof lists[0]; k++)
+        for (size_t i = 0; i < lists[k].n; i++) {
+            if (n >= MAX_ARGS - 8)
+                return sbx_err_set(err, SBX_EINVAL, "run: too many options for the launcher");
+            av[n++] = lists[k].opt;
+            av[n++] = lists[k].v[i];
+        }
     av[n++] = "--";
     for (size_t i = 0; req->argv[i]; i++) {
         if (n >= MAX_ARGS - 1)

@@ -3,7 +3,8 @@
  *   sbx-launch --account offline|online [--report-fd N] [--allow-git]
  *              [--allow-unix SOCKET]... [--allow-read PATH]... [--hide PATH]...
  *              [--allow-write-name NAME]... [--tty] [--pids N] [--tmp BYTES]
- *              --workspace DIR [--workspace DIR]... -- CMD [ARG...]
+ *              [--no-cache] --workspace DIR [--workspace DIR]... -- CMD [ARG...]
+ *   sbx-launch --account offline|online [--report-fd N] --cache size|clear
  *
  * Runs CMD as one of sbx's sandbox accounts, from the caller's current
  * directory.  Everything it decides comes from root's files (its
@@ -24,7 +25,9 @@
  * PID namespace whose init drops to the
  * account (groups, gid, uid, verified, no way back), applies the same
  * Landlock + seccomp confinement as the unelevated mode, and starts CMD
- * with a clean environment.  The network on (the online account) means IP:
+ * with a clean environment, in a private home (a tmpfs) where the
+ * account's persistent cache is bound at ~/.cache (launch_cache.h; --cache
+ * size|clear measures or empties it as the account, running nothing).  The network on (the online account) means IP:
  * no unix socket of the host's; each --allow-unix socket is opened now as
  * the caller (fsuid) and held by a connector process of the caller's, which
  * connects to it for the run's broker (unix_broker.h), and to nothing
@@ -77,10 +80,13 @@
 #include "modes/confine/linux/seccomp_filter.h"
 #include "modes/confine/linux/standin.h"
 #include "modes/confine/linux/unix_broker.h"
+#include "modes/common/cache_env.h"
+#include "modes/launcher/launch_args.h"
+#include "modes/launcher/launch_cache.h"
 #include "util/cleanup.h"
 #include "util/fds.h"
 
-#define MAX_WS 32
+#define MAX_WS SBX_LAUNCH_MAX_ARGS
 
 extern char **environ;
 
@@ -92,6 +98,9 @@ struct launch {
     struct stat ws_st[MAX_WS];
     size_t n_ws;
     int home_fd;                /* the run's private home (a tmpfs), for its Landlock rule */
+    int cache_fd;               /* the account's cache bound in it, for its rule; -1: none */
+    bool no_cache;              /* --no-cache */
+    enum sbx_launch_cache_op cache_op; /* --cache size|clear: nothing is run */
     bool allow_git;
     bool tty;                   /* a pty sbx made for this run is among 0-2 */
     unsigned long max_pids;     /* --pids: the account's processes (RLIMIT_NPROC) */
@@ -141,15 +150,6 @@ static _Noreturn void die(const struct launch *l, int status, int code, const ch
     _exit(status);
 }
 
-static _Noreturn void usage(const struct launch *l)
-{
-    die(l, 125, SBX_EINVAL,
-        "usage: sbx-launch --account offline|online [--report-fd N] [--allow-git] [--tty] "
-        "[--protect PATH]... [--allow-read PATH]... [--hide PATH]... "
-        "[--allow-write-name NAME]... [--allow-unix SOCKET]... [--pids N] [--tmp BYTES] "
-        "--workspace DIR... -- CMD [ARG...]");
-}
-
 /* stdin/stdout/stderr must be open, or a later open() would become one. */
 static void ensure_stdio(void)
 {
@@ -158,74 +158,41 @@ static void ensure_stdio(void)
             _exit(125);
 }
 
+/* The command line (launch_args.h), then the report pipe it names: only a
+ * pipe of the caller's, never a file the launcher, as root, would write
+ * into.  A usage error goes there when that pipe came before it. */
 static void parse_args(struct launch *l, int argc, char **argv)
 {
-    int i = 1;
-    for (; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--") == 0) {
-            i++;
-            break;
-        }
-        if (strcmp(a, "--allow-git") == 0) {
-            l->allow_git = true;
-            continue;
-        }
-        if (strcmp(a, "--tty") == 0) {
-            l->tty = true;
-            continue;
-        }
-        if (i + 1 >= argc)
-            usage(l);
-        const char *v = argv[++i];
-        if (strcmp(a, "--account") == 0) {
-            l->account = v;
-        } else if (strcmp(a, "--pids") == 0) {
-            char *end;
-            errno = 0;
-            unsigned long n = strtoul(v, &end, 10);
-            if (errno || *end || !*v || v[0] == '-' || n == 0 || n > SBX_RUN_MAX_PIDS)
-                usage(l);
-            l->max_pids = n;
-        } else if (strcmp(a, "--tmp") == 0) {
-            char *end;
-            errno = 0;
-            unsigned long long n = strtoull(v, &end, 10);
-            if (errno || *end || v[0] < '0' || v[0] > '9' || n < SBX_RUN_MIN_TMP ||
-                n > SBX_RUN_MAX_TMP)
-                usage(l);
-            l->tmp_bytes = n;
-        } else if (strcmp(a, "--protect") == 0 && l->n_protect < MAX_WS) {
-            l->protect[l->n_protect++] = v;
-        } else if (strcmp(a, "--allow-read") == 0 && l->n_allow_read < MAX_WS && v[0] == '/') {
-            l->allow_read[l->n_allow_read++] = v;
-        } else if (strcmp(a, "--hide") == 0 && l->n_hide < MAX_WS && v[0] == '/') {
-            l->hide[l->n_hide++] = v;
-        } else if (strcmp(a, "--allow-write-name") == 0 && l->n_allow_names < MAX_WS &&
-                   sbx_plants_name_listed(v)) {
-            l->allow_names[l->n_allow_names++] = v;
-        } else if (strcmp(a, "--allow-unix") == 0 && l->n_unix < SBX_UNIX_MAX_ALLOW) {
-            l->unix_path[l->n_unix++] = v;
-        } else if (strcmp(a, "--workspace") == 0 && l->n_ws < MAX_WS) {
-            l->ws[l->n_ws++] = v;
-        } else if (strcmp(a, "--report-fd") == 0) {
-            char *end;
-            long fd = strtol(v, &end, 10);
-            struct stat st;
-            /* Only a pipe of the caller's: never a file the launcher, as
-             * root, would write into. */
-            if (*end || fd < 3 || fd > 1 << 20 || fstat((int)fd, &st) != 0 ||
-                !S_ISFIFO(st.st_mode))
-                usage(l);
-            l->report = (int)fd;
-            fcntl(l->report, F_SETFD, FD_CLOEXEC);
-        } else {
-            usage(l);
-        }
+    struct sbx_launch_args a;
+    struct sbx_error err = {0};
+    int rc = sbx_launch_args_parse(argc, argv, &a, &err);
+    struct stat st;
+    if (a.report_fd >= 0 && fstat(a.report_fd, &st) == 0 && S_ISFIFO(st.st_mode)) {
+        l->report = a.report_fd;
+        if (fcntl(l->report, F_SETFD, FD_CLOEXEC) != 0)
+            die(l, 125, SBX_EIO, "--report-fd %d: %s", l->report, strerror(errno));
+    } else if (a.report_fd >= 0 && rc == 0) {
+        die(l, 125, SBX_EINVAL, "--report-fd %d: not an open pipe; " SBX_LAUNCH_USAGE,
+            a.report_fd);
     }
-    if (!l->account || l->n_ws == 0 || i >= argc || !argv[i][0])
-        usage(l);
-    l->argv = argv + i;
+    if (rc != 0)
+        die(l, 125, err.code, "%s", err.msg);
+    l->account = a.account;
+    l->allow_git = a.allow_git;
+    l->tty = a.tty;
+    l->no_cache = a.no_cache;
+    l->cache_op = a.cache_op;
+    l->max_pids = a.max_pids;
+    l->tmp_bytes = a.tmp_bytes;
+    l->argv = a.argv;
+#define TAKE(list, n) (memcpy(l->list, a.list, sizeof l->list), l->n = a.n)
+    TAKE(ws, n_ws);
+    TAKE(protect, n_protect);
+    TAKE(allow_read, n_allow_read);
+    TAKE(hide, n_hide);
+    TAKE(allow_names, n_allow_names);
+    TAKE(unix_path, n_unix);
+#undef TAKE
 }
 
 /* Stray fds of the caller (a ledger, a socket, a private file it opened)
@@ -263,17 +230,35 @@ static void build_env(struct launch *l)
     size_t n = 0;
     for (char **e = environ; e && *e; e++)
         n++;
-    l->envp = calloc(n + 8, sizeof *l->envp);
+    l->envp = calloc(n + 8 + SBX_CACHE_ENV_MAX, sizeof *l->envp);
     if (!l->envp)
         die(l, 125, SBX_ENOMEM, "out of memory");
     size_t k = 0;
     bool have_path = false;
-    for (char **e = environ; e && *e; e++)
-        if (!env_dropped(*e)) {
+    const char *maven_opts = NULL;
+    for (char **e = environ; e && *e; e++) {
+        if (strncmp(*e, "MAVEN_OPTS=", 11) == 0)
+            maven_opts = *e + 11;
+        /* The cache's variables are the launcher's to set (or, with
+         * --no-cache, nobody's: a path of the caller's the account can't
+         * write anyway). */
+        if (!env_dropped(*e) && !sbx_cache_env_sets(*e)) {
             have_path = have_path || strncmp(*e, "PATH=", 5) == 0;
             l->envp[k++] = *e;
         }
+    }
     const struct sbx_launch_account *a = l->target;
+    if (!l->no_cache) {
+        char root[PATH_MAX + 16];
+        struct sbx_cache_env ce;
+        struct sbx_error err = {0};
+        snprintf(root, sizeof root, "%s/.cache", a->home);
+        if (sbx_cache_env_build(root, maven_opts, &ce, &err) != 0)
+            die(l, 125, err.code, "%s", err.msg);
+        /* Kept until exec: the strings are the environment's now. */
+        for (size_t i = 0; i < ce.n; i++)
+            l->envp[k++] = ce.v[i];
+    }
     char *vars[5];
     if (asprintf(&vars[0], "HOME=%s", a->home) < 0 ||
         asprintf(&vars[1], "TMPDIR=%s/tmp", a->home) < 0 ||
@@ -797,6 +782,11 @@ static void private_home(struct launch *l)
 {
     const struct sbx_launch_account *a = l->target;
     char opts[160], tmp[PATH_MAX + 8];
+    struct sbx_error err = {0};
+    /* The cache on disk, before the tmpfs covers the home it lies in. */
+    sbx_autofd int cache = -1;
+    if (!l->no_cache && sbx_launch_cache_open(a, &cache, &err) != 0)
+        die(l, 125, err.code, "%s (sbx run --no-cache runs without it)", err.msg);
     /* Bounded as the unelevated mode's TMPDIR is: its pages are memory. */
     unsigned long long inodes = l->tmp_bytes / 4096 > 1024 ? l->tmp_bytes / 4096 : 1024;
     snprintf(opts, sizeof opts, "mode=0700,uid=%u,gid=%u,size=%llu,nr_inodes=%llu",
@@ -810,6 +800,8 @@ static void private_home(struct launch *l)
     if (l->home_fd < 0)
         die(l, 125, SBX_EIO, "the private home %s: %s", a->home, strerror(errno));
     home_gitconfig(l);
+    if (cache >= 0 && sbx_launch_cache_mount(a, l->home_fd, cache, &l->cache_fd, &err) != 0)
+        die(l, 125, err.code, "%s", err.msg);
 }
 
 static void become(const struct launch *l, uid_t uid, gid_t gid, const char *who)
@@ -930,17 +922,23 @@ static _Noreturn void run_init(struct launch *l, int sig_r, int cwd_fd)
     close(cwd_fd);
     /* The rules from the fds checked (the workspaces' roots, the private
      * home), the names only for messages. */
-    const char *rw[MAX_WS + 1];
-    int rw_fd[MAX_WS + 1];
-    char tmp[PATH_MAX];
+    const char *rw[MAX_WS + 2];
+    int rw_fd[MAX_WS + 2];
+    char tmp[PATH_MAX], cache[PATH_MAX + 16];
     snprintf(tmp, sizeof tmp, "%s", l->target->home);
+    snprintf(cache, sizeof cache, "%s/.cache", l->target->home);
+    size_t n_rw = 0;
     for (size_t i = 0; i < l->n_ws; i++) {
-        rw[i] = l->ws[i];
-        rw_fd[i] = l->ws_fd[i];
+        rw[n_rw] = l->ws[i];
+        rw_fd[n_rw++] = l->ws_fd[i];
     }
-    rw[l->n_ws] = tmp;
-    rw_fd[l->n_ws] = l->home_fd;
-    struct sbx_policy pol = {.rw = rw, .rw_fd = rw_fd, .n_rw = l->n_ws + 1, .net = l->net,
+    rw[n_rw] = tmp;
+    rw_fd[n_rw++] = l->home_fd;
+    if (l->cache_fd >= 0) {
+        rw[n_rw] = cache;
+        rw_fd[n_rw++] = l->cache_fd;
+    }
+    struct sbx_policy pol = {.rw = rw, .rw_fd = rw_fd, .n_rw = n_rw, .net = l->net,
                              .private_dev = false,
                              .tcp_ports = l->net ? NULL : l->conf.ports,
                              .n_tcp_ports = l->net ? 0 : l->conf.n_ports,
@@ -951,6 +949,8 @@ static _Noreturn void run_init(struct launch *l, int sig_r, int cwd_fd)
     for (size_t i = 0; i < l->n_ws; i++)
         close(l->ws_fd[i]);
     close(l->home_fd);
+    if (l->cache_fd >= 0)
+        close(l->cache_fd);
     if (l->n_unix > 0)
         close(l->unix_sock[0]); /* the broker has it */
 
@@ -1012,10 +1012,24 @@ static _Noreturn void run_init(struct launch *l, int sig_r, int cwd_fd)
     }
 }
 
+/* --cache size|clear: the account's cache, measured or emptied as the
+ * account (root opens it, then gives root up for good): nothing of the
+ * caller's is touched, nothing is run. */
+static _Noreturn void cache_op(struct launch *l)
+{
+    struct sbx_error err = {0};
+    sbx_autofd int fd = -1;
+    if (sbx_launch_cache_open(l->target, &fd, &err) != 0)
+        die(l, 125, err.code, "%s", err.msg);
+    become(l, l->target->uid, l->target->gid, l->target->name);
+    if (sbx_launch_cache_op(fd, l->cache_op == SBX_LAUNCH_CACHE_CLEAR, &err) != 0)
+        die(l, 125, err.code, "the cache of %s: %s", l->target->name, err.msg);
+    _exit(0);
+}
+
 int main(int argc, char **argv)
 {
-    struct launch l = {.report = -1, .max_pids = SBX_RUN_DEFAULT_PIDS,
-                     .tmp_bytes = SBX_RUN_DEFAULT_TMP, .home_fd = -1};
+    struct launch l = {.report = -1, .home_fd = -1, .cache_fd = -1};
     ensure_stdio();
     umask(077);
     parse_args(&l, argc, argv);
@@ -1025,6 +1039,8 @@ int main(int argc, char **argv)
     load_conf(&l);
     check_caller(&l);
     pick_target(&l);
+    if (l.cache_op != SBX_LAUNCH_RUN)
+        cache_op(&l);
     build_env(&l);
     new_namespaces(&l);
     check_workspaces(&l);
@@ -1061,6 +1077,8 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < l.n_ws; i++)
         close(l.ws_fd[i]);
     close(l.home_fd);
+    if (l.cache_fd >= 0)
+        close(l.cache_fd);
     if (l.report >= 0)
         close(l.report);
     supervise(&l, init, sp[1]);

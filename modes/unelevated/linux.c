@@ -1,6 +1,7 @@
 /* The unelevated mode on Linux: nothing to create on the machine (Landlock
- * and seccomp are applied per run), so its resources are ledger records:
- * the mode itself and the registered workspaces. */
+ * and seccomp are applied per run), so its resources are ledger records
+ * (the mode itself and the registered workspaces) and the sandbox's cache
+ * directory, the user's own. */
 #include "modes/unelevated/unelevated.h"
 
 #include <stdio.h>
@@ -12,7 +13,8 @@ static int desired(const struct sbx_config *cfg, enum sbx_scope scope,
 {
     if (scope != SBX_SCOPE_USER)
         return 0;
-    return sbx_mode_ledger_records(cfg, SBX_MODE_UNELEVATED, out, err);
+    int rc = sbx_mode_ledger_records(cfg, SBX_MODE_UNELEVATED, out, err);
+    return rc ? rc : sbx_mode_cache_record(cfg, true, out, err);
 }
 
 static int check(const struct sbx_run_request *req, struct sbx_mode_notes *notes,

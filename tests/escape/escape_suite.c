@@ -946,6 +946,14 @@ int main(int argc, char **argv)
         suite_rmrf(base);
         return 1;
     }
+    if (!elevated) {
+        /* The caller's ledger and the sandbox's cache its first run makes:
+         * the suite's, removed with it, never the caller's own. */
+        char state[300];
+        snprintf(state, sizeof state, "%s/caller-state", base);
+        setenv("XDG_STATE_HOME", state, 1);
+        unsetenv("SBX_STATE");
+    }
     char suid[512] = "";
     if (geteuid() == 0) {
         /* a setuid-root copy of the probe for setuid-exec */

@@ -49,6 +49,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define FUZZ_TARGET "fuzz_launch_conf"
+#include "tests/fuzz/fuzz_check.h"
+
 #include "modes/common/linux/launch_conf.h"
 #include "util/error.h"
 
@@ -60,17 +63,6 @@
 #define BIG (4 * CONF_MAX)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond, ...)                                                                   \
-    do {                                                                                   \
-        if (!(cond)) {                                                                     \
-            fprintf(stderr, "fuzz_launch_conf: invariant broken (%s:%d): ", __FILE__,      \
-                    __LINE__);                                                             \
-            fprintf(stderr, __VA_ARGS__);                                                  \
-            fputc('\n', stderr);                                                           \
-            abort();                                                                       \
-        }                                                                                  \
-    } while (0)
 
 /* Written from the header's promise, not from the parser's code. */
 static bool name_ok(const char *s)

@@ -70,17 +70,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static void rm_fixture(void);
 
 /* abort() skips atexit: take the fixture away first. */
-#define CHECK(cond, ...)                                                                   \
-    do {                                                                                   \
-        if (!(cond)) {                                                                     \
-            fprintf(stderr, "fuzz_wspath: invariant broken (%s:%d): ", __FILE__,           \
-                    __LINE__);                                                             \
-            fprintf(stderr, __VA_ARGS__);                                                  \
-            fputc('\n', stderr);                                                           \
-            rm_fixture();                                                                  \
-            abort();                                                                       \
-        }                                                                                  \
-    } while (0)
+#define FUZZ_TARGET "fuzz_wspath"
+#define FUZZ_BEFORE_ABORT() rm_fixture()
+#include "tests/fuzz/fuzz_check.h"
 
 /* What wspath.c refuses today, copied: a tree or root that leaves this
  * list without this target changing with it is a loosening to look at.

@@ -225,6 +225,14 @@ void run_mkdtemp(const char *tag, char *out, size_t len)
         out[0] = '\0';
 }
 
+void run_private_state(char *out, size_t len)
+{
+    run_mkdtemp("state", out, len);
+    if (out[0])
+        setenv("XDG_STATE_HOME", out, 1);
+    unsetenv("SBX_STATE");
+}
+
 void run_rmrf(const char *path)
 {
     struct stat st;

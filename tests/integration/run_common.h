@@ -38,4 +38,9 @@ bool run_marker_gone_within(const char *marker, int ms);
 void run_mkdtemp(const char *tag, char *out, size_t len);
 void run_rmrf(const char *path);
 
+/* sbx's state of the test's own: a fresh directory (as run_mkdtemp) made
+ * XDG_STATE_HOME, so the ledger and the sandbox's cache a first run makes
+ * are the test's, removed with it (run_rmrf), never the caller's. */
+void run_private_state(char *out, size_t len);
+
 #endif

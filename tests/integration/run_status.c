@@ -412,8 +412,8 @@ static void test_config_file(void **state)
     snprintf(text, sizeof text, "set -e; mkdir %s %s; echo h1dd3n > %s/f", hidden, extra, hidden);
     assert_int_equal(system(text), 0);
     snprintf(text, sizeof text,
-             "; sbx's configuration\n[run]\nnet = off\nenv = SBXT_CFG_TOKEN\nhide = %s\n"
-             "workspace = %s\n",
+             "; sbx's configuration\n[run]\nnet = off\ncache = off\nenv = SBXT_CFG_TOKEN\n"
+             "hide = %s\nworkspace = %s\n",
              hidden, extra);
     FILE *f = fopen(cfg, "w");
     assert_non_null(f);
@@ -425,12 +425,14 @@ static void test_config_file(void **state)
     struct run_result r;
     char script[1024];
     snprintf(script, sizeof script,
-             "echo \"t=$SBXT_CFG_TOKEN o=$SBXT_OTHER_TOKEN\"; cat %s/f 2>/dev/null; "
+             "echo \"t=$SBXT_CFG_TOKEN o=$SBXT_OTHER_TOKEN c=${XDG_CACHE_HOME:-none}\"; "
+             "cat %s/f 2>/dev/null; "
              "echo w > %s/made && echo wrote-extra",
              hidden, extra);
     int st = sbx_sh(c, script, NULL, &r, NULL, NULL);
     static const char *const bad[][2] = {
         {"[run]\nnet = maybe\n", ":2: net = maybe"},
+        {"[run]\ncache = sometimes\n", ":2: cache = sometimes"},
         {"[run]\nnet = on\nthis is not ini\n", ":3: not a line"},
         {"[nope]\nx = 1\n", ":2: unknown section [nope]"},
         {"[run]\nworkspace = relative/dir\n", ":2: workspace = relative/dir"},
@@ -452,9 +454,10 @@ static void test_config_file(void **state)
     unsetenv("SBXT_CFG_TOKEN");
     unsetenv("SBXT_OTHER_TOKEN");
     run_rmrf(dir);
-    if (st != 0 || !strstr(r.out, "t=cfg-tok o=\n") || strstr(r.out, "h1dd3n") ||
+    if (st != 0 || !strstr(r.out, "t=cfg-tok o= c=none\n") || strstr(r.out, "h1dd3n") ||
         !strstr(r.out, "wrote-extra"))
-        fail_msg("the configuration's env, hide or workspace did not take (status %d): %s", st,
+        fail_msg("the configuration's env, cache, hide or workspace did not take (status %d): %s",
+                 st,
                  r.out);
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         if (bad_st[i] != 125 || strstr(why[i], "ran") || !strstr(why[i], bad[i][1]) ||
@@ -585,8 +588,10 @@ int main(int argc, char **argv)
         return 77;
     }
     struct ctx c = {.sbx = argv[1]};
+    char state[256];
+    run_private_state(state, sizeof state);
     run_mkdtemp("status", c.ws, sizeof c.ws);
-    if (!c.ws[0])
+    if (!c.ws[0] || !state[0])
         return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_prestate(test_exit_status, &c),
@@ -613,5 +618,6 @@ int main(int argc, char **argv)
     if (!engine)
         failures += cmocka_run_group_tests_name("run_status (sbx itself)", cli_tests, NULL, NULL);
     run_rmrf(c.ws);
+    run_rmrf(state);
     return failures ? 1 : 0;
 }

@@ -263,8 +263,10 @@ int main(int argc, char **argv)
         return 77;
     }
     struct ctx c = {.sbx = argv[1]};
+    char state[256];
+    run_private_state(state, sizeof state);
     run_mkdtemp("tty", c.ws, sizeof c.ws);
-    if (!c.ws[0])
+    if (!c.ws[0] || !state[0])
         return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_prestate(test_interactive_shell, &c),
@@ -273,5 +275,6 @@ int main(int argc, char **argv)
     };
     int failures = cmocka_run_group_tests_name("run_tty", tests, NULL, NULL);
     run_rmrf(c.ws);
+    run_rmrf(state);
     return failures ? 1 : 0;
 }

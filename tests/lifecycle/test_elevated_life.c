@@ -651,6 +651,44 @@ static void test_run_exit_statuses(void **state)
         fail_msg("processes of %s still run 5 s after the timeout:\n%s", env.names.offline, out);
 }
 
+/* The sandbox account's cache (modes/common/cache_env.h): at ~/.cache in
+ * the private home, kept between runs, sized by sbx status and emptied by
+ * sbx cache clear through the launcher (the caller can't reach it), not
+ * there with --no-cache. */
+static void test_run_cache(void **state)
+{
+    (void)state;
+    SBX_EXPECT(0, CALLER, env.ws, "run", "--", "sh", "-c",
+               "[ \"$XDG_CACHE_HOME\" = \"$HOME/.cache\" ] && "
+               "[ \"$npm_config_cache\" = \"$HOME/.cache/npm\" ] && "
+               "mkdir -p \"$npm_config_cache\" && echo kept > \"$npm_config_cache/f\" && "
+               "head -c 50000 /dev/zero > \"$CARGO_HOME.blob\"");
+    SBX_EXPECT(0, CALLER, env.ws, "run", "--", "sh", "-c",
+               "[ \"$(cat \"$npm_config_cache/f\")\" = kept ]");
+    SBX_EXPECT(0, CALLER, env.ws, "run", "--no-cache", "--", "sh", "-c",
+               "[ -z \"$XDG_CACHE_HOME$npm_config_cache\" ] && [ ! -e \"$HOME/.cache/npm\" ]");
+    /* The caller sees the size, not the files. */
+    char *out = NULL, *err = NULL;
+    int rc = sbx_as(CALLER, env.ws, &out, &err, "status", "--json", NULL);
+    char *at = out ? strstr(out, "{\"mode\":\"elevated\",\"bytes\":") : NULL;
+    if (rc != 0 || !at || strtoull(at + strlen("{\"mode\":\"elevated\",\"bytes\":"), NULL, 10) <
+                               50000) {
+        char msg[8192];
+        snprintf(msg, sizeof msg, "sbx status --json as the caller: exit %d, no elevated cache "
+                 "of 50000 bytes or more: %s %s", rc, out ? out : "", err ? err : "");
+        free(out);
+        free(err);
+        fail_msg("%s", msg);
+    }
+    free(out);
+    free(err);
+    SBX_EXPECT(0, CALLER, env.ws, "cache", "clear", "--mode", "elevated");
+    SBX_EXPECT(0, CALLER, env.ws, "run", "--", "sh", "-c",
+               "[ ! -e \"$npm_config_cache/f\" ] && [ ! -e \"$CARGO_HOME.blob\" ]");
+    /* Nobody else's to clear: a non-member is told the mode is not theirs. */
+    SBX_EXPECT(125, STRANGER, s_ws, "cache", "clear", "--mode", "elevated");
+}
+
 static void test_run_grants_a_new_workspace_first(void **state)
 {
     (void)state;
@@ -734,6 +772,15 @@ static void test_non_member(void **state)
                  out, err);
     free(out);
     free(err);
+    /* That run made the stranger's own ledger and unelevated cache: the
+     * stranger's to remove (root's cleanup knows the members' ledgers
+     * only), and gone after it. */
+    SBX_EXPECT(0, STRANGER, s_ws, "cleanup");
+    char state_dir[400];
+    snprintf(state_dir, sizeof state_dir, "%s/.local/state/sbx", s_home);
+    struct stat st;
+    if (lstat(state_dir, &st) == 0)
+        fail_msg("%s is left after the non-member's own sbx cleanup", state_dir);
 }
 
 static void test_bad_input_changes_nothing(void **state)
@@ -832,6 +879,7 @@ int main(void)
         cmocka_unit_test(test_run_cannot_read_private_files),
         cmocka_unit_test(test_run_network),
         cmocka_unit_test(test_run_exit_statuses),
+        cmocka_unit_test(test_run_cache),
         cmocka_unit_test(test_run_grants_a_new_workspace_first),
         cmocka_unit_test(test_non_member),
         cmocka_unit_test(test_bad_input_changes_nothing),

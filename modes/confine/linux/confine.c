@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "util/cleanup.h"
+#include "modes/common/cache_env.h"
 #include "modes/common/secret_paths.h"
 #include "modes/confine/linux/hide.h"
 #include "modes/confine/linux/landlock.h"
@@ -56,17 +57,19 @@ int sbx_linux_check(bool net, struct sbx_linux_report *rep, struct sbx_error *er
  * the run is over: its descriptor is what was checked, and keeps the
  * identity that init checks its own opens against from being reused. */
 struct prep {
-    struct sbx_pin *ws;   /* workspaces, then the private TMPDIR */
+    struct sbx_pin *ws;   /* workspaces, the cache when there is one, the private TMPDIR */
     size_t n_ws;          /* workspaces only */
+    size_t n_rw;          /* all of ws */
     struct sbx_pin *ro;   /* protected paths */
     size_t n_ro, max_ro;
-    const char **rw;      /* ws[i].path + the TMPDIR: for the view and Landlock */
+    const char **rw;      /* ws[i].path: for the view and Landlock (the TMPDIR last) */
     const char **ro_path; /* ro[i].path */
     int *rw_fd;           /* filled in by init (its copy), read by the command */
     unsigned long *absent; /* per workspace: plants absent at its root (plants.h) */
     char cwd[PATH_MAX];
     char tmpdir[PATH_MAX];
     bool have_tmpdir;
+    struct sbx_cache_env cache_env;
     struct sbx_pin *hide; /* credential paths (hide.h) */
     const char **hide_path;
     size_t n_hide;
@@ -74,8 +77,9 @@ struct prep {
 
 static void prep_free(struct prep *p)
 {
-    for (size_t i = 0; p->ws && i <= p->n_ws; i++)
+    for (size_t i = 0; p->ws && i < p->n_rw; i++)
         sbx_pin_close(&p->ws[i]);
+    sbx_cache_env_free(&p->cache_env);
     for (size_t i = 0; p->ro && i < p->n_ro; i++)
         sbx_pin_close(&p->ro[i]);
     for (size_t i = 0; p->hide && i < p->n_hide; i++)
@@ -250,6 +254,32 @@ static void check_kept(const struct sbx_run_request *req, const struct prep *p,
     }
 }
 
+/* The sandbox's cache (cache_env.h), writable like a workspace: the
+ * directory the CLI made and recorded, owned by the caller, in sbx's state
+ * directory (outside every workspace, checked above).  Pinned like the
+ * workspaces: the command writes in it, but can't replace it (its parent
+ * stays read-only). */
+static int add_cache(const struct sbx_run_request *req, struct prep *p, struct sbx_error *err)
+{
+    if (!req->cache_dir || req->no_cache)
+        return 0;
+    struct sbx_pin *pin = &p->ws[p->n_rw];
+    int rc = sbx_path_pin(req->cache_dir, SBX_PIN_DIR, getuid(), pin, err);
+    struct stat st;
+    if (rc == 0 && (fstat(pin->fd, &st) != 0 || st.st_uid != getuid()))
+        rc = sbx_err_set(err, SBX_EPERM, "%s is not yours", pin->path);
+    if (rc == 0 && within_any(p, pin->path))
+        rc = sbx_err_set(err, SBX_EINVAL, "%s lies in a workspace", pin->path);
+    if (rc == 0)
+        rc = sbx_cache_env_build(pin->path, getenv("MAVEN_OPTS"), &p->cache_env, err);
+    if (rc < 0) {
+        sbx_pin_close(pin);
+        return sbx_err_wrap(err, "the sandbox's cache (sbx run --no-cache runs without it)");
+    }
+    p->rw[p->n_rw++] = pin->path;
+    return 0;
+}
+
 static int prepare(const struct sbx_run_request *req, struct prep *p, struct sbx_linux_report *rep,
                    struct sbx_error *err)
 {
@@ -261,14 +291,15 @@ static int prepare(const struct sbx_run_request *req, struct prep *p, struct sbx
      * SBX_PLANTS_MAX_FOUND over all workspaces: each is a mount and an fd). */
     size_t max_ro = req->n_protect + SBX_PLANTS_MAX_FOUND;
     p->max_ro = max_ro;
-    p->ws = calloc(req->n_workspaces + 1, sizeof *p->ws);
+    /* + the cache and the TMPDIR */
+    p->ws = calloc(req->n_workspaces + 2, sizeof *p->ws);
     p->ro = calloc(max_ro, sizeof *p->ro);
-    p->rw = calloc(req->n_workspaces + 1, sizeof *p->rw);
+    p->rw = calloc(req->n_workspaces + 2, sizeof *p->rw);
     p->ro_path = calloc(max_ro, sizeof *p->ro_path);
-    p->rw_fd = calloc(req->n_workspaces + 1, sizeof *p->rw_fd);
+    p->rw_fd = calloc(req->n_workspaces + 2, sizeof *p->rw_fd);
     p->absent = calloc(req->n_workspaces, sizeof *p->absent);
     /* No descriptor yet (prep_free closes what is >= 0: not stdin). */
-    for (size_t i = 0; i <= req->n_workspaces; i++) {
+    for (size_t i = 0; i < req->n_workspaces + 2; i++) {
         if (p->ws)
             p->ws[i].fd = -1;
         if (p->rw_fd)
@@ -291,6 +322,7 @@ static int prepare(const struct sbx_run_request *req, struct prep *p, struct sbx
         }
         p->rw[p->n_ws] = p->ws[p->n_ws].path;
         p->n_ws++;
+        p->n_rw = p->n_ws;
     }
     /* sbx's own state (ledgers, the plan journal) never where the command
      * writes: existing or not (protecting it only when it exists would let
@@ -326,7 +358,7 @@ static int prepare(const struct sbx_run_request *req, struct prep *p, struct sbx
         return sbx_err_sys(err, SBX_EINVAL, errno, "working directory %s", cwd);
 
     int rc = hide_credentials(req, p, err);
-    if (rc < 0)
+    if (rc < 0 || (rc = add_cache(req, p, err)) < 0)
         return rc;
     rc = sbx_tmpdir_create(p->tmpdir, sizeof p->tmpdir, err);
     if (rc < 0)
@@ -334,10 +366,10 @@ static int prepare(const struct sbx_run_request *req, struct prep *p, struct sbx
     p->have_tmpdir = true;
     /* sbx's own, just made: pinned like the workspaces (a symlink swapped
      * in for it meanwhile would be refused by the reopen in init). */
-    struct sbx_pin *tmp = &p->ws[p->n_ws];
+    struct sbx_pin *tmp = &p->ws[p->n_rw];
     if ((rc = sbx_path_pin(p->tmpdir, SBX_PIN_DIR, getuid(), tmp, err)) < 0)
         return sbx_err_wrap(err, "the private TMPDIR");
-    p->rw[p->n_ws] = tmp->path;
+    p->rw[p->n_rw++] = tmp->path;
     return 0;
 }
 
@@ -363,14 +395,16 @@ int sbx_linux_run_ex(const struct sbx_run_request *req, struct sbx_linux_report 
             .argv = req->argv,
             .cwd = p.cwd,
             .tmpdir = p.tmpdir,
+            .env_set = p.cache_env.v,
+            .n_env_set = p.cache_env.n,
             .timeout_sec = req->timeout_sec,
             .max_pids = sbx_run_max_pids(req),
             .landlock_abi = rep->landlock_abi,
-            .view = {.rw = p.rw, .n_rw = p.n_ws + 1, .ro = p.ro_path, .n_ro = p.n_ro,
+            .view = {.rw = p.rw, .n_rw = p.n_rw, .ro = p.ro_path, .n_ro = p.n_ro,
                      .rw_pin = p.ws, .ro_pin = p.ro, .rw_fd = p.rw_fd,
                      .shm_bytes = sbx_run_shm_bytes(req), .tmp_bytes = sbx_run_tmp_bytes(req),
                      .hide = p.hide_path, .hide_pin = p.hide, .n_hide = p.n_hide},
-            .policy = {.rw = p.rw, .n_rw = p.n_ws + 1, .rw_fd = p.rw_fd, .net = req->net,
+            .policy = {.rw = p.rw, .n_rw = p.n_rw, .rw_fd = p.rw_fd, .net = req->net,
                        .private_dev = true, .unix_allow = req->allow_unix,
                        .n_unix_allow = req->n_allow_unix},
         };

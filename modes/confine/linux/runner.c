@@ -98,6 +98,12 @@ static _Noreturn void command_main(const struct sbx_runplan *plan, int rep, int 
         sbx_err_sys(&e, SBX_ENOMEM, errno, "setenv TMPDIR");
         fail_child(rep, &e);
     }
+    /* putenv keeps the plan's strings, which live until exec. */
+    for (size_t i = 0; i < plan->n_env_set; i++)
+        if (putenv(plan->env_set[i]) != 0) {
+            sbx_err_sys(&e, SBX_ENOMEM, errno, "export %.40s", plan->env_set[i]);
+            fail_child(rep, &e);
+        }
     if (sbx_policy_apply(&plan->policy, plan->landlock_abi, &e) < 0)
         fail_child(rep, &e);
     /* Everything but 0-2 goes at exec (the report pipe only then, so an

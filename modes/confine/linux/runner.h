@@ -25,6 +25,8 @@ struct sbx_runplan {
     char *const *argv;        /* argv[0] looked up in PATH */
     const char *cwd;          /* chdir target inside the view */
     const char *tmpdir;       /* exported as TMPDIR */
+    char *const *env_set;     /* more "NAME=VALUE" to export (the cache's), or NULL */
+    size_t n_env_set;
     unsigned timeout_sec;     /* 0: none */
     unsigned max_pids;        /* processes and threads of the command at once (> 0) */
     int landlock_abi;

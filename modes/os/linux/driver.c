@@ -19,7 +19,7 @@
  * useradd or nft fail with their own words. */
 static int need_root(const struct sbx_resource *r, struct sbx_error *err)
 {
-    if (r->kind == SBX_R_ACL_ENTRY || geteuid() == 0)
+    if (r->kind == SBX_R_ACL_ENTRY || sbx_drv_is_cache_dir(r) || geteuid() == 0)
         return 0;
     return sbx_err_set(err, SBX_EPERM,
                        "changing %s %s needs root: run `sbx setup` (or `sbx cleanup`) as root",
@@ -36,7 +36,9 @@ static int linux_apply(struct sbx_os *os, enum sbx_action act, struct sbx_resour
     case SBX_R_GROUP: return sbx_drv_group_apply(act, r, err);
     case SBX_R_ACCOUNT: return sbx_drv_account_apply(act, r, err);
     case SBX_R_MEMBERSHIP: return sbx_drv_member_apply(act, r, err);
-    case SBX_R_DIRECTORY: return sbx_drv_dir_apply(act, r, err);
+    case SBX_R_DIRECTORY:
+        return sbx_drv_is_cache_dir(r) ? sbx_drv_cache_apply(act, r, err)
+                                       : sbx_drv_dir_apply(act, r, err);
     case SBX_R_FIREWALL_RULE: return sbx_drv_nft_apply(act, r, err);
     case SBX_R_INSTALLED_FILE: return sbx_drv_file_apply(act, r, err);
     case SBX_R_ACL_ENTRY: return sbx_drv_acl_apply(os, act, r, err);
@@ -54,7 +56,9 @@ static int linux_probe(struct sbx_os *os, const struct sbx_resource *r, enum sbx
     case SBX_R_GROUP: return sbx_drv_group_probe(r, out, err);
     case SBX_R_ACCOUNT: return sbx_drv_account_probe(r, out, err);
     case SBX_R_MEMBERSHIP: return sbx_drv_member_probe(r, out, err);
-    case SBX_R_DIRECTORY: return sbx_drv_dir_probe(r, out, err);
+    case SBX_R_DIRECTORY:
+        return sbx_drv_is_cache_dir(r) ? sbx_drv_cache_probe(r, out, err)
+                                       : sbx_drv_dir_probe(r, out, err);
     case SBX_R_FIREWALL_RULE: return sbx_drv_nft_probe(r, out, err);
     case SBX_R_INSTALLED_FILE: return sbx_drv_file_probe(r, out, err);
     case SBX_R_ACL_ENTRY: return sbx_drv_acl_probe(r, out, err);

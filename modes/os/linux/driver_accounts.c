@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "modes/common/cache_env.h"
 #include "modes/common/linux/launch_conf.h"
 #include "util/cleanup.h"
 #include "modes/os/linux/driver_api.h"
@@ -107,14 +108,16 @@ static int account_home(const struct sbx_resource *r, char *home, size_t len,
     return 0;
 }
 
-/* The account's private home (0700) and its TMPDIR inside, in root's
- * directory: created by path, owned by the account. */
+/* The account's private home (0700), its TMPDIR and the sandbox's cache
+ * inside (cache_env.h: the launcher binds it into each run's private
+ * home), in root's directory: created by path, owned by the account. */
 static int make_home(const char *home, uid_t uid, gid_t gid, struct sbx_error *err)
 {
-    char tmp[PATH_MAX + 8];
+    char tmp[PATH_MAX + 8], cache[PATH_MAX + 8];
     snprintf(tmp, sizeof tmp, "%s/tmp", home);
-    const char *dirs[] = {home, tmp};
-    for (size_t i = 0; i < 2; i++) {
+    snprintf(cache, sizeof cache, "%s/%s", home, SBX_CACHE_DIR_NAME);
+    const char *dirs[] = {home, tmp, cache};
+    for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
         if (mkdir(dirs[i], 0700) != 0 && errno != EEXIST)
             return sbx_err_sys(err, SBX_EIO, errno, "create home directory %s", dirs[i]);
         sbx_autofd int fd = open(dirs[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);

@@ -24,7 +24,10 @@
  *   acl_entry   key "KIND:GRANTEE:PATH", path=PATH, detail "grantee=NAME\n
  *               entry=tree|owner-default|traverse\n", principal=os_id=uid
  *               (os_id "UID+kept" when a traverse entry merged into one
- *               that was there before) */
+ *               that was there before)
+ *   cache dir   a directory with "contents=cache\nmode=0700\n": the
+ *               unelevated sandbox's cache, the user's own, removed with
+ *               its tree (driver_cache.c) */
 #ifndef SBX_MODES_OS_LINUX_DRIVER_INT_H
 #define SBX_MODES_OS_LINUX_DRIVER_INT_H
 
@@ -62,6 +65,12 @@ int sbx_drv_member_probe(const struct sbx_resource *r, enum sbx_presence *out,
 int sbx_drv_dir_apply(enum sbx_action act, struct sbx_resource *r, struct sbx_error *err);
 int sbx_drv_dir_probe(const struct sbx_resource *r, enum sbx_presence *out,
                       struct sbx_error *err);
+/* The unelevated mode's cache directory (driver_cache.c): a directory
+ * resource with "contents=cache" in its detail. */
+bool sbx_drv_is_cache_dir(const struct sbx_resource *r);
+int sbx_drv_cache_apply(enum sbx_action act, struct sbx_resource *r, struct sbx_error *err);
+int sbx_drv_cache_probe(const struct sbx_resource *r, enum sbx_presence *out,
+                        struct sbx_error *err);
 int sbx_drv_nft_apply(enum sbx_action act, struct sbx_resource *r, struct sbx_error *err);
 int sbx_drv_nft_probe(const struct sbx_resource *r, enum sbx_presence *out,
                       struct sbx_error *err);
