@@ -5,7 +5,10 @@ Definitions (paths relative to the repository):
   program source  a .c file under tests/ that defines main() (`int main(`
                   or `int wmain(` at the start of a line), or a libFuzzer
                   target (`int LLVMFuzzerTestOneInput(`), whose main() is
-                  libFuzzer's.
+                  libFuzzer's.  Sources under a fixtures/ folder are
+                  not: they are data a test copies and compiles itself
+                  (tests/workloads/fixtures: the projects the workloads
+                  build inside the sandbox).
   helper          a program source that is not a test but a tool the tests
                   (or the benchmarks) run; each is named in HELPERS below
                   with its reason.  Every other program source is a
@@ -79,6 +82,8 @@ IF_EXISTS = re.compile(r"\bif\s*\(\s*(NOT\s+)?EXISTS\b", re.I)
 def program_sources():
     found = []
     for path in glob.glob(os.path.join(TOP, "tests", "**", "*.c"), recursive=True):
+        if "fixtures" in os.path.relpath(path, TOP).split(os.sep):
+            continue
         with open(path, encoding="utf-8", errors="replace") as f:
             if MAIN.search(f.read()):
                 found.append(os.path.relpath(path, TOP))

@@ -5,7 +5,20 @@
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libsqlite3-dev libcmocka-dev libseccomp-dev
       libacl1-dev libnftables-dev nftables acl git passwd util-linux iproute2 expect
-      python3 help2man scdoc man-db libinih-dev)
+      python3 help2man scdoc man-db libinih-dev
+      # the workload suite (tests/workloads): the tools an agent runs, all
+      # Debian's (cargo and rustc too, not a rustup in a home); Maven's
+      # default plugins from /usr/share/maven-repo, as Maven Central is
+      # not reached
+      make python3-venv python3-pip cargo rustc default-jdk-headless maven
+      libmaven-compiler-plugin-java libmaven-resources-plugin-java
+      libmaven-jar-plugin-java libsurefire-java)
+# npm: Debian's nodejs + npm, unless a nodejs that provides npm itself (a
+# vendor's build, which conflicts with Debian's npm) is installed already.
+if ! dpkg-query -W -f='${Status} ${Provides}\n' nodejs 2>/dev/null |
+     grep -q "install ok installed.*\bnpm\b"; then
+  pkgs+=(nodejs npm)
+fi
 for opt in "$@"; do
   case "$opt" in
     --windows) pkgs+=(gcc-mingw-w64-x86-64 wine64 wine tcl dpkg-dev) ;;

@@ -824,6 +824,30 @@ static void build_skeleton(struct launch *l)
         close(home);
 }
 
+/* git's safe.directory=* in the private home's ~/.gitconfig as well as in
+ * the command scope sbx sets (modes/elevated/run.c): git drops the command
+ * scope (GIT_CONFIG_COUNT) from the upload-pack it starts for a local
+ * clone, which then refuses the caller's repository ("dubious ownership")
+ * though the clone itself was allowed.  Written by root into the tmpfs just
+ * mounted in this run's own mount namespace (no one else has seen it),
+ * through the fd private_home opened, then given to the account: the
+ * command may change it, for itself. */
+static void home_gitconfig(struct launch *l)
+{
+    static const char text[] = "[safe]\n\tdirectory = *\n";
+    const struct sbx_launch_account *a = l->target;
+    int fd = openat(l->home_fd, ".gitconfig",
+                    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    bool ok = fd >= 0 && write(fd, text, sizeof text - 1) == (ssize_t)(sizeof text - 1) &&
+              fchown(fd, a->uid, a->gid) == 0;
+    int saved = errno;
+    if (fd >= 0)
+        close(fd);
+    if (!ok)
+        die(l, 125, SBX_EIO, "%s/.gitconfig in the private home: %s", a->home,
+            strerror(saved));
+}
+
 /* A home (and TMPDIR inside it) of this run alone: a tmpfs over the
  * account's home in the run's mount namespace.  The accounts are shared by
  * every member of the users' group, so a home that persisted would let one
@@ -847,6 +871,7 @@ static void private_home(struct launch *l)
     l->home_fd = open(a->home, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (l->home_fd < 0)
         die(l, 125, SBX_EIO, "the private home %s: %s", a->home, strerror(errno));
+    home_gitconfig(l);
     if (l->cache_disk >= 0 &&
         sbx_launch_cache_mount(a, l->home_fd, l->cache_disk, &l->cache_fd, &err) != 0)
         die(l, 125, err.code, "%s", err.msg);

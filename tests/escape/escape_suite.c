@@ -46,6 +46,7 @@
 #include "modes/elevated/elevated.h"
 #include "tests/escape/probe_attempts.h"
 #include "tests/escape/suite_env.h"
+#include "tests/escape/suite_machine.h"
 
 struct case_state {
     struct suite_env *env;
@@ -54,13 +55,8 @@ struct case_state {
 
 /* The elevated run (--elevated): the throwaway names, set in the
  * environment of root's sbx commands and of the caller's alike. */
-static struct {
-    bool on;
-    char prefix[24];    /* SBX_ELEVATED_PREFIX */
-    char offline[64], online[64], group[64], table[64];
-    char machine[512];  /* SBX_MACHINE_STATE */
-    char root_xdg[512]; /* root's own ledger: not in root's real home */
-} elev;
+static bool elev_on;
+static struct suite_elev elev;
 
 static bool result_is(const struct run_out *r, const char *name, const char *verdict)
 {
@@ -263,7 +259,7 @@ static void test_twice(struct suite_env *e, const struct probe_attempt *a)
     assert_true(mkdir(state, 0700) == 0 || errno == EEXIST);
     char *sb[] = {(char *)e->sbx, "run", "--workspace", e->ws, "--state", state, "--",
                   (char *)e->probe, (char *)a->name, NULL};
-    if (elev.on)
+    if (elev_on)
         memmove(&sb[4], &sb[6], 4 * sizeof sb[0]);
     for (int boxed = 0; boxed < 2; boxed++) {
         struct run_out plant, use;
@@ -302,7 +298,7 @@ static void test_race(struct suite_env *e, const struct probe_attempt *a)
         /* the caller's own directory (in the elevated mode it inherits the
          * workspace's grant, so sbx accepts it as a workspace) */
         assert_int_equal(mkdir(target, 0755), 0);
-        if (elev.on && boxed) {
+        if (elev_on && boxed) {
             /* granted like any workspace, before the race: the runs must
              * get as far as the launcher */
             struct run_out g;
@@ -352,7 +348,7 @@ static void test_race(struct suite_env *e, const struct probe_attempt *a)
         int ws_status = -1;
         if (waitpid(swapper, &ws_status, 0) != swapper)
             ws_status = -1;
-        if (elev.on && boxed) {
+        if (elev_on && boxed) {
             /* the grant goes with the directory (the next reset removes
              * it, and a ledger naming a missing workspace stops every
              * later grant); first what the runs left in it, which only
@@ -696,7 +692,7 @@ static int run_for_caller(const char *group, struct suite_env *e, const char *on
         suite_env_teardown(e);
         return 1;
     }
-    if (elev.on && elevated_prepare(e) < 0) {
+    if (elev_on && elevated_prepare(e) < 0) {
         suite_env_teardown(e);
         return 1;
     }
@@ -725,7 +721,7 @@ static int run_for_caller(const char *group, struct suite_env *e, const char *on
                     {"pos-make-j", test_make_j},
                     {"elevated-runs-as-account", test_runs_as_account}};
         for (size_t i = 0; i < 4; i++) {
-            if (i == 3 && !elev.on)
+            if (i == 3 && !elev_on)
                 break;
             if (!picked(more[i].name))
                 continue;
@@ -742,74 +738,6 @@ static int run_for_caller(const char *group, struct suite_env *e, const char *on
 }
 
 /* --- the throwaway user -------------------------------------------------- */
-
-static int spawn_wait(char *const argv[])
-{
-    pid_t pid = fork();
-    if (pid == 0) {
-        int fd = open("/dev/null", O_RDWR);
-        dup2(fd, 1);
-        execvp(argv[0], argv);
-        _exit(127);
-    }
-    int st;
-    if (pid < 0 || waitpid(pid, &st, 0) < 0)
-        return -1;
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-/* Root's sbx command for the elevated run (setup, cleanup): output into r. */
-static int root_sbx(const char *sbx, const char *cwd, struct run_out *r, const char *verb,
-                    const char *user)
-{
-    struct suite_env dummy = {.sbx = sbx, .outfd = -1};
-    char *argv[] = {(char *)sbx, (char *)verb, user ? "--user" : NULL, (char *)user, NULL};
-    if (suite_run(&dummy, cwd, argv, false, r) < 0)
-        return -1;
-    return r->status;
-}
-
-/* What `sbx cleanup` must have removed; each leftover is reported, then
- * removed by force.  Returns the number of leftovers. */
-static int elevated_leftovers(void)
-{
-    int left = 0;
-    const char *accounts[] = {elev.offline, elev.online};
-    for (int i = 0; i < 2; i++)
-        if (getpwnam(accounts[i])) {
-            fprintf(stderr, "escape suite: after sbx cleanup the account %s is still there\n",
-                    accounts[i]);
-            left++;
-        }
-    if (getgrnam(elev.group)) {
-        fprintf(stderr, "escape suite: after sbx cleanup the group %s is still there\n",
-                elev.group);
-        left++;
-    }
-    char cmd[1024];
-    snprintf(cmd, sizeof cmd, "nft list table inet %s >/dev/null 2>&1", elev.table);
-    if (system(cmd) == 0) {
-        fprintf(stderr, "escape suite: after sbx cleanup the nft table inet %s is still there\n",
-                elev.table);
-        left++;
-    }
-    char dir[600];
-    struct stat st;
-    snprintf(dir, sizeof dir, "%s/elevated", elev.machine);
-    if (lstat(dir, &st) == 0) {
-        fprintf(stderr, "escape suite: after sbx cleanup %s (the launcher's) is still there\n",
-                dir);
-        left++;
-    }
-    /* By force, whatever is left of this run's own names. */
-    snprintf(cmd, sizeof cmd,
-             "(pkill -KILL -u %s; pkill -KILL -u %s; userdel %s; userdel %s; groupdel %s; "
-             "nft delete table inet %s) >/dev/null 2>&1",
-             elev.offline, elev.online, elev.offline, elev.online, elev.group, elev.table);
-    if (left && system(cmd) < 0)
-        fprintf(stderr, "escape suite: could not run: %s\n", cmd);
-    return left;
-}
 
 /* One pass of the throwaway user, in a child that becomes the user
  * (after entering a network namespace that allows ping sockets, when
@@ -828,19 +756,8 @@ static int user_pass(const char *sbx, const char *probe, const char *name, uid_t
         /* elevated: with the groups of the group database, the sandbox
          * users' group among them (the launcher is executable by that
          * group only) */
-        if ((elev.on ? initgroups(name, gid) : setgroups(0, NULL)) < 0 ||
-            setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0)
+        if (suite_become(name, uid, gid, home, elev_on) < 0)
             _exit(1);
-        /* changing uid made us non-dumpable: the caller's processes would
-         * not be ptrace-able or have a readable /proc/<pid> even without
-         * sbx, and the controls would prove nothing */
-        prctl(PR_SET_DUMPABLE, 1);
-        setenv("HOME", home, 1);
-        setenv("USER", name, 1);
-        setenv("LOGNAME", name, 1);
-        /* the caller's own ledger where root's cleanup looks for it:
-         * beneath the home of the password database */
-        unsetenv("XDG_STATE_HOME");
         struct suite_env e = {.sbx = sbx, .probe = probe};
         snprintf(e.base, sizeof e.base, "%s", base);
         snprintf(e.home, sizeof e.home, "%s", home);
@@ -848,7 +765,7 @@ static int user_pass(const char *sbx, const char *probe, const char *name, uid_t
         snprintf(e.suid, sizeof e.suid, "%s", suid);
         char group[160];
         snprintf(group, sizeof group, "escape%s as %s (uid %u)%s",
-                 elev.on ? " (elevated mode)" : "", name, (unsigned)uid,
+                 elev_on ? " (elevated mode)" : "", name, (unsigned)uid,
                  netns ? " in a network namespace that allows ping sockets" : "");
         _exit(run_for_caller(group, &e, only, except) ? 1 : 0);
     }
@@ -866,18 +783,10 @@ static int as_user(const char *sbx, const char *probe, const char *root_base, co
     snprintf(name, sizeof name, "sbxt-%d", (int)getpid());
     snprintf(base, sizeof base, "%s/user", root_base);
     snprintf(home, sizeof home, "%s/home", base);
-    char *add[] = {"useradd", "--no-create-home", "--home-dir", home, "--shell",
-                   "/usr/sbin/nologin", "--user-group", name, NULL};
-    if (spawn_wait(add) != 0) {
-        fprintf(stderr, "escape suite: useradd %s failed\n", name);
-        return 1;
-    }
+    uid_t uid = 0;
+    gid_t gid = 0;
     int failures = 1;
-    struct passwd *pw = getpwnam(name);
-    bool ready = pw && mkdir(base, 0755) == 0 && chown(base, pw->pw_uid, pw->pw_gid) == 0 &&
-                 mkdir(home, 0755) == 0 && chown(home, pw->pw_uid, pw->pw_gid) == 0;
-    uid_t uid = ready ? pw->pw_uid : 0;
-    gid_t gid = ready ? pw->pw_gid : 0;
+    bool ready = suite_user_add(name, base, home, &uid, &gid) == 0;
     /* ws-device-node's device in the user's workspace-to-be: only root
      * can make one; the user's own (the elevated mode's grant sets ACL
      * entries on everything in the workspace, which only the owner can) */
@@ -893,16 +802,9 @@ static int as_user(const char *sbx, const char *probe, const char *root_base, co
     }
     if (!ready)
         fprintf(stderr, "escape suite: preparing %s for %s failed\n", base, name);
-    struct run_out r;
-    if (ready && elev.on) {
-        /* root: the elevated mode, with the throwaway caller as its user */
-        int st = root_sbx(sbx, root_base, &r, "setup", name);
-        if (st != 0) {
-            fprintf(stderr, "escape suite: sbx setup --user %s as root: status %d: %s\n", name,
-                    st, r.text);
-            ready = false;
-        }
-    }
+    /* root: the elevated mode, with the throwaway caller as its user */
+    if (ready && elev_on && suite_elev_setup(sbx, root_base, name) < 0)
+        ready = false;
     if (ready) {
         /* ping sockets refused to the user: icmp-ping in a pass of its own */
         bool netns = !ping_allowed_for(gid);
@@ -920,20 +822,11 @@ static int as_user(const char *sbx, const char *probe, const char *root_base, co
             }
         }
     }
-    if (elev.on) {
-        /* whatever happened: root's cleanup, then nothing may be left */
-        int st = root_sbx(sbx, root_base, &r, "cleanup", NULL);
-        if (st != 0) {
-            fprintf(stderr, "escape suite: sbx cleanup as root: status %d: %s\n", st, r.text);
-            failures++;
-        }
-        failures += elevated_leftovers();
-    }
-    char *del[] = {"userdel", name, NULL};
-    if (spawn_wait(del) != 0) {
-        fprintf(stderr, "escape suite: userdel %s failed\n", name);
+    /* whatever happened: root's cleanup, then nothing may be left */
+    if (elev_on)
+        failures += suite_elev_cleanup(sbx, root_base, &elev);
+    if (suite_user_del(name) < 0)
         failures++;
-    }
     return failures;
 }
 
@@ -989,45 +882,18 @@ static const char *missing_feature(void)
  * and the probe the caller and the sandbox accounts can execute. */
 static int elevated_init(const char *base, const char **sbx, const char **probe)
 {
-    elev.on = true;
-    snprintf(elev.prefix, sizeof elev.prefix, "sbxt%ld-", (long)getpid() % 10000000);
-    setenv("SBX_ELEVATED_PREFIX", elev.prefix, 1);
-    struct sbx_elevated_names names;
-    struct sbx_error err = {0};
-    if (sbx_elevated_names(&names, &err) != 0) {
-        fprintf(stderr, "escape suite: %s\n", err.msg);
-        return -1;
-    }
+    elev_on = true;
     /* The throwaway caller's own pair (as_user names it sbxt-PID). */
     char caller[32];
-    struct sbx_member_pair pair;
     snprintf(caller, sizeof caller, "sbxt-%d", (int)getpid());
-    if (sbx_elevated_member_pair(&names, caller, &pair, &err) != 0) {
-        fprintf(stderr, "escape suite: %s\n", err.msg);
+    if (suite_elev_init(&elev, base, caller) < 0)
         return -1;
-    }
-    snprintf(elev.offline, sizeof elev.offline, "%s", pair.offline);
-    snprintf(elev.online, sizeof elev.online, "%s", pair.online);
-    snprintf(elev.group, sizeof elev.group, "%s", names.group);
-    snprintf(elev.table, sizeof elev.table, "%s", pair.table);
-    /* root's, all the way up: the launcher trusts nothing else */
-    snprintf(elev.machine, sizeof elev.machine, "%s/machine", base);
-    setenv("SBX_MACHINE_STATE", elev.machine, 1);
-    snprintf(elev.root_xdg, sizeof elev.root_xdg, "%s/root-state", base);
-    setenv("XDG_STATE_HOME", elev.root_xdg, 1);
-    unsetenv("SBX_STATE");
     static char bin_sbx[600], bin_probe[600];
     char bin[400];
     snprintf(bin, sizeof bin, "%s/bin", base);
-    snprintf(bin_sbx, sizeof bin_sbx, "%s/sbx", bin);
-    snprintf(bin_probe, sizeof bin_probe, "%s/sbx-probe", bin);
-    char *cp1[] = {"cp", (char *)*sbx, bin_sbx, NULL};
-    char *cp2[] = {"cp", (char *)*probe, bin_probe, NULL};
-    if (mkdir(bin, 0755) < 0 || spawn_wait(cp1) != 0 || spawn_wait(cp2) != 0 ||
-        chmod(bin_sbx, 0755) < 0 || chmod(bin_probe, 0755) < 0) {
-        fprintf(stderr, "escape suite: cannot copy sbx and the probe into %s\n", bin);
+    if (suite_copy_exec(*sbx, bin, bin_sbx, sizeof bin_sbx) < 0 ||
+        suite_copy_exec(*probe, bin, bin_probe, sizeof bin_probe) < 0)
         return -1;
-    }
     *sbx = bin_sbx;
     *probe = bin_probe;
     return 0;
@@ -1093,7 +959,7 @@ int main(int argc, char **argv)
         /* a setuid-root copy of the probe for setuid-exec */
         snprintf(suid, sizeof suid, "%s/suid-probe", base);
         char *cp[] = {"cp", (char *)probe, suid, NULL};
-        if (spawn_wait(cp) != 0 || chown(suid, 0, 0) < 0 || chmod(suid, 04755) < 0) {
+        if (suite_spawn_wait(cp) != 0 || chown(suid, 0, 0) < 0 || chmod(suid, 04755) < 0) {
             fprintf(stderr, "escape suite: cannot make %s\n", suid);
             failures++;
         }
