@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Fuzz the launcher's configuration parser and the workspace-path checks
-# (tests/fuzz/) with libFuzzer, each for a bounded time, starting from the
+# Fuzz the launcher's configuration parser, the workspace-path checks and
+# the records sbx and the launcher read back from files (tests/fuzz/) with libFuzzer, each for a bounded time, starting from the
 # corpus committed in tests/fuzz/corpus/<target>/.
 #
 # Installs what it needs from Debian 12 (clang-14, libclang-rt-14-dev for
@@ -24,7 +24,7 @@ if ! [[ "$seconds" =~ ^[1-9][0-9]*$ ]]; then
   exit 2
 fi
 targets=("$@")
-((${#targets[@]})) || targets=(fuzz_launch_conf fuzz_wspath)
+((${#targets[@]})) || targets=(fuzz_launch_conf fuzz_wspath fuzz_plants_record)
 for t in "${targets[@]}"; do
   if [[ ! -f "$top/tests/fuzz/$t.c" || ! -d "$top/tests/fuzz/corpus/$t" ]]; then
     echo "fuzz.sh: no target $t (tests/fuzz/$t.c and tests/fuzz/corpus/$t/)" >&2

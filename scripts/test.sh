@@ -16,7 +16,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 "$top/scripts/deps.sh" --windows
 # The include graph: no cycle, every arrow points down (docs/ARCHITECTURE.md).
 "$top/scripts/check-includes.py"
-# The fuzz targets (launcher configuration, workspace paths), a bounded
+# The fuzz targets (launcher configuration, workspace paths, records), a bounded
 # time each on the committed corpus; clang builds them in build-fuzz.
 SBX_FUZZ_SECONDS=${SBX_FUZZ_SECONDS:-30} "$top/scripts/fuzz.sh"
 build="$top/build-test"

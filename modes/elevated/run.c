@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,9 +20,11 @@
 
 #include "modes/elevated/elevated.h"
 #include "util/cleanup.h"
+#include "util/platform.h"
 #include "modes/common/linux/launch_conf.h"
 #include "modes/confine/linux/placeholders.h"
 #include "modes/confine/linux/plants.h"
+#include "modes/confine/linux/plants_cache.h"
 #include "modes/confine/linux/pty_relay.h"
 #include "modes/confine/linux/stdio_relay.h"
 #include "modes/confine/linux/supervise.h"
@@ -238,9 +241,23 @@ static void watch_end(struct root_watch *w, const struct sbx_run_request *req, b
     w->n = 0;
 }
 
+/* The directory where the launcher keeps the caller's records of its
+ * searches (plants_cache.h), made here, as the caller: the launcher only
+ * uses it when it is there, the caller's alone.  The elevated mode is set
+ * up for this user, so a run may make it (`sbx cleanup` removes it). */
+static void plants_records_make(void)
+{
+    struct passwd *pw = getpwuid(getuid());
+    char path[PATH_MAX];
+    struct sbx_error ignored = {0};
+    if (pw && sbx_plants_records_path(pw->pw_dir, path, sizeof path) == 0)
+        sbx_fs_mkdir_private(path, &ignored);
+}
+
 static int watch_begin(struct root_watch *w, const struct sbx_run_request *req,
                        struct sbx_error *err)
 {
+    plants_records_make();
     struct sbx_plants_opts o = {.allow_git = req->allow_git, .allow_names = req->allow_names,
                                 .n_allow_names = req->n_allow_names};
     char records[PATH_MAX];
@@ -260,10 +277,11 @@ static int watch_begin(struct root_watch *w, const struct sbx_run_request *req,
         w->ph[k] = NULL;
         o.root = w->path[k];
         int rc = sbx_placeholders_begin(fd, have ? records : NULL, &o, &w->ph[k], &w->absent[k],
-                                        err);
+                                        req->note, req->note_ctx);
         if (rc < 0) {
             watch_end(w, req, false);
-            return sbx_err_wrap(err, "workspace %s: placeholders", req->workspaces[i]);
+            return sbx_err_set(err, -rc, "workspace %s: placeholders: out of memory",
+                               req->workspaces[i]);
         }
     }
     return 0;

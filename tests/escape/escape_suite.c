@@ -251,6 +251,34 @@ static void test_wsarg(struct suite_env *e, const struct probe_attempt *a)
     }
 }
 
+/* The elevated mode: the launcher keeps the caller's record of its search
+ * in the caller's state directory (plants_cache.h), and a run on an
+ * unchanged workspace replays it, leaving the file as it was (a full
+ * search writes it anew: another inode). */
+static void launcher_record_kept(struct suite_env *e, const struct probe_attempt *a,
+                                 char **argv)
+{
+    struct passwd *pw = getpwuid(geteuid());
+    struct stat ws, r[2];
+    assert_non_null(pw);
+    assert_int_equal(stat(e->ws, &ws), 0);
+    char rec[PATH_MAX + 128];
+    snprintf(rec, sizeof rec, "%s/.local/state/sbx/plants/%llx-%llx", pw->pw_dir,
+             (unsigned long long)ws.st_dev, (unsigned long long)ws.st_ino);
+    for (int k = 0; k < 2; k++) {
+        struct run_out again;
+        e->stage = "use";
+        assert_int_equal(suite_run(e, e->ws, argv, false, &again), 0);
+        e->stage = NULL;
+        if (stat(rec, &r[k]) != 0)
+            fail_msg("%s: the launcher kept no record of its search at %s: %s", a->name, rec,
+                     again.text);
+    }
+    if (r[0].st_ino != r[1].st_ino)
+        fail_msg("%s: a run on an unchanged workspace searched it in full again (the "
+                 "launcher's record %s was written anew)", a->name, rec);
+}
+
 /* twice-*: "plant" then "use", two runs on the same workspace, started a
  * while after the suite made its files; without sbx first. */
 static void test_twice(struct suite_env *e, const struct probe_attempt *a)
@@ -283,6 +311,8 @@ static void test_twice(struct suite_env *e, const struct probe_attempt *a)
         e->stage = NULL;
         assert_int_equal(rc, 0);
         judge_use(a, boxed, &use);
+        if (boxed && elev.on)
+            launcher_record_kept(e, a, sb);
     }
 }
 

@@ -242,8 +242,9 @@ static int add_plants(const struct sbx_run_request *req, struct prep *p, size_t 
  * directory, or when a name can't be placed, it is looked at after the
  * run instead. */
 static int place_placeholders(const struct sbx_run_request *req, struct prep *p,
-                              struct sbx_error *err)
+                              struct sbx_linux_report *rep, struct sbx_error *err)
 {
+    void *ctx[2] = {(void *)req, rep};
     char records[PATH_MAX];
     bool have = req->state_dir && req->state_dir[0] == '/' &&
                 (size_t)snprintf(records, sizeof records, "%s/placeholders", req->state_dir) <
@@ -253,9 +254,10 @@ static int place_placeholders(const struct sbx_run_request *req, struct prep *p,
                                     .allow_names = req->allow_names,
                                     .n_allow_names = req->n_allow_names};
         int rc = sbx_placeholders_begin(p->ws[i].fd, have ? records : NULL, &o, &p->ph[i],
-                                        &p->absent[i], err);
+                                        &p->absent[i], plant_note, ctx);
         if (rc < 0)
-            return sbx_err_wrap(err, "workspace %s: placeholders", p->ws[i].path);
+            return sbx_err_set(err, -rc, "workspace %s: placeholders: out of memory",
+                               p->ws[i].path);
     }
     return 0;
 }
@@ -336,7 +338,7 @@ static int prepare(const struct sbx_run_request *req, struct prep *p, struct sbx
     }
     struct stat sst;
     p->state_existed = req->state_dir && req->state_dir[0] && stat(req->state_dir, &sst) == 0;
-    int prc = place_placeholders(req, p, err);
+    int prc = place_placeholders(req, p, rep, err);
     if (prc < 0)
         return prc;
     for (size_t i = 0; i < p->n_ws; i++) {

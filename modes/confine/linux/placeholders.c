@@ -394,9 +394,8 @@ static void make_placeholders(int wsfd, struct sbx_placeholder_record *rec, unsi
     rec->n = k;
 }
 
-int sbx_placeholders_begin(int wsfd, const char *records_dir, const struct sbx_plants_opts *o,
-                           struct sbx_placeholders **out, unsigned long *unplaced,
-                           struct sbx_error *err)
+static int begin(int wsfd, const char *records_dir, const struct sbx_plants_opts *o,
+                 struct sbx_placeholders **out, unsigned long *unplaced, struct sbx_error *err)
 {
     *out = NULL;
     const char *root = o->root;
@@ -463,6 +462,28 @@ int sbx_placeholders_begin(int wsfd, const char *records_dir, const struct sbx_p
     }
     free_handle(p);
     return rc;
+}
+
+int sbx_placeholders_begin(int wsfd, const char *records_dir, const struct sbx_plants_opts *o,
+                           struct sbx_placeholders **out, unsigned long *unplaced,
+                           void (*note)(const char *text, void *ctx), void *ctx)
+{
+    struct sbx_error err = {0};
+    int rc = begin(wsfd, records_dir, o, out, unplaced, &err);
+    if (rc == 0)
+        return 0;
+    /* As without placeholders: what the command makes there is looked at
+     * after the run.  (A home that does not exist, a state directory
+     * others can write, a full disk: not a reason to refuse the run.) */
+    *out = NULL;
+    *unplaced = sbx_plants_root_absent(wsfd, o);
+    char msg[SBX_ERR_MSG_MAX + 400];
+    snprintf(msg, sizeof msg, "%.200s: no placeholders for the files tools run that are "
+             "missing at its root (%.700s): what the command creates there is reported after "
+             "the run instead", o->root ? o->root : "the workspace", err.msg);
+    if (note)
+        note(msg, ctx);
+    return rc == -SBX_ENOMEM ? rc : 0;
 }
 
 void sbx_placeholders_end(struct sbx_placeholders *p,

@@ -60,14 +60,16 @@ const char *sbx_placeholder_name(unsigned bit);
  * sbx_placeholders_end (NULL without records_dir).  *unplaced: the names
  * absent and not placed (no records directory, a name the command or the
  * user made meanwhile, an error), for the caller to look at after the run,
- * as before.  Errors: a records directory that can't be made or isn't the
- * caller's alone, a record that can't be written (then nothing is made).
+ * as before.  When the records can't be kept (no home to make the
+ * records directory in, one that isn't the caller's alone, a record that
+ * can't be written) nothing is made: *unplaced is everything absent, and
+ * note says why once; only running out of memory is an error.
  * Every run on a workspace takes the lock, also one that places nothing:
  * the placeholders it finds and binds are another run's. */
 struct sbx_plants_opts;
 int sbx_placeholders_begin(int wsfd, const char *records_dir, const struct sbx_plants_opts *o,
                            struct sbx_placeholders **out, unsigned long *unplaced,
-                           struct sbx_error *err);
+                           void (*note)(const char *text, void *ctx), void *ctx);
 
 /* After the run (the run's mount namespace gone): when no other run holds
  * the workspace, remove its placeholders that are still sbx's and empty,

@@ -633,28 +633,46 @@ int sbx_plants_replay(int wsfd, const struct sbx_plants_opts *o,
     return 0;
 }
 
+int sbx_walk_up(int fd, bool self, bool (*match)(int dirfd, void *ctx), void *ctx)
+{
+    int cur = self ? fcntl(fd, F_DUPFD_CLOEXEC, 3) : openat(fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    for (int depth = 0; cur >= 0 && depth < 4096; depth++) {
+        if (match(cur, ctx)) {
+            close(cur);
+            return 1;
+        }
+        struct stat st, up;
+        int parent = openat(cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        bool failed = parent < 0 || fstat(cur, &st) != 0 || fstat(parent, &up) != 0;
+        close(cur);
+        if (!failed && st.st_dev == up.st_dev && st.st_ino == up.st_ino) {
+            close(parent);
+            return 0; /* "/" */
+        }
+        if (failed) {
+            if (parent >= 0)
+                close(parent);
+            return -1;
+        }
+        cur = parent;
+    }
+    if (cur >= 0)
+        close(cur);
+    return -1;
+}
+
+static bool has_git(int dirfd, void *ctx)
+{
+    (void)ctx;
+    struct stat st;
+    return fstatat(dirfd, ".git", &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
 /* A `.git` in one of the directories above the one open on fd (its
  * parents, up to "/"), never through a symlink (".." is the real parent). */
 static bool inside_repo(int fd)
 {
-    int cur = openat(fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
-    for (int depth = 0; cur >= 0 && depth < 4096; depth++) {
-        struct stat st, up;
-        if (fstatat(cur, ".git", &st, AT_SYMLINK_NOFOLLOW) == 0) {
-            close(cur);
-            return true;
-        }
-        int parent = openat(cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
-        bool top = parent < 0 || fstat(cur, &st) != 0 || fstat(parent, &up) != 0 ||
-                   (st.st_dev == up.st_dev && st.st_ino == up.st_ino);
-        close(cur);
-        cur = parent;
-        if (top)
-            break;
-    }
-    if (cur >= 0)
-        close(cur);
-    return false;
+    return sbx_walk_up(fd, false, has_git, NULL) == 1;
 }
 
 unsigned long sbx_plants_root_absent(int wsfd, const struct sbx_plants_opts *o)
