@@ -141,11 +141,17 @@ static int clean_records(struct sbx_cli *cli, const char *dir, bool dry_run, boo
                          struct sbx_error *err)
 {
 #ifndef _WIN32
+    int prc = cli_clear_placeholders(cli, dir, dry_run, did, err);
+    if (prc < 0)
+        return prc;
     char plants[SBX_PATH_MAX + 16];
     if (snprintf(plants, sizeof plants, "%s/plants", dir) >= (int)sizeof plants)
         return sbx_err_set(err, SBX_EINVAL, "state directory path too long: %s", dir);
-    if (!sbx_fs_exists(plants))
+    if (!sbx_fs_exists(plants)) {
+        if (*did && !dry_run)
+            sbx_fs_rmdir(dir, NULL); /* kept when it holds anything else */
         return 0;
+    }
     *did = true;
     if (dry_run) {
         if (!cli->json && !cli->quiet)

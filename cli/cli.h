@@ -131,6 +131,13 @@ void cli_engine_close(struct cli_engine *ce);
 /* Remove a ledger's files and the directories sbx made for them, from dir
  * up to created_root ("" : dir alone), each only when empty.  cli may be
  * NULL (no messages). */
+/* The empty placeholders `sbx run` made at workspaces' roots that a crash
+ * left, and their records, in the state directory dir (placeholders.h):
+ * removed, or listed with dry_run.  *did is set when there were any. */
+#ifndef _WIN32
+int cli_clear_placeholders(const struct sbx_cli *cli, const char *dir, bool dry_run, bool *did,
+                           struct sbx_error *err);
+#endif
 int cli_remove_state(const struct sbx_cli *cli, const char *dir, const char *created_root,
                      bool dry_run, struct sbx_error *err);
 

@@ -16,6 +16,7 @@
 #ifndef _WIN32
 #include <unistd.h>
 
+#include "modes/confine/linux/placeholders.h"
 #include "modes/confine/linux/plants_cache.h"
 #else
 #include <io.h>
@@ -428,6 +429,32 @@ int cli_engine_recover(const struct sbx_cli *cli, struct cli_engine *ce, bool re
     return 0;
 }
 
+#ifndef _WIN32
+static void placeholder_note(const char *text, void *ctx)
+{
+    const struct sbx_cli *cli = ctx;
+    if (cli && !cli->json && !cli->quiet)
+        printf("%s\n", text);
+}
+
+int cli_clear_placeholders(const struct sbx_cli *cli, const char *dir, bool dry_run, bool *did,
+                           struct sbx_error *err)
+{
+    char records[SBX_PATH_EXTRA_MAX];
+    if (snprintf(records, sizeof records, "%s/placeholders", dir) >= (int)sizeof records)
+        return sbx_err_set(err, SBX_EINVAL, "state directory path too long: %s", dir);
+    if (!sbx_fs_exists(records))
+        return 0;
+    *did = true;
+    size_t left = 0;
+    int rc = sbx_placeholders_clear(records, dry_run, placeholder_note, (void *)cli, &left, err);
+    if (rc == 0 && left && !dry_run)
+        rc = sbx_err_set(err, SBX_ELOCKED, "%zu workspace(s) still have sbx's placeholders (a run "
+                         "on them is going on): run `sbx cleanup` again when it is over", left);
+    return rc;
+}
+#endif
+
 /* The ledger's files and the directories sbx made for them. */
 int cli_remove_state(const struct sbx_cli *cli, const char *dir, const char *created_root,
                         bool dry_run, struct sbx_error *err)
@@ -449,6 +476,10 @@ int cli_remove_state(const struct sbx_cli *cli, const char *dir, const char *cre
         }
     }
 #ifndef _WIN32
+    bool placeholders = false;
+    int prc = cli_clear_placeholders(cli, dir, dry_run, &placeholders, err);
+    if (prc < 0)
+        return prc;
     /* The records of the searches for files tools run (`sbx run`). */
     char plants[SBX_PATH_EXTRA_MAX];
     if (snprintf(plants, sizeof plants, "%s/plants", dir) >= (int)sizeof plants)

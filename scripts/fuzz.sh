@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Fuzz the launcher's configuration and command-line parsers and the
-# workspace-path checks (tests/fuzz/) with libFuzzer, each for a bounded
-# time, starting from the corpus committed in tests/fuzz/corpus/<target>/.
+# Fuzz the launcher's configuration and command-line parsers, the
+# workspace-path checks and the records sbx and the launcher read back
+# from files (tests/fuzz/) with libFuzzer, each for a bounded time,
+# starting from the corpus committed in tests/fuzz/corpus/<target>/.
 #
 # Installs what it needs from Debian 12 (clang-14, libclang-rt-14-dev for
 # libFuzzer and the sanitizer run-times, cmake, make, pkg-config,
@@ -24,7 +25,7 @@ if ! [[ "$seconds" =~ ^[1-9][0-9]*$ ]]; then
   exit 2
 fi
 targets=("$@")
-((${#targets[@]})) || targets=(fuzz_launch_conf fuzz_launch_args fuzz_wspath)
+((${#targets[@]})) || targets=(fuzz_launch_conf fuzz_launch_args fuzz_wspath fuzz_plants_record)
 for t in "${targets[@]}"; do
   if [[ ! -f "$top/tests/fuzz/$t.c" || ! -d "$top/tests/fuzz/corpus/$t" ]]; then
     echo "fuzz.sh: no target $t (tests/fuzz/$t.c and tests/fuzz/corpus/$t/)" >&2

@@ -17,8 +17,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 # The include graph: no cycle, every arrow points down (docs/ARCHITECTURE.md).
 "$top/scripts/check-includes.py"
 # The fuzz targets (launcher configuration and arguments, workspace
-# paths), a bounded time each on the committed corpus; clang builds them in
-# build-fuzz.
+# paths, records), a bounded time each on the committed corpus; clang
+# builds them in build-fuzz.
 SBX_FUZZ_SECONDS=${SBX_FUZZ_SECONDS:-30} "$top/scripts/fuzz.sh"
 build="$top/build-test"
 cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=Debug -DSBX_SANITIZE=ON -DSBX_FAKE_OS=ON \

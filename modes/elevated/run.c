@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +20,11 @@
 
 #include "modes/elevated/elevated.h"
 #include "util/cleanup.h"
+#include "util/platform.h"
+#include "modes/common/linux/launch_conf.h"
+#include "modes/confine/linux/placeholders.h"
 #include "modes/confine/linux/plants.h"
+#include "modes/confine/linux/plants_cache.h"
 #include "modes/confine/linux/pty_relay.h"
 #include "modes/confine/linux/stdio_relay.h"
 #include "modes/confine/linux/supervise.h"
@@ -202,37 +207,83 @@ static void stdio_done(struct sbx_stdio *io)
 }
 
 /* What the command could plant at a workspace's root, where the launcher
- * can bind nothing (plants.h): looked at before the run and after it, and
- * what appeared is told (req->note). */
+ * can bind nothing (plants.h): an empty placeholder is made at each such
+ * name before the launcher starts, by sbx as the caller (the workspace is
+ * the caller's own), and the launcher's search binds it read-only like
+ * any existing name (placeholders.h).  Here, not in the launcher: the
+ * placeholders are removed after the run from the caller's mount
+ * namespace, where they are no mount point (in the run's, where the
+ * launcher's supervisor stays, an unlink is EBUSY), and under the lock of
+ * the caller's records, shared with the unelevated mode's runs on the
+ * same workspace.  A caller who runs the launcher by hand, without sbx,
+ * only goes without its own protection: the launcher guards members and
+ * the machine, which placeholders are not for.  A name that could not be
+ * placed is looked at after the run, and what appeared is told. */
 struct root_watch {
     int fd[SBX_ELEVATED_WATCH_MAX];
-    unsigned long absent[SBX_ELEVATED_WATCH_MAX];
+    const char *path[SBX_ELEVATED_WATCH_MAX];
+    unsigned long absent[SBX_ELEVATED_WATCH_MAX]; /* and not placed */
+    struct sbx_placeholders *ph[SBX_ELEVATED_WATCH_MAX];
     size_t n;
 };
-
-static void watch_begin(struct root_watch *w, const struct sbx_run_request *req)
-{
-    struct sbx_plants_opts o = {.allow_git = req->allow_git, .allow_names = req->allow_names,
-                                .n_allow_names = req->n_allow_names};
-    w->n = 0;
-    for (size_t i = 0; i < req->n_workspaces && w->n < SBX_ELEVATED_WATCH_MAX; i++) {
-        int fd = open(req->workspaces[i], O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0)
-            continue; /* the launcher says why it can't be a workspace */
-        w->absent[w->n] = sbx_plants_root_absent(fd, &o);
-        w->fd[w->n++] = fd;
-    }
-}
 
 static void watch_end(struct root_watch *w, const struct sbx_run_request *req, bool ran)
 {
     for (size_t i = 0; i < w->n; i++) {
         if (ran && req->note)
-            sbx_plants_root_check(w->fd[i], w->absent[i], req->workspaces[i], req->note,
+            sbx_plants_root_check(w->fd[i], w->absent[i], w->path[i], req->note,
                                   req->note_ctx);
+        sbx_placeholders_end(w->ph[i], ran ? req->note : NULL, req->note_ctx);
+        w->ph[i] = NULL;
         sbx_closep(&w->fd[i]);
     }
     w->n = 0;
+}
+
+/* The directory where the launcher keeps the caller's records of its
+ * searches (plants_cache.h), made here, as the caller: the launcher only
+ * uses it when it is there, the caller's alone.  The elevated mode is set
+ * up for this user, so a run may make it (`sbx cleanup` removes it). */
+static void plants_records_make(void)
+{
+    struct passwd *pw = getpwuid(getuid());
+    char path[PATH_MAX];
+    struct sbx_error ignored = {0};
+    if (pw && sbx_plants_records_path(pw->pw_dir, path, sizeof path) == 0)
+        sbx_fs_mkdir_private(path, &ignored);
+}
+
+static int watch_begin(struct root_watch *w, const struct sbx_run_request *req,
+                       struct sbx_error *err)
+{
+    plants_records_make();
+    struct sbx_plants_opts o = {.allow_git = req->allow_git, .allow_names = req->allow_names,
+                                .n_allow_names = req->n_allow_names};
+    char records[PATH_MAX];
+    bool have = req->state_dir && req->state_dir[0] == '/' &&
+                (size_t)snprintf(records, sizeof records, "%s/placeholders", req->state_dir) <
+                    sizeof records;
+    w->n = 0;
+    for (size_t i = 0; i < req->n_workspaces && w->n < SBX_ELEVATED_WATCH_MAX; i++) {
+        /* as the launcher will: no symlink on the way */
+        struct sbx_error ignored = {0};
+        int fd = sbx_open_nofollow(req->workspaces[i], O_PATH | O_DIRECTORY, &ignored);
+        if (fd < 0)
+            continue; /* the launcher says why it can't be a workspace */
+        size_t k = w->n++;
+        w->fd[k] = fd;
+        w->path[k] = req->workspaces[i];
+        w->ph[k] = NULL;
+        o.root = w->path[k];
+        int rc = sbx_placeholders_begin(fd, have ? records : NULL, &o, &w->ph[k], &w->absent[k],
+                                        req->note, req->note_ctx);
+        if (rc < 0) {
+            watch_end(w, req, false);
+            return sbx_err_set(err, -rc, "workspace %s: placeholders: out of memory",
+                               req->workspaces[i]);
+        }
+    }
+    return 0;
 }
 
 int sbx_elevated_run_ex(const struct sbx_run_request *req, const struct sbx_elevated_run_opts *o,
@@ -286,7 +337,8 @@ int sbx_elevated_run_ex(const struct sbx_run_request *req, const struct sbx_elev
         return sbx_err_sys(err, SBX_EIO, errno, "make the launcher's report pipe non-blocking");
 
     struct root_watch watch;
-    watch_begin(&watch, req);
+    if ((rc = watch_begin(&watch, req, err)))
+        return rc;
     struct sbx_sup s;
     if ((rc = sbx_sup_begin(&s, err))) {
         watch_end(&watch, req, false);

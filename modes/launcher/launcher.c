@@ -78,6 +78,7 @@
 #include "modes/common/secret_paths.h"
 #include "modes/confine/linux/landlock.h"
 #include "modes/confine/linux/plants.h"
+#include "modes/confine/linux/plants_cache.h"
 #include "modes/confine/linux/policy.h"
 #include "modes/confine/linux/seccomp_filter.h"
 #include "modes/confine/linux/standin.h"
@@ -581,13 +582,33 @@ static int outer_of(const struct launch *l, size_t i)
     return best;
 }
 
+/* The caller's records of the last searches (plants_cache.h), in its own
+ * state directory, by the password database's home: opened as the caller,
+ * without a symlink, only when the caller alone can write it and it lies
+ * in no workspace.  -1: search in full. */
+static int open_plants_records(const struct launch *l)
+{
+    char buf[16384], path[PATH_MAX];
+    struct passwd pw, *res = NULL;
+    if (getpwuid_r(l->caller, &pw, buf, sizeof buf, &res) != 0 || !res ||
+        sbx_plants_records_path(pw.pw_dir, path, sizeof path) != 0)
+        return -1;
+    as_caller(l, true);
+    int fd = sbx_plants_records_open(path, l->caller, l->ws_st, l->n_ws);
+    as_caller(l, false);
+    return fd;
+}
+
 /* The files tools run (plants.h) in each workspace, found as the caller
  * through the workspace's new mount, bound read-only from the descriptors
- * the search opened.  What the search could not cover is said on stderr
- * before the command starts. */
+ * the search opened.  The search replays the caller's record of the last
+ * one when nothing changed (plants_cache.h: the record is read and written
+ * as the caller, parsed as untrusted input).  What the search could not
+ * cover is said on stderr before the command starts. */
 static void protect_plants(struct launch *l)
 {
     size_t room = SBX_PLANTS_MAX_FOUND;
+    sbx_autofd int records = open_plants_records(l);
     for (size_t i = 0; i < l->n_ws; i++) {
         if (outer_of(l, i) >= 0)
             continue; /* searched with the workspace that holds it */
@@ -602,8 +623,9 @@ static void protect_plants(struct launch *l)
                                     .n_allow_names = l->n_allow_names, .max_found = room};
         struct sbx_plants found;
         struct sbx_error err = {0};
+        bool cached;
         as_caller(l, true);
-        int rc = sbx_plants_scan(l->ws_fd[i], &o, &found, &err);
+        int rc = sbx_plants_search_at(l->ws_fd[i], records, l->caller, &o, &found, &cached, &err);
         as_caller(l, false);
         if (rc < 0)
             die(l, 125, err.code, "workspace %s: the search for files tools run: %s", l->ws[i],

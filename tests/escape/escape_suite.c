@@ -247,6 +247,34 @@ static void test_wsarg(struct suite_env *e, const struct probe_attempt *a)
     }
 }
 
+/* The elevated mode: the launcher keeps the caller's record of its search
+ * in the caller's state directory (plants_cache.h), and a run on an
+ * unchanged workspace replays it, leaving the file as it was (a full
+ * search writes it anew: another inode). */
+static void launcher_record_kept(struct suite_env *e, const struct probe_attempt *a,
+                                 char **argv)
+{
+    struct passwd *pw = getpwuid(geteuid());
+    struct stat ws, r[2];
+    assert_non_null(pw);
+    assert_int_equal(stat(e->ws, &ws), 0);
+    char rec[PATH_MAX + 128];
+    snprintf(rec, sizeof rec, "%s/.local/state/sbx/plants/%llx-%llx", pw->pw_dir,
+             (unsigned long long)ws.st_dev, (unsigned long long)ws.st_ino);
+    for (int k = 0; k < 2; k++) {
+        struct run_out again;
+        e->stage = "use";
+        assert_int_equal(suite_run(e, e->ws, argv, false, &again), 0);
+        e->stage = NULL;
+        if (stat(rec, &r[k]) != 0)
+            fail_msg("%s: the launcher kept no record of its search at %s: %s", a->name, rec,
+                     again.text);
+    }
+    if (r[0].st_ino != r[1].st_ino)
+        fail_msg("%s: a run on an unchanged workspace searched it in full again (the "
+                 "launcher's record %s was written anew)", a->name, rec);
+}
+
 /* twice-*: "plant" then "use", two runs on the same workspace, started a
  * while after the suite made its files; without sbx first. */
 static void test_twice(struct suite_env *e, const struct probe_attempt *a)
@@ -279,7 +307,33 @@ static void test_twice(struct suite_env *e, const struct probe_attempt *a)
         e->stage = NULL;
         assert_int_equal(rc, 0);
         judge_use(a, boxed, &use);
+        if (boxed && elev_on)
+            launcher_record_kept(e, a, sb);
     }
+}
+
+/* The sandbox accounts' grant for a directory the suite made in the
+ * workspace (elevated mode), for runs whose workspace it is: given before,
+ * and taken back after, with what the runs left in it (only root could
+ * take the grant off those). */
+static void grant_dir(struct suite_env *e, const struct probe_attempt *a, const char *dir,
+                      bool grant)
+{
+    struct run_out g;
+    if (!grant) {
+        DIR *d = opendir(dir);
+        for (struct dirent *de; d && (de = readdir(d));) {
+            if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+                continue;
+            char p[PATH_MAX + 400];
+            snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
+            suite_rmrf(p);
+        }
+        if (d)
+            closedir(d);
+    }
+    if (sbx_cmd(e, e->base, &g, "workspace", grant ? "add" : "remove", dir, NULL) != 0)
+        fail_msg("%s: sbx workspace %s %s: %s", a->name, grant ? "add" : "remove", dir, g.text);
 }
 
 /* race-*: the swapper in the background, "use" runs one after the other
@@ -298,13 +352,8 @@ static void test_race(struct suite_env *e, const struct probe_attempt *a)
         /* the caller's own directory (in the elevated mode it inherits the
          * workspace's grant, so sbx accepts it as a workspace) */
         assert_int_equal(mkdir(target, 0755), 0);
-        if (elev_on && boxed) {
-            /* granted like any workspace, before the race: the runs must
-             * get as far as the launcher */
-            struct run_out g;
-            if (sbx_cmd(e, e->base, &g, "workspace", "add", target, NULL) != 0)
-                fail_msg("%s: sbx workspace add %s: %s", a->name, target, g.text);
-        }
+        if (elev_on && boxed) /* before the race: the runs must get as far as the launcher */
+            grant_dir(e, a, target, true);
         pid_t swapper = fork();
         assert_true(swapper >= 0);
         if (swapper == 0) {
@@ -348,25 +397,10 @@ static void test_race(struct suite_env *e, const struct probe_attempt *a)
         int ws_status = -1;
         if (waitpid(swapper, &ws_status, 0) != swapper)
             ws_status = -1;
-        if (elev_on && boxed) {
-            /* the grant goes with the directory (the next reset removes
-             * it, and a ledger naming a missing workspace stops every
-             * later grant); first what the runs left in it, which only
-             * root could take the grant off */
-            DIR *d = opendir(target);
-            for (struct dirent *de; d && (de = readdir(d));) {
-                if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-                    continue;
-                char p[PATH_MAX + 400];
-                snprintf(p, sizeof p, "%s/%s", target, de->d_name);
-                suite_rmrf(p);
-            }
-            if (d)
-                closedir(d);
-            struct run_out g;
-            if (sbx_cmd(e, e->base, &g, "workspace", "remove", target, NULL) != 0)
-                fail_msg("%s: sbx workspace remove %s: %s", a->name, target, g.text);
-        }
+        /* the grant goes with the directory (the next reset removes it,
+         * and a ledger naming a missing workspace stops every later grant) */
+        if (elev_on && boxed)
+            grant_dir(e, a, target, false);
         unsigned long swaps = 0;
         char log[8300] = "";
         f = fopen(logf, "r");
@@ -404,6 +438,108 @@ static void test_race(struct suite_env *e, const struct probe_attempt *a)
     }
 }
 
+/* sub-*: the workspace is a folder of the suite's repository, without a
+ * .git of its own; without sbx first.  Its placeholders must be gone after
+ * the run (nothing of sbx's left in the user's folder). */
+static void test_sub(struct suite_env *e, const struct probe_attempt *a)
+{
+    char sub[PATH_MAX + 80];
+    snprintf(sub, sizeof sub, "%s/%s-sub", e->ws, e->tag);
+    for (int boxed = 0; boxed < 2; boxed++) {
+        assert_int_equal(suite_env_reset(e), 0);
+        suite_rmrf(sub);
+        assert_int_equal(mkdir(sub, 0775), 0);
+        assert_int_equal(chmod(sub, 0775), 0);
+        if (elev_on && boxed)
+            grant_dir(e, a, sub, true);
+        char *direct[] = {(char *)e->probe, (char *)a->name, NULL};
+        char *sb[] = {(char *)e->sbx, "run", "--workspace", sub, "--net", "off", "--",
+                      (char *)e->probe, (char *)a->name, NULL};
+        struct run_out r;
+        int rc = suite_run(e, sub, boxed ? sb : direct, false, &r);
+        assert_int_equal(rc, 0);
+        struct stat st;
+        char git[PATH_MAX + 96];
+        snprintf(git, sizeof git, "%s/.git", sub);
+        bool left = boxed && lstat(git, &st) == 0;
+        if (elev_on && boxed)
+            grant_dir(e, a, sub, false);
+        suite_rmrf(sub);
+        judge_use(a, boxed, &r);
+        if (left)
+            fail_msg("%s: %s is still there after the run (sbx's placeholder, or the "
+                     "command's)", a->name, git);
+    }
+}
+
+/* twin-*: two runs at once on the workspace (probe.h), the second trying
+ * its attempt all through the end of the first and a second past it;
+ * without sbx first. */
+static void test_twin(struct suite_env *e, const struct probe_attempt *a)
+{
+    char mark[4][PATH_MAX + 96], logf[PATH_MAX + 96];
+    static const char *const marks[] = {"ready", "stop", "using", "done"};
+    snprintf(logf, sizeof logf, "%s/%s-twin.log", e->base, a->name);
+    for (int boxed = 0; boxed < 2; boxed++) {
+        assert_int_equal(suite_env_reset(e), 0);
+        for (int i = 0; i < 4; i++) {
+            snprintf(mark[i], sizeof mark[i], "%s/%s-twin-%s", e->ws, e->tag, marks[i]);
+            unlink(mark[i]);
+        }
+        unlink(logf);
+        char *direct[] = {(char *)e->probe, (char *)a->name, NULL};
+        char *sb[] = {(char *)e->sbx, "run", "--workspace", e->ws, "--net", "off", "--",
+                      (char *)e->probe, (char *)a->name, NULL};
+        pid_t run[2];
+        for (int k = 0; k < 2; k++) {
+            run[k] = fork();
+            assert_true(run[k] >= 0);
+            if (run[k] == 0) {
+                struct run_out r;
+                e->stage = k == 0 ? "hold" : "use";
+                int rc = suite_run(e, e->ws, boxed ? sb : direct, false, &r);
+                if (k == 1) {
+                    FILE *f = fopen(logf, "w");
+                    if (f) {
+                        fprintf(f, "%d\n%s", r.status, r.text);
+                        fclose(f);
+                    }
+                }
+                _exit(rc == 0 ? 0 : 1);
+            }
+            /* the first run in (its placeholders made), then the second
+             * trying, each within 20 s */
+            struct stat st;
+            for (int i = 0; i < 2000 && stat(mark[k == 0 ? 0 : 2], &st) != 0; i++)
+                usleep(10 * 1000);
+        }
+        FILE *f = fopen(mark[1], "w"); /* stop */
+        if (f)
+            fclose(f);
+        int st0 = -1, st1 = -1;
+        waitpid(run[0], &st0, 0);
+        f = fopen(mark[3], "w"); /* done: the first run is over */
+        if (f)
+            fclose(f);
+        waitpid(run[1], &st1, 0);
+        for (int i = 0; i < 4; i++)
+            unlink(mark[i]);
+        struct run_out use = {0};
+        f = fopen(logf, "r");
+        if (!f)
+            fail_msg("%s: the second run left no output (status %d)", a->name, st1);
+        if (fscanf(f, "%d\n", &use.status) != 1)
+            use.status = -1;
+        size_t n = fread(use.text, 1, sizeof use.text - 1, f);
+        use.text[n] = '\0';
+        fclose(f);
+        if (!WIFEXITED(st0) || WEXITSTATUS(st0) != 0)
+            fail_msg("%s: the first run %s sbx failed (status %d)", a->name,
+                     boxed ? "in" : "without", st0);
+        judge_use(a, boxed, &use);
+    }
+}
+
 static void test_attempt(void **state)
 {
     struct case_state *cs = *state;
@@ -419,6 +555,14 @@ static void test_attempt(void **state)
     }
     if (PROBE_TWICE(a->name)) {
         test_twice(e, a);
+        return;
+    }
+    if (PROBE_SUB(a->name)) {
+        test_sub(e, a);
+        return;
+    }
+    if (PROBE_TWIN(a->name)) {
+        test_twin(e, a);
         return;
     }
     /* What only root can provide is skipped for a developer running the

@@ -91,6 +91,19 @@ struct probe_attempt {
 #define PROBE_MOVED(name) (strncmp((name), "moved-", 6) == 0)
 #define PROBE_MOVED_WARNING "is not what sbx kept read-only any more"
 
+/* Attempts named sub-* run with workspace (and working directory)
+ * SBXP_WS/SBXP_TAG-sub, a folder of the repository SBXP_WS that has no
+ * .git of its own, made empty by the suite for each run. */
+#define PROBE_SUB(name) (strncmp((name), "sub-", 4) == 0)
+
+/* Attempts named twin-* run twice at once on the workspace: SBXP_STAGE
+ * "hold" in a first run, which makes SBXP_WS/SBXP_TAG-twin-ready and stays
+ * until the suite makes SBXP_WS/SBXP_TAG-twin-stop; then "use" in a second
+ * run, which makes SBXP_WS/SBXP_TAG-twin-using and tries its attempt until
+ * a second after the suite made SBXP_WS/SBXP_TAG-twin-done (after the
+ * first run ended), at most 30 s. */
+#define PROBE_TWIN(name) (strncmp((name), "twin-", 5) == 0)
+
 /* Attempts named state-* run with --state SBXP_WS/SBXP_TAG-state/sbx: sbx's
  * state directory inside the workspace, not made yet. */
 #define PROBE_STATE_IN_WS(name) (strncmp((name), "state-", 6) == 0)

@@ -445,6 +445,94 @@ static int a_twice_envrc_utime(void)
     return 0;
 }
 
+/* --- plants where there is none yet: at a workspace's root ----------------
+ *
+ * The suite's workspace has no .envrc at its root: direnv would run one
+ * the command made there the next time the user enters the folder. */
+static int a_plant_envrc_root(void) { return write_path(ws(".envrc"), O_CREAT | O_TRUNC); }
+
+/* sub-*: the workspace is SBXP_WS/SBXP_TAG-sub, a folder of the repository
+ * SBXP_WS with no .git of its own.  A repository made there, with a
+ * configuration of the command's, is the one the user's git finds first
+ * in that folder (core.fsmonitor runs a program at `git status`). */
+static int a_sub_git_fsmonitor(void)
+{
+    char dir[4200], p[4300];
+    snprintf(dir, sizeof dir, "%s/%s-sub/.git", env("SBXP_WS"), env("SBXP_TAG"));
+    if (mkdir(dir, 0775) < 0 && errno != EEXIST)
+        return blocked(errno);
+    static const char *const subdirs[] = {"objects", "refs"};
+    for (size_t i = 0; i < 2; i++) {
+        snprintf(p, sizeof p, "%s/%s", dir, subdirs[i]);
+        SYS_OR_BLOCK(mkdir(p, 0775));
+    }
+    static const char *const files[][2] = {
+        {"HEAD", "ref: refs/heads/main\n"},
+        {"config", "[core]\n\trepositoryformatversion = 0\n\tfsmonitor = touch /tmp/pwned\n"},
+    };
+    for (size_t i = 0; i < 2; i++) {
+        snprintf(p, sizeof p, "%s/%s", dir, files[i][0]);
+        int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0664);
+        if (fd < 0)
+            return blocked(errno);
+        ssize_t n = write(fd, files[i][1], strlen(files[i][1]));
+        int e = errno;
+        close(fd);
+        if (n != (ssize_t)strlen(files[i][1]))
+            return blocked(e);
+    }
+    return escaped("made the repository %s with core.fsmonitor", dir);
+}
+
+/* twin-*: two runs on one workspace (probe.h).  "hold" stays in until
+ * the suite says stop; "use" keeps trying to make .envrc at the root,
+ * through the end of the "hold" run and a second past it: the end of one
+ * run must not take away what keeps the other's command from it. */
+static int a_twin_envrc_root(void)
+{
+    char ready[4200], stop[4200], using[4200], done[4200];
+    snprintf(ready, sizeof ready, "%s/%s-twin-ready", env("SBXP_WS"), env("SBXP_TAG"));
+    snprintf(stop, sizeof stop, "%s/%s-twin-stop", env("SBXP_WS"), env("SBXP_TAG"));
+    snprintf(using, sizeof using, "%s/%s-twin-using", env("SBXP_WS"), env("SBXP_TAG"));
+    snprintf(done, sizeof done, "%s/%s-twin-done", env("SBXP_WS"), env("SBXP_TAG"));
+    struct stat st;
+    time_t start = time(NULL);
+    if (strcmp(stage(), "hold") == 0) {
+        int fd = open(ready, O_WRONLY | O_CREAT | O_CLOEXEC, 0664);
+        if (fd < 0)
+            return error("create %s", ready);
+        close(fd);
+        while (stat(stop, &st) != 0 && time(NULL) - start < 30)
+            usleep(10 * 1000);
+        printf("RESULT %s held\n", cur);
+        return 0;
+    }
+    if (strcmp(stage(), "use") != 0)
+        return error("SBXP_STAGE must be hold or use");
+    int fd = open(using, O_WRONLY | O_CREAT | O_CLOEXEC, 0664);
+    if (fd < 0)
+        return error("create %s", using);
+    close(fd);
+    time_t done_at = 0;
+    int last = 0;
+    for (unsigned tries = 0; time(NULL) - start < 30; tries++) {
+        fd = open(ws(".envrc"), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd >= 0) {
+            ssize_t n = write(fd, "x", 1);
+            close(fd);
+            if (n == 1)
+                return escaped("wrote %s after %u tries", ws(".envrc"), tries);
+        }
+        last = errno;
+        if (!done_at && stat(done, &st) == 0)
+            done_at = time(NULL);
+        if (done_at && time(NULL) - done_at >= 1)
+            break;
+        usleep(5 * 1000);
+    }
+    return blocked(last);
+}
+
 /* --- terminal -------------------------------------------------------------- */
 
 static int a_tiocsti(void)
@@ -1744,6 +1832,9 @@ const struct probe_attempt probe_attempts[] = {
     {"moved-nested-rebuild", "move a nested repository's folder away and build another .git in its place", CTRL_ALWAYS, false, false, a_moved_nested_rebuild},
     {"twice-envrc-utime", "make a .envrc in one run, set the directory times back, write it in the next", CTRL_ALWAYS, false, false, a_twice_envrc_utime},
     {"plant-vscode-new", "create tasks.json in an existing .vscode deep in the workspace", CTRL_ALWAYS, false, false, a_plant_vscode_new},
+    {"plant-envrc-root", "create .envrc at the workspace's root, where there is none", CTRL_ALWAYS, false, false, a_plant_envrc_root},
+    {"sub-git-fsmonitor", "make .git (core.fsmonitor) in a workspace that is a folder of a repository", CTRL_ALWAYS, false, false, a_sub_git_fsmonitor},
+    {"twin-envrc-root", "keep making .envrc at the root while another run on the workspace ends", CTRL_ALWAYS, false, false, a_twin_envrc_root},
     {"tiocsti", "push keystrokes into a terminal (TIOCSTI)", CTRL_NONE, false, false, a_tiocsti},
     {"tioclinux", "TIOCLINUX on the terminal", CTRL_NONE, false, false, a_tioclinux},
     {"kill-outside", "signal a process outside", CTRL_ALWAYS, false, false, a_kill_outside},

@@ -176,7 +176,7 @@ static void remove_glob(const char *pattern);
 static int reset_plants(const struct suite_env *e)
 {
     static const char *const gone[] = {"nested", "nested.old", "wt", "wtgit", "deep",
-                                       "evil-gitdir"};
+                                       "evil-gitdir", ".envrc"};
     static const char *const dirs[] = {"nested", "nested/.git", "nested/.git/hooks", "wt",
                                        "wtgit", "wtgit/hooks", "deep", "deep/er",
                                        "deep/er/.vscode"};

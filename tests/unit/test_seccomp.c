@@ -16,6 +16,7 @@
 
 #include "helpers.h"
 #include "modes/confine/linux/seccomp_build.h"
+#include "modes/confine/linux/seccomp_filter.h"
 
 #include SBX_SECCOMP_BPF_HEADER
 

@@ -18,6 +18,7 @@
 #include "modes/common/secret_paths.h"
 #include "modes/confine/linux/hide.h"
 #include "modes/confine/linux/landlock.h"
+#include "modes/confine/linux/placeholders.h"
 #include "modes/confine/linux/plants.h"
 #include "modes/confine/linux/plants_cache.h"
 #include "modes/confine/linux/policy.h"
@@ -65,7 +66,10 @@ struct prep {
     const char **rw;      /* ws[i].path: for the view and Landlock (the TMPDIR last) */
     const char **ro_path; /* ro[i].path */
     int *rw_fd;           /* filled in by init (its copy), read by the command */
-    unsigned long *absent; /* per workspace: plants absent at its root (plants.h) */
+    unsigned long *absent; /* per workspace: plants absent at its root and not
+                            * placed (plants.h): looked at after the run */
+    struct sbx_placeholders **ph; /* per workspace: its placeholders (placeholders.h) */
+    bool state_existed;   /* the state directory, before the placeholders' records */
     char cwd[PATH_MAX];
     char tmpdir[PATH_MAX];
     bool have_tmpdir;
@@ -77,6 +81,10 @@ struct prep {
 
 static void prep_free(struct prep *p)
 {
+    /* (after the run: the run's own notes went with sbx_linux_run_ex's) */
+    for (size_t i = 0; p->ph && i < p->n_ws; i++)
+        sbx_placeholders_end(p->ph[i], NULL, NULL);
+    free(p->ph);
     for (size_t i = 0; p->ws && i < p->n_rw; i++)
         sbx_pin_close(&p->ws[i]);
     sbx_cache_env_free(&p->cache_env);
@@ -189,8 +197,6 @@ static int add_plants(const struct sbx_run_request *req, struct prep *p, size_t 
                                 .allow_names = req->allow_names,
                                 .n_allow_names = req->n_allow_names,
                                 .max_found = room};
-    /* Nothing to bind there (a mount needs an entry): seen after the run. */
-    p->absent[i] = sbx_plants_root_absent(p->ws[i].fd, &o);
     if (inside_other(p, i))
         return 0;
     struct sbx_plants found;
@@ -209,8 +215,7 @@ static int add_plants(const struct sbx_run_request *req, struct prep *p, size_t 
     char cache[PATH_MAX];
     bool cached;
     struct stat st;
-    bool use_cache = req->state_dir && req->state_dir[0] && stat(req->state_dir, &st) == 0 &&
-                     S_ISDIR(st.st_mode) &&
+    bool use_cache = p->state_existed && stat(req->state_dir, &st) == 0 && S_ISDIR(st.st_mode) &&
                      (size_t)snprintf(cache, sizeof cache, "%s/plants", req->state_dir) <
                          sizeof cache;
     int rc = sbx_plants_search(p->ws[i].fd, use_cache ? cache : NULL, &o, &found, &cached, err);
@@ -229,6 +234,35 @@ static int add_plants(const struct sbx_run_request *req, struct prep *p, size_t 
         p->ro_path[p->n_ro++] = pin->path;
     }
     sbx_plants_free(&found);
+    return 0;
+}
+
+/* Empty placeholders at each workspace's root where a name of the deny
+ * list (or .git, inside a repository) is absent, before any search (one
+ * of a workspace inside another is found by the outer one's): the
+ * searches bind them read-only like any existing name (placeholders.h).
+ * Their records go to the state directory, made if missing and removed
+ * again when the last run leaves nothing in it.  Without a state
+ * directory, or when a name can't be placed, it is looked at after the
+ * run instead. */
+static int place_placeholders(const struct sbx_run_request *req, struct prep *p,
+                              struct sbx_linux_report *rep, struct sbx_error *err)
+{
+    void *ctx[2] = {(void *)req, rep};
+    char records[PATH_MAX];
+    bool have = req->state_dir && req->state_dir[0] == '/' &&
+                (size_t)snprintf(records, sizeof records, "%s/placeholders", req->state_dir) <
+                    sizeof records;
+    for (size_t i = 0; i < p->n_ws; i++) {
+        struct sbx_plants_opts o = {.root = p->ws[i].path, .allow_git = req->allow_git,
+                                    .allow_names = req->allow_names,
+                                    .n_allow_names = req->n_allow_names};
+        int rc = sbx_placeholders_begin(p->ws[i].fd, have ? records : NULL, &o, &p->ph[i],
+                                        &p->absent[i], plant_note, ctx);
+        if (rc < 0)
+            return sbx_err_set(err, -rc, "workspace %s: placeholders: out of memory",
+                               p->ws[i].path);
+    }
     return 0;
 }
 
@@ -298,6 +332,7 @@ static int prepare(const struct sbx_run_request *req, struct prep *p, struct sbx
     p->ro_path = calloc(max_ro, sizeof *p->ro_path);
     p->rw_fd = calloc(req->n_workspaces + 2, sizeof *p->rw_fd);
     p->absent = calloc(req->n_workspaces, sizeof *p->absent);
+    p->ph = calloc(req->n_workspaces, sizeof *p->ph);
     /* No descriptor yet (prep_free closes what is >= 0: not stdin). */
     for (size_t i = 0; i < req->n_workspaces + 2; i++) {
         if (p->ws)
@@ -307,7 +342,7 @@ static int prepare(const struct sbx_run_request *req, struct prep *p, struct sbx
     }
     for (size_t i = 0; p->ro && i < max_ro; i++)
         p->ro[i].fd = -1;
-    if (!p->ws || !p->ro || !p->rw || !p->ro_path || !p->rw_fd || !p->absent)
+    if (!p->ws || !p->ro || !p->rw || !p->ro_path || !p->rw_fd || !p->absent || !p->ph)
         return sbx_err_set(err, SBX_ENOMEM, "out of memory");
 
     /* Checked again here, whatever the caller did: this is the layer that
@@ -333,6 +368,11 @@ static int prepare(const struct sbx_run_request *req, struct prep *p, struct sbx
         if (rc < 0)
             return rc;
     }
+    struct stat sst;
+    p->state_existed = req->state_dir && req->state_dir[0] && stat(req->state_dir, &sst) == 0;
+    int prc = place_placeholders(req, p, rep, err);
+    if (prc < 0)
+        return prc;
     for (size_t i = 0; i < p->n_ws; i++) {
         int rc = add_plants(req, p, i, rep, err);
         if (rc < 0)
@@ -418,6 +458,11 @@ int sbx_linux_run_ex(const struct sbx_run_request *req, struct sbx_linux_report 
         for (size_t i = 0; i < p.n_ws; i++)
             sbx_plants_root_check(p.ws[i].fd, p.absent[i], p.ws[i].path, plant_note, ctx);
         check_kept(req, &p, rep);
+        /* The run's namespace is gone: its mounts on them with it. */
+        for (size_t i = 0; i < p.n_ws; i++) {
+            sbx_placeholders_end(p.ph[i], plant_note, ctx);
+            p.ph[i] = NULL;
+        }
     }
     if (p.have_tmpdir) {
         struct sbx_error rm = {0};

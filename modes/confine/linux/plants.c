@@ -74,8 +74,12 @@ static int record_dir(struct scan *s, const char *rel, const struct stat *st,
     if (!s->o->record)
         return 0;
     /* Changed since the search began, within the clock's tick: an entry
-     * made after it read the directory would leave the ctime as it is. */
-    if (st->st_ctim.tv_sec > s->start.tv_sec ||
+     * made after it read the directory would leave the ctime as it is.
+     * (Not the root: a replay reads its entries again, whatever its
+     * ctime, which the placeholders made just before move each run.) */
+    if (!rel[0])
+        ;
+    else if (st->st_ctim.tv_sec > s->start.tv_sec ||
         (st->st_ctim.tv_sec == s->start.tv_sec && st->st_ctim.tv_nsec >= s->start.tv_nsec))
         p->racy = true;
     char *copy = strdup(rel);
@@ -503,6 +507,61 @@ void sbx_plants_notes(const struct sbx_plants *p, const char *root,
     }
 }
 
+/* Whether the root holds what the recorded search saw there: the same
+ * directories (each then checked by its inode and ctime) and the same
+ * entries with a protected name, nothing more or less; files and symlinks
+ * of other names don't change a search.  The root is read again each time
+ * rather than trusted by its ctime, which the placeholders sbx makes and
+ * removes there (placeholders.h) move every run. */
+static bool root_same(struct scan *s, const struct sbx_plants *rec)
+{
+    size_t want_dirs = 0, want_hits = 0, dirs = 0, hits = 0;
+    for (size_t i = 1; i < rec->n_dirs; i++)
+        want_dirs += !strchr(rec->dirs[i].rel, '/');
+    for (size_t i = 0; i < rec->n_hits; i++)
+        want_hits += !strchr(rec->hits[i].rel, '/');
+    sbx_autofd int dfd = openat(s->wsfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0)
+        return false;
+    char buf[8192] __attribute__((aligned(8)));
+    for (;;) {
+        long n = syscall(SYS_getdents64, dfd, buf, sizeof buf);
+        if (n < 0)
+            return false;
+        if (n == 0)
+            break;
+        for (long off = 0; off < n;) {
+            const struct dent64 *de = (const struct dent64 *)(buf + off);
+            off += de->d_reclen;
+            const char *name = de->d_name;
+            if (name[0] == '.' && (!name[1] || (name[1] == '.' && !name[2])))
+                continue;
+            bool git = strcmp(name, ".git") == 0;
+            if (git && s->o->allow_git)
+                continue; /* the search passes it by */
+            unsigned char type = de->d_type;
+            struct stat st;
+            if (type == DT_UNKNOWN)
+                type = fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 ? DT_UNKNOWN
+                       : S_ISDIR(st.st_mode) ? DT_DIR : DT_REG;
+            bool hit = git || denied(s, name);
+            if (!hit && type != DT_DIR)
+                continue;
+            bool found = false;
+            if (hit)
+                for (size_t i = 0; i < rec->n_hits && !found; i++)
+                    found = strcmp(rec->hits[i].rel, name) == 0;
+            else
+                for (size_t i = 1; i < rec->n_dirs && !found; i++)
+                    found = strcmp(rec->dirs[i].rel, name) == 0;
+            if (!found)
+                return false;
+            hit ? hits++ : dirs++;
+        }
+    }
+    return dirs == want_dirs && hits == want_hits;
+}
+
 int sbx_plants_replay(int wsfd, const struct sbx_plants_opts *o,
                       const struct sbx_plants *rec, struct sbx_plants *out, bool *same,
                       struct sbx_error *err)
@@ -514,19 +573,25 @@ int sbx_plants_replay(int wsfd, const struct sbx_plants_opts *o,
         fstat(wsfd, &root) != 0)
         return 0;
     /* Parents first (the record's order): once a directory is the same,
-     * so are the names in it, and a deeper lookup meets no new symlink. */
+     * so are the names in it, and a deeper lookup meets no new symlink.
+     * The root by its entries instead of its ctime (root_same). */
     for (size_t i = 0; i < rec->n_dirs; i++) {
         const struct sbx_plants_dir *d = &rec->dirs[i];
         struct stat st;
         int rc = d->rel[0] ? fstatat(wsfd, d->rel, &st, AT_SYMLINK_NOFOLLOW) : fstat(wsfd, &st);
         if (rc != 0 || (unsigned long long)st.st_ino != d->ino ||
             (unsigned long long)st.st_dev != d->dev ||
-            (long long)st.st_ctim.tv_sec != d->ctime_sec || st.st_ctim.tv_nsec != d->ctime_nsec)
+            (d->rel[0] && ((long long)st.st_ctim.tv_sec != d->ctime_sec ||
+                           st.st_ctim.tv_nsec != d->ctime_nsec)))
             return 0;
     }
     struct scan *s = scan_new(wsfd, o, out, err);
     if (!s)
         return -SBX_ENOMEM;
+    if (!root_same(s, rec)) {
+        free(s);
+        return 0;
+    }
     s->dev = root.st_dev;
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < rec->n_hits; i++) {
@@ -568,28 +633,46 @@ int sbx_plants_replay(int wsfd, const struct sbx_plants_opts *o,
     return 0;
 }
 
+int sbx_walk_up(int fd, bool self, bool (*match)(int dirfd, void *ctx), void *ctx)
+{
+    int cur = self ? fcntl(fd, F_DUPFD_CLOEXEC, 3) : openat(fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    for (int depth = 0; cur >= 0 && depth < 4096; depth++) {
+        if (match(cur, ctx)) {
+            close(cur);
+            return 1;
+        }
+        struct stat st, up;
+        int parent = openat(cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        bool failed = parent < 0 || fstat(cur, &st) != 0 || fstat(parent, &up) != 0;
+        close(cur);
+        if (!failed && st.st_dev == up.st_dev && st.st_ino == up.st_ino) {
+            close(parent);
+            return 0; /* "/" */
+        }
+        if (failed) {
+            if (parent >= 0)
+                close(parent);
+            return -1;
+        }
+        cur = parent;
+    }
+    if (cur >= 0)
+        close(cur);
+    return -1;
+}
+
+static bool has_git(int dirfd, void *ctx)
+{
+    (void)ctx;
+    struct stat st;
+    return fstatat(dirfd, ".git", &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
 /* A `.git` in one of the directories above the one open on fd (its
  * parents, up to "/"), never through a symlink (".." is the real parent). */
 static bool inside_repo(int fd)
 {
-    int cur = openat(fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
-    for (int depth = 0; cur >= 0 && depth < 4096; depth++) {
-        struct stat st, up;
-        if (fstatat(cur, ".git", &st, AT_SYMLINK_NOFOLLOW) == 0) {
-            close(cur);
-            return true;
-        }
-        int parent = openat(cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
-        bool top = parent < 0 || fstat(cur, &st) != 0 || fstat(parent, &up) != 0 ||
-                   (st.st_dev == up.st_dev && st.st_ino == up.st_ino);
-        close(cur);
-        cur = parent;
-        if (top)
-            break;
-    }
-    if (cur >= 0)
-        close(cur);
-    return false;
+    return sbx_walk_up(fd, false, has_git, NULL) == 1;
 }
 
 unsigned long sbx_plants_root_absent(int wsfd, const struct sbx_plants_opts *o)

@@ -143,6 +143,12 @@ int sbx_plants_replay(int wsfd, const struct sbx_plants_opts *o,
 #define SBX_PLANTS_ROOT_GIT (1ul << 31)
 unsigned long sbx_plants_root_absent(int wsfd, const struct sbx_plants_opts *o);
 
+/* Walk up from the directory open on fd (itself first when self, else
+ * its parent) to "/" by "..", never by a name: 1 when match(dirfd, ctx)
+ * holds for one of them, 0 at "/" without, -1 when the walk failed (an
+ * unreadable parent, more than 4096 levels). */
+int sbx_walk_up(int fd, bool self, bool (*match)(int dirfd, void *ctx), void *ctx);
+
 /* After the run: those of `absent` that exist now, one note each (the
  * command made them; the user's tools would run them). */
 void sbx_plants_root_check(int wsfd, unsigned long absent, const char *root,

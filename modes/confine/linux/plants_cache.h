@@ -17,6 +17,7 @@
 #define SBX_MODES_CONFINE_LINUX_PLANTS_CACHE_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "modes/confine/linux/plants.h"
 #include "util/error.h"
@@ -28,6 +29,27 @@
  * searched past, never an error: the result is the same. */
 int sbx_plants_search(int wsfd, const char *cache_dir, const struct sbx_plants_opts *o,
                       struct sbx_plants *out, bool *cached, struct sbx_error *err);
+
+/* The same from the record directory open on cache_dirfd (-1: no cache),
+ * whose files must be owner's alone: the setuid launcher's way, acting as
+ * its caller (owner) with the caller's file-system identity, so that the
+ * records it reads and writes are the caller's own. */
+int sbx_plants_search_at(int wsfd, int cache_dirfd, uid_t owner, const struct sbx_plants_opts *o,
+                         struct sbx_plants *out, bool *cached, struct sbx_error *err);
+
+/* Where the records of a user whose home (from the password database) is
+ * home are kept for the elevated mode: HOME/.local/state/sbx/plants, the
+ * default state directory's, which sbx makes for the elevated runs and
+ * the launcher finds without anything from the caller's environment.
+ * 0, or -1 when it doesn't fit. */
+int sbx_plants_records_path(const char *home, char *out, size_t len);
+
+/* The records directory path (absolute), opened (O_PATH) without a
+ * symlink on the way, when it is owner's, no one else can write it, and it
+ * lies in none of the n_ws directories ws (the workspaces: the sandbox
+ * writes there); else -1.  Run with owner's file-system identity. */
+struct stat;
+int sbx_plants_records_open(const char *path, uid_t owner, const struct stat *ws, size_t n_ws);
 
 /* Remove the records in cache_dir (files named as sbx names them, and
  * their temporary copies; nothing else) and the directory when that

@@ -5,21 +5,15 @@
 #define SBX_MODES_CONFINE_LINUX_SECCOMP_BUILD_H
 
 #include <seccomp.h>
+#include <stddef.h>
 
-#include "modes/confine/linux/seccomp_filter.h"
+#include "modes/confine/linux/seccomp_opts.h"
+#include "util/error.h"
 
 /* The filter of o (NULL: the base filter) in a new context, *out, the
  * caller's to seccomp_release; NULL on error. */
 int sbx_seccomp_build(const struct sbx_seccomp_opts *o, scmp_filter_ctx *out,
                       struct sbx_error *err);
-
-/* The options variant v (1 .. SBX_SECCOMP_VARIANTS - 1) stands for. */
-static inline struct sbx_seccomp_opts sbx_seccomp_variant_opts(int v)
-{
-    struct sbx_seccomp_opts o = {.net = ((v - 1) & 1) != 0, .tcp_only = ((v - 1) & 2) != 0,
-                                 .unix_notify = ((v - 1) & 4) != 0};
-    return o;
-}
 
 /* The BPF of ctx as the kernel would get it, in *insns (malloc'd, *n
  * instructions of 8 bytes). */

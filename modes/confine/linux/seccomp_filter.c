@@ -298,13 +298,6 @@ int sbx_seccomp_compile(int v, unsigned char **insns, size_t *n, struct sbx_erro
     return rc;
 }
 
-int sbx_seccomp_variant(const struct sbx_seccomp_opts *o)
-{
-    if (!o)
-        return 0;
-    return 1 + (o->net ? 1 : 0) + (o->tcp_only ? 2 : 0) + (o->unix_notify ? 4 : 0);
-}
-
 /* Built by libseccomp now: the way on architectures the build made no
  * filter for, and the reference the prebuilt ones are checked against. */
 static int load_built(const struct sbx_seccomp_opts *o, int *listener, struct sbx_error *err)

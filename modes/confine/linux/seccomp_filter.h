@@ -14,14 +14,9 @@
 
 #include <stdbool.h>
 
+#include "modes/confine/linux/seccomp_opts.h"
 #include "util/error.h"
 
-struct sbx_seccomp_opts {
-    bool net;          /* IP: socket(AF_INET / AF_INET6) allowed */
-    bool tcp_only;     /* IP sockets, TCP only (the elevated mode's loopback ports) */
-    bool unix_notify;  /* socket(AF_UNIX) and connect() are decided by a broker,
-                        * which receives the listener (--allow-unix) */
-};
 
 /* Build the filter and load it on the calling thread; also sets
  * no_new_privs.  With o->unix_notify, *listener receives the notification
@@ -43,9 +38,5 @@ int sbx_seccomp_load_base(struct sbx_error *err);
 int sbx_seccomp_load_built(const struct sbx_seccomp_opts *o, int *listener,
                            struct sbx_error *err);
 
-/* Which of the build's filters stands for opts (NULL: the base one):
- * 0 .. SBX_SECCOMP_VARIANTS - 1. */
-#define SBX_SECCOMP_VARIANTS 9
-int sbx_seccomp_variant(const struct sbx_seccomp_opts *o);
 
 #endif
