@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Workspace grants on a 100,000-file tree: sbx's driver (through the real
 # plan engine and ledger, as `sbx workspace add/remove` runs it) against
 # `setfacl -R -m` / `-x` writing the same entries on the same tree.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Start-up cost of `sbx run` next to running the command bare and next to
 # bubblewrap doing a comparable job (read-only /, one writable directory).
 # Not a test: numbers depend on the machine.  Needs hyperfine and bwrap.

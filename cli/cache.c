@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The sandbox's own caches (modes/common/cache_env.h): made on the first
  * unelevated run, shown by sbx status, emptied by sbx cache clear, removed
  * by sbx cleanup (they are resources of the ledger). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The sandbox's own caches, seen from the CLI (cache.c). */
 #ifndef SBX_CLI_CACHE_H
 #define SBX_CLI_CACHE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sbx cleanup: remove everything sbx created, then its own state. */
 #include <stdio.h>
 #include <stdlib.h>

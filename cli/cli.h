@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The sbx command: shared parsing, output and setup of the engine.  The
  * only place that prints and chooses exit codes. */
 #ifndef SBX_CLI_CLI_H

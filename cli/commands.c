@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The one table of sbx's commands (cli.h): dispatch, help, completions and
  * man pages all read it. */
 #include "cli/cli.h"

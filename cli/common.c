@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Shared by the subcommands: option parsing, messages, opening the engine. */
 #include <stdarg.h>
 #include <stdio.h>

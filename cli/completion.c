@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sbx completion bash|zsh|fish: shell completions generated from the
  * command table (cli/commands.c), so they never disagree with the
  * options sbx takes. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The options a user repeats, from configuration files: the machine's
  * (/etc/sbx/config) and then the user's ($XDG_CONFIG_HOME/sbx/config, or
  * ~/.config/sbx/config; SBX_CONFIG names another), INI parsed by inih:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The one operation behind setup, workspace add/remove, migrate and
  * cleanup: converge the ledger's machine to what a mode wants. */
 #ifndef SBX_CLI_CONVERGE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sbx doctor: compare the ledger with the machine; --repair converges. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What the CLI knows about the machine before choosing a mode. */
 #include <stdio.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #ifndef SBX_CLI_FACTS_H
 #define SBX_CLI_FACTS_H
 

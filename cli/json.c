@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "cli/json.h"
 
 void json_init(struct json *j, FILE *out)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A small streaming JSON writer for --json output: one document per
  * command, strings escaped per RFC 8259. */
 #ifndef SBX_CLI_JSON_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sbx log: every OS change sbx made, with time, plan and outcome. */
 #include <stdio.h>
 #include <string.h>

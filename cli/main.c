@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sbx: entry point and subcommand dispatch. */
 #include <stdio.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sbx migrate: move to another mode, or to what this version of sbx wants
  * (only the difference is applied); --resume finishes an interrupted plan.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sbx rollback: undo the last committed plan exactly. */
 #include <stdio.h>
 #include <string.h>

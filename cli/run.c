@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sbx run: run one command confined, in the mode chosen for the caller. */
 #include <errno.h>
 #include <stdio.h>

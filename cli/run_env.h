@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The command's environment: the caller's, less what looks like a
  * credential (modes/common/env_secrets.h), with --env NAME bringing one
  * back and --env NAME=VALUE setting one.  Applied to sbx's own process

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sbx setup: set a mode up on this machine through the plan engine. */
 #include <errno.h>
 #include <stdio.h>

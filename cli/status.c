@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sbx status: what is set up, where the ledger is, what sbx run would use. */
 #include <stdio.h>
 #include <string.h>

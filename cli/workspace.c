@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sbx workspace add|remove|list: the directories commands may write. */
 #include <stdio.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Cross-compiling sbx for 64-bit Windows with mingw-w64, testing under Wine.
 #
 #   scripts/build-mingw-deps.sh build-win/deps

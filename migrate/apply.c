@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Running plans: write-ahead journal, OS call, outcome; undo on failure;
  * recovery of a plan a crash left running. */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "migrate/fault.h"
 
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* SBX_FAULT=fail:K / crash:K: make the K-th OS-changing operation of a plan
  * fail, or kill the process right after the OS call took effect and before
  * the ledger records it (the hardest moment for recovery).  Counting spans

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Computing plans: pure functions of the ledger and the desired set. */
 #include "migrate/plan.h"
 

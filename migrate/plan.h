@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Plans: converge the machine to a desired set of resources.
  *
  * compute (desired vs ledger, pure) -> apply (write-ahead intent per

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "modes/mode.h"
 
 #include <stdio.h>

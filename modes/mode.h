@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The one interface both modes implement, on Linux and on Windows.
  *
  * A mode says two things: which resources it needs on the machine for a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Automatic choice of mode by privilege level.  Pure: the facts come from
  * the caller (ledger, OS driver), so every combination is unit-tested. */
 #include "modes/mode.h"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Build SQLite (amalgamation) and cmocka for x86_64-w64-mingw32 from Debian's
 # source packages into a prefix, for the Windows cross build.
 #

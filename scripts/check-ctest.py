@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Check that a ctest run passed every test it has: none failed, none
 skipped, none not run, none disabled.
 

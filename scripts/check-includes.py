@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Check the include graph of sbx's sources (docs/ARCHITECTURE.md).
 
 Fails (exit 1, one line per finding) on:

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Check that every source file of sbx says its licence (SPDX).
 
 Each tracked C file, header, CMake file, shell and Python script carries
@@ -26,9 +27,20 @@ def comment_for(path):
 
 
 def tracked(root):
-    out = subprocess.run(["git", "-C", root, "ls-files"], check=True, capture_output=True,
-                         text=True).stdout
-    return [p for p in out.splitlines() if comment_for(p)]
+    """The repository's files (git ls-files), or, in an exported tree
+    without .git, every file outside the build directories."""
+    if os.path.isdir(os.path.join(root, ".git")) or os.path.isfile(os.path.join(root, ".git")):
+        out = subprocess.run(["git", "-C", root, "ls-files"], check=True, capture_output=True,
+                             text=True).stdout
+        return [p for p in out.splitlines() if comment_for(p)]
+    found = []
+    for d, dirs, files in os.walk(root):
+        dirs[:] = sorted(x for x in dirs if not x.startswith(("build", ".")))
+        for f in sorted(files):
+            rel = os.path.relpath(os.path.join(d, f), root)
+            if comment_for(rel):
+                found.append(rel)
+    return found
 
 
 def main(argv):

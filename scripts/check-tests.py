@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Check that the list of test executables equals the list of test sources.
 
 Definitions (paths relative to the repository):

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """What ctest has registered in a build tree, shared by check-ctest.py and
 check-tests.py."""
 import json

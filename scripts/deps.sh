@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Install the Debian 12 packages sbx needs to build and test, only those
 # missing (apt-get update runs once, and only when something is missing).
 # Usage: scripts/deps.sh [--windows] [--fuzz]   (as root)

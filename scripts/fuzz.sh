@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Fuzz the launcher's configuration and command-line parsers, the
 # workspace-path checks and the records sbx and the launcher read back
 # from files (tests/fuzz/) with libFuzzer, each for a bounded time,

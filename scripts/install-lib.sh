@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # shellcheck shell=bash disable=SC2154,SC2034  # script_name, fail: the sourcing script's
 # Shared by scripts/test-install.sh and scripts/test-deb.sh (sourced, not
 # run): the steps both take with a throwaway member once sbx is installed.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Install what is missing, build sbx (release), and run it with the given
 # arguments; with none, show the sandbox at work on a scratch workspace.
 set -euo pipefail

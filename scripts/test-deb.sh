@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The Debian package, as an administrator gets it: build sbx_<version>_<arch>.deb
 # with cpack, install it with apt (which brings its dependencies), use it
 # (an unelevated run, `sbx setup --mode elevated --user U`, U's workspace and an

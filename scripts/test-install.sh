@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The installed sbx, as a packager and an administrator get it: configure
 # and build Release, `cmake --install` into a fresh prefix, delete the build
 # tree, then from the prefix alone:

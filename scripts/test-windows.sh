@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Build the Windows target (mingw-w64 cross build) and run its tests under
 # Wine.  Installs what it needs with apt on a fresh Debian 12 machine.
 #

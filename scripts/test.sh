@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Install what is missing, build sbx with AddressSanitizer + UBSan and the
 # fake OS hook, and run every test suite (unit, integration, escape,
 # lifecycle, recovery) under ctest; then the Windows build, its tests
@@ -16,6 +17,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 "$top/scripts/deps.sh" --windows
 # The include graph: no cycle, every arrow points down (docs/ARCHITECTURE.md).
 "$top/scripts/check-includes.py"
+"$top/scripts/check-spdx.py" "$top"
 # The fuzz targets (launcher configuration and arguments, workspace
 # paths, records), a bounded time each on the committed corpus; clang
 # builds them in build-fuzz.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Queries of the ledger: metadata, resources, plans and their journal. */
 #include <stdio.h>
 #include <stdlib.h>

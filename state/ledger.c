@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Opening the ledger: refusing what isn't one, creating it atomically,
  * upgrading older schemas step by step. */
 #include "state/ledger.h"

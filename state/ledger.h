@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The ledger: one SQLite database that is the single source of truth about
  * what sbx did to the machine.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Internals shared by the ledger's translation units (not for other
  * modules: they use state/ledger.h).  Deliberately does not include
  * ledger.h, so that the two stay separate units without a cycle. */

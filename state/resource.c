@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "state/resource.h"
 
 #include <stdlib.h>

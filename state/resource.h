@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A resource: one OS object sbx creates (or one ledger-only record such as
  * the chosen mode), described well enough to create it, find it again and
  * remove exactly it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The ledger's schema history, pkg_upgrade style: a table of steps, each
  * taking version N-1 to N.  Never edit a released step: add a new one, and
  * a fixture ledger of the released version in tests/fixtures. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Schema steps of the ledger. */
 #ifndef SBX_STATE_SCHEMA_H
 #define SBX_STATE_SCHEMA_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Scope-bound cleanup: the one place sbx defines the cleanup-attribute
  * pattern, so that every early error return releases what its scope took
  * (fds, heap memory, FILE streams, objects of the libraries sbx uses).

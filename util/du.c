@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "util/du.h"
 
 #include <dirent.h>

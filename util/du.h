@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The disk usage of a directory tree that an untrusted process wrote
  * (the sandbox's cache), without following its symlinks (POSIX). */
 #ifndef SBX_UTIL_DU_H

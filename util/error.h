@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Errors returned by the engine: a code and a message that names the object.
  *
  * Library code never prints and never exits: every function that can fail

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "util/fds.h"
 
 #include <unistd.h>

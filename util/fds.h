@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Closing every descriptor a new process must not hold (POSIX). */
 #ifndef SBX_UTIL_FDS_H
 #define SBX_UTIL_FDS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Sizes of the fixed buffers sbx keeps paths and system records in, named
  * once so that a buffer says what it holds instead of carrying a number.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The few OS facilities the engine (ledger, plans, CLI) needs, behind one
  * header: platform_posix.c implements them for Linux, platform_win32.c for
  * Windows.  Nothing here changes the machine beyond sbx's own files. */

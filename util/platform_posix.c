@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* util/platform.h for Linux (POSIX). */
 #include "util/platform.h"
 

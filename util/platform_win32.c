@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* util/platform.h for Windows.  Self-contained (no dependency on the
  * Windows code in modes/, which sits above util/): sbx's own files and
  * directories get a protected DACL naming only the caller (and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Removing a directory tree that an untrusted process wrote (a run's
  * TMPDIR, a sandbox account's home, the sandbox's cache) without ever
  * following its symlinks, however deep it is nested. */

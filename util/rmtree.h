@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Removing a directory tree an untrusted process wrote (POSIX). */
 #ifndef SBX_UTIL_RMTREE_H
 #define SBX_UTIL_RMTREE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "modes/common/cache_env.h"
 
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The sandbox's own caches: the environment that points package managers
  * and build tools at a persistent directory of the sandbox's (not the
  * host's ~/.npm, ~/.cargo, ~/.m2, which the command can't write, and which

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "modes/common/env_secrets.h"
 
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Which of the caller's environment variables are credentials, by their
  * names: what `sbx run` keeps from the command unless asked (--env NAME,
  * --env-all).  Platform-neutral; the CLI applies it. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* One command to run confined: what `sbx run` asks of a mode, and what a
  * mode hands to the confinement run-time (modes/confine/).  Platform-
  * neutral and below both, so neither has to reach up into the other. */

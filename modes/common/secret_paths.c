@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "modes/common/secret_paths.h"
 
 const char *const sbx_secret_paths[] = {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Where credentials live under a home: the files and folders `sbx run`
  * hides from the command (read as empty) unless --allow-read names one.
  * The one list, for every mode and platform; paths relative to the home,

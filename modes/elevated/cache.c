@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The elevated mode's caches, seen from the caller: each belongs to one of
  * the caller's sandbox accounts (<its home>/cache, made by setup, bound at
  * ~/.cache in each run's private home), so the caller can neither read

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The elevated mode on Linux: dedicated accounts (sbx-offline, sbx-online),
  * the callers' group (sbx-users), POSIX ACL grants on workspaces, an nft
  * table cutting the offline account's network, and the setuid launcher

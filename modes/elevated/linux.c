@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The elevated mode on Linux: what it needs on the machine (desired) and
  * the facts the automatic choice uses.  Running a command is in run.c. */
 #include "modes/elevated/elevated.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* `sbx run` in elevated mode: start the command through the setuid
  * launcher and wait for it with the run-time's supervisor (supervise.h), as
  * the unelevated runner does: the launcher passes the command's exit status

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The elevated mode on Windows.
  *
  * Machine scope (the machine ledger, from an Administrators token): the

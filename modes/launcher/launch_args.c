@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sbx-launch's command line: see launch_args.h. */
 #include "modes/launcher/launch_args.h"
 

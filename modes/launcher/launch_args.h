@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The setuid launcher's command line (sbx-launch), parsed apart from
  * everything else it does: no system call, no exit, no write to argv.
  * The launcher runs it before it has checked anything, on arguments its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The account's cache in the launcher: see launch_cache.h. */
 #include "modes/launcher/launch_cache.h"
 

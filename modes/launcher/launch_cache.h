@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The sandbox account's cache in the launcher (modes/common/cache_env.h):
  * <the account's home>/cache on disk, which a run's private home (a tmpfs
  * over that home) would hide, so it is opened first and bound back at

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The home skeleton of the launcher's mount namespace: see skeleton.h. */
 #include "modes/launcher/skeleton.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The home skeleton of the launcher's mount namespace (issue 12 item 14).
  *
  * The sandbox account must reach each workspace at its real path, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "modes/os/os.h"
 
 #include <stddef.h>

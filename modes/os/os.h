@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The OS driver interface: the only way the plan engine touches the machine.
  *
  * One driver per platform (os/linux, os/win32) plus os/fake, an in-memory

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The modes built for Linux. */
 #include <unistd.h>
 

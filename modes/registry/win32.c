@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The modes built for Windows, the Windows workspace resolution, and the
  * facts the automatic choice of a mode reads. */
 #include "modes/common/win32/winpath.h"

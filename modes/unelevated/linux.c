@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The unelevated mode on Linux: nothing to create on the machine (Landlock
  * and seccomp are applied per run), so its resources are ledger records
  * (the mode itself and the registered workspaces) and the sandbox's cache

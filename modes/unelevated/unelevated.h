@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #ifndef SBX_MODES_UNELEVATED_H
 #define SBX_MODES_UNELEVATED_H
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The unelevated mode on Windows.
  *
  * Resources (user scope; conventions in modes/common/win32/resources.h):

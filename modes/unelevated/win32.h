@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The unelevated mode on Windows, and the protections both Windows modes
  * want.  The protections are defined here, with the mode that has no
  * machine scope, so the elevated mode depends on this folder and never the

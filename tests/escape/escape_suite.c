@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The escape suite: every attempt of sbx-probe, run without sbx (the
  * control, which must escape where the caller is allowed to) and inside
  * `sbx run` (which must block it), plus the positives a build needs.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sbx-probe: one escape attempt (or one positive check) per invocation.
  *
  * The escape suite runs every attempt twice: directly, where it must

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The attempts of sbx-probe (see probe.h), and the table the escape suite
  * iterates over. */
 #include <arpa/inet.h>

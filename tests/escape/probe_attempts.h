@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The attempts of sbx-probe, shared by the probe and the escape suite. */
 #ifndef SBX_TESTS_ESCAPE_PROBE_ATTEMPTS_H
 #define SBX_TESTS_ESCAPE_PROBE_ATTEMPTS_H

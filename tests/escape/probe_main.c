@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sbx-probe: see probe.h.  `sbx-probe report-creds` is what the setuid
  * copy runs: it prints the effective uid and capabilities it got. */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "tests/escape/suite_env.h"
 
 #include <arpa/inet.h>

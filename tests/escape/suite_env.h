@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The world the escape suite builds for one caller (root, or the throwaway
  * user): a workspace, a directory outside it, listeners standing for host
  * daemons, a process standing for the caller's other processes. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What the suites that run as a throwaway user or in the elevated mode
  * share (escape_suite, workload_suite): the throwaway user, made and
  * removed by root; becoming it in a child; and the elevated mode set up

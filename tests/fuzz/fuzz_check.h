@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The fuzz targets' invariant check: CHECK(cond, fmt, ...) prints which
  * invariant broke, where, and why, then aborts, so that libFuzzer keeps
  * the input as a crash artifact.  Define FUZZ_TARGET (the target's name,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer target: the setuid launcher's command-line parser
  * (sbx_launch_args_parse, modes/launcher/launch_args.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer target: the setuid launcher's configuration parser
  * (sbx_launch_conf_parse) and its writer (sbx_launch_conf_format).
  *

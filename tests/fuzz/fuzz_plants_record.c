@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer target: the records sbx reads back from files, which the
  * setuid launcher parses as root (plants_cache.h: the search's record;
  * placeholders.h: the placeholders' record).  The input is the file's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer target: the workspace-path checks of the confinement run-time
  * (modes/confine/linux/wspath.c): sbx_path_within, sbx_ws_danger and
  * sbx_ws_resolve.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The installed setuid launcher, abused: every way the brief lists of
  * talking it into something must be refused (status 125 and a reason) or
  * neutralised, with the account's identity and nothing more. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "tests/integration/elevated_env.h"
 
 #include <errno.h>

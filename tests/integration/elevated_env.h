@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The throwaway machine setup the elevated-mode integration tests share:
  * names unique to the test process (SBX_ELEVATED_PREFIX=sbxt<pid>-), a
  * caller account and a non-member account, a workspace in the caller's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Elevated mode, network: the nft table of sbx rejects every packet the
  * offline account sends (TCP, UDP, ICMP; loopback, a local non-loopback
  * address, an external one) and leaves the online account alone; a

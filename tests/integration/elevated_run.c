@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Elevated mode, end to end on this machine (root): setup through the plan
  * engine, a workspace granted by its (non-root) owner, commands run as the
  * caller through the installed setuid launcher, what the sandbox account

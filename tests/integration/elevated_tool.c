@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* elevated-tool: drive the elevated mode's plans without the CLI, for the
  * grant benchmark (bench/grant_bench.sh) and manual checks.
  *   elevated-tool setup STATE USER     machine scope (root)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The sandbox's own cache in the unelevated mode, end to end with the sbx
  * binary: made and recorded on the first run, pointed at by the tools'
  * variables, persistent between runs, writable only where it is (never

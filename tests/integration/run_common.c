@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "tests/integration/run_common.h"
 
 #include <dirent.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Shared by the integration tests of `sbx run` on Linux: running the sbx
  * binary under test and checking the kernel features it needs. */
 #ifndef SBX_TESTS_INTEGRATION_RUN_COMMON_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sbx-run-harness: the smallest front end of sbx_linux_run_ex, with the
  * options of `sbx run` that the confinement engine sees.  It lets the
  * integration and escape suites exercise the engine on its own, and is

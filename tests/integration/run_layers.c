@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Each confinement layer on its own, in a forked child, against the real
  * kernel: Landlock without the mount view (so a pass here is Landlock's,
  * not EROFS), seccomp without Landlock, and the workspace checks. */

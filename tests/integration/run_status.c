@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* `sbx run` on Linux, end to end: exit statuses, signals, bad workspaces,
  * stdio, fds, the private TMPDIR, and the death of the whole process tree
  * on --timeout, on SIGTERM and when sbx itself is killed.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* An interactive session through `sbx run` at a terminal: the test is the
  * terminal (a pty it opens), sbx relays to a pty of the sandbox's own.
  * No sleeps: every step waits for the output that shows the one before

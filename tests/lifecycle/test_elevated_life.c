@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The elevated mode's whole life through the real sbx command (Linux, as
  * root): root sets it up for a throwaway caller with throwaway names
  * (SBX_ELEVATED_PREFIX=sbxt<pid>-, a machine ledger under the test's own

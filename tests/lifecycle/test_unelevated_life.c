@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The unelevated mode's whole life through the real sbx command, as root
  * and as a throwaway unprivileged user: setup, workspaces, a run, status,
  * log, cleanup -- and afterwards nothing of sbx's is left in the home

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "recovery_env.h"
 
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The world the recovery tests (issue 6) build on the real machine, as
  * root, and drive through the real `sbx` command: a throwaway caller with
  * a 0700 home and two workspaces in it, a copy of sbx the caller can run,

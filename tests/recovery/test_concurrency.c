@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Issue 6: 20 `sbx run` as the caller while root's `sbx migrate --to
  * elevated --user CALLER` runs: each exits 0, confined in the old mode
  * (the caller, unelevated) or the new one (the offline account): it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Issue 6, crash safety: for every K of a real `sbx migrate --to elevated
  * --user CALLER`, SBX_FAULT=crash:K kills sbx right after the K-th OS
  * change; the next sbx recovers it -- once by rolling back, once with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* "sbx cleanup uninstalls completely, even after a crash halfway": for
  * every K of root's real `sbx cleanup` of an elevated setup with a caller
  * (the caller's ledger first: grants taken off, files the sandbox made

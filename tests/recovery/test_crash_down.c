@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Crash safety of the way back: for every K of a real `sbx migrate --to
  * unelevated --user CALLER` (the caller's grants taken off, files the
  * sandbox made given back, then the machine's accounts, group, nft table

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Issue 6: damage and bad input.  A truncated ledger, a ledger of a newer
  * schema, ledgers whose rows point outside any workspace or at principals
  * that are not sbx's, a workspace deleted or moved after its grant,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Issue 6: SIGKILL at moments during the grant of a large workspace
  * (~20,000 files) by `sbx workspace add` as the caller in the elevated
  * mode; the next sbx recovers (rolls back, or resumes), the grant can be

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Issue 6, "snapshot life": the machine's relevant state before sbx ever
  * ran equals the state after a whole life through the real sbx command --
  * unelevated setup with two workspaces and runs, migrate to elevated (as

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* One sandbox account pair per member (issue 12 item 13), on the real
  * machine through the real sbx, as root:
  *   - two members (the throwaway caller A and stranger B, each with a

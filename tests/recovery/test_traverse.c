@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* No traverse entries on a workspace's ancestors (issue 12 item 14), on
  * the real machine through the real sbx, as root:
  *   - two members A and B (the throwaway caller and stranger), each with a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* "sbx migrate upgrades old version to new": a newer sbx ships another
  * launcher, and `sbx migrate` (no --to) replaces the installed one in a
  * plan of its own -- the new launcher created, the old one retired -- that

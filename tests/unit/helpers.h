@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Shared by the unit tests: temporary directories and the fake machine. */
 #ifndef SBX_TESTS_UNIT_HELPERS_H
 #define SBX_TESTS_UNIT_HELPERS_H

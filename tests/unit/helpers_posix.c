@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Test helpers that need POSIX processes (the CLI tests run on Linux). */
 #include "helpers.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A strict JSON syntax check (RFC 8259) for the CLI's --json output. */
 #ifndef SBX_TESTS_JSON_CHECK_H
 #define SBX_TESTS_JSON_CHECK_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The sbx command against an OS driver: help and version, status --json,
  * setup/log/rollback/cleanup, bad input (exit 125, nothing changed), damaged
  * ledgers, and the elevated mode's whole life.

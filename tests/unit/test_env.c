@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Which variable names look like credentials (modes/common/env_secrets.h):
  * a table of names, each with the answer written out; and the variables
  * that point tools at the sandbox's cache (modes/common/cache_env.h). */

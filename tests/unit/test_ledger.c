@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The ledger: creation, permissions, fixtures of every schema, refusals. */
 #include <sqlite3.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The plan lock: a second process is refused while the first holds it,
  * waits for it, and two plans never run at once.  Both tests fail, every
  * time, when the lock does not exclude (checked by making sbx_lock_acquire

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Per-member sandbox account pairs (Linux elevated mode): their names,
  * the launcher configuration that maps each member's uid to its pair, and
  * the plan that moves a workspace's grant from the shared pair to its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The placeholders at a workspace's root (modes/confine/linux/
  * placeholders.h), on real directories under a temporary one: what is
  * made, what is removed and when (the last run out; only what is still

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The plan engine on the fake OS: apply, failure at every operation, crash
  * at every operation (then roll back, or resume), rollback of committed
  * plans, cleanup with a lost ledger, and never touching what is not sbx's. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The search for files tools run (modes/confine/linux/plants.h) on fake
  * trees under a temporary directory: what it finds, what it leaves out
  * (symlinks, the insides of what it protects), and that every bound it

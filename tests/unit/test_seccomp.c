@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The seccomp filters made ready at build time (modes/confine/linux/
  * seccomp_gen.c) against what libseccomp compiles from the same rules on
  * this machine, instruction for instruction, every variant; and each

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Automatic mode selection, for every combination of facts. */
 #include "helpers.h"
 #include "modes/mode.h"

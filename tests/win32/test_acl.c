@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Adding and removing exactly sbx's ACE in a DACL, in memory, with Windows'
  * own SDDL parser and renderer (run under Wine). */
 #include <windows.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The ACEs of every sbx rule, built as data and compared as SDDL (pure). */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The firewall rule specification (pure). */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Command-line quoting (checked against CommandLineToArgvW), environment
  * blocks, and running a child with exit code, timeout and job under Wine. */
 #include <windows.h>

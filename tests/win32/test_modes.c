@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The Windows modes' resources for a configuration (keys, trustees, reuse of
  * the capability SID), mode selection by privilege, and the driver's
  * answers that need no privilege. */

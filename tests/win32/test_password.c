@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The password generator (pure over its bytes) and the DPAPI round trip. */
 #include <windows.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* SID parsing and formatting (pure), checked against Windows' own
  * ConvertStringSidToSidW / ConvertSidToStringSidW under Wine. */
 #include <windows.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Path normalisation, comparison, the dangerous-path refusals (pure), and
  * resolution of real directories (under Wine). */
 #include <windows.h>

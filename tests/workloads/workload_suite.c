@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The workload suite: the everyday work of a coding agent, each workload
  * inside `sbx run` in a fresh workspace of its own, and each must succeed
  * (issue 13): git in a nested clone and a subfolder, git clone of a local

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "modes/common/linux/launch_conf.h"
 
 #include <acl/libacl.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What the setuid launcher and sbx share: the launcher's root-owned
  * configuration (written by setup, read by the launcher and by `sbx run`),
  * the O(1) check that a workspace root carries the grant of an account, and

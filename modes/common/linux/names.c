@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Names and places of the elevated mode's machine objects on Linux, shared
  * by the mode, the plan driver and the CLI (never by the launcher, which
  * reads everything it needs from its root-owned configuration). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Names and places of the elevated mode's machine objects (Linux): the
  * accounts and group, the nft table, where the launcher and its
  * configuration are installed, and the launcher file setup copies.  A leaf

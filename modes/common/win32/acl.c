@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "modes/common/win32/acl.h"
 
 #include <aclapi.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Putting sbx's ACEs on files and taking exactly them off again.
  *
  * The in-memory editors work on a DACL and are unit tested under Wine with

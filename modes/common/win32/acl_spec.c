@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "modes/common/win32/acl_spec.h"
 
 #include <inttypes.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ACEs as data.  Every ACE sbx puts on a file is described by a struct
  * sbx_ace_spec (allow/deny, inheritance flags, access mask, trustee SID) and
  * rendered as SDDL, "(A;OICI;0x1301bf;;;S-1-5-21-...)": the ledger stores

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Secrets kept for the calling user with DPAPI (CryptProtectData, user
  * scope, sbx's own entropy), as base64 text.  The plan driver protects an
  * account's password at setup; the elevated mode's run unprotects it. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Who a token belongs to: the SIDs of its user and logon session, and
  * whether the caller is an administrator.  Read by the plan driver (the
  * trustees it grants, the privilege a machine change needs) and by the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Random passwords for the elevated mode's accounts.  The generator is pure
  * over the random bytes it is given (unit tested); sbx_password_generate
  * feeds it from the system RNG.  Shared: the plan driver sets a password on

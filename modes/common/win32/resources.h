@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The Windows resources and their conventions, in one place: the modes
  * build them (desired), the driver reads them (apply / probe).  Pure.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Security identifiers as data: parse and format "S-1-5-21-a-b-c-d" without
  * the OS (pure, unit tested), and generate the unelevated mode's synthetic
  * capability SID from the system RNG. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Windows paths for workspace roots: normalisation, case-insensitive
  * comparison, refusal of dangerous places, and resolution of junctions and
  * symlinks (GetFinalPathNameByHandleW) before anything is granted.

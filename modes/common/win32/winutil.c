@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "modes/common/win32/winutil.h"
 
 #include <windows.h>

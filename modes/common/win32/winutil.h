@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Small Win32 helpers shared by the Windows driver, run-time and modes:
  * error messages from GetLastError() / HRESULT codes, UTF-8 <-> UTF-16
  * conversion, the system random number generator. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The run's pids cgroup; see cgroup.h. */
 #include "modes/confine/linux/cgroup.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A pids cgroup for one run: the kernel's count of every process and
  * thread of the sandbox, whatever its uid, with a ceiling (pids.max).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The public face of the Linux confinement: turns a run request into a
  * run plan (workspaces checked again, protected paths found, a private
  * TMPDIR made) and hands it to the runner. */

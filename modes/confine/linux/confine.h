@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Confining a command on Linux: Landlock + seccomp + a read-only mount view
  * in an unprivileged user namespace, a PID namespace so the whole tree dies
  * together, and the runner that passes stdio / a TTY and the exit status

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "modes/confine/linux/hide.h"
 
 #include <stdbool.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Hiding paths in the sandbox's mount view: each covered by an empty,
  * read-only stand-in (an empty tmpfs for a directory, an empty file for a
  * file), so the command reads nothing there.  What the credentials list

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Landlock: ABI probe, ruleset construction and enforcement. */
 #include "modes/confine/linux/landlock.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Landlock through its raw syscalls, with the project's own UAPI
  * definitions up to ABI 7 (Debian 12's <linux/landlock.h> stops at ABI 2,
  * the kernels we run on speak 7).  The ABI is probed at run time and every

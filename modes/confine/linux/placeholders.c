@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Placeholders at a workspace's root (placeholders.h).
  *
  * In the records directory, per workspace (named after its device and

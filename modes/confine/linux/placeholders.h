@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Placeholders: what stops the command from creating, at a workspace's
  * root, a name of the deny list (plants.h) that is absent there, or `.git`
  * when the workspace lies inside a repository.  A bind needs an existing

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The deny list and the scan for existing plants (plants.h). */
 #include "modes/confine/linux/plants.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* "Plants": files inside a writable workspace that the user's own tools
  * execute, or read as configuration that runs code, when the user opens
  * the workspace after the run -- a git repository's control files, direnv's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The search's record in a directory of the user's state (plants_cache.h):
  * the directory made and found by its path, and cleared by `sbx cleanup`.
  * The record itself is plants_record.c's. */

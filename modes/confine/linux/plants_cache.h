@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The search for files tools run (plants.h), kept between runs.
  *
  * A full search reads every directory of the workspace: some 30 ms for

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The record of the last search (plants_cache.h): its text, and the file
  * that holds it, read and written from a directory's descriptor, so that
  * the setuid launcher can use it too (without the state directory's

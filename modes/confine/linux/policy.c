@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "modes/confine/linux/policy.h"
 
 #include <errno.h>

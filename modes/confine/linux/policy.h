@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Confining the calling process: capabilities, no_new_privs, Landlock,
  * seccomp, in that order (Landlock needs no_new_privs; seccomp comes last
  * because it refuses syscalls the earlier steps still make).  With

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "modes/confine/linux/pty_relay.h"
 
 #include <errno.h>

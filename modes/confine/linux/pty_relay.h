@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The pseudo-terminal between the caller's terminal and an interactive
  * command: the command gets a terminal of its own (its controlling tty, in
  * its own session), so TIOCSTI and job control act on that pty and never on

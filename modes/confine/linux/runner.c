@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The supervisor (sbx), the sandbox's init and the command; see runner.h.
  *
  * The three talk over two pipes: a one-byte "go" from sbx once the id maps

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Starting the confined command and waiting for it.
  *
  * Three processes: sbx (the caller, "supervisor"), the sandbox's init (pid 1

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The seccomp filter as libseccomp builds it (seccomp_filter.c): for the
  * build-time generator of the ready filters (seccomp_gen.c) and the test
  * that compares them.  Not for run-time callers: seccomp_filter.h. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The seccomp filter, built with libseccomp (at build time where the build
  * made the filters ready, see seccomp_gen.c; else at each run).  The
  * default action is to allow: the filter is a deny list of what a coding tool never needs and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The seccomp filter every sandboxed command runs under (libseccomp).
  * It closes what Landlock does not see: namespace and mount syscalls (so
  * the read-only view can't be undone, even by a root caller), TIOCSTI /

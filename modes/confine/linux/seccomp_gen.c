@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Build-time generator of the ready seccomp filters (seccomp_filter.c):
  * every variant's BPF, as libseccomp compiles it from the same rules, for
  * the architecture being built, written as a C header.  A run then loads

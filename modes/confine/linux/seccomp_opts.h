@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What a run's seccomp filter allows (seccomp_filter.h), and which of the
  * filters the build made ready stands for it (seccomp_gen.c). */
 #ifndef SBX_MODES_CONFINE_LINUX_SECCOMP_OPTS_H

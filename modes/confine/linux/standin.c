@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Empty, read-only stand-ins mounted over what the command must not read
  * (standin.h). */
 #include "modes/confine/linux/standin.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* An empty, read-only stand-in (an empty tmpfs for a directory, an empty
  * file for anything else) mounted over an object, so that whoever looks
  * there reads nothing.  Used for the credential paths (hide.h) by the

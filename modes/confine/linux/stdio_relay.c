@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The stdio relay; see stdio_relay.h. */
 #include "modes/confine/linux/stdio_relay.h"
 

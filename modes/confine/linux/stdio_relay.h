@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The command's stdin, stdout and stderr: pipes of sbx's own, never the
  * caller's descriptors.
  *

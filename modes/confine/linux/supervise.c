@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The one supervisor loop; see supervise.h. */
 #include "modes/confine/linux/supervise.h"
 

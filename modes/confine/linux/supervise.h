@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The supervisor: how sbx waits for the process tree that runs one confined
  * command, in both modes (one loop, so a fix to timeouts, signals or the pty
  * relay lands in both).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "modes/confine/linux/tmpdir.h"
 
 #include <errno.h>

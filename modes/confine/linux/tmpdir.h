@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The private per-run temporary directory (TMPDIR of the command): created
  * owner-only before the run, removed with everything in it afterwards. */
 #ifndef SBX_MODES_CONFINE_LINUX_TMPDIR_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The --allow-unix broker and the elevated mode's connector; see
  * unix_broker.h for the design and why it is exact. */
 #include "modes/confine/linux/unix_broker.h"

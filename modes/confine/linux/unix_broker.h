@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* --allow-unix PATH: one host unix socket reachable from the sandbox, and
  * no other.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Id maps and the read-only mount view.
  *
  * The writable binds are cloned with open_tree(OPEN_TREE_CLONE) before the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The user + mount namespace side of the sandbox: the id maps written by
  * the parent, and the read-only view of the file system built inside. */
 #ifndef SBX_MODES_CONFINE_LINUX_USERNS_H

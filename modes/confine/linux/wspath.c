@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Workspace resolution and the list of directories that are never a
  * workspace. */
 #include "modes/confine/linux/wspath.h"

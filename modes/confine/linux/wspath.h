@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Workspace paths: resolving what the user typed into a directory sbx may
  * make writable, and refusing the ones that would hand the command the
  * system or the user's home.

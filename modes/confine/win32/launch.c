@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "modes/confine/win32/launch.h"
 
 #include <stdbool.h>

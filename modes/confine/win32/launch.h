@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Starting the confined command and waiting for it: a job object with
  * kill-on-close holds the whole tree (it dies with sbx, on --timeout, and
  * when the command's main process ends), only the three standard handles

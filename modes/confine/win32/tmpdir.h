@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The private per-run TEMP of the unelevated mode: the write-restricted
  * token cannot write the caller's own %TEMP%, so each run gets a fresh
  * folder granted to the capability SID (as a workspace is), removed with

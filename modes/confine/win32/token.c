@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "modes/confine/win32/token.h"
 
 #include <sddl.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The unelevated mode's token: the caller's own, restricted with
  * CreateRestrictedToken(DISABLE_MAX_PRIVILEGE | LUA_TOKEN | WRITE_RESTRICTED)
  * whose restricting SIDs are the capability SID, the logon SID and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The fake OS driver (see fake.h).  State lives in a text file, reloaded
  * before and saved after every call, written to a temporary file and
  * renamed so a crash never leaves half a machine. */

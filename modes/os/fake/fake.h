@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The fake OS: an in-memory model of accounts, groups, memberships, ACL
  * entries, firewall rules, credentials and files, kept in a file so that a
  * child process that crashes mid-plan leaves its changes for the next one

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The Linux OS driver: the objects of the elevated mode (accounts, groups,
  * memberships, directories, the nft table, installed files, POSIX ACL
  * entries), each in its driver_*.c.  The unelevated mode's resources are

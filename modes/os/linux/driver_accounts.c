@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Groups, accounts, memberships and directories of the elevated mode.
  * Every removal checks the object against what was recorded (gid / uid)
  * and against sbx's marker before touching it. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* POSIX ACL grants of the elevated mode (libacl).
  *
  * Two kinds of resource:

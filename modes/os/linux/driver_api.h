@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What the Linux plan driver offers the layers above it besides the
  * sbx_os interface: account and group look-ups, file hashes, and the probe
  * of an installed file (the elevated mode's health check).  Internals of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The sandbox's cache directory of the unelevated mode (a directory
  * resource with "contents=cache"): made by the user for their own sandbox,
  * beside their ledger, and filled by sandboxed commands.  Unlike sbx's

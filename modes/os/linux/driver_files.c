@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Installed files: the setuid launcher and its root-owned configuration.
  * Written next to their final name and renamed over it, so the launcher
  * is never seen half-written or setuid with the wrong group; the SHA-256

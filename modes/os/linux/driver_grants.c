@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The grants sbx made on its users' workspaces, found without a ledger
  * (cleanup after a user's own ledger was lost): ACL entries carry no
  * marker, but they name the sandbox accounts' uids, and they live under the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Internals of the Linux OS driver (driver.c dispatches to these).
  *
  * Resource conventions (the fake OS's, plus fields of our own):

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Finding sbx's objects by their markers, for a cleanup whose ledger is
  * lost or damaged: accounts whose comment carries the marker, groups named
  * sbx...users (and their members), and, next to the marked accounts' homes,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The firewall of the elevated mode: one nft table of sbx's own (libnftables)
  * whose output chain rejects every packet a socket of the offline account
  * sends, loopback included, except to the loopback ports left open for a

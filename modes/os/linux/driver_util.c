@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Helpers of the Linux driver: the shadow tools, database lookups, the
  * markers, SHA-256 (FIPS 180-4; small enough not to need a crypto
  * library for change detection of two installed files). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "modes/os/win32/accounts.h"
 
 #include <windows.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Local accounts and groups of the elevated mode (NetUserAdd,
  * NetLocalGroupAdd, NetLocalGroupAddMembers), always identified by SID once
  * created: names are resolved on the local machine only (COMPUTER\name) and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The Windows OS driver: struct sbx_os_ops over accounts.c and firewall.c
  * here and the helpers of modes/common/win32 (ACLs, DPAPI, passwords,
  * paths).  Resource conventions: modes/common/win32/resources.h. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Windows Firewall through COM (INetFwPolicy2, INetFwRule3).  The one
  * translation unit that instantiates the firewall GUIDs. */
 #define COBJMACROS

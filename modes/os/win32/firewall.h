@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The elevated mode's firewall rule: block all outbound traffic of the
  * offline account, as a Windows Firewall rule (INetFwRule3) whose
  * LocalUserAuthorizedList names the account's SID, in a rule group of sbx's

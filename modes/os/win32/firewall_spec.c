@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The firewall rule as data (pure). */
 #include "modes/os/win32/firewall.h"
 

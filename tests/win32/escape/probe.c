@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The Windows escape probe: run inside `sbx run`, it tries what a confined
  * command must not manage and counts what it managed.
  *
