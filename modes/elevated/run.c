@@ -10,6 +10,7 @@
  * and relays (stdio_relay.h) and the run's pty for the caller's terminals:
  * the account's command never holds a descriptor of the caller's. */
 #include <errno.h>
+#include <sys/stat.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <pwd.h>
@@ -243,15 +244,18 @@ static void watch_end(struct root_watch *w, const struct sbx_run_request *req, b
 
 /* The directory where the launcher keeps the caller's records of its
  * searches (plants_cache.h), made here, as the caller: the launcher only
- * uses it when it is there, the caller's alone.  The elevated mode is set
- * up for this user, so a run may make it (`sbx cleanup` removes it). */
+ * uses it when it is there, the caller's alone.  Only inside the caller's
+ * state directory when that exists (it holds their ledger once they have
+ * a workspace): a run never makes the state directory itself, so it leaves
+ * nothing in a home sbx has no ledger in (`sbx cleanup` removes it with
+ * the state directory). */
 static void plants_records_make(void)
 {
     struct passwd *pw = getpwuid(getuid());
     char path[PATH_MAX];
-    struct sbx_error ignored = {0};
+    /* Not made (no state directory, say): the launcher searches in full. */
     if (pw && sbx_plants_records_path(pw->pw_dir, path, sizeof path) == 0)
-        sbx_fs_mkdir_private(path, &ignored);
+        (void)mkdir(path, 0700);
 }
 
 static int watch_begin(struct root_watch *w, const struct sbx_run_request *req,
