@@ -3,6 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifndef _WIN32
+#include <sys/stat.h>
+#endif
 
 #include "cli/converge.h"
 #include "util/limits.h"
@@ -173,6 +176,30 @@ static int clean_records(struct sbx_cli *cli, const char *dir, bool dry_run, boo
 #endif
 }
 
+/* The sandbox's cache, found where sbx makes it (<dir>/cache) when no
+ * ledger says so (lost, or set aside as damaged): removed like the
+ * ledger's own would be (the driver checks it is the state directory
+ * owner's, and acts with that owner's rights). */
+static int cache_by_layout(const char *dir, struct sbx_resource_list *orphans,
+                           struct sbx_error *err)
+{
+#ifdef _WIN32
+    (void)dir;
+    (void)orphans;
+    (void)err;
+    return 0; /* no cache on Windows yet */
+#else
+    struct sbx_resource_list one = {0};
+    int rc = sbx_mode_cache_resource(dir, &one, err);
+    struct stat st;
+    if (rc == 0 && lstat(one.items[0].key, &st) == 0 && S_ISDIR(st.st_mode) &&
+        sbx_rlist_push(orphans, &one.items[0]))
+        rc = sbx_err_set(err, SBX_ENOMEM, "out of memory");
+    sbx_rlist_free(&one);
+    return rc;
+#endif
+}
+
 static int clean_dir(struct sbx_cli *cli, const char *dir, bool with_orphans, bool dry_run,
                      bool *did, struct sbx_error *err)
 {
@@ -196,6 +223,8 @@ static int clean_dir(struct sbx_cli *cli, const char *dir, bool with_orphans, bo
             return rc;
         struct cli_engine probe = {.os = os};
         rc = with_orphans ? find_orphans(&probe, dir, &orphans, err) : 0;
+        if (rc == 0)
+            rc = cache_by_layout(dir, &orphans, err);
         sbx_os_destroy(os);
         /* Nothing to remove by markers: what is left of the damaged
          * ledger's directory (its lock) goes; the damaged copy stays. */
@@ -227,7 +256,8 @@ static int clean_dir(struct sbx_cli *cli, const char *dir, bool with_orphans, bo
         goto out;
     if (sbx_ledger_meta_get(ce.ledger, "created_dir", created_root, sizeof created_root, NULL))
         created_root[0] = '\0';
-    if (with_orphans && (rc = find_orphans(&ce, dir, &orphans, err)))
+    if ((with_orphans && (rc = find_orphans(&ce, dir, &orphans, err))) ||
+        (rc = cache_by_layout(dir, &orphans, err)))
         goto out;
     struct converge_request req = {
         .verb = "cleanup", .mode = SBX_MODE_NONE, .orphans = &orphans, .dry_run = dry_run,

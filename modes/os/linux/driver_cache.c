@@ -7,11 +7,14 @@
  * the user's own work.
  *
  * The rule that keeps removal to the cache: the directory must be named
- * SBX_CACHE_DIR_NAME, sit beside a ledger.db, and belong to that ledger's
- * owner, who owns the parent too.  Root's cleanup of a member's ledger
- * (which the member can edit) removes it with the member's file-system
- * identity, so a ledger that names somebody else's directory removes
- * nothing the member couldn't remove. */
+ * SBX_CACHE_DIR_NAME, sit in a state directory of sbx's (one that holds the
+ * plan lock, plan.lock, which every plan takes there and which belongs to
+ * the directory's owner), and belong to that directory's owner.  Root's
+ * cleanup of a member's ledger (which the member can edit) removes it with
+ * the owner's file-system identity, and root's rollback of such a removal
+ * makes it again as the owner: a ledger that names somebody else's state
+ * directory reaches no more than that user's sandbox cache, disposable by
+ * nature. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -33,9 +36,9 @@ bool sbx_drv_is_cache_dir(const struct sbx_resource *r)
            strcmp(v, "cache") == 0;
 }
 
-/* Open the parent of the cache, check the rule above; *parent and the
+/* Open the parent of the cache, check the rule above; *parent and its
  * owner on success, -SBX_ENOENT when the parent is gone. */
-static int open_parent(const struct sbx_resource *r, int *parent, uid_t *owner,
+static int open_parent(const struct sbx_resource *r, int *parent, uid_t *owner, gid_t *group,
                        struct sbx_error *err)
 {
     const char *path = r->path ? r->path : r->key;
@@ -53,15 +56,17 @@ static int open_parent(const struct sbx_resource *r, int *parent, uid_t *owner,
     if (fd < 0)
         return errno == ENOENT ? -SBX_ENOENT
                                : sbx_err_sys(err, SBX_EIO, errno, "open state directory %s", dir);
-    struct stat st, ledger;
+    struct stat st, lock;
     if (fstat(fd, &st) != 0)
         return sbx_err_sys(err, SBX_EIO, errno, "stat %s", dir);
-    if (fstatat(fd, "ledger.db", &ledger, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(ledger.st_mode) ||
-        ledger.st_uid != st.st_uid)
-        return sbx_err_set(err, SBX_EPERM, "cache directory %s: %s holds no ledger of its owner's, "
-                                           "so it is not an sbx state directory; leaving it",
+    if (fstatat(fd, "plan.lock", &lock, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(lock.st_mode) ||
+        lock.st_uid != st.st_uid)
+        return sbx_err_set(err, SBX_EPERM, "cache directory %s: %s holds no plan lock of its "
+                                           "owner's, so it is not an sbx state directory; "
+                                           "leaving it",
                            path, dir);
     *owner = st.st_uid;
+    *group = st.st_gid;
     *parent = fd;
     fd = -1;
     return 0;
@@ -78,48 +83,68 @@ static int check_cache(int parent, uid_t owner, const char *path, struct stat *s
     return 0;
 }
 
+static int make(int parent, uid_t owner, const char *path, struct sbx_resource *r,
+                struct sbx_error *err)
+{
+    /* By name beside the parent's descriptor (O_PATH: mkdirat works with
+     * it); an existing one is taken when it passes the checks. */
+    if (mkdirat(parent, SBX_CACHE_DIR_NAME, 0700) != 0 && errno != EEXIST)
+        return sbx_err_sys(err, SBX_EIO, errno, "create cache directory %s", path);
+    struct stat st;
+    int rc = check_cache(parent, owner, path, &st, err);
+    if (rc)
+        return rc == -SBX_ENOENT ? sbx_err_set(err, SBX_EIO, "%s vanished", path) : rc;
+    return sbx_resource_set_field(&r->os_id, "made") ? sbx_err_set(err, SBX_ENOMEM, "oom") : 0;
+}
+
+static int remove_cache(int parent, uid_t owner, const char *path, struct sbx_error *err)
+{
+    struct stat st;
+    int rc = check_cache(parent, owner, path, &st, err);
+    if (rc)
+        return rc == -SBX_ENOENT ? 0 : rc;
+    sbx_autofd int fd = openat(parent, SBX_CACHE_DIR_NAME,
+                               O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return sbx_err_sys(err, SBX_EIO, errno, "open cache directory %s", path);
+    if ((rc = sbx_empty_tree(fd, path, err)) == 0 &&
+        unlinkat(parent, SBX_CACHE_DIR_NAME, AT_REMOVEDIR) != 0 && errno != ENOENT)
+        rc = sbx_err_sys(err, SBX_EIO, errno, "remove cache directory %s", path);
+    return rc;
+}
+
 int sbx_drv_cache_apply(enum sbx_action act, struct sbx_resource *r, struct sbx_error *err)
 {
     const char *path = r->path ? r->path : r->key;
     sbx_autofd int parent = -1;
     uid_t owner;
-    int rc = open_parent(r, &parent, &owner, err);
+    gid_t group;
+    int rc = open_parent(r, &parent, &owner, &group, err);
     if (rc == -SBX_ENOENT)
         return act == SBX_ACT_DELETE ? 0
                                      : sbx_err_set(err, SBX_ENOENT, "state directory of %s: gone",
                                                    path);
     if (rc)
         return rc;
-    struct stat st;
-    if (act == SBX_ACT_CREATE) {
-        if (owner != geteuid())
-            return sbx_err_set(err, SBX_EPERM, "%s: a user makes their own cache (its state "
-                                               "directory is uid %u's)", path, (unsigned)owner);
-        /* A directory of the path by name, since the parent's descriptor
-         * is O_PATH: mkdirat works with it. */
-        if (mkdirat(parent, SBX_CACHE_DIR_NAME, 0700) != 0 && errno != EEXIST)
-            return sbx_err_sys(err, SBX_EIO, errno, "create cache directory %s", path);
-        if ((rc = check_cache(parent, owner, path, &st, err)))
-            return rc == -SBX_ENOENT ? sbx_err_set(err, SBX_EIO, "%s vanished", path) : rc;
-        return sbx_resource_set_field(&r->os_id, "made") ? sbx_err_set(err, SBX_ENOMEM, "oom")
-                                                          : 0;
-    }
-    if ((rc = check_cache(parent, owner, path, &st, err)))
-        return rc == -SBX_ENOENT ? 0 : rc;
-    /* As the owner (root cleaning a member's ledger): the tree is removed
-     * with the rights its owner has, no more. */
-    uid_t was = (uid_t)setfsuid((uid_t)-1);
-    if (geteuid() == 0)
+    /* As the owner: root's cleanup removes a member's cache with the
+     * member's rights, no more, and root's rollback of that makes it again
+     * as the member. */
+    bool as_owner = geteuid() == 0 && owner != 0;
+    if (!as_owner && owner != geteuid())
+        return sbx_err_set(err, SBX_EPERM, "%s: the state directory is uid %u's: its cache is "
+                                           "theirs to change", path, (unsigned)owner);
+    uid_t was_uid = (uid_t)setfsuid((uid_t)-1);
+    gid_t was_gid = (gid_t)setfsgid((gid_t)-1);
+    if (as_owner) {
+        setfsgid(group);
         setfsuid(owner);
-    sbx_autofd int fd = openat(parent, SBX_CACHE_DIR_NAME,
-                               O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0)
-        rc = sbx_err_sys(err, SBX_EIO, errno, "open cache directory %s", path);
-    else if ((rc = sbx_empty_tree(fd, path, err)) == 0 &&
-             unlinkat(parent, SBX_CACHE_DIR_NAME, AT_REMOVEDIR) != 0 && errno != ENOENT)
-        rc = sbx_err_sys(err, SBX_EIO, errno, "remove cache directory %s", path);
-    if (geteuid() == 0)
-        setfsuid(was);
+    }
+    rc = act == SBX_ACT_CREATE ? make(parent, owner, path, r, err)
+                               : remove_cache(parent, owner, path, err);
+    if (as_owner) {
+        setfsuid(was_uid);
+        setfsgid(was_gid);
+    }
     return rc;
 }
 
@@ -128,8 +153,9 @@ int sbx_drv_cache_probe(const struct sbx_resource *r, enum sbx_presence *out,
 {
     sbx_autofd int parent = -1;
     uid_t owner;
+    gid_t group;
     struct stat st;
-    int rc = open_parent(r, &parent, &owner, err);
+    int rc = open_parent(r, &parent, &owner, &group, err);
     if (rc == 0)
         rc = check_cache(parent, owner, r->path ? r->path : r->key, &st, err);
     *out = rc == 0 ? SBX_PRESENT : rc == -SBX_ENOENT ? SBX_ABSENT : SBX_DIFFERENT;
