@@ -39,7 +39,8 @@ const struct cli_optdef cli_opts_cache[] = {
     {NULL, false},
 };
 
-int cli_cache_path(const char *state_dir, char *out, size_t len, struct sbx_error *err)
+/* <state_dir>/cache into out. */
+static int cli_cache_path(const char *state_dir, char *out, size_t len, struct sbx_error *err)
 {
     if ((size_t)snprintf(out, len, "%s/%s", state_dir, SBX_CACHE_DIR_NAME) >= len)
         return sbx_err_set(err, SBX_EINVAL, "state directory path too long: %s", state_dir);

@@ -13,9 +13,6 @@
 #include "util/du.h"
 #endif
 
-/* <state_dir>/cache into out. */
-int cli_cache_path(const char *state_dir, char *out, size_t len, struct sbx_error *err);
-
 /* The unelevated mode's cache for the user state directory state_dir:
  * made through a plan (recorded in the ledger) when it does not exist yet;
  * its path in out. */

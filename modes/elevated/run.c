@@ -22,7 +22,6 @@
 
 #include "modes/elevated/elevated.h"
 #include "util/cleanup.h"
-#include "util/platform.h"
 #include "modes/common/linux/launch_conf.h"
 #include "modes/confine/linux/placeholders.h"
 #include "modes/confine/linux/plants.h"

@@ -223,6 +223,9 @@ static int socket_rules(scmp_filter_ctx ctx, const struct sbx_seccomp_opts *o,
     return 0;
 }
 
+#ifndef SBX_SECCOMP_BPF_HEADER
+/* Used where the build made no filter ready (a cross build, the
+ * generator itself). */
 static int load(scmp_filter_ctx ctx, int *listener, struct sbx_error *err)
 {
     int r = seccomp_load(ctx);
@@ -237,6 +240,7 @@ static int load(scmp_filter_ctx ctx, int *listener, struct sbx_error *err)
     }
     return 0;
 }
+#endif
 
 int sbx_seccomp_build(const struct sbx_seccomp_opts *o, scmp_filter_ctx *out,
                       struct sbx_error *err)
@@ -299,8 +303,9 @@ int sbx_seccomp_compile(int v, unsigned char **insns, size_t *n, struct sbx_erro
     return rc;
 }
 
-/* Built by libseccomp now: the way on architectures the build made no
- * filter for, and the reference the prebuilt ones are checked against. */
+#ifndef SBX_SECCOMP_BPF_HEADER
+/* Built by libseccomp now: the way where the build made no filter ready
+ * (test_seccomp checks the ready ones against sbx_seccomp_compile). */
 static int load_built(const struct sbx_seccomp_opts *o, int *listener, struct sbx_error *err)
 {
     scmp_filter_ctx ctx;
@@ -311,6 +316,7 @@ static int load_built(const struct sbx_seccomp_opts *o, int *listener, struct sb
         seccomp_release(ctx);
     return rc;
 }
+#endif
 
 #ifdef SBX_SECCOMP_BPF_HEADER
 /* The same filters, compiled once at build time (seccomp_gen.c writes
@@ -372,8 +378,3 @@ int sbx_seccomp_load_base(struct sbx_error *err)
     return load_filter(NULL, NULL, err);
 }
 
-int sbx_seccomp_load_built(const struct sbx_seccomp_opts *o, int *listener,
-                           struct sbx_error *err)
-{
-    return load_built(o, listener, err);
-}

@@ -33,11 +33,6 @@ int sbx_seccomp_load(bool net, struct sbx_error *err);
  * themselves (the broker and the elevated mode's connector). */
 int sbx_seccomp_load_base(struct sbx_error *err);
 
-/* The filter of opts (NULL: the base filter) compiled by libseccomp now,
- * never the build's ready one: what the build's were made from (the test
- * that they still match loads both). */
-int sbx_seccomp_load_built(const struct sbx_seccomp_opts *o, int *listener,
-                           struct sbx_error *err);
 
 
 #endif
