@@ -18,6 +18,8 @@
 #include <windows.h>
 #else
 #include <unistd.h>
+
+#include "state/sqlite_dyn.h"
 #endif
 
 static const unsigned char sqlite_magic[16] = "SQLite format 3";
@@ -125,6 +127,9 @@ static int create_new(const char *dir, const char *path, const char *created_roo
     remove(tmp);
     struct sbx_ledger l = {.path = tmp};
 #ifndef _WIN32
+    int lrc = sbx_sqlite_load(err);
+    if (lrc)
+        return lrc;
     mode_t old_umask = umask(077);
 #endif
     int src = sqlite3_open_v2(tmp, &l.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
@@ -233,6 +238,12 @@ int sbx_ledger_open(const char *dir, unsigned flags, struct sbx_ledger **out,
         return sbx_err_set(err, SBX_ENOMEM, "out of memory");
     }
     int oflags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+#ifndef _WIN32
+    if ((rc = sbx_sqlite_load(err))) {
+        sbx_ledger_close(l);
+        return rc;
+    }
+#endif
     if (sqlite3_open_v2(path, &l->db, oflags, NULL) != SQLITE_OK) {
         rc = sbx_err_set(err, SBX_EIO, "cannot open the ledger %s: %s", path,
                          l->db ? sqlite3_errmsg(l->db) : "out of memory");

@@ -4,6 +4,7 @@
  * made, what is removed and when (the last run out; only what is still
  * sbx's and empty), what a crash leaves and `sbx cleanup` removes, and the
  * record's text. */
+#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -114,10 +115,34 @@ static void test_made_and_removed(void **state)
     sbx_placeholders_end(p, notes_ignored, NULL);
     assert_int_equal(kind(&w, ".vscode"), '-');
     assert_int_equal(kind(&w, ".envrc"), '-');
-    /* the records' directory and the state directory made for it go too */
-    char state_dir[PATH_MAX + 8];
-    snprintf(state_dir, sizeof state_dir, "%s/state", w.tmp);
-    assert_false(exists(state_dir));
+    /* The record stays for the next run, which writes nothing when it
+     * places the same names (the same file, not rewritten). */
+    char record[PATH_MAX * 2];
+    struct stat before, after;
+    struct dirent *de;
+    DIR *d = opendir(w.records);
+    assert_non_null(d);
+    record[0] = '\0';
+    while ((de = readdir(d)) != NULL)
+        if (de->d_name[0] != '.' && !strstr(de->d_name, ".lock"))
+            snprintf(record, sizeof record, "%s/%s", w.records, de->d_name);
+    closedir(d);
+    assert_int_equal(stat(record, &before), 0);
+    p = begin(&w, NULL, &unplaced);
+    assert_int_equal(unplaced, 0);
+    assert_int_equal(kind(&w, ".envrc"), 'd');
+    sbx_placeholders_end(p, notes_ignored, NULL);
+    assert_int_equal(kind(&w, ".envrc"), '-');
+    assert_int_equal(stat(record, &after), 0);
+    assert_true(before.st_ino == after.st_ino && before.st_mtim.tv_sec == after.st_mtim.tv_sec &&
+                before.st_mtim.tv_nsec == after.st_mtim.tv_nsec);
+    /* sbx cleanup's part removes the record and its directory */
+    size_t left = 1;
+    struct sbx_error err = {0};
+    assert_int_equal(sbx_placeholders_clear(w.records, false, notes_ignored, NULL, &left, &err),
+                     0);
+    assert_int_equal(left, 0);
+    assert_false(exists(w.records));
     ws_free(&w);
 }
 
@@ -192,6 +217,53 @@ static void test_only_ours_removed(void **state)
     ws_free(&w);
 }
 
+/* A run that dies after placing its placeholders, without its end. */
+static void begin_and_die(const struct ws *w)
+{
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        begin(w, NULL, NULL);
+        _exit(0); /* no end */
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+/* A power cut can lose a record (sbx does not sync them) whose
+ * placeholders reached the disk: the next run removes a placeholder no
+ * record names by its mark (sticky, owner-only, empty), and nothing else. */
+static void test_orphan_removed(void **state)
+{
+    (void)state;
+    struct ws w;
+    ws_make(&w, false);
+    /* made like sbx makes them by a run that died, then their record lost */
+    begin_and_die(&w);
+    struct stat st;
+    assert_int_equal(fstatat(w.fd, ".envrc", &st, 0), 0);
+    assert_true((st.st_mode & 07777) == 01700);
+    char path[PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/state", w.tmp);
+    rm_tree(path);
+    /* the user's own empty directory, and a marked one someone filled */
+    snprintf(path, sizeof path, "%s/.vscode", w.root);
+    assert_int_equal(rmdir(path), 0);
+    assert_int_equal(mkdir(path, 0700), 0);
+    snprintf(path, sizeof path, "%s/.idea/workspace.xml", w.root);
+    write_file(path, "<x/>", 4);
+    unsigned long unplaced = ~0ul;
+    struct sbx_placeholders *p = begin(&w, NULL, &unplaced);
+    assert_int_equal(unplaced, 0);
+    sbx_placeholders_end(p, notes_ignored, NULL);
+    assert_int_equal(kind(&w, ".envrc"), '-');
+    assert_int_equal(kind(&w, ".claude"), '-');
+    assert_int_equal(kind(&w, ".vscode"), 'd');
+    assert_int_equal(kind(&w, ".idea"), 'd');
+    ws_free(&w);
+}
+
 static void count_note(const char *text, void *ctx)
 {
     (void)text;
@@ -205,15 +277,7 @@ static void test_crash_then_cleanup(void **state)
     (void)state;
     struct ws w;
     ws_make(&w, true);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        begin(&w, NULL, NULL);
-        _exit(0); /* no end */
-    }
-    int st;
-    assert_int_equal(waitpid(pid, &st, 0), pid);
-    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    begin_and_die(&w);
     assert_int_equal(kind(&w, ".git"), 'd');
     assert_int_equal(kind(&w, ".mcp.json"), 'd');
     /* --dry-run: said, not done */
@@ -231,13 +295,7 @@ static void test_crash_then_cleanup(void **state)
     sbx_placeholders_end(live, notes_ignored, NULL); /* the next run's end removes them */
     assert_int_equal(kind(&w, ".git"), '-');
     /* again, left for cleanup this time */
-    pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        begin(&w, NULL, NULL);
-        _exit(0);
-    }
-    assert_int_equal(waitpid(pid, &st, 0), pid);
+    begin_and_die(&w);
     assert_int_equal(kind(&w, ".codex"), 'd');
     assert_int_equal(sbx_placeholders_clear(w.records, false, count_note, &notes, &left, &err), 0);
     assert_int_equal(left, 0);
@@ -329,6 +387,7 @@ int main(void)
         cmocka_unit_test(test_last_run_removes),
         cmocka_unit_test(test_only_ours_removed),
         cmocka_unit_test(test_crash_then_cleanup),
+        cmocka_unit_test(test_orphan_removed),
         cmocka_unit_test(test_records_dir_private),
         cmocka_unit_test(test_record_text),
     };

@@ -341,8 +341,9 @@ static int prepare(const struct sbx_run_request *req, struct prep *p, struct sbx
         if (p->rw_fd)
             p->rw_fd[i] = -1;
     }
-    for (size_t i = 0; p->ro && i < max_ro; i++)
-        p->ro[i].fd = -1;
+    /* The read-only places are set as they are taken (n_ro): the array is
+     * a megabyte, and touching every entry here faulted in each page of it
+     * on every run. */
     if (!p->ws || !p->ro || !p->rw || !p->ro_path || !p->rw_fd || !p->absent || !p->ph)
         return sbx_err_set(err, SBX_ENOMEM, "out of memory");
 

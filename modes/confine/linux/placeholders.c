@@ -7,7 +7,18 @@
  *                  "p NAME DEV INO" per placeholder (INO 0: the record was
  *                  written before the placeholder was made), "end"
  *   DEV-INO.lock   the lock (empty): byte 0 shared by each run for its
- *                  lifetime, byte 1 exclusive while the record changes */
+ *                  lifetime, byte 1 exclusive while the record changes
+ *
+ * A placeholder is marked as well as recorded: a directory with the
+ * sticky bit and no access for group or others (PLACEHOLDER_MODE), which
+ * no one makes at a workspace's root by accident.  The records are not
+ * synced to the disk (an fsync per run cost more than the whole sandbox
+ * on this kind of machine): a process that dies leaves them in the page
+ * cache, complete, and only a power cut or a kernel crash can lose one
+ * whose placeholders reached the disk.  The mark covers that case: the
+ * next run on the workspace removes a marked, empty, unrecorded
+ * placeholder of the caller's (remove_orphans) before it looks at what
+ * is absent. */
 #include "modes/confine/linux/placeholders.h"
 
 #include <dirent.h>
@@ -27,6 +38,8 @@
 #include "util/platform.h"
 
 #define RECORD_MAX 16384
+/* The mark (see above); the umask can only take bits from 0700. */
+#define PLACEHOLDER_MODE (S_ISVTX | 0700)
 #define MADE_MAX 8 /* directories of the records' path a run may make */
 
 struct sbx_placeholders {
@@ -154,18 +167,20 @@ static int read_record(int dirfd, const char *id, struct sbx_placeholder_record 
     struct stat st;
     char buf[RECORD_MAX];
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
-        (st.st_mode & 022) || st.st_size <= 0 || st.st_size > RECORD_MAX)
+        (st.st_mode & 022) || st.st_size < 0 || st.st_size > RECORD_MAX)
         return -1;
+    if (st.st_size == 0)
+        return 0; /* what a power cut can leave of an unsynced write: none */
     ssize_t n = pread(fd, buf, (size_t)st.st_size, 0);
     if (n != st.st_size)
         return -1;
     return sbx_placeholder_record_parse(buf, (size_t)n, rec);
 }
 
-/* Replace the record (synced when sync: it must be on the disk before
- * what it names is); an empty one is removed. */
+/* Replace the record (by a rename: a reader sees the old one or the new
+ * one whole); an empty one is removed.  Not synced: see above. */
 static int write_record(int dirfd, const char *id, const struct sbx_placeholder_record *rec,
-                        bool sync, struct sbx_error *err)
+                        struct sbx_error *err)
 {
     if (rec->n == 0) {
         if (unlinkat(dirfd, id, 0) != 0 && errno != ENOENT)
@@ -184,18 +199,12 @@ static int write_record(int dirfd, const char *id, const struct sbx_placeholder_
         return sbx_err_sys(err, SBX_EIO, errno, "write the placeholder record %s", tmp);
     ssize_t n = write(fd, text, (size_t)len);
     int e = n < 0 ? errno : EIO;
-    bool ok = n == len && (!sync || fsync(fd) == 0);
-    if (!ok && n == len)
-        e = errno;
+    bool ok = n == len;
     if (close(fd) != 0 && ok) {
         ok = false;
         e = errno;
     }
     if (ok && renameat(dirfd, tmp, dirfd, id) != 0) {
-        ok = false;
-        e = errno;
-    }
-    if (ok && sync && fsync(dirfd) != 0 && errno != EBADF && errno != EINVAL) {
         ok = false;
         e = errno;
     }
@@ -245,6 +254,13 @@ static int open_lock(int dirfd, const char *id, bool wait, bool create)
     return -1;
 }
 
+/* A placeholder's mark, on a directory of the caller's. */
+static bool marked(const struct stat *st)
+{
+    return S_ISDIR(st->st_mode) && st->st_uid == geteuid() && (st->st_mode & S_ISVTX) &&
+           !(st->st_mode & 077);
+}
+
 /* Remove what rec names that is still sbx's and empty, from the workspace
  * open on wsfd; keep in rec what could not be removed (a note each). */
 static void remove_placeholders(int wsfd, struct sbx_placeholder_record *rec, bool dry_run,
@@ -257,9 +273,10 @@ static void remove_placeholders(int wsfd, struct sbx_placeholder_record *rec, bo
         struct stat st;
         if (fstatat(wsfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
             continue; /* gone */
-        bool ours = e->ino ? (unsigned long long)st.st_dev == e->dev &&
-                                 (unsigned long long)st.st_ino == e->ino
-                           : st.st_uid == geteuid(); /* made before its inode was recorded */
+        /* sbx's mark, or the inode a record of an older sbx kept (its
+         * placeholders were unmarked) */
+        bool ours = marked(&st) || (e->ino && (unsigned long long)st.st_dev == e->dev &&
+                                    (unsigned long long)st.st_ino == e->ino);
         if (!ours || !S_ISDIR(st.st_mode))
             continue; /* someone's since: theirs to keep */
         char msg[600];
@@ -320,7 +337,7 @@ static void free_handle(struct sbx_placeholders *p)
     if (!p)
         return;
     sbx_closep(&p->lockfd);
-    /* sbx's alone: gone when empty (the last run's lock removed), and the
+    /* sbx's alone: gone when empty (a run that made no record), and the
      * directories above it that the run made, when that empties them */
     if (rmdir(p->records) != 0 && p->n_made)
         p->n_made = 0;
@@ -362,37 +379,38 @@ static bool recorded(const struct sbx_placeholder_record *rec, unsigned bit)
     return false;
 }
 
-/* Make each placeholder of rec's pending entries (ino 0); the ones made
- * get their inode, the others leave rec (and *unplaced, when the name
- * exists now: the search binds what is there). */
-static void make_placeholders(int wsfd, struct sbx_placeholder_record *rec, unsigned long want,
-                              unsigned long *unplaced)
+/* Make a placeholder at each name of rec in want; *unplaced loses the
+ * names that stand there now (made, or someone's: the search binds what
+ * is there).  The record is left as it is: it names what sbx may have
+ * made, and the mark tells which of them are sbx's. */
+static void make_placeholders(int wsfd, const struct sbx_placeholder_record *rec,
+                              unsigned long want, unsigned long *unplaced)
 {
-    size_t k = 0;
     for (size_t i = 0; i < rec->n; i++) {
-        struct sbx_placeholder_entry e = rec->e[i];
-        if (e.ino != 0 || !(want & (1ul << e.bit))) {
-            rec->e[k++] = e;
+        unsigned bit = rec->e[i].bit;
+        if (!(want & (1ul << bit)))
             continue;
-        }
-        const char *name = sbx_placeholder_name(e.bit);
-        int fd = -1;
-        if (mkdirat(wsfd, name, 0700) == 0)
-            fd = openat(wsfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        int made_errno = fd < 0 ? errno : 0;
-        struct stat st;
-        if (fd >= 0 && fstat(fd, &st) == 0) {
-            e.dev = (unsigned long long)st.st_dev;
-            e.ino = (unsigned long long)st.st_ino;
-            rec->e[k++] = e;
-            *unplaced &= ~(1ul << e.bit);
-        } else if (made_errno == EEXIST) {
-            *unplaced &= ~(1ul << e.bit); /* there now: bound like any */
-        }
-        if (fd >= 0)
-            close(fd);
+        if (mkdirat(wsfd, sbx_placeholder_name(bit), PLACEHOLDER_MODE) == 0 || errno == EEXIST)
+            *unplaced &= ~(1ul << bit);
     }
-    rec->n = k;
+}
+
+/* Placeholders of the caller's that no record names (a power cut lost the
+ * record, see above): marked, empty, at a name not absent and not
+ * recorded.  Removed, as their run's end would have; true when one was. */
+static bool remove_orphans(int wsfd, const struct sbx_placeholder_record *rec,
+                           unsigned long absent)
+{
+    bool removed = false;
+    for (unsigned b = 0; b < 32; b++) {
+        const char *name = sbx_placeholder_name(b);
+        struct stat st;
+        if (!name || (absent & (1ul << b)) || recorded(rec, b) ||
+            fstatat(wsfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !marked(&st))
+            continue;
+        removed |= unlinkat(wsfd, name, AT_REMOVEDIR) == 0; /* not if filled: theirs */
+    }
+    return removed;
 }
 
 static int begin(int wsfd, const char *records_dir, const struct sbx_plants_opts *o,
@@ -434,29 +452,29 @@ static int begin(int wsfd, const char *records_dir, const struct sbx_plants_opts
     if (rc == 0 && read_record(p->dirfd, p->id, &rec) != 0)
         rc = sbx_err_set(err, SBX_ECORRUPT, "%s/%s is not a record of sbx's: remove it",
                          records_dir, p->id);
+    if (rc == 0 && remove_orphans(p->wsfd, &rec, absent)) {
+        absent = sbx_plants_root_absent(p->wsfd, o);
+        *unplaced = absent;
+    }
     if (rc == 0 && absent) {
+        /* The record names every placeholder sbx may make on this
+         * workspace and stays from run to run: written only when it gains
+         * a name, before the placeholder is made (a run that dies leaves
+         * nothing unrecorded).  A name it keeps that stands for someone's
+         * file now is harmless: only what bears the mark is removed. */
+        bool grew = strcmp(rec.root, root) != 0;
         snprintf(rec.root, sizeof rec.root, "%s", root);
-        /* A recorded name absent now was removed by someone: forgotten. */
-        size_t k = 0;
-        for (size_t i = 0; i < rec.n; i++)
-            if (!(absent & (1ul << rec.e[i].bit)))
-                rec.e[k++] = rec.e[i];
-        rec.n = k;
         for (unsigned b = 0; b < 32 && rec.n < SBX_PLACEHOLDERS_MAX; b++)
-            if ((absent & (1ul << b)) && sbx_placeholder_name(b) && !recorded(&rec, b))
+            if ((absent & (1ul << b)) && sbx_placeholder_name(b) && !recorded(&rec, b)) {
                 rec.e[rec.n++] = (struct sbx_placeholder_entry){.bit = b};
-        /* On the disk before any placeholder is: a crash leaves nothing
-         * unrecorded. */
-        rc = write_record(p->dirfd, p->id, &rec, true, err);
+                grew = true;
+            }
+        if (grew)
+            rc = write_record(p->dirfd, p->id, &rec, err);
     }
     if (rc == 0) {
-        if (absent) {
+        if (absent)
             make_placeholders(p->wsfd, &rec, absent, unplaced);
-            struct sbx_error ignored = {0};
-            /* Without the inodes, the record still names them (removed
-             * when empty and the caller's). */
-            write_record(p->dirfd, p->id, &rec, false, &ignored);
-        }
         lock_byte(p->lockfd, F_UNLCK, 1, false);
         *out = p;
         return 0;
@@ -497,15 +515,12 @@ void sbx_placeholders_end(struct sbx_placeholders *p,
      * and the last one out removes them. */
     if (lock_byte(p->lockfd, F_WRLCK, 1, true) == 0 &&
         lock_byte(p->lockfd, F_WRLCK, 0, false) == 0) {
+        /* The record and its lock stay for the next run (sbx cleanup
+         * removes them): rewriting and removing them on every run cost a
+         * file made and unmade per run. */
         struct sbx_placeholder_record rec;
-        if (read_record(p->dirfd, p->id, &rec) == 0) {
+        if (read_record(p->dirfd, p->id, &rec) == 0)
             remove_placeholders(p->wsfd, &rec, false, note, ctx);
-            struct sbx_error err = {0};
-            if (write_record(p->dirfd, p->id, &rec, false, &err) == 0 && rec.n == 0) {
-                drop_lock(p->dirfd, p->id, p->lockfd, true);
-                p->lockfd = -1;
-            }
-        }
     }
     free_handle(p);
 }
@@ -596,7 +611,7 @@ static int clear_one(int dirfd, const char *id, bool dry_run,
         return 1;
     }
     struct sbx_error err = {0};
-    bool gone = write_record(dirfd, id, &rec, false, &err) == 0 && rec.n == 0;
+    bool gone = write_record(dirfd, id, &rec, &err) == 0 && rec.n == 0;
     remove_temporaries(dirfd, id);
     drop_lock(dirfd, id, lockfd, gone);
     return gone ? 0 : 1;

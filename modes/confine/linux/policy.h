@@ -46,10 +46,11 @@ struct sbx_policy {
 /* Apply to the calling thread.  abi: sbx_landlock_abi() (0 refuses). */
 int sbx_policy_apply(const struct sbx_policy *p, int abi, struct sbx_error *err);
 
-/* Drop every capability from all sets (bounding and ambient included),
- * except, when the effective uid is 0, the file-access ones a root caller
- * needs to keep reading and writing what it owns (CHOWN, DAC_OVERRIDE,
- * DAC_READ_SEARCH, FOWNER, FSETID). */
+/* Set no_new_privs and drop every capability (ambient and inheritable
+ * included), except, when the effective uid is 0, the file-access ones a
+ * root caller needs to keep reading and writing what it owns (CHOWN,
+ * DAC_OVERRIDE, DAC_READ_SEARCH, FOWNER, FSETID): nothing executed
+ * afterwards, root's programs included, can hold more. */
 int sbx_caps_drop(struct sbx_error *err);
 
 #endif

@@ -6,8 +6,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/seccomp.h>
 #include <poll.h>
-#include <seccomp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -220,7 +220,25 @@ struct broker {
     int listener;
     struct seccomp_notif *req;
     struct seccomp_notif_resp *resp;
+    size_t req_size; /* the kernel's, which may exceed this header's */
 };
+
+/* The notification buffers, as large as the running kernel's structures
+ * (it refuses a receive buffer that is not zero over its own size).  The
+ * kernel's interface directly, not libseccomp's: the broker is on every
+ * run's path and libseccomp is otherwise not mapped by sbx. */
+static int notif_alloc(struct broker *b)
+{
+    struct seccomp_notif_sizes sz;
+    if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sz) != 0)
+        return -1;
+    b->req_size = sz.seccomp_notif > sizeof *b->req ? sz.seccomp_notif : sizeof *b->req;
+    size_t resp_size = sz.seccomp_notif_resp > sizeof *b->resp ? sz.seccomp_notif_resp
+                                                               : sizeof *b->resp;
+    b->req = calloc(1, b->req_size);
+    b->resp = calloc(1, resp_size);
+    return b->req && b->resp ? 0 : -1;
+}
 
 static void respond(struct broker *b, int64_t val, int error, uint32_t flags)
 {
@@ -230,7 +248,7 @@ static void respond(struct broker *b, int64_t val, int error, uint32_t flags)
     b->resp->flags = flags;
     /* ENOENT: the task is gone, or a signal interrupted its syscall (it
      * will ask again) */
-    seccomp_notify_respond(b->listener, b->resp);
+    ioctl(b->listener, SECCOMP_IOCTL_NOTIF_SEND, b->resp);
 }
 
 static void let_kernel_do_it(struct broker *b)
@@ -372,7 +390,8 @@ static void on_connect(struct broker *b)
         return;
     }
     /* the task that was asked about is still the one that asks */
-    if (seccomp_notify_id_valid(b->listener, q->id) != 0)
+    __u64 id = q->id;
+    if (ioctl(b->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) != 0)
         return;
     if (sa.sun_family != AF_UNIX) {
         /* IP (or nothing): the kernel connects what it finds at fd then,
@@ -462,7 +481,7 @@ static void on_connect(struct broker *b)
 static _Noreturn void serve(const struct sbx_unix_broker_conf *c, int listener)
 {
     struct broker b = {.c = c, .listener = listener};
-    if (seccomp_notify_alloc(&b.req, &b.resp) != 0)
+    if (notif_alloc(&b) != 0)
         _exit(1);
     for (;;) {
         struct pollfd pf = {.fd = listener, .events = POLLIN};
@@ -477,8 +496,8 @@ static _Noreturn void serve(const struct sbx_unix_broker_conf *c, int listener)
                 _exit(0);
             continue;
         }
-        memset(b.req, 0, sizeof *b.req);
-        if (seccomp_notify_receive(listener, b.req) != 0)
+        memset(b.req, 0, b.req_size);
+        if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, b.req) != 0)
             continue; /* the task died meanwhile */
         errno = 0;
         if (b.req->data.nr == SYS_socket)

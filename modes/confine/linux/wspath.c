@@ -365,9 +365,13 @@ int sbx_path_pin(const char *arg, unsigned flags, uid_t uid, struct sbx_pin *pin
     pin->path[0] = '\0';
     if (!arg)
         return sbx_err_set(err, SBX_EINVAL, "empty path");
-    char pw_canon[PATH_MAX], env_canon[PATH_MAX], raw_pw[PATH_MAX];
-    struct homes homes;
-    homes_of(uid, pw_canon, env_canon, raw_pw, sizeof raw_pw, &homes);
+    char pw_canon[PATH_MAX], env_canon[PATH_MAX], raw_pw[PATH_MAX] = "";
+    struct homes homes = {0};
+    /* Only a workspace's checks look at the homes: the other pins of a
+     * run (a dozen hidden credential paths) skip reading the password
+     * database and resolving two paths each. */
+    if (flags & SBX_PIN_WORKSPACE)
+        homes_of(uid, pw_canon, env_canon, raw_pw, sizeof raw_pw, &homes);
     sbx_autofree struct walk *w = calloc(1, sizeof *w);
     if (!w)
         return sbx_err_set(err, SBX_EINVAL, "%s: out of memory", arg);

@@ -24,6 +24,7 @@
 #include "modes/common/linux/launch_conf.h"
 #include "modes/os/linux/driver_api.h"
 #include "modes/os/linux/driver_int.h"
+#include "modes/os/linux/nft_dyn.h"
 #include "util/cleanup.h"
 
 /* sbx_autoptr(nft) struct nft_ctx *ctx: one context per operation, freed
@@ -32,6 +33,10 @@ SBX_DEFINE_AUTOPTR(nft, struct nft_ctx *, nft_ctx_free)
 
 static int nft_open(struct nft_ctx **ctx, struct sbx_error *err)
 {
+    *ctx = NULL;
+    int rc = sbx_nft_load(err);
+    if (rc)
+        return rc;
     *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
     if (!*ctx || nft_ctx_buffer_output(*ctx) || nft_ctx_buffer_error(*ctx))
         return sbx_err_set(err, SBX_EIO, "libnftables: cannot create a context");
