@@ -361,7 +361,7 @@ int cmd_run(struct sbx_cli *cli, int argc, char **argv)
     }
 
     struct sbx_mode_facts facts;
-    cli_mode_facts(cli, &facts);
+    cli_mode_facts_run(cli, &facts);
     if (mode == SBX_MODE_NONE) {
         mode = cli_mode_for_run(cli, &facts);
         /* Set up on the machine but not usable for this caller: say so,

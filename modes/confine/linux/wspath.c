@@ -133,13 +133,30 @@ const char *sbx_ws_danger(const char *dir, const char *home, const char *env_hom
 struct homes {
     const char *pw;  /* canonical, from the password database (or NULL) */
     const char *env; /* canonical $HOME (or NULL) */
+    /* Resolved on first need (a symlink met on the way): most walks meet
+     * none, and each realpath is a readlink per component. */
+    bool resolved;
+    const char *raw_pw; /* the password database's, as written ("" if none) */
+    char pw_canon[PATH_MAX], env_canon[PATH_MAX];
 };
 
-static const char *symlink_untrusted(int dirfd, const char *dir, uid_t uid,
-                                     const struct homes *h)
+static void homes_resolve(struct homes *h)
+{
+    if (h->resolved)
+        return;
+    h->resolved = true;
+    if (h->raw_pw[0] && realpath(h->raw_pw, h->pw_canon))
+        h->pw = h->pw_canon;
+    const char *env = getenv("HOME");
+    if (env && env[0] == '/' && realpath(env, h->env_canon))
+        h->env = h->env_canon;
+}
+
+static const char *symlink_untrusted(int dirfd, const char *dir, uid_t uid, struct homes *h)
 {
     if (system_dir(dir))
         return NULL;
+    homes_resolve(h);
     struct stat st;
     if (fstat(dirfd, &st) != 0)
         return "could not be examined";
@@ -202,7 +219,8 @@ struct walk {
     const char *arg;       /* as typed, for messages */
     unsigned flags;
     uid_t uid;
-    const struct homes *homes;
+    struct homes *homes;   /* homes_store, for the helpers that take it alone */
+    struct homes homes_store;
     char canon[PATH_MAX];  /* the path of cur, built as the walk goes */
     /* The first symlink met in a directory a sandbox could have written
      * (reported after the walk: the refusal list's reason comes first). */
@@ -329,27 +347,19 @@ static int walk(struct walk *w, struct sbx_error *err)
     return fd;
 }
 
-static void homes_of(uid_t uid, char *pw_canon, char *env_canon, char *raw_pw, size_t raw_len,
-                     struct homes *h)
+/* The home of uid from the password database of the real uid ($HOME
+ * alone is whatever the environment says), as written, into raw_pw. */
+static void home_of(uid_t uid, char *raw_pw, size_t raw_len)
 {
-    h->pw = h->env = NULL;
     raw_pw[0] = '\0';
-    /* The home comes from the password database of the real uid: $HOME
-     * alone is whatever the environment says. */
     struct passwd pw, *res = NULL;
     long bufsz = sysconf(_SC_GETPW_R_SIZE_MAX);
     if (bufsz < 16384)
         bufsz = 16384;
     sbx_autofree char *buf = malloc((size_t)bufsz);
     if (buf && getpwuid_r(uid, &pw, buf, (size_t)bufsz, &res) == 0 && res && res->pw_dir &&
-        res->pw_dir[0] == '/') {
+        res->pw_dir[0] == '/')
         snprintf(raw_pw, raw_len, "%s", res->pw_dir);
-        if (realpath(res->pw_dir, pw_canon))
-            h->pw = pw_canon;
-    }
-    const char *env = getenv("HOME");
-    if (env && env[0] == '/' && realpath(env, env_canon))
-        h->env = env_canon;
 }
 
 void sbx_pin_close(struct sbx_pin *pin)
@@ -365,20 +375,20 @@ int sbx_path_pin(const char *arg, unsigned flags, uid_t uid, struct sbx_pin *pin
     pin->path[0] = '\0';
     if (!arg)
         return sbx_err_set(err, SBX_EINVAL, "empty path");
-    char pw_canon[PATH_MAX], env_canon[PATH_MAX], raw_pw[PATH_MAX] = "";
-    struct homes homes = {0};
+    char raw_pw[PATH_MAX] = "";
     /* Only a workspace's checks look at the homes: the other pins of a
      * run (a dozen hidden credential paths) skip reading the password
-     * database and resolving two paths each. */
+     * database. */
     if (flags & SBX_PIN_WORKSPACE)
-        homes_of(uid, pw_canon, env_canon, raw_pw, sizeof raw_pw, &homes);
+        home_of(uid, raw_pw, sizeof raw_pw);
     sbx_autofree struct walk *w = calloc(1, sizeof *w);
     if (!w)
         return sbx_err_set(err, SBX_EINVAL, "%s: out of memory", arg);
     w->arg = arg;
     w->flags = flags;
     w->uid = uid;
-    w->homes = &homes;
+    w->homes = &w->homes_store;
+    w->homes->raw_pw = raw_pw;
     sbx_autofd int fd = walk(w, err);
     if (fd < 0)
         return fd;
