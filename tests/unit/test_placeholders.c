@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/fsuid.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -264,6 +265,57 @@ static void test_orphan_removed(void **state)
     ws_free(&w);
 }
 
+/* Root's `sbx cleanup` clears a member's records (their state directory
+ * is theirs) as the member: their marked placeholders go, nothing else. */
+static void test_root_clears_members(void **state)
+{
+    (void)state;
+    if (geteuid() != 0) {
+        print_message("test_root_clears_members: needs root (it acts as another user)\n");
+        skip();
+    }
+    struct ws w;
+    ws_make(&w, false);
+    uid_t nobody = 65534;
+    char path[PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/state", w.tmp);
+    assert_int_equal(mkdir(path, 0700), 0);
+    assert_int_equal(chown(path, nobody, nobody), 0);
+    assert_int_equal(chown(w.root, nobody, nobody), 0);
+    assert_int_equal(chmod(w.tmp, 0755), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        if (setgid(nobody) != 0 || setuid(nobody) != 0)
+            _exit(1);
+        struct sbx_plants_opts o = {.root = w.root};
+        struct sbx_placeholders *p = NULL;
+        unsigned long unplaced;
+        if (sbx_placeholders_begin(w.fd, w.records, &o, &p, &unplaced, NULL, NULL) || !p)
+            _exit(2);
+        _exit(0); /* dies without its end */
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    assert_int_equal(kind(&w, ".envrc"), 'd');
+    /* root's own empty directory at a recorded name is not the member's */
+    snprintf(path, sizeof path, "%s/.vscode", w.root);
+    assert_int_equal(rmdir(path), 0);
+    assert_int_equal(mkdir(path, 01700), 0);
+    size_t left = 1;
+    struct sbx_error err = {0};
+    assert_int_equal(sbx_placeholders_clear(w.records, false, notes_ignored, NULL, &left, &err),
+                     0);
+    assert_int_equal(left, 0);
+    assert_int_equal(kind(&w, ".envrc"), '-');
+    assert_int_equal(kind(&w, ".vscode"), 'd');
+    assert_false(exists(w.records));
+    /* root's identity is back */
+    assert_int_equal(setfsuid((uid_t)-1), 0);
+    ws_free(&w);
+}
+
 static void count_note(const char *text, void *ctx)
 {
     (void)text;
@@ -388,6 +440,7 @@ int main(void)
         cmocka_unit_test(test_only_ours_removed),
         cmocka_unit_test(test_crash_then_cleanup),
         cmocka_unit_test(test_orphan_removed),
+        cmocka_unit_test(test_root_clears_members),
         cmocka_unit_test(test_records_dir_private),
         cmocka_unit_test(test_record_text),
     };

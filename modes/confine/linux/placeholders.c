@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/fsuid.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -158,7 +159,8 @@ int sbx_placeholder_record_parse(const char *text, size_t len,
 /* The record named id in dirfd: 0 (rec filled; empty when there is none),
  * or -1 for one that is not sbx's (another owner, writable by others, not
  * a record). */
-static int read_record(int dirfd, const char *id, struct sbx_placeholder_record *rec)
+static int read_record(int dirfd, const char *id, uid_t owner,
+                       struct sbx_placeholder_record *rec)
 {
     memset(rec, 0, sizeof *rec);
     sbx_autofd int fd = openat(dirfd, id, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
@@ -166,7 +168,7 @@ static int read_record(int dirfd, const char *id, struct sbx_placeholder_record 
         return errno == ENOENT ? 0 : -1;
     struct stat st;
     char buf[RECORD_MAX];
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != owner ||
         (st.st_mode & 022) || st.st_size < 0 || st.st_size > RECORD_MAX)
         return -1;
     if (st.st_size == 0)
@@ -254,16 +256,17 @@ static int open_lock(int dirfd, const char *id, bool wait, bool create)
     return -1;
 }
 
-/* A placeholder's mark, on a directory of the caller's. */
-static bool marked(const struct stat *st)
+/* A placeholder's mark, on a directory of owner's. */
+static bool marked(const struct stat *st, uid_t owner)
 {
-    return S_ISDIR(st->st_mode) && st->st_uid == geteuid() && (st->st_mode & S_ISVTX) &&
+    return S_ISDIR(st->st_mode) && st->st_uid == owner && (st->st_mode & S_ISVTX) &&
            !(st->st_mode & 077);
 }
 
 /* Remove what rec names that is still sbx's and empty, from the workspace
  * open on wsfd; keep in rec what could not be removed (a note each). */
-static void remove_placeholders(int wsfd, struct sbx_placeholder_record *rec, bool dry_run,
+static void remove_placeholders(int wsfd, uid_t owner, struct sbx_placeholder_record *rec,
+                                bool dry_run,
                                 void (*note)(const char *, void *), void *ctx)
 {
     size_t k = 0;
@@ -275,7 +278,7 @@ static void remove_placeholders(int wsfd, struct sbx_placeholder_record *rec, bo
             continue; /* gone */
         /* sbx's mark, or the inode a record of an older sbx kept (its
          * placeholders were unmarked) */
-        bool ours = marked(&st) || (e->ino && (unsigned long long)st.st_dev == e->dev &&
+        bool ours = marked(&st, owner) || (e->ino && (unsigned long long)st.st_dev == e->dev &&
                                     (unsigned long long)st.st_ino == e->ino);
         if (!ours || !S_ISDIR(st.st_mode))
             continue; /* someone's since: theirs to keep */
@@ -406,7 +409,7 @@ static bool remove_orphans(int wsfd, const struct sbx_placeholder_record *rec,
         const char *name = sbx_placeholder_name(b);
         struct stat st;
         if (!name || (absent & (1ul << b)) || recorded(rec, b) ||
-            fstatat(wsfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !marked(&st))
+            fstatat(wsfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !marked(&st, geteuid()))
             continue;
         removed |= unlinkat(wsfd, name, AT_REMOVEDIR) == 0; /* not if filled: theirs */
     }
@@ -449,7 +452,7 @@ static int begin(int wsfd, const char *records_dir, const struct sbx_plants_opts
     unsigned long absent = rc == 0 ? sbx_plants_root_absent(p->wsfd, o) : 0;
     *unplaced = absent;
     struct sbx_placeholder_record rec;
-    if (rc == 0 && read_record(p->dirfd, p->id, &rec) != 0)
+    if (rc == 0 && read_record(p->dirfd, p->id, geteuid(), &rec) != 0)
         rc = sbx_err_set(err, SBX_ECORRUPT, "%s/%s is not a record of sbx's: remove it",
                          records_dir, p->id);
     if (rc == 0 && remove_orphans(p->wsfd, &rec, absent)) {
@@ -519,8 +522,8 @@ void sbx_placeholders_end(struct sbx_placeholders *p,
          * removes them): rewriting and removing them on every run cost a
          * file made and unmade per run. */
         struct sbx_placeholder_record rec;
-        if (read_record(p->dirfd, p->id, &rec) == 0)
-            remove_placeholders(p->wsfd, &rec, false, note, ctx);
+        if (read_record(p->dirfd, p->id, geteuid(), &rec) == 0)
+            remove_placeholders(p->wsfd, geteuid(), &rec, false, note, ctx);
     }
     free_handle(p);
 }
@@ -571,7 +574,7 @@ static void remove_temporaries(int dirfd, const char *id)
 }
 
 /* One record of `sbx cleanup`: 1 when it stays, 0 when it went. */
-static int clear_one(int dirfd, const char *id, bool dry_run,
+static int clear_one(int dirfd, const char *id, uid_t owner, bool dry_run,
                      void (*note)(const char *, void *), void *ctx)
 {
     int lockfd = open_lock(dirfd, id, false, true);
@@ -586,7 +589,7 @@ static int clear_one(int dirfd, const char *id, bool dry_run,
         return 1;
     }
     struct sbx_placeholder_record rec;
-    if (read_record(dirfd, id, &rec) != 0) {
+    if (read_record(dirfd, id, owner, &rec) != 0) {
         close(lockfd);
         return 1;
     }
@@ -603,7 +606,7 @@ static int clear_one(int dirfd, const char *id, bool dry_run,
         snprintf(now, sizeof now, "%llx-%llx", (unsigned long long)st.st_dev,
                  (unsigned long long)st.st_ino);
     if (strcmp(now, id) == 0)
-        remove_placeholders(wsfd, &rec, dry_run, note, ctx);
+        remove_placeholders(wsfd, owner, &rec, dry_run, note, ctx);
     else
         rec.n = 0; /* the workspace is gone, and what it held with it */
     if (dry_run) {
@@ -617,19 +620,10 @@ static int clear_one(int dirfd, const char *id, bool dry_run,
     return gone ? 0 : 1;
 }
 
-int sbx_placeholders_clear(const char *records_dir, bool dry_run,
-                           void (*note)(const char *text, void *ctx), void *ctx,
-                           size_t *n_left, struct sbx_error *err)
+static int clear_records(int fd, const char *records_dir, uid_t owner, bool dry_run,
+                         void (*note)(const char *text, void *ctx), void *ctx,
+                         size_t *n_left, struct sbx_error *err)
 {
-    *n_left = 0;
-    int fd = open(records_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0)
-        return errno == ENOENT ? 0 : sbx_err_sys(err, SBX_EIO, errno, "open %s", records_dir);
-    struct stat st;
-    if (fstat(fd, &st) != 0 || st.st_uid != geteuid() || (st.st_mode & 022)) {
-        close(fd);
-        return sbx_err_set(err, SBX_EPERM, "%s is not yours alone: not cleaned", records_dir);
-    }
     DIR *d = fdopendir(fd);
     if (!d) {
         int e = errno;
@@ -661,11 +655,49 @@ int sbx_placeholders_clear(const char *records_dir, bool dry_run,
         memcpy(ids[n++], id, sizeof id);
     }
     for (size_t i = 0; i < n; i++)
-        *n_left += (size_t)clear_one(dirfd(d), ids[i], dry_run, note, ctx);
+        *n_left += (size_t)clear_one(dirfd(d), ids[i], owner, dry_run, note, ctx);
     free(ids);
     closedir(d);
     if (!dry_run && *n_left == 0 && rmdir(records_dir) != 0 && errno != ENOENT &&
         errno != ENOTEMPTY && errno != EEXIST)
         return sbx_err_sys(err, SBX_EIO, errno, "remove %s", records_dir);
     return 0;
+}
+
+int sbx_placeholders_clear(const char *records_dir, bool dry_run,
+                           void (*note)(const char *text, void *ctx), void *ctx,
+                           size_t *n_left, struct sbx_error *err)
+{
+    *n_left = 0;
+    int fd = open(records_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT ? 0 : sbx_err_sys(err, SBX_EIO, errno, "open %s", records_dir);
+    struct stat st;
+    /* The records of the directory's owner: the caller's own, or, for
+     * root cleaning a member's state directory, the member's, cleared
+     * with the member's file-system identity (no more rights than theirs
+     * over their workspaces) and only their marked placeholders. */
+    if (fstat(fd, &st) != 0) {
+        int e = errno;
+        close(fd);
+        return sbx_err_sys(err, SBX_EIO, e, "stat %s", records_dir);
+    }
+    bool as_owner = geteuid() == 0 && st.st_uid != 0;
+    if ((!as_owner && st.st_uid != geteuid()) || (st.st_mode & 022)) {
+        close(fd);
+        return sbx_err_set(err, SBX_EPERM, "%s is not its owner's alone: not cleaned",
+                           records_dir);
+    }
+    uid_t was_uid = (uid_t)setfsuid((uid_t)-1);
+    gid_t was_gid = (gid_t)setfsgid((gid_t)-1);
+    if (as_owner) {
+        setfsgid(st.st_gid);
+        setfsuid(st.st_uid);
+    }
+    int rc = clear_records(fd, records_dir, st.st_uid, dry_run, note, ctx, n_left, err);
+    if (as_owner) {
+        setfsuid(was_uid);
+        setfsgid(was_gid);
+    }
+    return rc;
 }
