@@ -146,6 +146,8 @@ static int clean_records(struct sbx_cli *cli, const char *dir, bool dry_run, boo
 {
 #ifndef _WIN32
     int prc = cli_clear_placeholders(cli, dir, dry_run, did, err);
+    if (prc == 0)
+        prc = cli_clear_run_tmp(cli, dir, dry_run, did, err);
     if (prc < 0)
         return prc;
     char plants[SBX_PATH_MAX + 16];

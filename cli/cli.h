@@ -138,6 +138,10 @@ void cli_engine_close(struct cli_engine *ce);
 #ifndef _WIN32
 int cli_clear_placeholders(const struct sbx_cli *cli, const char *dir, bool dry_run, bool *did,
                            struct sbx_error *err);
+/* The empty mount point of sbx run's private TMPDIR in the state directory
+ * dir (`<dir>/tmp`): removed (kept, with a word, if someone filled it). */
+int cli_clear_run_tmp(const struct sbx_cli *cli, const char *dir, bool dry_run, bool *did,
+                      struct sbx_error *err);
 #endif
 int cli_remove_state(const struct sbx_cli *cli, const char *dir, const char *created_root,
                      bool dry_run, struct sbx_error *err);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Shared by the subcommands: option parsing, messages, opening the engine. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -456,6 +457,35 @@ int cli_clear_placeholders(const struct sbx_cli *cli, const char *dir, bool dry_
 }
 #endif
 
+#ifndef _WIN32
+int cli_clear_run_tmp(const struct sbx_cli *cli, const char *dir, bool dry_run, bool *did,
+                      struct sbx_error *err)
+{
+    char tmp[SBX_PATH_EXTRA_MAX];
+    if (snprintf(tmp, sizeof tmp, "%s/tmp", dir) >= (int)sizeof tmp)
+        return sbx_err_set(err, SBX_EINVAL, "state directory path too long: %s", dir);
+    struct stat st;
+    if (lstat(tmp, &st) != 0 || !S_ISDIR(st.st_mode))
+        return 0;
+    *did = true;
+    if (dry_run) {
+        if (cli && !cli->json && !cli->quiet)
+            printf("would remove directory %s (sbx run's TMPDIR mount point)\n", tmp);
+        return 0;
+    }
+    if (rmdir(tmp) == 0 || errno == ENOENT)
+        return 0;
+    if (errno == ENOTEMPTY || errno == EEXIST) {
+        /* never written by a run (each covered it with a tmpfs): what is
+         * in it was put there by hand, and stays */
+        if (cli)
+            cli_info(cli, "sbx: kept %s: it holds files sbx did not put there", tmp);
+        return 0;
+    }
+    return sbx_err_sys(err, SBX_EIO, errno, "remove %s", tmp);
+}
+#endif
+
 /* The ledger's files and the directories sbx made for them. */
 int cli_remove_state(const struct sbx_cli *cli, const char *dir, const char *created_root,
                         bool dry_run, struct sbx_error *err)
@@ -479,6 +509,8 @@ int cli_remove_state(const struct sbx_cli *cli, const char *dir, const char *cre
 #ifndef _WIN32
     bool placeholders = false;
     int prc = cli_clear_placeholders(cli, dir, dry_run, &placeholders, err);
+    if (prc == 0)
+        prc = cli_clear_run_tmp(cli, dir, dry_run, &placeholders, err);
     if (prc < 0)
         return prc;
     /* The records of the searches for files tools run (`sbx run`). */

@@ -315,6 +315,34 @@ static int add_cache(const struct sbx_run_request *req, struct prep *p, struct s
     return 0;
 }
 
+/* The private TMPDIR's mount point in sbx's state directory, when there is
+ * one: <state>/tmp, an empty directory of the caller's made once and kept
+ * (each run covers it with a tmpfs of its own in its own mount namespace,
+ * so runs side by side don't meet there, and nothing reaches the disk).
+ * Made and removed per run under /tmp instead, that was a directory made
+ * and unmade on the disk at every command.  false: not usable (no state
+ * directory, or not a plain directory of the caller's): a per-run one. */
+static bool state_tmpdir(const struct sbx_run_request *req, struct prep *p, struct sbx_pin *pin)
+{
+    struct stat st, pinned;
+    if (!p->state_existed ||
+        (size_t)snprintf(p->tmpdir, sizeof p->tmpdir, "%s/tmp", req->state_dir) >=
+            sizeof p->tmpdir)
+        return false;
+    if (mkdir(p->tmpdir, 0700) != 0 && errno != EEXIST)
+        return false;
+    struct sbx_error ignored = {0};
+    if (lstat(p->tmpdir, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != getuid() ||
+        (st.st_mode & 077) || sbx_path_pin(p->tmpdir, SBX_PIN_DIR, getuid(), pin, &ignored) < 0)
+        return false;
+    if (fstat(pin->fd, &pinned) != 0 || pinned.st_dev != st.st_dev ||
+        pinned.st_ino != st.st_ino) {
+        sbx_pin_close(pin); /* replaced meanwhile, or reached through a link */
+        return false;
+    }
+    return true;
+}
+
 static int prepare(const struct sbx_run_request *req, struct prep *p, struct sbx_linux_report *rep,
                    struct sbx_error *err)
 {
@@ -402,15 +430,18 @@ static int prepare(const struct sbx_run_request *req, struct prep *p, struct sbx
     int rc = hide_credentials(req, p, err);
     if (rc < 0 || (rc = add_cache(req, p, err)) < 0)
         return rc;
-    rc = sbx_tmpdir_create(p->tmpdir, sizeof p->tmpdir, err);
-    if (rc < 0)
-        return rc;
-    p->have_tmpdir = true;
-    /* sbx's own, just made: pinned like the workspaces (a symlink swapped
-     * in for it meanwhile would be refused by the reopen in init). */
     struct sbx_pin *tmp = &p->ws[p->n_rw];
-    if ((rc = sbx_path_pin(p->tmpdir, SBX_PIN_DIR, getuid(), tmp, err)) < 0)
-        return sbx_err_wrap(err, "the private TMPDIR");
+    if (!state_tmpdir(req, p, tmp)) {
+        rc = sbx_tmpdir_create(p->tmpdir, sizeof p->tmpdir, err);
+        if (rc < 0)
+            return rc;
+        p->have_tmpdir = true;
+        /* sbx's own, just made: pinned like the workspaces (a symlink
+         * swapped in for it meanwhile would be refused by the reopen in
+         * init). */
+        if ((rc = sbx_path_pin(p->tmpdir, SBX_PIN_DIR, getuid(), tmp, err)) < 0)
+            return sbx_err_wrap(err, "the private TMPDIR");
+    }
     p->rw[p->n_rw++] = tmp->path;
     return 0;
 }
