@@ -115,3 +115,22 @@ int sbx_winres_ace_spec(const struct sbx_resource *r, const char *sid, struct sb
     snprintf(sddl, sizeof sddl, "(%s;;;%s)", fields, sid);
     return sbx_ace_from_sddl(sddl, out, err);
 }
+
+int sbx_winres_credential_path_check(const struct sbx_resource *r, struct sbx_error *err)
+{
+    char caller[SBX_SID_STR_MAX], want[512];
+    if (!r->path || !r->name || sbx_detail_get(r->detail, "for", caller, sizeof caller) != 0)
+        return sbx_err_set(err, SBX_ECORRUPT, "credential '%s' lacks its path, account or user",
+                           r->key ? r->key : "");
+    int n = snprintf(want, sizeof want, "\\credentials\\%s-%s.dpapi", caller, r->name);
+    size_t pl = strlen(r->path);
+    if (n < 0 || (size_t)n >= sizeof want || pl <= (size_t)n ||
+        _stricmp(r->path + pl - (size_t)n, want) != 0 || strstr(r->path, "\\..\\") ||
+        strchr(r->path, '/'))
+        return sbx_err_set(err, SBX_EPERM,
+                           "the ledger names %s as the credential of %s, which is not a path sbx "
+                           "writes credentials to; refusing to touch it (the ledger was changed "
+                           "by someone else)",
+                           r->path, r->name);
+    return 0;
+}

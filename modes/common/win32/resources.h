@@ -54,4 +54,9 @@ int sbx_winres_firewall(struct sbx_resource_list *l, const char *account, struct
 int sbx_winres_ace_spec(const struct sbx_resource *r, const char *sid, struct sbx_ace_spec *out,
                         struct sbx_error *err);
 
+/* Driver side: a credential resource's path is the one sbx names for it,
+ * "...\\credentials\\<for SID>-<account>.dpapi", or -SBX_EPERM: the driver
+ * deletes or writes no other file, whatever the ledger says. */
+int sbx_winres_credential_path_check(const struct sbx_resource *r, struct sbx_error *err);
+
 #endif
