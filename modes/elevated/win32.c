@@ -7,8 +7,9 @@
  * screen; memberships "member:SbxUsers/<account>"; for the caller of setup
  * one credential per account "credential:<account>@<caller SID>" (a fresh
  * password set on the account and kept DPAPI-protected for that caller in
- * <state dir>\credentials); and "firewall:block-outbound:SbxOffline", the
- * INetFwRule3 blocking the offline account's outbound traffic.
+ * <state dir>\credentials); and "firewall:block-outbound:SbxOffline" and
+ * "firewall:block-inbound:SbxOffline", the INetFwRule3 rules blocking all of
+ * the offline account's traffic (every protocol and address).
  *
  * User scope (the caller's ledger): the workspace records and the ACEs for
  * the group: "<ws>|(A;OICI;0x1301bf;;;group:SbxUsers)" on each workspace,
@@ -65,7 +66,9 @@ static int machine_resources(const struct sbx_config *cfg, struct sbx_resource_l
             rc = sbx_winres_credential(out, accounts[i], me, cfg->state_dir, err);
     }
     if (!rc)
-        rc = sbx_winres_firewall(out, SBX_WIN_OFFLINE, err);
+        rc = sbx_winres_firewall(out, SBX_WIN_OFFLINE, true, err);
+    if (!rc)
+        rc = sbx_winres_firewall(out, SBX_WIN_OFFLINE, false, err);
     return rc;
 }
 

@@ -109,6 +109,7 @@ static void test_elevated_desired(void **state)
     find(&out, SBX_R_MEMBERSHIP, "member:SbxUsers/SbxOffline");
     find(&out, SBX_R_MEMBERSHIP, "member:SbxUsers/SbxOnline");
     find(&out, SBX_R_FIREWALL_RULE, "firewall:block-outbound:SbxOffline");
+    find(&out, SBX_R_FIREWALL_RULE, "firewall:block-inbound:SbxOffline");
     size_t creds = 0;
     for (size_t i = 0; i < out.len; i++)
         if (out.items[i].kind == SBX_R_CREDENTIAL) {

@@ -98,12 +98,22 @@ int sbx_winres_credential(struct sbx_resource_list *l, const char *account,
     return push(l, SBX_R_CREDENTIAL, key, account, NULL, path, detail, "elevated", err);
 }
 
-int sbx_winres_firewall(struct sbx_resource_list *l, const char *account, struct sbx_error *err)
+int sbx_winres_firewall(struct sbx_resource_list *l, const char *account, bool outbound,
+                        struct sbx_error *err)
 {
     char key[256], detail[128];
-    snprintf(key, sizeof key, "firewall:block-outbound:%s", account);
-    snprintf(detail, sizeof detail, "account=%s\n", account);
+    snprintf(key, sizeof key, "firewall:block-%s:%s", outbound ? "outbound" : "inbound",
+             account);
+    snprintf(detail, sizeof detail, "account=%s\ndirection=%s\n", account,
+             outbound ? "out" : "in");
     return push(l, SBX_R_FIREWALL_RULE, key, account, NULL, NULL, detail, "elevated", err);
+}
+
+bool sbx_winres_firewall_outbound(const struct sbx_resource *r)
+{
+    char dir[8];
+    /* ledgers from before the inbound rule recorded no direction: out */
+    return sbx_detail_get(r->detail, "direction", dir, sizeof dir) != 0 || strcmp(dir, "in") != 0;
 }
 
 int sbx_winres_ace_spec(const struct sbx_resource *r, const char *sid, struct sbx_ace_spec *out,

@@ -12,7 +12,8 @@
  *  credential       credential:SbxOffline@<caller SID>      name = account; path = the file of the
  *                                                           DPAPI blob; detail for=<caller SID>;
  *                                                           principal = account SID
- *  firewall_rule    firewall:block-outbound:SbxOffline      name = account; detail account=;
+ *  firewall_rule    firewall:block-outbound:SbxOffline      name = account; detail account=,
+ *                   firewall:block-inbound:SbxOffline       direction=out|in;
  *                                                           principal = account SID, os_id = rule name
  *  acl_entry        <path>|(A;OICI;0x1301bf;;;<SID>)        path; detail ace=A;OICI;0x1301bf;
  *                   or <path>|(...;;;group:SbxUsers)        principal = trustee SID (known up front for
@@ -48,7 +49,11 @@ int sbx_winres_membership(struct sbx_resource_list *l, const char *group, const 
                           struct sbx_error *err);
 int sbx_winres_credential(struct sbx_resource_list *l, const char *account,
                           const char *caller_sid, const char *state_dir, struct sbx_error *err);
-int sbx_winres_firewall(struct sbx_resource_list *l, const char *account, struct sbx_error *err);
+int sbx_winres_firewall(struct sbx_resource_list *l, const char *account, bool outbound,
+                        struct sbx_error *err);
+/* Driver side: does a firewall_rule resource block outbound traffic (else
+ * inbound)? */
+bool sbx_winres_firewall_outbound(const struct sbx_resource *r);
 
 /* Driver side: the ACE an acl_entry resource describes, for trustee sid. */
 int sbx_winres_ace_spec(const struct sbx_resource *r, const char *sid, struct sbx_ace_spec *out,

@@ -327,7 +327,7 @@ static int firewall_apply(enum sbx_action act, struct sbx_resource *r, struct sb
     else if ((rc = sbx_local_lookup(r->name, SBX_PRINCIPAL_USER, sid, sizeof sid, err)) != 0)
         return rc;
     struct sbx_fw_rule_spec spec;
-    if ((rc = sbx_fw_block_spec(r->name, sid, &spec, err)) != 0)
+    if ((rc = sbx_fw_block_spec(r->name, sid, sbx_winres_firewall_outbound(r), &spec, err)) != 0)
         return rc;
     if ((rc = sbx_fw_open(true, &fw, err)) != 0)
         return rc;
@@ -346,7 +346,8 @@ static int firewall_probe(const struct sbx_resource *r, enum sbx_presence *out,
         return 0;
     struct sbx_fw_rule_spec spec;
     struct sbx_fw *fw;
-    int rc = sbx_fw_block_spec(r->name, r->principal, &spec, err);
+    int rc = sbx_fw_block_spec(r->name, r->principal, sbx_winres_firewall_outbound(r), &spec,
+                               err);
     if (rc || (rc = sbx_fw_open(false, &fw, err)) != 0)
         return rc;
     int state = 0;
