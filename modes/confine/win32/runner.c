@@ -6,7 +6,10 @@
  * token.h) - and runs the command with it, so the account writes nowhere
  * Users, Authenticated Users or Everyone may (issue 17 item 1).  The
  * command is found in the account's own PATH, not the caller's (item 5:
- * the caller's PATH names tools the account may not read).
+ * the caller's PATH names tools the account may not read).  Its TEMP is a
+ * folder of its own in the account's, granted to the group as a workspace
+ * is (the restricted token could not write the account's profile), and
+ * removed afterwards.
  *
  *   sbx-runner.exe GROUP_SID on|off -- COMMAND [ARG...]
  *
@@ -22,6 +25,7 @@
 
 #include "modes/common/win32/winutil.h"
 #include "modes/confine/win32/launch.h"
+#include "modes/confine/win32/tmpdir.h"
 #include "modes/confine/win32/token.h"
 
 static int fail(const struct sbx_error *err, int status)
@@ -60,20 +64,33 @@ int main(void)
         return fail(&err, SBX_STATUS_NOT_FOUND);
     if (sbx_cmdline_build(cmd, &cmdline, &err) != 0)
         return fail(&err, 125);
+    wchar_t temp[MAX_PATH * 2];
+    char utemp[MAX_PATH * 6], tmpenv[2][MAX_PATH * 6 + 8];
+    if (sbx_win_temp_create(argv[1], temp, sizeof temp / sizeof temp[0], &err) != 0)
+        return fail(&err, 125);
+    sbx_utf8_buf(temp, utemp, sizeof utemp);
+    snprintf(tmpenv[0], sizeof tmpenv[0], "TEMP=%s", utemp);
+    snprintf(tmpenv[1], sizeof tmpenv[1], "TMP=%s", utemp);
     const char *set[40];
     size_t n_set = 0;
+    set[n_set++] = tmpenv[0];
+    set[n_set++] = tmpenv[1];
     set[n_set++] = net ? "SBX_NET=on" : "SBX_NET=off";
     for (size_t i = 0; !net && i < sbx_offline_env_len && n_set < 40; i++)
         set[n_set++] = sbx_offline_env[i];
     base = GetEnvironmentStringsW();
-    if (sbx_env_block_build(base, set, n_set, &env, &err) != 0)
+    if (sbx_env_block_build(base, set, n_set, &env, &err) != 0) {
+        sbx_win_temp_remove(temp);
         return fail(&err, 125);
+    }
     FreeEnvironmentStringsW(base);
     /* no console here: the command gets none either, and writes to the
      * pipes sbx relays */
     struct sbx_launch l = {.token = tok, .app = app, .cmdline = cmdline, .env = env,
                            .no_window = true, .relay_stdio = true};
-    if (sbx_launch_run(&l, &status, &err) != 0)
+    int rc = sbx_launch_run(&l, &status, &err);
+    sbx_win_temp_remove(temp);
+    if (rc != 0)
         return fail(&err, status);
     CloseHandle(tok);
     free(cmdline);
