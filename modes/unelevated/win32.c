@@ -12,7 +12,8 @@
  *
  * run(): a write-restricted token whose restricting SIDs are the capability
  * SID, the logon SID and Everyone, so the command writes only where the
- * grants above (or Everyone-writable places) allow; a private TEMP granted
+ * grants above (or Everyone-writable places) allow; a desktop of its own
+ * (modes/confine/win32/desktop.h); a private TEMP granted
  * the same way and removed afterwards; network "off" is environment hints
  * only - nothing in this mode enforces it on Windows. */
 #include "modes/unelevated/win32.h"
@@ -23,9 +24,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "modes/common/win32/identity.h"
 #include "modes/common/win32/resources.h"
 #include "modes/common/win32/sid.h"
 #include "modes/common/win32/winutil.h"
+#include "modes/confine/win32/desktop.h"
 #include "modes/confine/win32/launch.h"
 #include "modes/confine/win32/tmpdir.h"
 #include "modes/confine/win32/token.h"
@@ -137,6 +140,7 @@ static int run(const struct sbx_run_request *req, int *status, struct sbx_mode_n
     wchar_t app[MAX_PATH * 4], temp[MAX_PATH * 2];
     wchar_t *cmdline = NULL, *env = NULL, *base = NULL, *cwd = NULL;
     HANDLE tok = NULL;
+    struct sbx_desktop desk = {0};
     bool have_temp = false;
     if ((rc = sbx_exe_find(req->argv[0], app, sizeof app / sizeof app[0], err)) != 0) {
         *status = 127;
@@ -145,6 +149,14 @@ static int run(const struct sbx_run_request *req, int *status, struct sbx_mode_n
     if ((rc = sbx_cmdline_build(req->argv, &cmdline, err)) != 0)
         goto out;
     if ((rc = sbx_token_restricted(cap, &tok, err)) != 0)
+        goto out;
+    /* its own desktop: the user, the logon session and the capability SID
+     * (the restricting SIDs that must pass its window-creating writes) */
+    char me[SBX_SID_STR_MAX], logon[SBX_SID_STR_MAX];
+    if ((rc = sbx_token_sids(me, logon, err)) != 0)
+        goto out;
+    const char *desk_sids[] = {me, logon, cap};
+    if ((rc = sbx_desktop_create(desk_sids, 3, &desk, err)) != 0)
         goto out;
     if ((rc = sbx_win_temp_create(cap, temp, sizeof temp / sizeof temp[0], err)) != 0)
         goto out;
@@ -167,7 +179,7 @@ static int run(const struct sbx_run_request *req, int *status, struct sbx_mode_n
     cwd = req->cwd ? sbx_wide(req->cwd) : NULL;
     struct sbx_launch l = {
         .token = tok, .app = app, .cmdline = cmdline, .env = env, .cwd = cwd,
-        .timeout_sec = req->timeout_sec,
+        .timeout_sec = req->timeout_sec, .desktop = desk.name,
     };
     rc = sbx_launch_run(&l, status, err);
 out:
@@ -186,6 +198,7 @@ out:
     }
     if (tok)
         CloseHandle(tok);
+    sbx_desktop_close(&desk);
     free(cmdline);
     free(env);
     free(cwd);

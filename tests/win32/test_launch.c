@@ -8,6 +8,8 @@
  * command with a token that is not restricted as planned. */
 #include <windows.h>
 #include <shellapi.h>
+#include <aclapi.h>
+#include <sddl.h>
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,6 +24,7 @@
 #include <cmocka.h>
 
 #include "modes/common/win32/winutil.h"
+#include "modes/confine/win32/desktop.h"
 #include "modes/confine/win32/launch.h"
 
 static void roundtrip(char *const *argv, const wchar_t *want)
@@ -270,6 +273,59 @@ static void test_runner_refuses(void **state)
     free(text);
 }
 
+/* Issue 17 item 4: the command's own desktop, its DACL as data, created,
+ * read back where the system keeps it, and a command started on it. */
+static void test_desktop(void **state)
+{
+    (void)state;
+    char sddl[512];
+    const char *sids[] = {"S-1-5-21-1-2-3-1001", "", "S-1-5-21-10-20-30-40"};
+    assert_int_equal(sbx_desktop_sddl(sids, 3, sddl, sizeof sddl), 0);
+    assert_string_equal(sddl, "D:P(A;;GA;;;S-1-5-21-1-2-3-1001)(A;;GA;;;S-1-5-21-10-20-30-40)"
+                              "(A;;GA;;;SY)");
+    assert_int_equal(sbx_desktop_sddl(sids, 3, sddl, 20), -SBX_EINVAL);
+    struct sbx_desktop d;
+    struct sbx_error err = {0};
+    if (sbx_desktop_create(sids, 3, &d, &err) != 0)
+        fail_msg("%s", err.msg);
+    assert_non_null(d.handle);
+    assert_non_null(wcsstr(d.name, L"\\sbx-"));
+    /* the descriptor the desktop was made with, as Windows holds it (Wine
+     * keeps none on desktops: there only the SDDL built above is checked) */
+    PSECURITY_DESCRIPTOR sd = NULL;
+    PACL dacl = NULL;
+    DWORD e = GetSecurityInfo(d.handle, SE_WINDOW_OBJECT, DACL_SECURITY_INFORMATION, NULL, NULL,
+                              &dacl, NULL, &sd);
+    if (!GetProcAddress(GetModuleHandleA("ntdll.dll"), "wine_get_version")) {
+        assert_int_equal(e, ERROR_SUCCESS);
+        assert_non_null(dacl); /* a NULL DACL would let anyone in */
+        wchar_t *text = NULL;
+        assert_true(ConvertSecurityDescriptorToStringSecurityDescriptorW(
+            sd, SDDL_REVISION_1, DACL_SECURITY_INFORMATION, &text, NULL));
+        if (!wcsstr(text, L"S-1-5-21-10-20-30-40") || wcsstr(text, L"WD"))
+            fail_msg("the desktop's DACL is %ls", text);
+        LocalFree(text);
+    }
+    LocalFree(sd);
+    /* a command on it */
+    wchar_t app[MAX_PATH];
+    assert_int_equal(sbx_exe_find("cmd", app, MAX_PATH, NULL), 0);
+    char *argv[] = {"cmd", "/c", "exit 3", NULL};
+    wchar_t *cl;
+    assert_int_equal(sbx_cmdline_build(argv, &cl, NULL), 0);
+    HANDLE tok;
+    assert_true(OpenProcessToken(GetCurrentProcess(),
+                                 TOKEN_DUPLICATE | TOKEN_QUERY | TOKEN_ASSIGN_PRIMARY, &tok));
+    struct sbx_launch l = {.token = tok, .app = app, .cmdline = cl, .desktop = d.name};
+    int status = -1;
+    assert_int_equal(sbx_launch_run(&l, &status, &err), 0);
+    assert_int_equal(status, 3);
+    CloseHandle(tok);
+    free(cl);
+    sbx_desktop_close(&d);
+    assert_null(d.handle);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -277,7 +333,7 @@ int main(void)
         cmocka_unit_test(test_offline_env), cmocka_unit_test(test_run_status),
         cmocka_unit_test(test_run_timeout), cmocka_unit_test(test_not_found),
         cmocka_unit_test(test_relays_stdio), cmocka_unit_test(test_runner_refuses),
-        cmocka_unit_test(test_logon_refused),
+        cmocka_unit_test(test_logon_refused), cmocka_unit_test(test_desktop),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

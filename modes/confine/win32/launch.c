@@ -416,6 +416,7 @@ int sbx_launch_run(const struct sbx_launch *l, int *status, struct sbx_error *er
         memset(&si, 0, sizeof si);
         si.StartupInfo.cb = sizeof si;
         si.StartupInfo.dwFlags = STARTF_USESTDHANDLES;
+        si.StartupInfo.lpDesktop = (LPWSTR)l->desktop;
         si.StartupInfo.hStdInput = dup[0];
         si.StartupInfo.hStdOutput = dup[1];
         si.StartupInfo.hStdError = dup[2];
@@ -444,6 +445,7 @@ int sbx_launch_run(const struct sbx_launch *l, int *status, struct sbx_error *er
         memset(&si, 0, sizeof si);
         si.cb = sizeof si;
         si.dwFlags = STARTF_USESTDHANDLES;
+        si.lpDesktop = (LPWSTR)l->desktop;
         si.hStdInput = relay.child[0];
         si.hStdOutput = relay.child[1];
         si.hStdError = relay.child[2];

@@ -54,6 +54,7 @@ struct sbx_launch {
     unsigned timeout_sec;     /* 0: none */
     bool no_window;           /* CREATE_NO_WINDOW (always for a logon) */
     bool relay_stdio;         /* pipes relayed by sbx (always for a logon) */
+    const wchar_t *desktop;   /* "WinSta0\sbx-...", or NULL: the caller's */
 };
 
 /* Run and wait.  *status: the exit code, SBX_STATUS_TIMEOUT when the

@@ -9,7 +9,7 @@
  * the caller's PATH names tools the account may not read).  Its TEMP is a
  * folder of its own in the account's, granted to the group as a workspace
  * is (the restricted token could not write the account's profile), and
- * removed afterwards.
+ * removed afterwards.  It runs on a desktop of its own (item 4).
  *
  *   sbx-runner.exe GROUP_SID on|off -- COMMAND [ARG...]
  *
@@ -23,7 +23,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "modes/common/win32/identity.h"
 #include "modes/common/win32/winutil.h"
+#include "modes/confine/win32/desktop.h"
 #include "modes/confine/win32/launch.h"
 #include "modes/confine/win32/tmpdir.h"
 #include "modes/confine/win32/token.h"
@@ -60,6 +62,14 @@ int main(void)
     int status = 125;
     if (sbx_token_restricted_to_group(argv[1], &tok, &err) != 0)
         return fail(&err, 125);
+    /* a desktop of its own: the account, its logon SID and the group */
+    char me[SBX_SID_STR_MAX], logon[SBX_SID_STR_MAX];
+    struct sbx_desktop desk;
+    if (sbx_token_sids(me, logon, &err) != 0)
+        return fail(&err, 125);
+    const char *desk_sids[] = {me, logon, argv[1]};
+    if (sbx_desktop_create(desk_sids, 3, &desk, &err) != 0)
+        return fail(&err, 125);
     if (sbx_exe_find(cmd[0], app, sizeof app / sizeof app[0], &err) != 0)
         return fail(&err, SBX_STATUS_NOT_FOUND);
     if (sbx_cmdline_build(cmd, &cmdline, &err) != 0)
@@ -87,9 +97,10 @@ int main(void)
     /* no console here: the command gets none either, and writes to the
      * pipes sbx relays */
     struct sbx_launch l = {.token = tok, .app = app, .cmdline = cmdline, .env = env,
-                           .no_window = true, .relay_stdio = true};
+                           .no_window = true, .relay_stdio = true, .desktop = desk.name};
     int rc = sbx_launch_run(&l, &status, &err);
     sbx_win_temp_remove(temp);
+    sbx_desktop_close(&desk);
     if (rc != 0)
         return fail(&err, status);
     CloseHandle(tok);
