@@ -31,6 +31,7 @@
 #include "modes/confine/win32/desktop.h"
 #include "modes/confine/win32/launch.h"
 #include "modes/confine/win32/tmpdir.h"
+#include "modes/confine/win32/worldwrite.h"
 #include "modes/confine/win32/token.h"
 #include "state/ledger.h"
 #include "util/platform.h"
@@ -205,17 +206,39 @@ out:
     return rc;
 }
 
-/* Said before every offline run: Windows gives an unelevated caller no
- * way to cut its own processes off the network. */
+struct world_note {
+    char first[3][MAX_PATH * 3];
+    size_t n;
+};
+
+static void note_world(void *ctx, const wchar_t *path)
+{
+    struct world_note *w = ctx;
+    if (w->n < 3 && sbx_utf8_buf(path, w->first[w->n], sizeof w->first[0]) == 0)
+        w->n++;
+}
+
+/* Said before every run: what this mode leaves unenforced on this machine.
+ * Windows gives an unelevated caller no way to cut its own processes off
+ * the network, and the token keeps Everyone (worldwrite.h). */
 static int check(const struct sbx_run_request *req, struct sbx_mode_notes *notes,
                  struct sbx_error *err)
 {
-    (void)err;
     notes->n = 0;
     if (!req->net)
         snprintf(notes->text[notes->n++], SBX_MODE_NOTE_LEN,
                  "the network is not blocked: the unelevated mode on Windows only sets proxy "
                  "variables to a dead port (use the elevated mode to enforce it)");
+    struct world_note w = {.n = 0};
+    size_t found = 0;
+    int rc = sbx_world_writable_scan(note_world, &w, 3, &found, err);
+    if (rc)
+        return rc;
+    if (found && notes->n < SBX_MODE_MAX_NOTES)
+        snprintf(notes->text[notes->n++], SBX_MODE_NOTE_LEN,
+                 "%lu folder(s) outside the workspaces are writable by everyone, so by the "
+                 "command too (the elevated mode is not): %.60s%s%.40s",
+                 (unsigned long)found, w.first[0], w.n > 1 ? ", " : "", w.n > 1 ? w.first[1] : "");
     return 0;
 }
 

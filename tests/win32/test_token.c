@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The restricted tokens (issue 17 items 1 and 2): the plans of both modes
+ * and the check for folders everyone may write (which the unelevated
+ * token, keeping Everyone, could write too);
  * (flags, restricting SIDs, default DACL) as data, the comparison of what
  * a token holds with its plan, and the OS path: a token Windows did not
  * restrict as asked is refused.  Wine's CreateRestrictedToken ignores the
@@ -18,6 +20,7 @@
 #include <cmocka.h>
 
 #include "modes/confine/win32/token.h"
+#include "modes/confine/win32/worldwrite.h"
 
 #define USER "S-1-5-21-1-2-3-1001"
 #define LOGON "S-1-5-5-0-123456"
@@ -169,6 +172,60 @@ static void test_restricted_token(void **state)
     CloseHandle(tok);
 }
 
+static bool world_writable(const wchar_t *sddl)
+{
+    PSECURITY_DESCRIPTOR sd = NULL;
+    assert_true(ConvertStringSecurityDescriptorToSecurityDescriptorW(sddl, SDDL_REVISION_1, &sd,
+                                                                     NULL));
+    BOOL present = FALSE, defaulted = FALSE;
+    PACL dacl = NULL;
+    assert_true(GetSecurityDescriptorDacl(sd, &present, &dacl, &defaulted));
+    bool w = sbx_dacl_world_writable(dacl);
+    LocalFree(sd);
+    return w;
+}
+
+static void test_world_writable(void **state)
+{
+    (void)state;
+    assert_true(world_writable(L"D:(A;OICI;FA;;;WD)"));
+    assert_true(world_writable(L"D:(A;;0x4;;;WD)"));        /* add a subfolder */
+    assert_true(world_writable(L"D:(A;;0x2;;;WD)"));        /* add a file */
+    assert_true(world_writable(L"D:(A;;GW;;;WD)"));
+    assert_true(world_writable(L"D:(A;;WD;;;WD)"));         /* WRITE_DAC */
+    assert_true(world_writable(L"D:(A;;SD;;;WD)"));         /* DELETE */
+    assert_true(world_writable(L"D:(A;;FR;;;BA)(A;OICI;FA;;;WD)"));
+    assert_false(world_writable(L"D:(A;OICI;0x1200a9;;;WD)")); /* read and execute */
+    assert_false(world_writable(L"D:(A;OICIIO;FA;;;WD)"));  /* only what is made inside */
+    assert_false(world_writable(L"D:(A;OICI;FA;;;BU)(A;OICI;FA;;;AU)(A;OICI;FA;;;SY)"));
+    assert_false(world_writable(L"D:(D;OICI;FA;;;WD)"));
+    assert_false(world_writable(L"D:"));
+    assert_true(sbx_dacl_world_writable(NULL)); /* a NULL DACL: anyone, anything */
+}
+
+static size_t visited;
+
+static void count_visit(void *ctx, const wchar_t *path)
+{
+    (void)ctx;
+    assert_true(path && path[0]);
+    visited++;
+}
+
+/* The scan runs over this machine's usual places and visits at most what
+ * it is asked to (what it finds depends on the machine: under Wine every
+ * DACL it reads is made up). */
+static void test_world_scan(void **state)
+{
+    (void)state;
+    size_t found = 99;
+    struct sbx_error err = {0};
+    visited = 0;
+    assert_int_equal(sbx_world_writable_scan(count_visit, NULL, 1, &found, &err), 0);
+    assert_true(visited <= 1);
+    assert_true(found >= visited);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -178,6 +235,8 @@ int main(void)
         cmocka_unit_test(test_privileges_minimal),
         cmocka_unit_test(test_check_refuses_unrestricted),
         cmocka_unit_test(test_restricted_token),
+        cmocka_unit_test(test_world_writable),
+        cmocka_unit_test(test_world_scan),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
