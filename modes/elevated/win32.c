@@ -13,6 +13,8 @@
  *
  * User scope (the caller's ledger): the workspace records and the ACEs for
  * the group: "<ws>|(A;OICI;0x1301bf;;;group:SbxUsers)" on each workspace,
+ * "<ws>|(A;OICIIO;0x1301bf;;;S-1-3-4)" (OWNER RIGHTS: what the account
+ * creates there it can't re-ACL),
  * deny-write on <ws>\.git and on the state directory.  The group's SID is
  * resolved on this machine when the ACE is created and recorded as the
  * principal; removal uses that SID.
@@ -93,8 +95,10 @@ static int desired(const struct sbx_config *cfg, enum sbx_scope scope,
             rc = sbx_err_set(err, SBX_ENOMEM, "out of memory");
     sbx_rlist_free(&recs);
     for (size_t i = 0; i < cfg->n_workspaces && !rc; i++)
-        rc = sbx_winres_ace(out, cfg->workspaces[i], SBX_WINRES_GRANT, NULL, SBX_WIN_GROUP,
-                            "elevated", err);
+        if (!(rc = sbx_winres_ace(out, cfg->workspaces[i], SBX_WINRES_GRANT, NULL, SBX_WIN_GROUP,
+                                  "elevated", err)))
+            rc = sbx_winres_ace(out, cfg->workspaces[i], SBX_WINRES_OWNER_RIGHTS, NULL, NULL,
+                                "elevated", err);
     if (!rc)
         rc = sbx_win32_protect_resources(cfg, NULL, SBX_WIN_GROUP, "elevated", out, err);
     return rc;

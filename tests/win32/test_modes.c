@@ -130,6 +130,15 @@ static void test_elevated_desired(void **state)
     assert_string_equal(trustee, "SbxUsers");
     snprintf(key, sizeof key, "%s\\.git|(D;OICI;0xd0156;;;group:SbxUsers)", ws);
     find(&out, SBX_R_ACL_ENTRY, key);
+    /* OWNER RIGHTS on the workspace: what the account makes it can't
+     * re-ACL (issue 17 item 9); its trustee is known up front */
+    snprintf(key, sizeof key, "%s|(A;OICIIO;0x1301bf;;;S-1-3-4)", ws);
+    const struct sbx_resource *o = find(&out, SBX_R_ACL_ENTRY, key);
+    assert_string_equal(o->principal, "S-1-3-4");
+    struct sbx_ace_spec ospec;
+    assert_int_equal(sbx_winres_ace_spec(o, o->principal, &ospec, &err), 0);
+    assert_int_equal(ospec.flags, SBX_ACE_OI | SBX_ACE_CI | SBX_ACE_IO);
+    assert_int_equal(ospec.mask & (WRITE_DAC | WRITE_OWNER), 0);
     sbx_rlist_free(&out);
 
     /* another user can't be given a DPAPI credential */

@@ -35,8 +35,12 @@ int sbx_winres_ace(struct sbx_resource_list *l, const char *path, enum sbx_winre
 {
     /* The ACE as data, with a placeholder SID only to render its fields. */
     struct sbx_ace_spec spec;
-    int rc = what == SBX_WINRES_GRANT ? sbx_ace_workspace_grant(trustee_sid ? trustee_sid : "S-1-0-0", &spec, err)
-                                      : sbx_ace_protect_deny(trustee_sid ? trustee_sid : "S-1-0-0", &spec, err);
+    const char *placeholder = trustee_sid ? trustee_sid : "S-1-0-0";
+    if (what == SBX_WINRES_OWNER_RIGHTS)
+        trustee_sid = SBX_SID_OWNER_RIGHTS;
+    int rc = what == SBX_WINRES_GRANT  ? sbx_ace_workspace_grant(placeholder, &spec, err)
+             : what == SBX_WINRES_DENY ? sbx_ace_protect_deny(placeholder, &spec, err)
+                                       : sbx_ace_owner_rights(&spec, err);
     if (rc)
         return rc;
     if (!trustee_sid && (!trustee_group || !trustee_group[0]))

@@ -16,6 +16,7 @@
  *                   firewall:block-inbound:SbxOffline       direction=out|in;
  *                                                           principal = account SID, os_id = rule name
  *  acl_entry        <path>|(A;OICI;0x1301bf;;;<SID>)        path; detail ace=A;OICI;0x1301bf;
+ *                   <ws>|(A;OICIIO;0x1301bf;;;S-1-3-4)      (elevated: OWNER RIGHTS on a workspace)
  *                   or <path>|(...;;;group:SbxUsers)        principal = trustee SID (known up front for
  *                                                           the capability SID, on create for the group,
  *                                                           whose detail says trustee=SbxUsers)
@@ -35,10 +36,11 @@
 #define SBX_WIN_OFFLINE "SbxOffline"
 #define SBX_WIN_ONLINE "SbxOnline"
 
-enum sbx_winres_ace { SBX_WINRES_GRANT, SBX_WINRES_DENY };
+enum sbx_winres_ace { SBX_WINRES_GRANT, SBX_WINRES_DENY, SBX_WINRES_OWNER_RIGHTS };
 
 int sbx_winres_capability(struct sbx_resource_list *l, const char *sid, struct sbx_error *err);
-/* trustee_sid for a known SID, else trustee_group (a local group name). */
+/* trustee_sid for a known SID, else trustee_group (a local group name);
+ * SBX_WINRES_OWNER_RIGHTS names its own trustee (S-1-3-4): pass NULLs. */
 int sbx_winres_ace(struct sbx_resource_list *l, const char *path, enum sbx_winres_ace what,
                    const char *trustee_sid, const char *trustee_group, const char *mode,
                    struct sbx_error *err);
