@@ -3,15 +3,16 @@
  *
  * Resources (user scope; conventions in modes/common/win32/resources.h):
  *   - the mode marker and the workspace records (ledger only);
- *   - capability_sid "capability": a random S-1-5-21-a-b-c-d, generated
- *     once and then reused from cfg->current;
+ *   - capability_sid "capability:<ws>": a random S-1-5-21-a-b-c-d per
+ *     workspace, generated once and then reused from cfg->current (a run
+ *     holds only its own workspaces' SIDs: issue 17 item 9);
  *   - acl_entry "<ws>|(A;OICI;0x1301bf;;;<cap>)": inheritable Modify grant
  *     on each workspace root;
  *   - acl_entry "<ws>\.git|(D;OICI;0xd0156;;;<cap>)" when .git exists and
  *     "<state dir>|(D;...)": .git and sbx's own files are never writable.
  *
  * run(): a write-restricted token whose restricting SIDs are the capability
- * SID, the logon SID and Everyone, so the command writes only where the
+ * SIDs of the run's workspaces, the logon SID and Everyone, so the command writes only where the
  * grants above (or Everyone-writable places) allow; a desktop of its own
  * (modes/confine/win32/desktop.h); a private TEMP granted
  * the same way and removed afterwards; network "off" is environment hints
@@ -54,43 +55,40 @@ int sbx_win32_protect_resources(const struct sbx_config *cfg, const char *truste
     return rc;
 }
 
-static int capability_of(const struct sbx_resource_list *l, char *sid, size_t len)
-{
-    long i = l ? sbx_rlist_find(l, SBX_R_CAPABILITY_SID, "capability") : -1;
-    if (i < 0 || !l->items[i].principal)
-        return -SBX_ENOENT;
-    return sbx_sid_canonical(l->items[i].principal, sid, len, NULL);
-}
-
 static int desired(const struct sbx_config *cfg, enum sbx_scope scope,
                    struct sbx_resource_list *out, struct sbx_error *err)
 {
     if (scope != SBX_SCOPE_USER)
         return 0;
     int rc = sbx_mode_ledger_records(cfg, SBX_MODE_UNELEVATED, out, err);
-    if (rc)
-        return rc;
-    char cap[SBX_SID_STR_MAX];
-    if (capability_of(cfg->current, cap, sizeof cap) != 0 &&
-        (rc = sbx_sid_generate_capability(cap, sizeof cap, err)) != 0)
-        return rc;
-    if ((rc = sbx_winres_capability(out, cap, err)) != 0)
-        return rc;
-    for (size_t i = 0; i < cfg->n_workspaces && !rc; i++)
-        rc = sbx_winres_ace(out, cfg->workspaces[i], SBX_WINRES_GRANT, cap, NULL, "unelevated",
-                            err);
-    if (!rc)
-        rc = sbx_win32_protect_resources(cfg, cap, NULL, "unelevated", out, err);
+    for (size_t i = 0; i < cfg->n_workspaces && !rc; i++) {
+        const char *ws = cfg->workspaces[i];
+        char cap[SBX_SID_STR_MAX];
+        if (sbx_winres_capability_of(cfg->current, ws, cap, sizeof cap) != 0 &&
+            (rc = sbx_sid_generate_capability(cap, sizeof cap, err)) != 0)
+            break;
+        if ((rc = sbx_winres_capability(out, ws, cap, err)) != 0 ||
+            (rc = sbx_winres_ace(out, ws, SBX_WINRES_GRANT, cap, NULL, "unelevated", err)) != 0)
+            break;
+        /* its .git, and the state directory, denied to this SID */
+        struct sbx_config one = *cfg;
+        one.workspaces = &cfg->workspaces[i];
+        one.n_workspaces = 1;
+        rc = sbx_win32_protect_resources(&one, cap, NULL, "unelevated", out, err);
+    }
     return rc;
 }
 
-/* The capability SID from the caller's ledger, and a check that every
- * workspace carries its grant. */
-static int ledger_capability(const struct sbx_run_request *req, char *cap, size_t len,
-                             struct sbx_error *err)
+/* The capability SIDs of the run's workspaces from the caller's ledger,
+ * and a check that every workspace carries its grant. */
+static int ledger_capabilities(const struct sbx_run_request *req,
+                               char caps[][SBX_SID_STR_MAX], struct sbx_error *err)
 {
     struct sbx_ledger *l = NULL;
     struct sbx_resource_list rs = {0};
+    if (req->n_workspaces == 0 || req->n_workspaces > SBX_TOKEN_MAX_CAPS)
+        return sbx_err_set(err, SBX_EINVAL, "a run takes 1 to %d workspaces on Windows",
+                           SBX_TOKEN_MAX_CAPS);
     int rc = sbx_ledger_open(req->state_dir, SBX_LEDGER_READONLY, &l, err);
     if (rc == -SBX_ENOENT)
         return sbx_err_set(err, SBX_ESTATE,
@@ -101,20 +99,20 @@ static int ledger_capability(const struct sbx_run_request *req, char *cap, size_
         return rc;
     if ((rc = sbx_ledger_resources(l, &rs, err)) != 0)
         goto out;
-    if (capability_of(&rs, cap, len) != 0) {
-        rc = sbx_err_set(err, SBX_ESTATE, "the unelevated mode is not set up for you: run sbx "
-                         "setup --mode unelevated");
-        goto out;
-    }
     for (size_t w = 0; w < req->n_workspaces && !rc; w++) {
+        const char *ws = req->workspaces[w];
         struct sbx_resource_list want = {0};
-        rc = sbx_winres_ace(&want, req->workspaces[w], SBX_WINRES_GRANT, cap, NULL, "unelevated",
-                            err);
-        if (!rc && sbx_rlist_find(&rs, SBX_R_ACL_ENTRY, want.items[0].key) < 0)
+        if (sbx_winres_capability_of(&rs, ws, caps[w], SBX_SID_STR_MAX) != 0)
+            rc = -SBX_ENOENT;
+        else if (!(rc = sbx_winres_ace(&want, ws, SBX_WINRES_GRANT, caps[w], NULL, "unelevated",
+                                       err)) &&
+                 sbx_rlist_find(&rs, SBX_R_ACL_ENTRY, want.items[0].key) < 0)
+            rc = -SBX_ENOENT;
+        if (rc == -SBX_ENOENT)
             rc = sbx_err_set(err, SBX_ESTATE,
                              "workspace %s is not registered, so the sandbox could not write "
                              "there: run sbx workspace add %s",
-                             req->workspaces[w], req->workspaces[w]);
+                             ws, ws);
         sbx_rlist_free(&want);
     }
 out:
@@ -134,10 +132,13 @@ static int run(const struct sbx_run_request *req, int *status, struct sbx_mode_n
     if (req->allow_git)
         return sbx_err_set(err, SBX_ENOTSUP, "--allow-git is not supported on Windows: .git "
                            "carries a deny ACE from sbx workspace add");
-    char cap[SBX_SID_STR_MAX];
-    int rc = ledger_capability(req, cap, sizeof cap, err);
+    char caps[SBX_TOKEN_MAX_CAPS][SBX_SID_STR_MAX];
+    const char *cap_list[SBX_TOKEN_MAX_CAPS];
+    int rc = ledger_capabilities(req, caps, err);
     if (rc)
         return rc;
+    for (size_t i = 0; i < req->n_workspaces; i++)
+        cap_list[i] = caps[i];
     wchar_t app[MAX_PATH * 4], temp[MAX_PATH * 2];
     wchar_t *cmdline = NULL, *env = NULL, *base = NULL, *cwd = NULL;
     HANDLE tok = NULL;
@@ -149,17 +150,18 @@ static int run(const struct sbx_run_request *req, int *status, struct sbx_mode_n
     }
     if ((rc = sbx_cmdline_build(req->argv, &cmdline, err)) != 0)
         goto out;
-    if ((rc = sbx_token_restricted(cap, &tok, err)) != 0)
+    if ((rc = sbx_token_restricted(cap_list, req->n_workspaces, &tok, err)) != 0)
         goto out;
-    /* its own desktop: the user, the logon session and the capability SID
-     * (the restricting SIDs that must pass its window-creating writes) */
+    /* its own desktop: the user, the logon session and the first
+     * workspace's capability SID (a restricting SID that passes its
+     * window-creating writes) */
     char me[SBX_SID_STR_MAX], logon[SBX_SID_STR_MAX];
     if ((rc = sbx_token_sids(me, logon, err)) != 0)
         goto out;
-    const char *desk_sids[] = {me, logon, cap};
+    const char *desk_sids[] = {me, logon, caps[0]};
     if ((rc = sbx_desktop_create(desk_sids, 3, &desk, err)) != 0)
         goto out;
-    if ((rc = sbx_win_temp_create(cap, temp, sizeof temp / sizeof temp[0], err)) != 0)
+    if ((rc = sbx_win_temp_create(caps[0], temp, sizeof temp / sizeof temp[0], err)) != 0)
         goto out;
     have_temp = true;
     char tmpenv[2][MAX_PATH * 6 + 8];

@@ -64,7 +64,10 @@ static void test_unelevated_desired(void **state)
     assert_int_equal(m->desired(&cfg, SBX_SCOPE_MACHINE, &out, &err), 0);
     assert_int_equal(out.len, 0);
     assert_int_equal(m->desired(&cfg, SBX_SCOPE_USER, &out, &err), 0);
-    const struct sbx_resource *cap = find(&out, SBX_R_CAPABILITY_SID, "capability");
+    char capkey[4096];
+    snprintf(capkey, sizeof capkey, "capability:%s", ws);
+    const struct sbx_resource *cap = find(&out, SBX_R_CAPABILITY_SID, capkey);
+    assert_string_equal(cap->path, ws);
     struct sbx_sid sid;
     assert_int_equal(sbx_sid_parse(cap->principal, &sid, NULL), 0);
     assert_true(sbx_sid_is_capability_shape(&sid));
@@ -85,6 +88,25 @@ static void test_unelevated_desired(void **state)
     assert_int_equal(again.len, out.len);
     for (size_t i = 0; i < out.len; i++)
         assert_true(sbx_rlist_find(&again, out.items[i].kind, out.items[i].key) >= 0);
+    sbx_rlist_free(&again);
+
+    /* two workspaces: a capability SID each, each granted on its own
+     * workspace only (issue 17 item 9) */
+    char ws2[MAX_PATH * 3 + 8];
+    snprintf(ws2, sizeof ws2, "%s-2", ws);
+    const char *two[] = {ws, ws2};
+    cfg.workspaces = two;
+    cfg.n_workspaces = 2;
+    assert_int_equal(m->desired(&cfg, SBX_SCOPE_USER, &again, &err), 0);
+    char c1[SBX_SID_STR_MAX], c2[SBX_SID_STR_MAX];
+    assert_int_equal(sbx_winres_capability_of(&again, ws, c1, sizeof c1), 0);
+    assert_int_equal(sbx_winres_capability_of(&again, ws2, c2, sizeof c2), 0);
+    assert_string_equal(c1, cap->principal); /* reused */
+    assert_string_not_equal(c1, c2);
+    snprintf(key, sizeof key, "%s|(A;OICI;0x1301bf;;;%s)", ws2, c2);
+    find(&again, SBX_R_ACL_ENTRY, key);
+    snprintf(key, sizeof key, "%s|(A;OICI;0x1301bf;;;%s)", ws2, c1);
+    assert_true(sbx_rlist_find(&again, SBX_R_ACL_ENTRY, key) < 0);
     sbx_rlist_free(&again);
     sbx_rlist_free(&out);
 }

@@ -37,7 +37,8 @@ static void test_plan_unelevated(void **state)
     (void)state;
     struct sbx_token_plan p;
     struct sbx_error err = {0};
-    assert_int_equal(sbx_token_plan_unelevated(USER, LOGON, CAP, &p, &err), 0);
+    const char *one[] = {CAP};
+    assert_int_equal(sbx_token_plan_unelevated(USER, LOGON, one, 1, &p, &err), 0);
     assert_int_equal(p.flags, DISABLE_MAX_PRIVILEGE | LUA_TOKEN | WRITE_RESTRICTED);
     assert_int_equal(p.n, 3);
     assert_string_equal(p.restricting[0], CAP);
@@ -46,10 +47,22 @@ static void test_plan_unelevated(void **state)
     assert_string_equal(p.default_dacl, "D:(A;;0x10000000;;;" USER ")(A;;0x10000000;;;" LOGON
                                         ")(A;;0x10000000;;;" CAP ")(A;;0x10000000;;;S-1-5-18)");
     /* no logon SID: two restricting SIDs, the user in its DACL place */
-    assert_int_equal(sbx_token_plan_unelevated(USER, "", CAP, &p, &err), 0);
+    assert_int_equal(sbx_token_plan_unelevated(USER, "", one, 1, &p, &err), 0);
     assert_int_equal(p.n, 2);
     assert_string_equal(p.restricting[1], "S-1-1-0");
-    assert_int_equal(sbx_token_plan_unelevated(USER, LOGON, "not-a-sid", &p, &err), -SBX_EINVAL);
+    const char *bad[] = {"not-a-sid"};
+    assert_int_equal(sbx_token_plan_unelevated(USER, LOGON, bad, 1, &p, &err), -SBX_EINVAL);
+    /* one capability SID per workspace of the run (issue 17 item 9): the
+     * token holds the run's workspaces' SIDs, no other */
+    const char *two[] = {CAP, "S-1-5-21-11-21-31-41"};
+    assert_int_equal(sbx_token_plan_unelevated(USER, LOGON, two, 2, &p, &err), 0);
+    assert_int_equal(p.n, 4);
+    assert_string_equal(p.restricting[0], CAP);
+    assert_string_equal(p.restricting[1], "S-1-5-21-11-21-31-41");
+    assert_string_equal(p.restricting[2], LOGON);
+    assert_int_equal(sbx_token_plan_unelevated(USER, LOGON, two, 0, &p, &err), -SBX_EINVAL);
+    assert_int_equal(sbx_token_plan_unelevated(USER, LOGON, two, SBX_TOKEN_MAX_CAPS + 1, &p, &err),
+                     -SBX_EINVAL);
 }
 
 static void test_plan_elevated(void **state)
@@ -148,7 +161,8 @@ static void test_check_refuses_unrestricted(void **state)
     assert_true(OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &tok));
     struct sbx_token_plan p;
     struct sbx_error err = {0};
-    assert_int_equal(sbx_token_plan_unelevated(USER, LOGON, CAP, &p, &err), 0);
+    const char *one[] = {CAP};
+    assert_int_equal(sbx_token_plan_unelevated(USER, LOGON, one, 1, &p, &err), 0);
     assert_int_equal(sbx_token_check(tok, &p, &err), -SBX_EPERM);
     CloseHandle(tok);
 }
@@ -160,7 +174,8 @@ static void test_restricted_token(void **state)
     (void)state;
     HANDLE tok = (HANDLE)1;
     struct sbx_error err = {0};
-    int rc = sbx_token_restricted(CAP, &tok, &err);
+    const char *one[] = {CAP};
+    int rc = sbx_token_restricted(one, 1, &tok, &err);
     if (under_wine()) {
         assert_int_equal(rc, -SBX_EPERM);
         assert_null(tok);

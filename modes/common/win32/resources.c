@@ -19,14 +19,29 @@ static int push(struct sbx_resource_list *l, enum sbx_rkind kind, const char *ke
     return 0;
 }
 
-int sbx_winres_capability(struct sbx_resource_list *l, const char *sid, struct sbx_error *err)
+int sbx_winres_capability(struct sbx_resource_list *l, const char *ws, const char *sid,
+                          struct sbx_error *err)
 {
-    char canon[SBX_SID_STR_MAX];
+    char canon[SBX_SID_STR_MAX], key[8192];
     int rc = sbx_sid_canonical(sid, canon, sizeof canon, err);
     if (rc)
         return rc;
-    return push(l, SBX_R_CAPABILITY_SID, "capability", NULL, canon, NULL, NULL, "unelevated",
-                err);
+    int n = snprintf(key, sizeof key, "capability:%s", ws);
+    if (n < 0 || (size_t)n >= sizeof key)
+        return sbx_err_set(err, SBX_EINVAL, "path too long for a capability: %s", ws);
+    return push(l, SBX_R_CAPABILITY_SID, key, NULL, canon, ws, NULL, "unelevated", err);
+}
+
+int sbx_winres_capability_of(const struct sbx_resource_list *l, const char *ws, char *sid,
+                             size_t len)
+{
+    char key[8192];
+    int n = snprintf(key, sizeof key, "capability:%s", ws);
+    long i = l && n > 0 && (size_t)n < sizeof key ? sbx_rlist_find(l, SBX_R_CAPABILITY_SID, key)
+                                                  : -1;
+    if (i < 0 || !l->items[i].principal)
+        return -SBX_ENOENT;
+    return sbx_sid_canonical(l->items[i].principal, sid, len, NULL);
 }
 
 int sbx_winres_ace(struct sbx_resource_list *l, const char *path, enum sbx_winres_ace what,

@@ -3,7 +3,8 @@
  * build them (desired), the driver reads them (apply / probe).  Pure.
  *
  *  kind             key                                     other fields
- *  capability_sid   capability                              principal = the SID (generated once)
+ *  capability_sid   capability:<ws>                         path = the workspace; principal = its
+ *                                                           SID (generated once, one per workspace)
  *  group            group:SbxUsers                          name; principal = SID (on create)
  *  account          account:SbxOffline                      name; principal = SID (on create);
  *                                                           detail net=off|on
@@ -38,7 +39,13 @@
 
 enum sbx_winres_ace { SBX_WINRES_GRANT, SBX_WINRES_DENY, SBX_WINRES_OWNER_RIGHTS };
 
-int sbx_winres_capability(struct sbx_resource_list *l, const char *sid, struct sbx_error *err);
+/* The capability SID of workspace ws (one per workspace: a run holds
+ * only its own workspaces' SIDs, issue 17 item 9). */
+int sbx_winres_capability(struct sbx_resource_list *l, const char *ws, const char *sid,
+                          struct sbx_error *err);
+/* The capability SID a list records for ws, or -SBX_ENOENT. */
+int sbx_winres_capability_of(const struct sbx_resource_list *l, const char *ws, char *sid,
+                             size_t len);
 /* trustee_sid for a known SID, else trustee_group (a local group name);
  * SBX_WINRES_OWNER_RIGHTS names its own trustee (S-1-3-4): pass NULLs. */
 int sbx_winres_ace(struct sbx_resource_list *l, const char *path, enum sbx_winres_ace what,

@@ -36,11 +36,22 @@ static int plan_make(const char *user, const char *logon, const char *const *sid
     return rc;
 }
 
-int sbx_token_plan_unelevated(const char *user, const char *logon, const char *cap,
-                              struct sbx_token_plan *out, struct sbx_error *err)
+int sbx_token_plan_unelevated(const char *user, const char *logon, const char *const *caps,
+                              size_t n_caps, struct sbx_token_plan *out, struct sbx_error *err)
 {
-    const char *sids[] = {cap, logon, SBX_SID_EVERYONE};
-    return plan_make(user, logon, sids, 3, cap, out, err);
+    if (n_caps == 0 || n_caps > SBX_TOKEN_MAX_CAPS)
+        return sbx_err_set(err, SBX_EINVAL,
+                           "a run takes 1 to %d workspaces on Windows (each has its own "
+                           "capability SID in the token), not %lu",
+                           SBX_TOKEN_MAX_CAPS, (unsigned long)n_caps);
+    const char *sids[SBX_TOKEN_MAX_RESTRICTING];
+    for (size_t i = 0; i < n_caps; i++)
+        sids[i] = caps[i];
+    sids[n_caps] = logon;
+    sids[n_caps + 1] = SBX_SID_EVERYONE;
+    /* objects the command makes without inheritance: the first
+     * workspace's SID passes their write check (any one does) */
+    return plan_make(user, logon, sids, n_caps + 2, caps[0], out, err);
 }
 
 int sbx_token_plan_elevated(const char *user, const char *logon, const char *group,
@@ -228,7 +239,8 @@ static HANDLE own_token(struct sbx_error *err)
     return tok;
 }
 
-int sbx_token_restricted(const char *cap_sid, HANDLE *out, struct sbx_error *err)
+int sbx_token_restricted(const char *const *caps, size_t n_caps, HANDLE *out,
+                         struct sbx_error *err)
 {
     *out = NULL;
     HANDLE tok = own_token(err);
@@ -238,7 +250,7 @@ int sbx_token_restricted(const char *cap_sid, HANDLE *out, struct sbx_error *err
     struct sbx_token_plan p;
     int rc = sbx_token_sids_of(tok, user, logon, err);
     if (!rc)
-        rc = sbx_token_plan_unelevated(user, logon, cap_sid, &p, err);
+        rc = sbx_token_plan_unelevated(user, logon, caps, n_caps, &p, err);
     if (!rc)
         rc = sbx_token_restrict(tok, &p, out, err);
     CloseHandle(tok);

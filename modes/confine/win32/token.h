@@ -5,8 +5,9 @@
  * a write succeeds only where one of the restricting SIDs is granted write
  * too.
  *
- *  - unelevated: the caller's token; restricting SIDs the capability SID,
- *    the logon SID and Everyone;
+ *  - unelevated: the caller's token; restricting SIDs the capability SIDs
+ *    of the run's workspaces (one per workspace), the logon SID and
+ *    Everyone;
  *  - elevated: the sandbox account's own token, restricted inside the
  *    account by sbx-runner.exe (issue 17 item 1); restricting SIDs the
  *    SbxUsers group (granted on the workspaces alone) and the logon SID,
@@ -27,7 +28,9 @@
 #include "modes/common/win32/sid.h"
 #include "util/error.h"
 
-#define SBX_TOKEN_MAX_RESTRICTING 3
+/* A run's workspaces each have a capability SID: at most this many. */
+#define SBX_TOKEN_MAX_CAPS 16
+#define SBX_TOKEN_MAX_RESTRICTING (SBX_TOKEN_MAX_CAPS + 2)
 /* TOKEN_WRITE_RESTRICTED of TOKEN_ACCESS_INFORMATION.Flags (ntifs.h). */
 #define SBX_TOKEN_FLAG_WRITE_RESTRICTED 0x0008u
 
@@ -39,8 +42,8 @@ struct sbx_token_plan {
 };
 
 /* Pure: the plans.  logon may be "" (a token without a logon SID). */
-int sbx_token_plan_unelevated(const char *user, const char *logon, const char *cap,
-                              struct sbx_token_plan *out, struct sbx_error *err);
+int sbx_token_plan_unelevated(const char *user, const char *logon, const char *const *caps,
+                              size_t n_caps, struct sbx_token_plan *out, struct sbx_error *err);
 int sbx_token_plan_elevated(const char *user, const char *logon, const char *group,
                             struct sbx_token_plan *out, struct sbx_error *err);
 
@@ -62,8 +65,9 @@ int sbx_token_restrict(HANDLE base, const struct sbx_token_plan *p, HANDLE *out,
 int sbx_token_check(HANDLE tok, const struct sbx_token_plan *p, struct sbx_error *err);
 
 /* The unelevated mode's token for the calling process (for
- * CreateProcessAsUserW). */
-int sbx_token_restricted(const char *cap_sid, HANDLE *out, struct sbx_error *err);
+ * CreateProcessAsUserW), restricted to the run's capability SIDs. */
+int sbx_token_restricted(const char *const *caps, size_t n_caps, HANDLE *out,
+                         struct sbx_error *err);
 /* The elevated mode's token, built by sbx-runner.exe inside the account:
  * the calling process's own token, restricted to `group_sid`, which the
  * token must hold as an enabled group. */
