@@ -231,6 +231,13 @@ static int check(const struct sbx_run_request *req, struct sbx_mode_notes *notes
         snprintf(notes->text[notes->n++], SBX_MODE_NOTE_LEN,
                  "the network is not blocked: the unelevated mode on Windows only sets proxy "
                  "variables to a dead port (use the elevated mode to enforce it)");
+    /* FILE_DELETE_CHILD is no write right to a write-restricted token
+     * (issue 17 item 3; openai/codex#32915): the caller's own right to
+     * delete entries of a folder stays the command's. */
+    snprintf(notes->text[notes->n++], SBX_MODE_NOTE_LEN,
+             "the command can delete or move away (not write) files wherever you may delete "
+             "a folder's entries, .git's included: the unelevated mode can't stop that on "
+             "Windows (the elevated mode does)");
     struct world_note w = {.n = 0};
     size_t found = 0;
     int rc = sbx_world_writable_scan(note_world, &w, 3, &found, err);
