@@ -108,6 +108,22 @@ static void test_unelevated_desired(void **state)
     snprintf(key, sizeof key, "%s|(A;OICI;0x1301bf;;;%s)", ws2, c1);
     assert_true(sbx_rlist_find(&again, SBX_R_ACL_ENTRY, key) < 0);
     sbx_rlist_free(&again);
+
+    /* a ledger from before (one "capability" per user): the desired set
+     * has none of it, so the plan removes it and its ACEs */
+    struct sbx_resource_list legacy = {0};
+    assert_int_equal(sbx_rlist_add(&legacy, SBX_R_CAPABILITY_SID, "capability", NULL,
+                                   "S-1-5-21-7-7-7-7", NULL, NULL, "unelevated"),
+                     0);
+    cfg.current = &legacy;
+    cfg.workspaces = wss;
+    cfg.n_workspaces = 1;
+    assert_int_equal(m->desired(&cfg, SBX_SCOPE_USER, &again, &err), 0);
+    assert_true(sbx_rlist_find(&again, SBX_R_CAPABILITY_SID, "capability") < 0);
+    assert_int_equal(sbx_winres_capability_of(&again, ws, c1, sizeof c1), 0);
+    assert_string_not_equal(c1, "S-1-5-21-7-7-7-7");
+    sbx_rlist_free(&again);
+    sbx_rlist_free(&legacy);
     sbx_rlist_free(&out);
 }
 
