@@ -72,6 +72,11 @@ OTHER_TESTS = {
     "win32_wineprefix": "creates the Wine prefix the Windows tests share (a fixture)",
     "win32_escape_probe_detects": "runs the helper sbx-escape-probe: the probe must "
                                   "report escapes without a sandbox",
+    "win32_escape_probe_table": "runs the helper sbx-escape-probe: its attempt table "
+                                "(>= 50 forbidden attempts, unique names)",
+    "win32_escape_probe_list": "runs the helper sbx-escape-probe: --list names the attempts",
+    "win32_escape_probe_prepare": "runs the helper sbx-escape-probe: the fixtures "
+                                  "win32_escape_probe_detects needs",
     "win32_cli_version": "runs sbx itself under Wine",
     "win32_cli_help": "runs sbx itself under Wine",
 }

@@ -4,6 +4,7 @@
  * directories get a protected DACL naming only the caller (and
  * Administrators when the caller is elevated) and SYSTEM. */
 #include "util/platform.h"
+#include "util/platform_win32.h"
 
 #include <windows.h>
 #include <aclapi.h>
@@ -58,11 +59,44 @@ static int win_fail(struct sbx_error *err, int code, DWORD e, const char *what, 
     return sbx_err_set(err, code, "%s %s: %s (error %lu)", what, obj, msg, (unsigned long)e);
 }
 
-/* The owner-only DACL as SDDL: the caller, SYSTEM, and Administrators when
- * the caller's token is elevated (its files are then owned by that group). */
-static int private_sddl(wchar_t *out, size_t len)
+/* The machine state directory: %ProgramData%\sbx and what is under it.
+ * An elevated sbx writes there; nothing unelevated may (issue 17 item 7:
+ * a user who could rewrite the machine ledger would steer an elevated
+ * cleanup onto arbitrary paths). */
+static bool machine_path(const wchar_t *path)
+{
+    wchar_t base[MAX_PATH + 8];
+    if (FAILED(SHGetFolderPathW(NULL, CSIDL_COMMON_APPDATA, NULL, SHGFP_TYPE_CURRENT, base)))
+        return false;
+    wcscat(base, L"\\sbx");
+    const wchar_t *p = path;
+    if (wcsncmp(p, L"\\\\?\\", 4) == 0)
+        p += 4;
+    size_t n = wcslen(base);
+    return wcslen(p) >= n && CompareStringOrdinal(p, (int)n, base, (int)n, TRUE) == CSTR_EQUAL &&
+           (p[n] == L'\0' || p[n] == L'\\' || p[n] == L'/');
+}
+
+int sbx_win_private_sddl(bool machine, bool elevated, const wchar_t *user_sid, wchar_t *out,
+                         size_t len)
+{
+    int n;
+    if (machine && elevated)
+        /* Owned by Administrators; written by Administrators and SYSTEM
+         * only; read by signed-in users (sbx status, the elevated run
+         * finding its credential, which carries its own DACL). */
+        n = swprintf(out, len, L"O:BAD:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)(A;OICI;0x1200a9;;;AU)");
+    else
+        n = swprintf(out, len, L"D:P(A;OICI;FA;;;%ls)(A;OICI;FA;;;SY)%ls", user_sid,
+                     elevated ? L"(A;OICI;FA;;;BA)" : L"");
+    return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+/* The caller's SID and whether its token is elevated. */
+static int caller(wchar_t **sid, bool *elevated)
 {
     HANDLE tok;
+    *sid = NULL;
     if (!OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &tok))
         return -1;
     BYTE buf[sizeof(TOKEN_USER) + SECURITY_MAX_SID_SIZE];
@@ -70,23 +104,22 @@ static int private_sddl(wchar_t *out, size_t len)
     TOKEN_ELEVATION elev = {0};
     BOOL ok = GetTokenInformation(tok, TokenUser, buf, sizeof buf, &got);
     DWORD elen = 0;
-    BOOL elevated = GetTokenInformation(tok, TokenElevation, &elev, sizeof elev, &elen) &&
-                    elev.TokenIsElevated;
+    *elevated = GetTokenInformation(tok, TokenElevation, &elev, sizeof elev, &elen) &&
+                elev.TokenIsElevated;
     CloseHandle(tok);
-    wchar_t *sid = NULL;
-    if (!ok || !ConvertSidToStringSidW(((TOKEN_USER *)buf)->User.Sid, &sid))
-        return -1;
-    swprintf(out, len, L"D:P(A;OICI;FA;;;%ls)(A;OICI;FA;;;SY)%ls", sid,
-             elevated ? L"(A;OICI;FA;;;BA)" : L"");
-    LocalFree(sid);
-    return 0;
+    return ok && ConvertSidToStringSidW(((TOKEN_USER *)buf)->User.Sid, sid) ? 0 : -1;
 }
 
-static int private_sd(PSECURITY_DESCRIPTOR *sd)
+static int private_sd(const wchar_t *path, PSECURITY_DESCRIPTOR *sd)
 {
-    wchar_t sddl[300];
+    wchar_t sddl[300], *sid;
+    bool elevated;
     *sd = NULL;
-    if (private_sddl(sddl, 300) != 0)
+    if (caller(&sid, &elevated) != 0)
+        return -1;
+    int rc = sbx_win_private_sddl(machine_path(path), elevated, sid, sddl, 300);
+    LocalFree(sid);
+    if (rc)
         return -1;
     return ConvertStringSecurityDescriptorToSecurityDescriptorW(sddl, SDDL_REVISION_1, sd, NULL)
                ? 0
@@ -96,16 +129,55 @@ static int private_sd(PSECURITY_DESCRIPTOR *sd)
 static int make_private_w(const wchar_t *path, const char *upath, struct sbx_error *err)
 {
     PSECURITY_DESCRIPTOR sd;
-    if (private_sd(&sd) != 0)
+    if (private_sd(path, &sd) != 0)
         return win_fail(err, SBX_EIO, GetLastError(), "building the owner-only DACL for", upath);
     BOOL present = FALSE, defaulted = FALSE;
     PACL dacl = NULL;
+    PSID owner = NULL;
     GetSecurityDescriptorDacl(sd, &present, &dacl, &defaulted);
-    DWORD e = SetNamedSecurityInfoW((LPWSTR)path, SE_FILE_OBJECT,
-                                    DACL_SECURITY_INFORMATION | PROTECTED_DACL_SECURITY_INFORMATION,
-                                    NULL, NULL, dacl, NULL);
+    GetSecurityDescriptorOwner(sd, &owner, &defaulted);
+    SECURITY_INFORMATION what = DACL_SECURITY_INFORMATION | PROTECTED_DACL_SECURITY_INFORMATION;
+    if (owner)
+        what |= OWNER_SECURITY_INFORMATION;
+    DWORD e = SetNamedSecurityInfoW((LPWSTR)path, SE_FILE_OBJECT, what, owner, NULL, dacl, NULL);
     LocalFree(sd);
     return e == ERROR_SUCCESS ? 0 : win_fail(err, 0, e, "restricting to its owner:", upath);
+}
+
+/* An existing directory of the machine state must be a real directory
+ * (no junction or symlink) owned by Administrators or SYSTEM: anything
+ * else was made by someone who could then rewrite what sbx keeps there,
+ * so it is refused, never adopted. */
+static int machine_dir_trusted(const wchar_t *path, const char *upath, struct sbx_error *err)
+{
+    DWORD a = GetFileAttributesW(path);
+    if (a != INVALID_FILE_ATTRIBUTES && (a & FILE_ATTRIBUTE_REPARSE_POINT))
+        return sbx_err_set(err, SBX_EPERM,
+                           "%s is a junction or symbolic link, not a directory sbx made; remove "
+                           "it and run sbx setup again",
+                           upath);
+    PSID owner = NULL;
+    PSECURITY_DESCRIPTOR sd = NULL;
+    DWORD e = GetNamedSecurityInfoW(path, SE_FILE_OBJECT, OWNER_SECURITY_INFORMATION, &owner,
+                                    NULL, NULL, NULL, &sd);
+    if (e != ERROR_SUCCESS)
+        return win_fail(err, 0, e, "reading the owner of", upath);
+    bool ok = owner && (IsWellKnownSid(owner, WinBuiltinAdministratorsSid) ||
+                        IsWellKnownSid(owner, WinLocalSystemSid));
+    wchar_t *who = NULL;
+    char uwho[200] = "?";
+    if (!ok && owner && ConvertSidToStringSidW(owner, &who)) {
+        narrow(who, uwho, sizeof uwho);
+        LocalFree(who);
+    }
+    LocalFree(sd);
+    if (!ok)
+        return sbx_err_set(err, SBX_EPERM,
+                           "%s is owned by %s, not by Administrators or SYSTEM: someone who is "
+                           "not an administrator made it and could rewrite sbx's machine state; "
+                           "remove it and run sbx setup again",
+                           upath, uwho);
+    return 0;
 }
 
 int sbx_lock_acquire(const char *path, unsigned wait_ms, struct sbx_lock **out,
@@ -116,7 +188,7 @@ int sbx_lock_acquire(const char *path, unsigned wait_ms, struct sbx_lock **out,
     if (!w)
         return sbx_err_set(err, SBX_EINVAL, "lock path '%s' is not valid UTF-8", path);
     PSECURITY_DESCRIPTOR sd = NULL;
-    private_sd(&sd);
+    private_sd(w, &sd);
     SECURITY_ATTRIBUTES sa = {sizeof sa, sd, FALSE};
     HANDLE h = CreateFileW(w, GENERIC_READ | GENERIC_WRITE,
                            FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
@@ -174,7 +246,11 @@ int sbx_fs_mkdir_private(const char *dir, struct sbx_error *err)
     size_t n = wcslen(w);
     int rc = 0;
     PSECURITY_DESCRIPTOR sd = NULL;
-    if (private_sd(&sd) != 0) {
+    bool elevated = false;
+    wchar_t *me = NULL;
+    if (caller(&me, &elevated) == 0)
+        LocalFree(me);
+    if (private_sd(w, &sd) != 0) {
         rc = win_fail(err, SBX_EIO, GetLastError(), "building the owner-only DACL for", dir);
         goto out;
     }
@@ -210,6 +286,10 @@ int sbx_fs_mkdir_private(const char *dir, struct sbx_error *err)
             char comp[4096];
             narrow(w, comp, sizeof comp);
             rc = sbx_err_set(err, SBX_EINVAL, "cannot create %s: %s is a file", dir, comp);
+        } else if (elevated && machine_path(w)) {
+            char comp[4096];
+            narrow(w, comp, sizeof comp);
+            rc = machine_dir_trusted(w, comp, err);
         }
         w[i] = saved;
     }

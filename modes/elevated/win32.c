@@ -7,17 +7,24 @@
  * screen; memberships "member:SbxUsers/<account>"; for the caller of setup
  * one credential per account "credential:<account>@<caller SID>" (a fresh
  * password set on the account and kept DPAPI-protected for that caller in
- * <state dir>\credentials); and "firewall:block-outbound:SbxOffline", the
- * INetFwRule3 blocking the offline account's outbound traffic.
+ * <state dir>\credentials); and "firewall:block-outbound:SbxOffline" and
+ * "firewall:block-inbound:SbxOffline", the INetFwRule3 rules blocking all of
+ * the offline account's traffic (every protocol and address).
  *
  * User scope (the caller's ledger): the workspace records and the ACEs for
  * the group: "<ws>|(A;OICI;0x1301bf;;;group:SbxUsers)" on each workspace,
+ * "<ws>|(A;OICIIO;0x1301bf;;;S-1-3-4)" (OWNER RIGHTS: what the account
+ * creates there it can't re-ACL),
  * deny-write on <ws>\.git and on the state directory.  The group's SID is
  * resolved on this machine when the ACE is created and recorded as the
  * principal; removal uses that SID.
  *
- * run(): CreateProcessWithLogonW(LOGON_WITH_PROFILE) as SbxOffline (or
- * SbxOnline with --net on), with the password from the DPAPI blob. */
+ * run(): CreateProcessWithLogonW(LOGON_WITH_PROFILE, CREATE_NO_WINDOW,
+ * stdio through relayed pipes) as SbxOffline (or SbxOnline with --net on),
+ * with the password from the DPAPI blob, of sbx-runner.exe, which
+ * restricts the account's token to SbxUsers and its logon SID
+ * (write-restricted) and runs the command found in the account's PATH
+ * (modes/confine/win32/runner.c). */
 #include <windows.h>
 
 #include <stdio.h>
@@ -31,6 +38,7 @@
 #include "modes/common/win32/winutil.h"
 #include "modes/confine/win32/launch.h"
 #include "modes/elevated/win32.h"
+#include "modes/os/win32/accounts.h"
 #include "modes/unelevated/win32.h"
 #include "util/platform.h"
 
@@ -65,7 +73,9 @@ static int machine_resources(const struct sbx_config *cfg, struct sbx_resource_l
             rc = sbx_winres_credential(out, accounts[i], me, cfg->state_dir, err);
     }
     if (!rc)
-        rc = sbx_winres_firewall(out, SBX_WIN_OFFLINE, err);
+        rc = sbx_winres_firewall(out, SBX_WIN_OFFLINE, true, err);
+    if (!rc)
+        rc = sbx_winres_firewall(out, SBX_WIN_OFFLINE, false, err);
     return rc;
 }
 
@@ -85,8 +95,10 @@ static int desired(const struct sbx_config *cfg, enum sbx_scope scope,
             rc = sbx_err_set(err, SBX_ENOMEM, "out of memory");
     sbx_rlist_free(&recs);
     for (size_t i = 0; i < cfg->n_workspaces && !rc; i++)
-        rc = sbx_winres_ace(out, cfg->workspaces[i], SBX_WINRES_GRANT, NULL, SBX_WIN_GROUP,
-                            "elevated", err);
+        if (!(rc = sbx_winres_ace(out, cfg->workspaces[i], SBX_WINRES_GRANT, NULL, SBX_WIN_GROUP,
+                                  "elevated", err)))
+            rc = sbx_winres_ace(out, cfg->workspaces[i], SBX_WINRES_OWNER_RIGHTS, NULL, NULL,
+                                "elevated", err);
     if (!rc)
         rc = sbx_win32_protect_resources(cfg, NULL, SBX_WIN_GROUP, "elevated", out, err);
     return rc;
@@ -128,6 +140,24 @@ static int read_password(const char *state_dir, const char *account, wchar_t *ou
     return rc;
 }
 
+/* sbx-runner.exe beside sbx.exe: it must be where the account can read
+ * it (an installed sbx, under Program Files). */
+static int runner_path(wchar_t *out, size_t len, struct sbx_error *err)
+{
+    DWORD n = GetModuleFileNameW(NULL, out, (DWORD)len);
+    if (n == 0 || n >= len)
+        return sbx_win_err(err, SBX_EIO, GetLastError(), "locating sbx.exe");
+    wchar_t *slash = wcsrchr(out, L'\\');
+    if (!slash || (size_t)(slash - out) + 16 >= len)
+        return sbx_err_set(err, SBX_EINVAL, "sbx.exe has an unexpected path");
+    wcscpy(slash + 1, L"sbx-runner.exe");
+    if (GetFileAttributesW(out) == INVALID_FILE_ATTRIBUTES)
+        return sbx_win_err(err, SBX_ESTATE, GetLastError(),
+                           "sbx-runner.exe is missing beside sbx.exe (the elevated mode starts "
+                           "commands through it); reinstall sbx");
+    return 0;
+}
+
 static int run(const struct sbx_run_request *req, int *status, struct sbx_mode_notes *notes,
                struct sbx_error *err)
 {
@@ -137,29 +167,48 @@ static int run(const struct sbx_run_request *req, int *status, struct sbx_mode_n
         return sbx_err_set(err, SBX_ENOTSUP, "--protect and --allow-git are not supported on "
                            "Windows: protections are ACEs set by sbx workspace add");
     const char *account = req->net ? SBX_WIN_ONLINE : SBX_WIN_OFFLINE;
-    char machine_dir[4096];
+    char machine_dir[4096], group[SBX_SID_STR_MAX];
     int rc = sbx_default_state_dir(true, machine_dir, sizeof machine_dir, err);
     if (rc)
         return rc;
-    wchar_t pw[SBX_PASSWORD_LEN * 2 + 1], user[64], app[MAX_PATH * 4];
+    /* The group the runner restricts the account to (the trustee of the
+     * workspace grants). */
+    if ((rc = sbx_local_lookup(SBX_WIN_GROUP, SBX_PRINCIPAL_GROUP, group, sizeof group, err)))
+        return sbx_err_wrap(err, "the elevated mode is not set up (run sbx setup as "
+                            "Administrator)");
+    wchar_t pw[SBX_PASSWORD_LEN * 2 + 1], user[64], runner[MAX_PATH * 4];
     wchar_t *cmdline = NULL, *cwd = NULL;
+    char **argv = NULL;
+    if ((rc = runner_path(runner, sizeof runner / sizeof runner[0], err)) != 0)
+        return rc;
     if ((rc = read_password(machine_dir, account, pw, sizeof pw / sizeof pw[0], err)) != 0)
         return rc;
     sbx_wide_buf(account, user, 64);
-    if ((rc = sbx_exe_find(req->argv[0], app, sizeof app / sizeof app[0], err)) != 0) {
-        *status = 127;
+    /* sbx-runner.exe GROUP on|off -- argv...: the runner finds the command
+     * in the account's PATH (an unknown command: its status 127) */
+    size_t argc = 0;
+    while (req->argv[argc])
+        argc++;
+    if (!(argv = calloc(argc + 5, sizeof *argv))) {
+        rc = sbx_err_set(err, SBX_ENOMEM, "out of memory");
         goto out;
     }
-    if ((rc = sbx_cmdline_build(req->argv, &cmdline, err)) != 0)
+    argv[0] = "sbx-runner.exe";
+    argv[1] = group;
+    argv[2] = req->net ? "on" : "off";
+    argv[3] = "--";
+    memcpy(argv + 4, req->argv, argc * sizeof *argv);
+    if ((rc = sbx_cmdline_build(argv, &cmdline, err)) != 0)
         goto out;
     cwd = req->cwd ? sbx_wide(req->cwd) : NULL;
     struct sbx_launch l = {
-        .user = user, .password = pw, .app = app, .cmdline = cmdline, .env = NULL,
-        .cwd = cwd, .timeout_sec = req->timeout_sec,
+        .user = user, .password = pw, .app = runner, .cmdline = cmdline, .env = NULL,
+        .cwd = cwd, .timeout_sec = req->timeout_sec, .no_window = true,
     };
     rc = sbx_launch_run(&l, status, err);
 out:
     sbx_secure_zero(pw, sizeof pw);
+    free(argv);
     free(cmdline);
     free(cwd);
     return rc;

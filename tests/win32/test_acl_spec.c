@@ -33,6 +33,16 @@ static void test_workspace_grant(void **state)
     assert_int_equal(a.mask & 0x40u, 0);
 }
 
+static void test_owner_rights(void **state)
+{
+    (void)state;
+    struct sbx_ace_spec a;
+    assert_int_equal(sbx_ace_owner_rights(&a, NULL), 0);
+    assert_sddl(&a, "(A;OICIIO;0x1301bf;;;S-1-3-4)");
+    /* Modify: no WRITE_DAC, no WRITE_OWNER, no FILE_DELETE_CHILD */
+    assert_int_equal(a.mask & (0x40000u | 0x80000u | 0x40u), 0);
+}
+
 static void test_protect_deny(void **state)
 {
     (void)state;
@@ -142,7 +152,8 @@ static void test_parse_rejects(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_workspace_grant), cmocka_unit_test(test_protect_deny),
+        cmocka_unit_test(test_workspace_grant), cmocka_unit_test(test_owner_rights),
+        cmocka_unit_test(test_protect_deny),
         cmocka_unit_test(test_group_grant),     cmocka_unit_test(test_default_dacl),
         cmocka_unit_test(test_private_dacl),    cmocka_unit_test(test_flags_order),
         cmocka_unit_test(test_make_rejects),    cmocka_unit_test(test_parse_rejects),

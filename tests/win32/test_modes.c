@@ -64,7 +64,10 @@ static void test_unelevated_desired(void **state)
     assert_int_equal(m->desired(&cfg, SBX_SCOPE_MACHINE, &out, &err), 0);
     assert_int_equal(out.len, 0);
     assert_int_equal(m->desired(&cfg, SBX_SCOPE_USER, &out, &err), 0);
-    const struct sbx_resource *cap = find(&out, SBX_R_CAPABILITY_SID, "capability");
+    char capkey[4096];
+    snprintf(capkey, sizeof capkey, "capability:%s", ws);
+    const struct sbx_resource *cap = find(&out, SBX_R_CAPABILITY_SID, capkey);
+    assert_string_equal(cap->path, ws);
     struct sbx_sid sid;
     assert_int_equal(sbx_sid_parse(cap->principal, &sid, NULL), 0);
     assert_true(sbx_sid_is_capability_shape(&sid));
@@ -86,6 +89,41 @@ static void test_unelevated_desired(void **state)
     for (size_t i = 0; i < out.len; i++)
         assert_true(sbx_rlist_find(&again, out.items[i].kind, out.items[i].key) >= 0);
     sbx_rlist_free(&again);
+
+    /* two workspaces: a capability SID each, each granted on its own
+     * workspace only (issue 17 item 9) */
+    char ws2[MAX_PATH * 3 + 8];
+    snprintf(ws2, sizeof ws2, "%s-2", ws);
+    const char *two[] = {ws, ws2};
+    cfg.workspaces = two;
+    cfg.n_workspaces = 2;
+    assert_int_equal(m->desired(&cfg, SBX_SCOPE_USER, &again, &err), 0);
+    char c1[SBX_SID_STR_MAX], c2[SBX_SID_STR_MAX];
+    assert_int_equal(sbx_winres_capability_of(&again, ws, c1, sizeof c1), 0);
+    assert_int_equal(sbx_winres_capability_of(&again, ws2, c2, sizeof c2), 0);
+    assert_string_equal(c1, cap->principal); /* reused */
+    assert_string_not_equal(c1, c2);
+    snprintf(key, sizeof key, "%s|(A;OICI;0x1301bf;;;%s)", ws2, c2);
+    find(&again, SBX_R_ACL_ENTRY, key);
+    snprintf(key, sizeof key, "%s|(A;OICI;0x1301bf;;;%s)", ws2, c1);
+    assert_true(sbx_rlist_find(&again, SBX_R_ACL_ENTRY, key) < 0);
+    sbx_rlist_free(&again);
+
+    /* a ledger from before (one "capability" per user): the desired set
+     * has none of it, so the plan removes it and its ACEs */
+    struct sbx_resource_list legacy = {0};
+    assert_int_equal(sbx_rlist_add(&legacy, SBX_R_CAPABILITY_SID, "capability", NULL,
+                                   "S-1-5-21-7-7-7-7", NULL, NULL, "unelevated"),
+                     0);
+    cfg.current = &legacy;
+    cfg.workspaces = wss;
+    cfg.n_workspaces = 1;
+    assert_int_equal(m->desired(&cfg, SBX_SCOPE_USER, &again, &err), 0);
+    assert_true(sbx_rlist_find(&again, SBX_R_CAPABILITY_SID, "capability") < 0);
+    assert_int_equal(sbx_winres_capability_of(&again, ws, c1, sizeof c1), 0);
+    assert_string_not_equal(c1, "S-1-5-21-7-7-7-7");
+    sbx_rlist_free(&again);
+    sbx_rlist_free(&legacy);
     sbx_rlist_free(&out);
 }
 
@@ -109,6 +147,7 @@ static void test_elevated_desired(void **state)
     find(&out, SBX_R_MEMBERSHIP, "member:SbxUsers/SbxOffline");
     find(&out, SBX_R_MEMBERSHIP, "member:SbxUsers/SbxOnline");
     find(&out, SBX_R_FIREWALL_RULE, "firewall:block-outbound:SbxOffline");
+    find(&out, SBX_R_FIREWALL_RULE, "firewall:block-inbound:SbxOffline");
     size_t creds = 0;
     for (size_t i = 0; i < out.len; i++)
         if (out.items[i].kind == SBX_R_CREDENTIAL) {
@@ -129,6 +168,15 @@ static void test_elevated_desired(void **state)
     assert_string_equal(trustee, "SbxUsers");
     snprintf(key, sizeof key, "%s\\.git|(D;OICI;0xd0156;;;group:SbxUsers)", ws);
     find(&out, SBX_R_ACL_ENTRY, key);
+    /* OWNER RIGHTS on the workspace: what the account makes it can't
+     * re-ACL (issue 17 item 9); its trustee is known up front */
+    snprintf(key, sizeof key, "%s|(A;OICIIO;0x1301bf;;;S-1-3-4)", ws);
+    const struct sbx_resource *o = find(&out, SBX_R_ACL_ENTRY, key);
+    assert_string_equal(o->principal, "S-1-3-4");
+    struct sbx_ace_spec ospec;
+    assert_int_equal(sbx_winres_ace_spec(o, o->principal, &ospec, &err), 0);
+    assert_int_equal(ospec.flags, SBX_ACE_OI | SBX_ACE_CI | SBX_ACE_IO);
+    assert_int_equal(ospec.mask & (WRITE_DAC | WRITE_OWNER), 0);
     sbx_rlist_free(&out);
 
     /* another user can't be given a DPAPI credential */

@@ -179,6 +179,33 @@ static int read_dacl(const wchar_t *path, PSECURITY_DESCRIPTOR *sd, ACL **dacl, 
     return rc;
 }
 
+/* The DACL sbx_path_ace_set writes on path: read, then edited in memory. */
+static int planned_edit(const wchar_t *path, const struct sbx_ace_spec *ace, bool add,
+                        PSECURITY_DESCRIPTOR *sd, ACL **dacl, ACL **nacl, bool *protect,
+                        bool *changed, struct sbx_error *err)
+{
+    *nacl = NULL;
+    int rc = read_dacl(path, sd, dacl, protect, err);
+    if (!rc)
+        rc = sbx_acl_edit(*dacl, ace, add, nacl, changed, err);
+    return rc;
+}
+
+int sbx_path_ace_plan(const wchar_t *path, const struct sbx_ace_spec *ace, bool add,
+                      char **before, char **after, struct sbx_error *err)
+{
+    PSECURITY_DESCRIPTOR sd = NULL;
+    ACL *dacl = NULL, *nacl = NULL;
+    bool protect = false, changed = false;
+    *before = *after = NULL;
+    int rc = planned_edit(path, ace, add, &sd, &dacl, &nacl, &protect, &changed, err);
+    if (!rc && !(rc = sbx_acl_sddl(dacl, protect, before, err)))
+        rc = sbx_acl_sddl(nacl, protect, after, err);
+    LocalFree(nacl);
+    LocalFree(sd);
+    return rc;
+}
+
 int sbx_path_ace_set(const wchar_t *path, const struct sbx_ace_spec *ace, bool add,
                      struct sbx_error *err)
 {
@@ -186,9 +213,7 @@ int sbx_path_ace_set(const wchar_t *path, const struct sbx_ace_spec *ace, bool a
     ACL *dacl = NULL, *nacl = NULL;
     bool protect = false, changed = false;
     char *u = sbx_utf8(path);
-    int rc = read_dacl(path, &sd, &dacl, &protect, err);
-    if (!rc)
-        rc = sbx_acl_edit(dacl, ace, add, &nacl, &changed, err);
+    int rc = planned_edit(path, ace, add, &sd, &dacl, &nacl, &protect, &changed, err);
     if (!rc && changed) {
         SECURITY_INFORMATION si = DACL_SECURITY_INFORMATION |
                                   (protect ? PROTECTED_DACL_SECURITY_INFORMATION

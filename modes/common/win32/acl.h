@@ -37,6 +37,11 @@ int sbx_acl_from_sddl(const char *sddl, PSECURITY_DESCRIPTOR *sd_out, ACL **acl,
  * (a \\?\ long path is fine).  Inheritable ACEs propagate to the tree. */
 int sbx_path_ace_set(const wchar_t *path, const struct sbx_ace_spec *ace, bool add,
                      struct sbx_error *err);
+/* What sbx_path_ace_set would do, without doing it: the path's DACL now
+ * and the DACL it would write, as SDDL (malloc'd; the tests compare what
+ * was built, since Wine keeps no DACL). */
+int sbx_path_ace_plan(const wchar_t *path, const struct sbx_ace_spec *ace, bool add,
+                      char **before, char **after, struct sbx_error *err);
 /* Is ace on path?  -SBX_ENOENT when the path is gone. */
 int sbx_path_ace_probe(const wchar_t *path, const struct sbx_ace_spec *ace, bool *present,
                        struct sbx_error *err);

@@ -44,6 +44,12 @@ int sbx_ace_protect_deny(const char *sid, struct sbx_ace_spec *out, struct sbx_e
                         err);
 }
 
+int sbx_ace_owner_rights(struct sbx_ace_spec *out, struct sbx_error *err)
+{
+    return sbx_ace_make(SBX_ACE_ALLOW, SBX_ACE_OI | SBX_ACE_CI | SBX_ACE_IO, SBX_RIGHTS_MODIFY,
+                        SBX_SID_OWNER_RIGHTS, out, err);
+}
+
 int sbx_ace_to_sddl(const struct sbx_ace_spec *ace, char *out, size_t len)
 {
     char flags[16] = "";

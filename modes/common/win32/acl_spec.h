@@ -55,6 +55,12 @@ int sbx_ace_make(enum sbx_ace_type type, unsigned flags, uint32_t mask, const ch
 int sbx_ace_workspace_grant(const char *sid, struct sbx_ace_spec *out, struct sbx_error *err);
 /* Inheritable write denial on .git and sbx's own directories. */
 int sbx_ace_protect_deny(const char *sid, struct sbx_ace_spec *out, struct sbx_error *err);
+/* OWNER RIGHTS (S-1-3-4) limited to Modify, inherit-only on a workspace
+ * root: whoever owns a file made there (the elevated mode's account, for
+ * what the command creates) gets no implicit WRITE_DAC, so it can't re-ACL
+ * the file for others (issue 17 item 9).  The user keeps the rights its
+ * own ACEs give it. */
+int sbx_ace_owner_rights(struct sbx_ace_spec *out, struct sbx_error *err);
 
 /* SDDL of one ACE: "(A;OICI;0x1301bf;;;S-1-5-21-1-2-3-4)".  Masks are
  * always rendered as 0x-hex, flags in the order OI CI NP IO ID. */
@@ -86,5 +92,6 @@ int sbx_ace_private_dacl(const char *owner_sid, struct sbx_ace_spec out[SBX_PRIV
 #define SBX_SID_SYSTEM "S-1-5-18"
 #define SBX_SID_ADMINISTRATORS "S-1-5-32-544"
 #define SBX_SID_EVERYONE "S-1-1-0"
+#define SBX_SID_OWNER_RIGHTS "S-1-3-4"
 
 #endif

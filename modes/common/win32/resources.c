@@ -19,14 +19,29 @@ static int push(struct sbx_resource_list *l, enum sbx_rkind kind, const char *ke
     return 0;
 }
 
-int sbx_winres_capability(struct sbx_resource_list *l, const char *sid, struct sbx_error *err)
+int sbx_winres_capability(struct sbx_resource_list *l, const char *ws, const char *sid,
+                          struct sbx_error *err)
 {
-    char canon[SBX_SID_STR_MAX];
+    char canon[SBX_SID_STR_MAX], key[8192];
     int rc = sbx_sid_canonical(sid, canon, sizeof canon, err);
     if (rc)
         return rc;
-    return push(l, SBX_R_CAPABILITY_SID, "capability", NULL, canon, NULL, NULL, "unelevated",
-                err);
+    int n = snprintf(key, sizeof key, "capability:%s", ws);
+    if (n < 0 || (size_t)n >= sizeof key)
+        return sbx_err_set(err, SBX_EINVAL, "path too long for a capability: %s", ws);
+    return push(l, SBX_R_CAPABILITY_SID, key, NULL, canon, ws, NULL, "unelevated", err);
+}
+
+int sbx_winres_capability_of(const struct sbx_resource_list *l, const char *ws, char *sid,
+                             size_t len)
+{
+    char key[8192];
+    int n = snprintf(key, sizeof key, "capability:%s", ws);
+    long i = l && n > 0 && (size_t)n < sizeof key ? sbx_rlist_find(l, SBX_R_CAPABILITY_SID, key)
+                                                  : -1;
+    if (i < 0 || !l->items[i].principal)
+        return -SBX_ENOENT;
+    return sbx_sid_canonical(l->items[i].principal, sid, len, NULL);
 }
 
 int sbx_winres_ace(struct sbx_resource_list *l, const char *path, enum sbx_winres_ace what,
@@ -35,8 +50,12 @@ int sbx_winres_ace(struct sbx_resource_list *l, const char *path, enum sbx_winre
 {
     /* The ACE as data, with a placeholder SID only to render its fields. */
     struct sbx_ace_spec spec;
-    int rc = what == SBX_WINRES_GRANT ? sbx_ace_workspace_grant(trustee_sid ? trustee_sid : "S-1-0-0", &spec, err)
-                                      : sbx_ace_protect_deny(trustee_sid ? trustee_sid : "S-1-0-0", &spec, err);
+    const char *placeholder = trustee_sid ? trustee_sid : "S-1-0-0";
+    if (what == SBX_WINRES_OWNER_RIGHTS)
+        trustee_sid = SBX_SID_OWNER_RIGHTS;
+    int rc = what == SBX_WINRES_GRANT  ? sbx_ace_workspace_grant(placeholder, &spec, err)
+             : what == SBX_WINRES_DENY ? sbx_ace_protect_deny(placeholder, &spec, err)
+                                       : sbx_ace_owner_rights(&spec, err);
     if (rc)
         return rc;
     if (!trustee_sid && (!trustee_group || !trustee_group[0]))
@@ -98,12 +117,22 @@ int sbx_winres_credential(struct sbx_resource_list *l, const char *account,
     return push(l, SBX_R_CREDENTIAL, key, account, NULL, path, detail, "elevated", err);
 }
 
-int sbx_winres_firewall(struct sbx_resource_list *l, const char *account, struct sbx_error *err)
+int sbx_winres_firewall(struct sbx_resource_list *l, const char *account, bool outbound,
+                        struct sbx_error *err)
 {
     char key[256], detail[128];
-    snprintf(key, sizeof key, "firewall:block-outbound:%s", account);
-    snprintf(detail, sizeof detail, "account=%s\n", account);
+    snprintf(key, sizeof key, "firewall:block-%s:%s", outbound ? "outbound" : "inbound",
+             account);
+    snprintf(detail, sizeof detail, "account=%s\ndirection=%s\n", account,
+             outbound ? "out" : "in");
     return push(l, SBX_R_FIREWALL_RULE, key, account, NULL, NULL, detail, "elevated", err);
+}
+
+bool sbx_winres_firewall_outbound(const struct sbx_resource *r)
+{
+    char dir[8];
+    /* ledgers from before the inbound rule recorded no direction: out */
+    return sbx_detail_get(r->detail, "direction", dir, sizeof dir) != 0 || strcmp(dir, "in") != 0;
 }
 
 int sbx_winres_ace_spec(const struct sbx_resource *r, const char *sid, struct sbx_ace_spec *out,
@@ -114,4 +143,23 @@ int sbx_winres_ace_spec(const struct sbx_resource *r, const char *sid, struct sb
         return sbx_err_set(err, SBX_ECORRUPT, "ACL entry '%s' has no ace= detail", r->key);
     snprintf(sddl, sizeof sddl, "(%s;;;%s)", fields, sid);
     return sbx_ace_from_sddl(sddl, out, err);
+}
+
+int sbx_winres_credential_path_check(const struct sbx_resource *r, struct sbx_error *err)
+{
+    char caller[SBX_SID_STR_MAX], want[512];
+    if (!r->path || !r->name || sbx_detail_get(r->detail, "for", caller, sizeof caller) != 0)
+        return sbx_err_set(err, SBX_ECORRUPT, "credential '%s' lacks its path, account or user",
+                           r->key ? r->key : "");
+    int n = snprintf(want, sizeof want, "\\credentials\\%s-%s.dpapi", caller, r->name);
+    size_t pl = strlen(r->path);
+    if (n < 0 || (size_t)n >= sizeof want || pl <= (size_t)n ||
+        _stricmp(r->path + pl - (size_t)n, want) != 0 || strstr(r->path, "\\..\\") ||
+        strchr(r->path, '/'))
+        return sbx_err_set(err, SBX_EPERM,
+                           "the ledger names %s as the credential of %s, which is not a path sbx "
+                           "writes credentials to; refusing to touch it (the ledger was changed "
+                           "by someone else)",
+                           r->path, r->name);
+    return 0;
 }

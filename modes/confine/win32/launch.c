@@ -267,6 +267,105 @@ static int std_handles(HANDLE dup[3], HANDLE list[3], DWORD *n_list, struct sbx_
     return 0;
 }
 
+/* --- the logon's standard handles: pipes relayed ------------------------------ */
+
+/* A pump is the thread's own (it frees it): stdin's may outlive the run,
+ * sitting in a read of our console until the next line arrives. */
+struct pump {
+    HANDLE from, to;
+    bool close_to; /* the write end of the child's stdin: EOF for the child */
+};
+
+static DWORD WINAPI pump_run(void *arg)
+{
+    struct pump *p = arg;
+    char buf[8192];
+    DWORD got = 0, put = 0;
+    while (ReadFile(p->from, buf, sizeof buf, &got, NULL) && got > 0)
+        if (!WriteFile(p->to, buf, got, &put, NULL))
+            break;
+    if (p->close_to)
+        CloseHandle(p->to);
+    free(p);
+    return 0;
+}
+
+struct relay {
+    HANDLE child[3];  /* what the child gets: stdin read end, stdout / stderr write ends */
+    HANDLE ours[3];   /* our ends: stdin write end, stdout / stderr read ends (until a
+                       * pump owns stdin's) */
+    HANDLE threads[3];
+};
+
+static void relay_close(struct relay *r)
+{
+    for (int i = 0; i < 3; i++) {
+        if (r->threads[i]) {
+            if (i == 0)
+                CancelSynchronousIo(r->threads[i]);
+            /* the outputs end when the command's tree (killed with its
+             * job) has closed the pipes: everything it wrote is passed on */
+            WaitForSingleObject(r->threads[i], i == 0 ? 1000 : 5000);
+            CloseHandle(r->threads[i]);
+        }
+        if (r->child[i])
+            CloseHandle(r->child[i]);
+        if (r->ours[i])
+            CloseHandle(r->ours[i]);
+        r->threads[i] = r->child[i] = r->ours[i] = NULL;
+    }
+}
+
+static int relay_open(struct relay *r, struct sbx_error *err)
+{
+    memset(r, 0, sizeof *r);
+    SECURITY_ATTRIBUTES sa = {sizeof sa, NULL, TRUE};
+    for (int i = 0; i < 3; i++) {
+        HANDLE rd, wr;
+        if (!CreatePipe(&rd, &wr, &sa, 0))
+            return sbx_win_err(err, SBX_EIO, GetLastError(), "creating the pipe for standard "
+                               "handle %d", i);
+        r->child[i] = i == 0 ? rd : wr;
+        r->ours[i] = i == 0 ? wr : rd;
+        if (!SetHandleInformation(r->ours[i], HANDLE_FLAG_INHERIT, 0))
+            return sbx_win_err(err, SBX_EIO, GetLastError(), "keeping our end of a pipe");
+    }
+    return 0;
+}
+
+/* After the child started: our handles <-> the pipes. */
+static int relay_start(struct relay *r, struct sbx_error *err)
+{
+    const DWORD which[3] = {STD_INPUT_HANDLE, STD_OUTPUT_HANDLE, STD_ERROR_HANDLE};
+    for (int i = 0; i < 3; i++) {
+        /* the child holds its ends now; ours must not keep them open */
+        CloseHandle(r->child[i]);
+        r->child[i] = NULL;
+        HANDLE std = GetStdHandle(which[i]);
+        if (!std || std == INVALID_HANDLE_VALUE) {
+            if (i == 0) { /* no input: the child reads EOF */
+                CloseHandle(r->ours[0]);
+                r->ours[0] = NULL;
+            }
+            continue;
+        }
+        struct pump *p = malloc(sizeof *p);
+        if (!p)
+            return sbx_err_set(err, SBX_ENOMEM, "out of memory");
+        p->from = i == 0 ? std : r->ours[i];
+        p->to = i == 0 ? r->ours[i] : std;
+        p->close_to = i == 0;
+        r->threads[i] = CreateThread(NULL, 0, pump_run, p, 0, NULL);
+        if (!r->threads[i]) {
+            free(p);
+            return sbx_win_err(err, SBX_EIO, GetLastError(), "relaying standard handle %d", i);
+        }
+        if (i == 0)
+            r->ours[0] = NULL; /* the pump closes it */
+    }
+    return 0;
+}
+
 static int start_status(DWORD e, const struct sbx_launch *l, int *status, struct sbx_error *err)
 {
     char *app = sbx_utf8(l->app);
@@ -294,10 +393,22 @@ int sbx_launch_run(const struct sbx_launch *l, int *status, struct sbx_error *er
     DWORD n_list = 0;
     LPPROC_THREAD_ATTRIBUTE_LIST attrs = NULL;
     PROCESS_INFORMATION pi = {0};
-    int rc = std_handles(dup, list, &n_list, err);
+    /* A logon always relays; a token run when asked (sbx-runner.exe has
+     * no console to share). */
+    bool relayed = !l->token || l->relay_stdio;
+    struct relay relay;
+    memset(&relay, 0, sizeof relay);
+    int rc = relayed ? relay_open(&relay, err) : std_handles(dup, list, &n_list, err);
     if (rc)
         goto out;
+    if (relayed && l->token) {
+        for (int i = 0; i < 3; i++)
+            list[i] = dup[i] = relay.child[i];
+        n_list = 3;
+    }
     DWORD flags = CREATE_SUSPENDED | CREATE_UNICODE_ENVIRONMENT;
+    if (l->no_window || !l->token)
+        flags |= CREATE_NO_WINDOW;
     BOOL ok;
     DWORD e = 0;
     if (l->token) {
@@ -305,6 +416,7 @@ int sbx_launch_run(const struct sbx_launch *l, int *status, struct sbx_error *er
         memset(&si, 0, sizeof si);
         si.StartupInfo.cb = sizeof si;
         si.StartupInfo.dwFlags = STARTF_USESTDHANDLES;
+        si.StartupInfo.lpDesktop = (LPWSTR)l->desktop;
         si.StartupInfo.hStdInput = dup[0];
         si.StartupInfo.hStdOutput = dup[1];
         si.StartupInfo.hStdError = dup[2];
@@ -327,14 +439,16 @@ int sbx_launch_run(const struct sbx_launch *l, int *status, struct sbx_error *er
                                   (LPVOID)l->env, l->cwd, &si.StartupInfo, &pi);
     } else {
         /* Secondary logon duplicates the handles named in si itself; it
-         * takes no attribute list. */
+         * takes no attribute list.  They are pipes: a console handle of
+         * ours means nothing in the account's process. */
         STARTUPINFOW si;
         memset(&si, 0, sizeof si);
         si.cb = sizeof si;
         si.dwFlags = STARTF_USESTDHANDLES;
-        si.hStdInput = dup[0];
-        si.hStdOutput = dup[1];
-        si.hStdError = dup[2];
+        si.lpDesktop = (LPWSTR)l->desktop;
+        si.hStdInput = relay.child[0];
+        si.hStdOutput = relay.child[1];
+        si.hStdError = relay.child[2];
         ok = CreateProcessWithLogonW(l->user, L".", l->password, LOGON_WITH_PROFILE, l->app,
                                      l->cmdline, flags, (LPVOID)l->env, l->cwd, &si, &pi);
     }
@@ -345,6 +459,10 @@ int sbx_launch_run(const struct sbx_launch *l, int *status, struct sbx_error *er
     }
     if (!AssignProcessToJobObject(job, pi.hProcess)) {
         rc = sbx_win_err(err, SBX_EIO, GetLastError(), "putting the command in its job object");
+        TerminateProcess(pi.hProcess, 1);
+        goto out;
+    }
+    if (relayed && (rc = relay_start(&relay, err)) != 0) {
         TerminateProcess(pi.hProcess, 1);
         goto out;
     }
@@ -368,6 +486,7 @@ int sbx_launch_run(const struct sbx_launch *l, int *status, struct sbx_error *er
     }
     SetConsoleCtrlHandler(ignore_ctrl, FALSE);
 out:
+    relay_close(&relay);
     if (pi.hThread)
         CloseHandle(pi.hThread);
     if (pi.hProcess)
@@ -377,7 +496,7 @@ out:
         free(attrs);
     }
     for (int i = 0; i < 3; i++)
-        if (dup[i])
+        if (dup[i] && !relayed)
             CloseHandle(dup[i]);
     CloseHandle(job);
     return rc;

@@ -4,13 +4,17 @@
  * when the command's main process ends), only the three standard handles
  * are inherited (PROC_THREAD_ATTRIBUTE_HANDLE_LIST), and the exit code is
  * passed through.  Two ways in: CreateProcessAsUserW with a restricted
- * token (unelevated) and CreateProcessWithLogonW with an account's
- * password (elevated). */
+ * token (the unelevated mode, and sbx-runner.exe inside the elevated
+ * mode's account) and CreateProcessWithLogonW with an account's password
+ * (the elevated mode starting sbx-runner.exe).  A logon gets no window
+ * (CREATE_NO_WINDOW) and its standard handles are pipes that sbx relays
+ * to and from its own: the console of the caller is not the account's. */
 #ifndef SBX_MODES_CONFINE_WIN32_LAUNCH_H
 #define SBX_MODES_CONFINE_WIN32_LAUNCH_H
 
 #include <windows.h>
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "util/error.h"
@@ -48,6 +52,9 @@ struct sbx_launch {
     const wchar_t *env;       /* block, or NULL (logon: the account's) */
     const wchar_t *cwd;
     unsigned timeout_sec;     /* 0: none */
+    bool no_window;           /* CREATE_NO_WINDOW (always for a logon) */
+    bool relay_stdio;         /* pipes relayed by sbx (always for a logon) */
+    const wchar_t *desktop;   /* "WinSta0\sbx-...", or NULL: the caller's */
 };
 
 /* Run and wait.  *status: the exit code, SBX_STATUS_TIMEOUT when the

@@ -4,6 +4,7 @@
 #include <windows.h>
 #include <lm.h>
 #include <sddl.h>
+#include <userenv.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -233,8 +234,17 @@ int sbx_local_principal_delete(const char *sid, enum sbx_principal_type type,
         st != ERROR_NO_SUCH_ALIAS)
         return sbx_win_err(err, 0, st, "deleting the local %s '%s' (%s)",
                            type == SBX_PRINCIPAL_USER ? "account" : "group", uname, sid);
-    if (type == SBX_PRINCIPAL_USER)
+    if (type == SBX_PRINCIPAL_USER) {
+        /* The account's profile (C:\Users\SbxOffline and its registry
+         * hive) goes with it (issue 17 item 9): by SID, which names it
+         * alone.  None is there when the account never ran a command. */
+        wchar_t wsid[SBX_SID_STR_MAX];
+        if (sbx_wide_buf(sid, wsid, SBX_SID_STR_MAX) == 0 && !DeleteProfileW(wsid, NULL, NULL) &&
+            GetLastError() != ERROR_FILE_NOT_FOUND && GetLastError() != ERROR_PATH_NOT_FOUND)
+            return sbx_win_err(err, 0, GetLastError(), "deleting the profile of the account "
+                               "'%s' (%s)", uname, sid);
         return sbx_account_hide(uname, false, err);
+    }
     return 0;
 }
 

@@ -58,6 +58,34 @@ static int ace_trustee(const struct sbx_resource *r, bool create, char sid[SBX_S
     return sbx_local_lookup(group, SBX_PRINCIPAL_GROUP, sid, SBX_SID_STR_MAX, err);
 }
 
+/* A grant goes only where a workspace may be: the path resolves to
+ * itself (no junction or symlink in it now) and passes the workspace
+ * checks (no drive root, Windows, Program Files, ProgramData, profile).
+ * The ledger names the path, and an elevated sbx applying it must not be
+ * steered by whoever wrote the ledger (issue 17 item 7).  Removals and
+ * denials need no such proof: they only take rights away from sbx's own
+ * SIDs. */
+static int grant_path_allowed(const struct sbx_resource *r, struct sbx_error *err)
+{
+    char resolved[4096];
+    int rc = sbx_win32_workspace_resolve(r->path ? r->path : "", resolved, sizeof resolved, err);
+    if (rc)
+        return sbx_err_wrap(err, "refusing the grant of %s", r->key);
+    wchar_t *a = sbx_wide(resolved), *b = sbx_wide(r->path), *nb = malloc(SBX_WINPATH_MAX * 2);
+    bool same = a && b && nb &&
+                sbx_winpath_normalize(b, nb, SBX_WINPATH_MAX, NULL) == 0 &&
+                sbx_winpath_equal(a, nb);
+    free(a);
+    free(b);
+    free(nb);
+    if (!same)
+        return sbx_err_set(err, SBX_EPERM,
+                           "refusing the grant of %s: the path now resolves to %s (a junction "
+                           "or symbolic link was put in its way)",
+                           r->key, resolved);
+    return 0;
+}
+
 static int acl_entry(enum sbx_action act, struct sbx_resource *r, bool probe, bool *present,
                      struct sbx_error *err)
 {
@@ -72,6 +100,9 @@ static int acl_entry(enum sbx_action act, struct sbx_resource *r, bool probe, bo
         return rc;
     struct sbx_ace_spec spec;
     if ((rc = sbx_winres_ace_spec(r, sid, &spec, err)) != 0)
+        return rc;
+    if (!probe && act == SBX_ACT_CREATE && spec.type == SBX_ACE_ALLOW &&
+        (rc = grant_path_allowed(r, err)) != 0)
         return rc;
     wchar_t *p = long_path(r->path, err);
     if (!p)
@@ -217,11 +248,22 @@ static int write_credential(const char *path, const char *b64, const char *calle
 
 static int credential_apply(enum sbx_action act, struct sbx_resource *r, struct sbx_error *err)
 {
+    int rc = sbx_winres_credential_path_check(r, err);
+    if (rc)
+        return rc;
     if (act == SBX_ACT_DELETE) {
         wchar_t *file = long_path(r->path, err);
         if (!file)
             return -SBX_EINVAL;
-        int rc = 0;
+        DWORD a = GetFileAttributesW(file);
+        if (a != INVALID_FILE_ATTRIBUTES &&
+            (a & (FILE_ATTRIBUTE_REPARSE_POINT | FILE_ATTRIBUTE_DIRECTORY))) {
+            free(file);
+            return sbx_err_set(err, SBX_EPERM,
+                               "refusing to delete the credential %s: it is a directory or a "
+                               "link, not the file sbx wrote",
+                               r->path);
+        }
         if (!DeleteFileW(file) && GetLastError() != ERROR_FILE_NOT_FOUND &&
             GetLastError() != ERROR_PATH_NOT_FOUND)
             rc = sbx_win_err(err, 0, GetLastError(), "deleting the credential %s", r->path);
@@ -230,7 +272,6 @@ static int credential_apply(enum sbx_action act, struct sbx_resource *r, struct 
     }
     char caller[SBX_SID_STR_MAX], me[SBX_SID_STR_MAX], logon[SBX_SID_STR_MAX];
     char sid[SBX_SID_STR_MAX], pw[SBX_PASSWORD_LEN + 1];
-    int rc;
     if (sbx_detail_get(r->detail, "for", caller, sizeof caller) != 0)
         return sbx_err_set(err, SBX_ECORRUPT, "credential '%s' names no user", r->key);
     if ((rc = sbx_token_sids(me, logon, err)) != 0)
@@ -244,16 +285,21 @@ static int credential_apply(enum sbx_action act, struct sbx_resource *r, struct 
         snprintf(sid, sizeof sid, "%s", r->principal);
     else if ((rc = sbx_local_lookup(r->name, SBX_PRINCIPAL_USER, sid, sizeof sid, err)) != 0)
         return rc;
-    /* A fresh password, known only through this file. */
+    /* A fresh password, known only through this file.  The file is
+     * written (and flushed) before the account gets the password: a crash
+     * between the two leaves a file whose password the account does not
+     * have yet, which the plan's recovery rewrites (resume) or removes
+     * (rollback); never an account whose password exists nowhere (issue
+     * 17 item 8). */
     if ((rc = sbx_password_generate(pw, err)) != 0)
         return rc;
     char *b64 = NULL;
     rc = sbx_dpapi_protect(pw, strlen(pw), r->name, &b64, err);
     if (!rc)
+        rc = write_credential(r->path, b64, caller, err);
+    if (!rc)
         rc = sbx_local_user_set_password(sid, pw, err);
     sbx_secure_zero(pw, sizeof pw);
-    if (!rc)
-        rc = write_credential(r->path, b64, caller, err);
     free(b64);
     if (!rc)
         rc = set(&r->principal, sid, err);
@@ -281,7 +327,7 @@ static int firewall_apply(enum sbx_action act, struct sbx_resource *r, struct sb
     else if ((rc = sbx_local_lookup(r->name, SBX_PRINCIPAL_USER, sid, sizeof sid, err)) != 0)
         return rc;
     struct sbx_fw_rule_spec spec;
-    if ((rc = sbx_fw_block_spec(r->name, sid, &spec, err)) != 0)
+    if ((rc = sbx_fw_block_spec(r->name, sid, sbx_winres_firewall_outbound(r), &spec, err)) != 0)
         return rc;
     if ((rc = sbx_fw_open(true, &fw, err)) != 0)
         return rc;
@@ -300,7 +346,8 @@ static int firewall_probe(const struct sbx_resource *r, enum sbx_presence *out,
         return 0;
     struct sbx_fw_rule_spec spec;
     struct sbx_fw *fw;
-    int rc = sbx_fw_block_spec(r->name, r->principal, &spec, err);
+    int rc = sbx_fw_block_spec(r->name, r->principal, sbx_winres_firewall_outbound(r), &spec,
+                               err);
     if (rc || (rc = sbx_fw_open(false, &fw, err)) != 0)
         return rc;
     int state = 0;

@@ -169,6 +169,58 @@ static char *rule_users(INetFwRule *rule)
     return out;
 }
 
+/* One string property, read back: S_OK and a value, or an error. */
+static int get_str(HRESULT hr, BSTR b, char *out, size_t len, const char *what,
+                   struct sbx_error *err)
+{
+    int rc = 0;
+    out[0] = '\0';
+    if (hr != S_OK)
+        rc = sbx_win_hr(err, SBX_EIO, hr, "reading the firewall rule's %s back", what);
+    else if (b && sbx_utf8_buf(b, out, len))
+        rc = sbx_err_set(err, SBX_EINVAL, "the firewall rule's %s is too long", what);
+    SysFreeString(b);
+    return rc;
+}
+
+/* Every field sbx sets, as the rule object holds it. */
+static int rule_read(INetFwRule3 *r, struct sbx_fw_rule_fields *f, struct sbx_error *err)
+{
+    memset(f, 0, sizeof *f);
+    BSTR b = NULL;
+    HRESULT hr = INetFwRule3_get_Name(r, &b);
+    int rc = get_str(hr, b, f->name, sizeof f->name, "name", err);
+    if (rc)
+        return rc;
+    b = NULL;
+    hr = INetFwRule3_get_Grouping(r, &b);
+    if ((rc = get_str(hr, b, f->group, sizeof f->group, "grouping", err)) != 0)
+        return rc;
+    b = NULL;
+    hr = INetFwRule3_get_RemoteAddresses(r, &b);
+    if ((rc = get_str(hr, b, f->remote_addresses, sizeof f->remote_addresses,
+                      "remote addresses", err)) != 0)
+        return rc;
+    b = NULL;
+    hr = INetFwRule3_get_LocalUserAuthorizedList(r, &b);
+    if ((rc = get_str(hr, b, f->local_users, sizeof f->local_users, "local users", err)) != 0)
+        return rc;
+    NET_FW_RULE_DIRECTION dir = NET_FW_RULE_DIR_IN;
+    NET_FW_ACTION act = NET_FW_ACTION_ALLOW;
+    VARIANT_BOOL on = VARIANT_FALSE;
+    const char *what = "direction";
+    if ((hr = INetFwRule3_get_Direction(r, &dir)) != S_OK ||
+        (what = "action", hr = INetFwRule3_get_Action(r, &act)) != S_OK ||
+        (what = "enabled flag", hr = INetFwRule3_get_Enabled(r, &on)) != S_OK ||
+        (what = "profiles", hr = INetFwRule3_get_Profiles(r, &f->profiles)) != S_OK ||
+        (what = "protocol", hr = INetFwRule3_get_Protocol(r, &f->protocol)) != S_OK)
+        return sbx_win_hr(err, SBX_EIO, hr, "reading the firewall rule's %s back", what);
+    f->outbound = dir == NET_FW_RULE_DIR_OUT;
+    f->block = act == NET_FW_ACTION_BLOCK;
+    f->enabled = on == VARIANT_TRUE;
+    return 0;
+}
+
 struct probe_ctx {
     const struct sbx_fw_rule_spec *spec;
     int state;
@@ -176,23 +228,25 @@ struct probe_ctx {
 
 static int probe_one(void *vctx, INetFwRule *rule, const char *name, struct sbx_error *err)
 {
-    (void)err;
     struct probe_ctx *c = vctx;
     if (strcmp(name, c->spec->name) != 0)
         return 0;
-    NET_FW_RULE_DIRECTION dir = NET_FW_RULE_DIR_IN;
-    NET_FW_ACTION act = NET_FW_ACTION_ALLOW;
-    VARIANT_BOOL on = VARIANT_FALSE;
-    INetFwRule_get_Direction(rule, &dir);
-    INetFwRule_get_Action(rule, &act);
-    INetFwRule_get_Enabled(rule, &on);
-    char *users = rule_users(rule);
-    char sid[SBX_SID_STR_MAX];
-    bool same = dir == NET_FW_RULE_DIR_OUT && act == NET_FW_ACTION_BLOCK && on == VARIANT_TRUE &&
-                users && sbx_fw_users_sid(users, sid, sizeof sid) == 0 &&
-                strcmp(sid, c->spec->account_sid) == 0;
-    free(users);
-    c->state = same ? 1 : 2;
+    /* a name-only spec (removal) asks whether it is there at all */
+    if (!c->spec->account_sid[0]) {
+        c->state = 1;
+        return 1;
+    }
+    INetFwRule3 *r3 = NULL;
+    struct sbx_fw_rule_fields want, got;
+    struct sbx_error ignored = {0};
+    c->state = 2;
+    if (SUCCEEDED(INetFwRule_QueryInterface(rule, &IID_INetFwRule3, (void **)&r3))) {
+        sbx_fw_spec_fields(c->spec, &want);
+        if (rule_read(r3, &got, &ignored) == 0 && !sbx_fw_fields_diff(&want, &got))
+            c->state = 1;
+        INetFwRule3_Release(r3);
+    }
+    (void)err;
     return 1;
 }
 
@@ -222,10 +276,111 @@ int sbx_fw_rule_remove(struct sbx_fw *fw, const char *name, struct sbx_error *er
         BSTR b = bstr(name);
         HRESULT hr = INetFwRules_Remove(fw->rules, b);
         SysFreeString(b);
-        if (FAILED(hr))
-            return sbx_win_hr(err, 0, hr, "removing the firewall rule '%s'", name);
+        if (hr != S_OK)
+            return sbx_win_hr(err, SBX_EIO, hr, "removing the firewall rule '%s'", name);
     }
     return sbx_err_set(err, SBX_EIO, "the firewall rule '%s' keeps coming back", name);
+}
+
+/* The rule object with every field of spec set; each setter must answer
+ * S_OK (S_FALSE, a partial success, is a failure here). */
+static int rule_build(const struct sbx_fw_rule_spec *spec, INetFwRule3 **out,
+                      struct sbx_error *err)
+{
+    *out = NULL;
+    INetFwRule3 *r = NULL;
+    HRESULT hr = CoCreateInstance(&CLSID_NetFwRule, NULL, CLSCTX_INPROC_SERVER,
+                                  &IID_INetFwRule3, (void **)&r);
+    if (hr != S_OK || !r)
+        return sbx_win_hr(err, SBX_ENOTSUP, hr,
+                          "creating a firewall rule object (INetFwRule3 needs Windows 8 or "
+                          "later)");
+    int rc = 0;
+    BSTR name = bstr(spec->name), desc = bstr(spec->description), group = bstr(spec->group),
+         remote = bstr(spec->remote_addresses), users = bstr(spec->local_users);
+    const char *what = "name";
+    if (!name || !desc || !group || !remote || !users)
+        rc = sbx_err_set(err, SBX_ENOMEM, "out of memory");
+    else if ((hr = INetFwRule3_put_Name(r, name)) != S_OK ||
+             (what = "description", hr = INetFwRule3_put_Description(r, desc)) != S_OK ||
+             (what = "grouping", hr = INetFwRule3_put_Grouping(r, group)) != S_OK ||
+             (what = "direction",
+              hr = INetFwRule3_put_Direction(r, spec->outbound ? NET_FW_RULE_DIR_OUT
+                                                                : NET_FW_RULE_DIR_IN)) != S_OK ||
+             (what = "action", hr = INetFwRule3_put_Action(r, spec->block ? NET_FW_ACTION_BLOCK
+                                                                          : NET_FW_ACTION_ALLOW)) !=
+                 S_OK ||
+             (what = "profiles", hr = INetFwRule3_put_Profiles(r, spec->profiles)) != S_OK ||
+             (what = "protocol", hr = INetFwRule3_put_Protocol(r, spec->protocol)) != S_OK ||
+             (what = "remote addresses", hr = INetFwRule3_put_RemoteAddresses(r, remote)) !=
+                 S_OK ||
+             (what = "local users", hr = INetFwRule3_put_LocalUserAuthorizedList(r, users)) !=
+                 S_OK ||
+             (what = "enabled flag", hr = INetFwRule3_put_Enabled(r, VARIANT_TRUE)) != S_OK)
+        rc = sbx_win_hr(err, SBX_EIO, hr, "firewall rule '%s': setting its %s", spec->name,
+                        what);
+    SysFreeString(name);
+    SysFreeString(desc);
+    SysFreeString(group);
+    SysFreeString(remote);
+    SysFreeString(users);
+    if (rc)
+        INetFwRule3_Release(r);
+    else
+        *out = r;
+    return rc;
+}
+
+static int compare(const struct sbx_fw_rule_spec *spec, const struct sbx_fw_rule_fields *got,
+                   const char *where, struct sbx_error *err)
+{
+    struct sbx_fw_rule_fields want;
+    sbx_fw_spec_fields(spec, &want);
+    const char *diff = sbx_fw_fields_diff(&want, got);
+    if (diff)
+        return sbx_err_set(err, SBX_EDRIFT,
+                           "the firewall rule '%s' %s differs from what sbx set: its %s", spec->name,
+                           where, diff);
+    return 0;
+}
+
+int sbx_fw_rule_build_check(const struct sbx_fw_rule_spec *spec, struct sbx_fw_rule_fields *got,
+                            struct sbx_error *err)
+{
+    bool com = SUCCEEDED(CoInitializeEx(NULL, COINIT_APARTMENTTHREADED));
+    INetFwRule3 *r = NULL;
+    int rc = rule_build(spec, &r, err);
+    if (!rc)
+        rc = rule_read(r, got, err);
+    if (!rc)
+        rc = compare(spec, got, "as built", err);
+    if (r)
+        INetFwRule3_Release(r);
+    if (com)
+        CoUninitialize();
+    return rc;
+}
+
+/* The rule as the firewall now holds it, read back by name. */
+static int read_back(struct sbx_fw *fw, const struct sbx_fw_rule_spec *spec,
+                     struct sbx_error *err)
+{
+    BSTR name = bstr(spec->name);
+    INetFwRule *rule = NULL;
+    INetFwRule3 *r3 = NULL;
+    HRESULT hr = name ? INetFwRules_Item(fw->rules, name, &rule) : E_OUTOFMEMORY;
+    SysFreeString(name);
+    if (hr != S_OK || !rule)
+        return sbx_win_hr(err, SBX_EIO, hr,
+                          "reading the firewall rule '%s' back after adding it", spec->name);
+    struct sbx_fw_rule_fields got;
+    hr = INetFwRule_QueryInterface(rule, &IID_INetFwRule3, (void **)&r3);
+    INetFwRule_Release(rule);
+    if (hr != S_OK)
+        return sbx_win_hr(err, SBX_EIO, hr, "reading the firewall rule '%s' back", spec->name);
+    int rc = rule_read(r3, &got, err);
+    INetFwRule3_Release(r3);
+    return rc ? rc : compare(spec, &got, "as the firewall holds it", err);
 }
 
 int sbx_fw_rule_ensure(struct sbx_fw *fw, const struct sbx_fw_rule_spec *spec,
@@ -238,38 +393,17 @@ int sbx_fw_rule_ensure(struct sbx_fw *fw, const struct sbx_fw_rule_spec *spec,
     if (state == 2 && (rc = sbx_fw_rule_remove(fw, spec->name, err)) != 0)
         return rc;
     INetFwRule3 *r = NULL;
-    HRESULT hr = CoCreateInstance(&CLSID_NetFwRule, NULL, CLSCTX_INPROC_SERVER, &IID_INetFwRule3,
-                                  (void **)&r);
-    if (FAILED(hr))
-        return sbx_win_hr(err, 0, hr,
-                          "creating a firewall rule object (INetFwRule3 needs Windows 8 or later)");
-    BSTR name = bstr(spec->name), desc = bstr(spec->description), group = bstr(spec->group),
-         remote = bstr(spec->remote_addresses), users = bstr(spec->local_users);
-    if (!name || !desc || !group || !remote || !users) {
-        rc = sbx_err_set(err, SBX_ENOMEM, "out of memory");
-        goto out;
-    }
-    const char *step = "setting its properties";
-    if (FAILED(hr = INetFwRule3_put_Name(r, name)) ||
-        FAILED(hr = INetFwRule3_put_Description(r, desc)) ||
-        FAILED(hr = INetFwRule3_put_Grouping(r, group)) ||
-        FAILED(hr = INetFwRule3_put_Direction(r, spec->outbound ? NET_FW_RULE_DIR_OUT
-                                                                  : NET_FW_RULE_DIR_IN)) ||
-        FAILED(hr = INetFwRule3_put_Action(r, spec->block ? NET_FW_ACTION_BLOCK
-                                                           : NET_FW_ACTION_ALLOW)) ||
-        FAILED(hr = INetFwRule3_put_Profiles(r, spec->profiles)) ||
-        FAILED(hr = INetFwRule3_put_RemoteAddresses(r, remote)) ||
-        FAILED(hr = INetFwRule3_put_LocalUserAuthorizedList(r, users)) ||
-        FAILED(hr = INetFwRule3_put_Enabled(r, VARIANT_TRUE)) ||
-        (step = "adding it", FAILED(hr = INetFwRules_Add(fw->rules, (INetFwRule *)r))))
-        rc = sbx_win_hr(err, 0, hr, "firewall rule '%s': %s", spec->name, step);
-out:
-    SysFreeString(name);
-    SysFreeString(desc);
-    SysFreeString(group);
-    SysFreeString(remote);
-    SysFreeString(users);
+    if ((rc = rule_build(spec, &r, err)) != 0)
+        return rc;
+    HRESULT hr = INetFwRules_Add(fw->rules, (INetFwRule *)r);
     INetFwRule3_Release(r);
+    if (hr != S_OK)
+        return sbx_win_hr(err, SBX_EIO, hr, "firewall rule '%s': adding it", spec->name);
+    if ((rc = read_back(fw, spec, err)) != 0) {
+        /* a rule that is not what sbx asked for does not stay */
+        struct sbx_error ignored = {0};
+        sbx_fw_rule_remove(fw, spec->name, &ignored);
+    }
     return rc;
 }
 
