@@ -4,14 +4,18 @@
  * that libevent is loaded by no run that does not use it), and tests start
  * directly.
  *
- *   sbx-netproxy (--listen-fd N | --listen ADDR:PORT) [--ready-fd N]
+ *   sbx-netproxy (--listen-fd N | --listen ADDR:PORT | --listen-recv-fd N)
+ *                [--ready-fd N]
  *                [--parent-fd N] [--summary-fd N] [--max-clients N]
  *                [--head-timeout SEC] [--connect-timeout SEC]
  *                [--idle-timeout SEC] --net SPEC [--net SPEC]...
  *
  * --listen binds a loopback TCP port (0: any) and writes "PORT\n" to the
  * ready descriptor (default 1) once it listens; --listen-fd takes a socket
- * already listening (the one sbx made in the sandbox's network namespace).
+ * already listening; --listen-recv-fd waits for one on the unix socket N
+ * (SCM_RIGHTS: the socket the sandbox's init made in the run's network
+ * namespace, modes/confine/linux/netns.h) and exits quietly (0) when N
+ * closes without one (the sandbox never started).
  * SPEC is what `sbx run --net` takes: allow=..., deny=..., limited.
  * Test builds (SBX_FAKE_OS=ON) resolve from the hosts file SBX_NET_HOSTS
  * names, when set, and from nothing else.
@@ -114,6 +118,35 @@ static int add_local_networks(struct sbx_net_policy *policy, struct sbx_error *e
     return rc;
 }
 
+/* The listening socket the sandbox's init sends; -1 at EOF or error. */
+static int receive_listener(int sock)
+{
+    char byte, cbuf[CMSG_SPACE(sizeof(int))];
+    struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+                        .msg_controllen = sizeof(cbuf)};
+    ssize_t n;
+    do
+        n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+    while (n < 0 && errno == EINTR);
+    struct cmsghdr *cm = n == 1 ? CMSG_FIRSTHDR(&mh) : NULL;
+    if (!cm || cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS ||
+        cm->cmsg_len != CMSG_LEN(sizeof(int)))
+        return -1;
+    int fd;
+    memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+    /* It must be what was promised: a listening TCP socket. */
+    int type = 0, listening = 0;
+    socklen_t len = sizeof(type);
+    if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0 || type != SOCK_STREAM ||
+        (len = sizeof(listening), getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len)) != 0 ||
+        !listening) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
 int main(int argc, char **argv)
 {
     struct sbx_error err = {0};
@@ -123,6 +156,7 @@ int main(int argc, char **argv)
     struct sbx_netproxy_config cfg = {.policy = policy, .listen_fd = -1, .parent_fd = -1,
                                       .summary_fd = -1, .denials = stderr};
     const char *listen_spec = NULL;
+    int recv_fd = -1;
     unsigned ready_fd = 1, fdnum;
     for (int i = 1; i < argc; i++) {
         const char *opt = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
@@ -136,6 +170,8 @@ int main(int argc, char **argv)
             listen_spec = val;
         } else if (strcmp(opt, "--listen-fd") == 0 && parse_uint(val, INT_MAX, &fdnum)) {
             cfg.listen_fd = (int)fdnum;
+        } else if (strcmp(opt, "--listen-recv-fd") == 0 && parse_uint(val, INT_MAX, &fdnum)) {
+            recv_fd = (int)fdnum;
         } else if (strcmp(opt, "--ready-fd") == 0 && parse_uint(val, INT_MAX, &fdnum)) {
             ready_fd = fdnum;
         } else if (strcmp(opt, "--parent-fd") == 0 && parse_uint(val, INT_MAX, &fdnum)) {
@@ -155,8 +191,8 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    if ((cfg.listen_fd >= 0) == (listen_spec != NULL))
-        return usage("exactly one of --listen-fd and --listen");
+    if ((cfg.listen_fd >= 0) + (listen_spec != NULL) + (recv_fd >= 0) != 1)
+        return usage("exactly one of --listen-fd, --listen and --listen-recv-fd");
     if (!sbx_net_policy_has_allow(policy))
         return usage("no --net allow=... : the proxy would reach nothing");
     if (add_local_networks(policy, &err) < 0)
@@ -175,6 +211,14 @@ int main(int argc, char **argv)
         dprintf((int)ready_fd, "%u\n", port);
         if (ready_fd != 1)
             close((int)ready_fd);
+    }
+    if (recv_fd >= 0) {
+        cfg.listen_fd = receive_listener(recv_fd);
+        close(recv_fd);
+        if (cfg.listen_fd < 0) {
+            sbx_net_policy_free(policy);
+            return 0; /* the sandbox never started: nothing to serve */
+        }
     }
     int rc = sbx_netproxy_run(&cfg, &err);
     sbx_net_policy_free(policy);

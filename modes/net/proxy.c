@@ -559,10 +559,11 @@ int sbx_netproxy_run(const struct sbx_netproxy_config *cfg, struct sbx_error *er
                                      eff.listen_fd);
     px.resume_accept = evtimer_new(px.base, on_resume_accept, &px);
     stops[0] = evsignal_new(px.base, SIGTERM, on_stop, &px);
-    stops[1] = evsignal_new(px.base, SIGINT, on_stop, &px);
+    /* Started by sbx (a parent descriptor), only that and SIGTERM stop it. */
+    stops[1] = eff.parent_fd < 0 ? evsignal_new(px.base, SIGINT, on_stop, &px) : NULL;
     if (eff.parent_fd >= 0)
         stops[2] = event_new(px.base, eff.parent_fd, EV_READ | EV_PERSIST, on_stop, &px);
-    if (!px.listener || !px.resume_accept || !stops[0] || !stops[1] ||
+    if (!px.listener || !px.resume_accept || !stops[0] || (eff.parent_fd < 0 && !stops[1]) ||
         (eff.parent_fd >= 0 && !stops[2])) {
         rc = sbx_err_sys(err, SBX_EIO, errno, "the proxy could not listen on descriptor %d",
                          eff.listen_fd);
