@@ -196,6 +196,12 @@ static void on_connected(struct conn *c)
     bufferevent_set_timeouts(c->client, &c->px->idle_tv, NULL);
     bufferevent_set_timeouts(c->origin, &c->px->idle_tv, NULL);
     bufferevent_setwatermark(c->origin, EV_READ, 0, PROXY_BUF_MAX);
+    /* Whole buffers per system call (libevent's default is 16 KiB). */
+    struct bufferevent *both[2] = {c->client, c->origin};
+    for (int i = 0; i < 2; i++) {
+        bufferevent_set_max_single_read(both[i], PROXY_BUF_MAX);
+        bufferevent_set_max_single_write(both[i], PROXY_BUF_MAX);
+    }
     if (c->head->is_connect) {
         c->state = TUNNEL;
         evbuffer_add_printf(bufferevent_get_output(c->client),
