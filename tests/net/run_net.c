@@ -5,8 +5,9 @@
  * ignores the proxy variables gets nowhere (TCP and UDP straight to the
  * origin: each attempt first shown to work without sbx).  Run as root and
  * again as nobody.  Test names resolve from a hosts file (SBX_NET_HOSTS,
- * which the sbx-netproxy of a test build honours).
- * Usage: run_net SBX. */
+ * which the sbx-netproxy of a test build honours).  With --registry, only
+ * the machine's own npm registry through the proxy (outbound network).
+ * Usage: run_net SBX [--registry]. */
 #include <grp.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -136,6 +137,34 @@ static void test_refused_options(void **st)
     assert_int_equal(sh(NET("sideways"), "true", &r), 125);
 }
 
+/* The machine's own npm registry (its host from `npm config get
+ * registry`, never written here) allowlisted: npm view works, curl to any
+ * other host is refused.  Needs the machine's outbound network: without
+ * it this fails (it does not skip). */
+static void test_npm_registry(void **st)
+{
+    (void)st;
+    struct run_result r;
+    assert_int_equal(sh(NULL, "npm config get registry", &r), 0);
+    char host[256] = "";
+    if (sscanf(r.out, "%*[a-z]://%255[^/:\n]", host) != 1 || !host[0])
+        fail_msg("no registry host in '%s'", r.out);
+    char allow[300];
+    snprintf(allow, sizeof allow, "allow=%s", host);
+    int status = sh(NET(allow), "npm view left-pad version --prefer-online", &r);
+    if (status != 0 || !strstr(r.out, "1."))
+        fail_msg("npm view through the proxy to %s: status %d: %s", host, status, r.out);
+    status = sh(NET(allow), "curl -sS -m 20 -o /dev/null -w '%{http_code}' https://example.org/",
+                &r);
+    assert_true(status != 0);
+    assert_non_null(strstr(r.out, "sbx: network: denied example.org:443 (not in allowlist)"));
+    /* And straight past the proxy: no name, no route. */
+    snprintf(allow, sizeof allow, "curl -sS -m 20 --noproxy '*' https://%s/", host);
+    assert_true(sh(NET("allow=example.invalid"), allow, &r) != 0);
+}
+
+static bool registry_only;
+
 static int suite(const char *name)
 {
     const struct CMUnitTest tests[] = {
@@ -143,6 +172,11 @@ static int suite(const char *name)
         cmocka_unit_test(test_bypass_fails),
         cmocka_unit_test(test_refused_options),
     };
+    const struct CMUnitTest registry[] = {
+        cmocka_unit_test(test_npm_registry),
+    };
+    if (registry_only)
+        return _cmocka_run_group_tests(name, registry, 1, NULL, NULL);
     return _cmocka_run_group_tests(name, tests, sizeof tests / sizeof tests[0], NULL, NULL);
 }
 
@@ -155,10 +189,11 @@ static bool make_dirs(uid_t owner)
 
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: run_net SBX\n");
+    if (argc < 2 || argc > 3 || (argc == 3 && strcmp(argv[2], "--registry") != 0)) {
+        fprintf(stderr, "usage: run_net SBX [--registry]\n");
         return 2;
     }
+    registry_only = argc == 3;
     const char *why = run_missing_feature();
     if (why) {
         printf("SKIP: %s\n", why);
@@ -173,7 +208,11 @@ int main(int argc, char **argv)
     fprintf(f, "127.0.0.1 allowed.test other.test\n");
     fclose(f);
     chmod(hosts, 0644);
-    setenv("SBX_NET_HOSTS", hosts, 1);
+    /* The test names; the registry's name is the machine resolver's. */
+    if (!registry_only)
+        setenv("SBX_NET_HOSTS", hosts, 1);
+    else
+        unsetenv("SBX_NET_HOSTS");
     unsetenv("SBX_STATE");
     int failures = 0;
     if (!make_dirs(geteuid()))
