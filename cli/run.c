@@ -502,7 +502,7 @@ int cmd_run(struct sbx_cli *cli, int argc, char **argv)
     if (cli_run_net_begin(&net, mode, &req, &err))
         return cli_fail(cli, &err);
     int rc = ops->run(&req, &status, &after, &err);
-    cli_run_net_end(cli, &net);
+    cli_run_net_end(cli, &net, state_dir);
     for (size_t i = 0; i < after.n; i++)
         fprintf(stderr, "sbx run: warning: %s\n", after.text[i]);
     if (rc) {

@@ -32,8 +32,15 @@ int cli_run_net_check(const struct cli_run_net *n, bool *net_on, struct sbx_erro
 int cli_run_net_begin(struct cli_run_net *n, enum sbx_mode_kind mode,
                       struct sbx_run_request *req, struct sbx_error *err);
 
-/* After the command: stop the proxy; with --verbose, its summary. */
-void cli_run_net_end(const struct sbx_cli *cli, struct cli_run_net *n);
+/* After the command: stop the proxy, append its summary to the network
+ * log in state_dir (NETWORK_LOG, read by `sbx log`); with --verbose, print
+ * it too. */
+void cli_run_net_end(const struct sbx_cli *cli, struct cli_run_net *n, const char *state_dir);
+
+/* `sbx log`'s part: the network log of state_dir, as text lines or, when
+ * j is set, as the "network" array of its JSON document. */
+struct json;
+void cli_run_net_log_print(const char *state_dir, struct json *j);
 
 void cli_run_net_free(struct cli_run_net *n);
 

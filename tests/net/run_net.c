@@ -86,6 +86,15 @@ static void test_through_the_proxy(void **st)
     assert_non_null(strstr(r.out, want));
     assert_non_null(strstr(r.out, "http://127.0.0.1:3128||"));
     assert_int_equal(*origin.requests, before + 2);
+    /* The run's summary in sbx log. */
+    char *log_argv[] = {(char *)sbx_bin, "log", NULL};
+    assert_int_equal(run_capture(ws, log_argv, NULL, 60, &r), 0);
+    assert_int_equal(r.status, 0);
+    snprintf(want, sizeof want, " allowed allowed.test:%u 2 ", origin.port);
+    if (!strstr(r.out, want))
+        fail_msg("sbx log has no '%s': %s", want, r.out);
+    snprintf(want, sizeof want, " denied other.test:%u 1 not in allowlist", origin.port);
+    assert_non_null(strstr(r.out, want));
 }
 
 /* A command that ignores the proxy: TCP and UDP straight to the origin
