@@ -154,7 +154,7 @@ static bool name_is(const char *name, size_t n, const char *want)
 
 /* One header field line of n bytes (no CRLF). */
 static int parse_field(struct sbx_http_head *h, const char *s, size_t n, bool *seen_length,
-                       bool *seen_te, bool *seen_host)
+                       bool *seen_te, bool *seen_host, size_t *kept)
 {
     if (n == 0 || s[0] == ' ' || s[0] == '\t')
         REFUSE(400, "obsolete line folding");
@@ -198,6 +198,10 @@ static int parse_field(struct sbx_http_head *h, const char *s, size_t n, bool *s
     }
     if (is_hop_by_hop(s, name_len))
         return 0;
+    /* What is forwarded (these, Host, Connection) stays a head this
+     * parser accepts. */
+    if (++*kept + 2 > SBX_HTTP_MAX_FIELDS)
+        REFUSE(431, "too many header fields");
     if (!append(h, s, name_len) || !append(h, ": ", 2) || !append(h, v, vlen) ||
         !append(h, "\r\n", 2))
         REFUSE(431, "request head too large");
@@ -249,12 +253,13 @@ int sbx_http_head_parse(const char *buf, size_t len, struct sbx_http_head *h)
             REFUSE(414, "request target too long");
     }
     bool seen_length = false, seen_te = false, seen_host = false;
-    size_t fields = 0;
+    size_t fields = 0, kept = 0;
     for (line = eol + 2; line < buf + end - 2; line = eol + 2) {
         eol = memchr(line, '\r', (size_t)(buf + end - line));
         if (++fields > SBX_HTTP_MAX_FIELDS)
             REFUSE(431, "too many header fields");
-        rc = parse_field(h, line, (size_t)(eol - line), &seen_length, &seen_te, &seen_host);
+        rc = parse_field(h, line, (size_t)(eol - line), &seen_length, &seen_te, &seen_host,
+                         &kept);
         if (rc < 0)
             return rc;
     }
