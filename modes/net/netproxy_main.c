@@ -33,6 +33,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <sys/prctl.h>
+
+#include "modes/confine/linux/landlock.h"
 #include "modes/net/policy.h"
 #include "modes/net/proxy.h"
 #include "util/cleanup.h"
@@ -147,6 +150,27 @@ static int receive_listener(int sock)
     return fd;
 }
 
+/* The proxy reads bytes a hostile command sends: should a bug give that
+ * command the proxy, it must not get the caller's files to write.
+ * Landlock: read (and run) everything, write nothing, signal no process
+ * outside (ABI >= 6); no_new_privs.  TCP stays the proxy's business. */
+static int confine_self(struct sbx_error *err)
+{
+    int abi = sbx_landlock_abi();
+    if (abi <= 0)
+        return 0; /* `sbx run` refuses such a kernel before the proxy starts */
+    struct sbx_landlock ll = {.fd = -1};
+    int rc = sbx_landlock_create(&ll, abi, true, err);
+    if (rc == 0)
+        rc = sbx_landlock_allow(&ll, "/", SBX_LL_READ, err);
+    if (rc == 0 && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+        rc = sbx_err_sys(err, SBX_EIO, errno, "prctl(PR_SET_NO_NEW_PRIVS)");
+    if (rc == 0)
+        rc = sbx_landlock_enforce(&ll, err);
+    sbx_landlock_close(&ll);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     struct sbx_error err = {0};
@@ -195,6 +219,8 @@ int main(int argc, char **argv)
         return usage("exactly one of --listen-fd, --listen and --listen-recv-fd");
     if (!sbx_net_policy_has_allow(policy))
         return usage("no --net allow=... : the proxy would reach nothing");
+    if (confine_self(&err) < 0)
+        return fprintf(stderr, "sbx-netproxy: %s\n", err.msg), 1;
     if (add_local_networks(policy, &err) < 0)
         return fprintf(stderr, "sbx-netproxy: %s\n", err.msg), 1;
 #ifdef SBX_WITH_FAKE_OS

@@ -9,6 +9,7 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -79,6 +80,16 @@ static void test_http_and_connect(void **state)
     (void)state;
     struct proxy p;
     proxy_start(&p, hosts, (const char *const[]){"allow=allowed.test", lit, NULL}, NULL);
+    /* It confined itself (Landlock needs no_new_privs first). */
+    char status_path[64], line[128];
+    bool nnp = false;
+    snprintf(status_path, sizeof status_path, "/proc/%d/status", (int)p.pid);
+    FILE *st = fopen(status_path, "r");
+    assert_non_null(st);
+    while (fgets(line, sizeof line, st))
+        nnp |= strcmp(line, "NoNewPrivs:\t1\n") == 0;
+    fclose(st);
+    assert_true(nnp);
     unsigned before = *origin.requests;
     const char *r = get(&p, "GET", "allowed.test", origin.port, "/x?y=1");
     assert_status(r, "HTTP/1.1 200");
