@@ -68,6 +68,11 @@ static _Noreturn void child(const char *path, char *const *argv, int ch, int par
     for (int i = 0; i < 3; i++)
         if (from[i] < 0 || dup2(from[i], 3 + i) < 0)
             _exit(127);
+    /* Not the caller's stdin and stdout (a pipe's reader would wait for
+     * the proxy too); stderr stays, for the denial lines. */
+    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0)
+        _exit(127);
     /* Not the caller's terminal's signals (^C is the command's, which sbx
      * passes on): a process group of its own; sbx stops it by EOF on fd 4. */
     setpgid(0, 0);
