@@ -55,7 +55,11 @@ static void bash(void)
         for (size_t i = 0; cli_commands[c].opts && cli_commands[c].opts[i].name; i++)
             if (takes_path(cli_commands[c].opts[i].name))
                 printf("|--%s", cli_commands[c].opts[i].name);
-    printf(") COMPREPLY=($(compgen -f -- \"$cur\")); return ;;\n  esac\n"
+    printf(") COMPREPLY=($(compgen -f -- \"$cur\")); return ;;\n"
+           /* sbx run --net's values (allow=/deny= take a list after them) */
+           "    --net) compopt -o nospace 2>/dev/null\n"
+           "      COMPREPLY=($(compgen -W \"off on limited allow= deny=\" -- \"$cur\")); return ;;\n"
+           "  esac\n"
            "  local words=\"");
     for (size_t i = 0; cli_common_opts[i]; i++)
         printf("--%s ", cli_common_opts[i]);

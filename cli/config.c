@@ -18,6 +18,7 @@ void cli_config_free(struct cli_config *cfg)
     cli_paths_free(&cfg->workspace);
     cli_paths_free(&cfg->env);
     cli_paths_free(&cfg->hide);
+    cli_paths_free(&cfg->net_rules);
 }
 
 #ifndef _WIN32
@@ -86,6 +87,10 @@ static int entry(struct parse *p, const char *section, const char *key, const ch
     int *flag = strcmp(key, "net") == 0     ? &p->cfg->net
               : strcmp(key, "cache") == 0   ? &p->cfg->cache
                                             : NULL;
+    /* net = allow=... / deny=... / limited (repeatable): sbx run checks them. */
+    if (flag == &p->cfg->net && (strncmp(value, "allow=", 6) == 0 ||
+                                 strncmp(value, "deny=", 5) == 0 || strcmp(value, "limited") == 0))
+        return cli_paths_add(&p->cfg->net_rules, value, p->err) == 0;
     if (flag) {
         if (strcmp(value, "on") != 0 && strcmp(value, "off") != 0) {
             snprintf(p->msg, sizeof p->msg, "%s = %s: expected on or off", key, value);

@@ -5,6 +5,8 @@
  *
  *   [run]
  *   net = off | on            the default of --net
+ *   net = allow=... | deny=... | limited   an allowlist for the proxy, as
+ *                             --net takes them (repeatable; --net adds)
  *   cache = on | off          off: every run as with --no-cache
  *   workspace = DIR           a workspace beside the others (repeatable)
  *   env = NAME                a variable passed although it looks like a
@@ -27,6 +29,7 @@ struct cli_config {
     struct cli_paths workspace; /* as written, ~ expanded */
     struct cli_paths env;
     struct cli_paths hide;
+    struct cli_paths net_rules; /* net = allow=... / deny=... / limited */
 };
 
 /* Read both files (a missing one is no error); cfg is zeroed first and

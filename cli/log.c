@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/run_net.h"
 #include "util/limits.h"
 
 static const char help[] =
@@ -11,7 +12,9 @@ static const char help[] =
     "\n"
     "Print every operation of every plan recorded in the ledger, oldest first: when it\n"
     "started and finished, which plan (setup, migrate, rollback, ...) it belonged to,\n"
-    "what it created or deleted, and how it ended (done, failed, undone).\n";
+    "what it created or deleted, and how it ended (done, failed, undone).  Then the\n"
+    "hosts your runs with --net allow= reached or were refused (\"network\" in --json):\n"
+    "connections and bytes, or attempts and the reason.\n";
 
 static int print_text(const struct sbx_log_entry *e, void *ctx)
 {
@@ -93,8 +96,12 @@ int cmd_log(struct sbx_cli *cli, int argc, char **argv)
         }
         sbx_ledger_close(l);
     }
-    if (cli->json) {
+    if (cli->json)
         json_array_end(&j);
+    /* The caller's runs through the allowlist proxy (cli/run_net.c). */
+    if (rc == 0)
+        cli_run_net_log_print(dirs[1], cli->json ? &j : NULL);
+    if (cli->json) {
         json_object_end(&j);
         json_end(&j);
     }

@@ -9,6 +9,7 @@
 #include "cli/cli.h"
 #include "cli/config.h"
 #include "cli/run_env.h"
+#include "cli/run_net.h"
 #include "cli/facts.h"
 #include "cli/converge.h"
 #include "util/limits.h"
@@ -26,7 +27,8 @@
 #endif
 
 static const char help[] =
-    "usage: sbx run [--mode auto|unelevated|elevated] [--workspace DIR]... [--net off|on]\n"
+    "usage: sbx run [--mode auto|unelevated|elevated] [--workspace DIR]...\n"
+    "               [--net off|on|allow=DOMAIN,...|deny=DOMAIN,...|limited]...\n"
     "               [--timeout SEC] [--protect PATH]... [--allow-git] [--allow-unix PATH]...\n"
     "               [--allow-write-name NAME]... [--limit pids=N|shm=SIZE|tmp=SIZE]...\n"
     "               [--env NAME[=VALUE]]... [--env-all] -- CMD [ARG...]\n"
@@ -46,6 +48,11 @@ static const char help[] =
     "                   .zprofile .profile .ripgreprc .mcp.json .claude .codex\n"
     "  --net off|on     network access (default off); on means IP: host unix sockets\n"
     "                   (docker.sock, ssh-agent, the session bus) stay out of reach\n"
+    "  --net allow=DOMAIN[,DOMAIN...]  only these hosts, through sbx's proxy (repeatable;\n"
+    "                   *.example.org: it and below; HOST:PORT: that port; an address\n"
+    "                   literal is the only way to a local or private address)\n"
+    "  --net deny=DOMAIN[,...]  never these, whatever allow= says\n"
+    "  --net limited    through the proxy, only GET, HEAD and OPTIONS (no CONNECT)\n"
     "  --allow-unix PATH  let CMD connect to the host's unix socket PATH (absolute), and\n"
     "                   to no other (repeatable)\n"
     "  --timeout SEC    kill CMD and everything it started after SEC seconds\n"
@@ -244,6 +251,12 @@ int cmd_run(struct sbx_cli *cli, int argc, char **argv)
     struct cli_env_policy env_policy = {.env = env};
     char path[SBX_PATH_MAX];
     struct sbx_run_request req = {.net = cfg.net == 1, .no_cache = cfg.cache == 0};
+    sbx_cleanup(cli_run_net_free) struct cli_run_net net = {.on = cfg.net};
+    for (size_t i = 0; i < cfg.net_rules.n; i++)
+        if (cli_run_net_option(&net, cfg.net_rules.v[i], &err)) {
+            sbx_err_wrap(&err, "net = %.64s in the configuration", cfg.net_rules.v[i]);
+            return cli_fail(cli, &err);
+        }
     for (size_t i = 0; i < args.n_opts; i++) {
         const struct cli_optval *o = &args.opts[i];
         switch (o->def) {
@@ -258,12 +271,8 @@ int cmd_run(struct sbx_cli *cli, int argc, char **argv)
             ws[n_ws++] = ws_paths.v[ws_paths.n - 1];
             break;
         case OPT_NET:
-            if (strcmp(o->value, "on") == 0)
-                req.net = true;
-            else if (strcmp(o->value, "off") == 0)
-                req.net = false;
-            else
-                return cli_usage_error(cli, "--net %s: expected off or on", o->value);
+            if (cli_run_net_option(&net, o->value, &err))
+                return cli_fail(cli, &err);
             break;
         case OPT_TIMEOUT:
             if (parse_timeout(o->value, &req.timeout_sec, &err))
@@ -317,6 +326,8 @@ int cmd_run(struct sbx_cli *cli, int argc, char **argv)
             break;
         }
     }
+    if (cli_run_net_check(&net, &req.net, &err))
+        return cli_fail(cli, &err);
     char cwd[SBX_PATH_MAX];
     if (!getcwd(cwd, sizeof cwd)) {
         sbx_err_sys(&err, SBX_EIO, errno, "cannot read the current directory");
@@ -487,7 +498,11 @@ int cmd_run(struct sbx_cli *cli, int argc, char **argv)
                  n_dropped == 1 ? "s" : "");
     int status = SBX_EXIT_FAIL;
     struct sbx_mode_notes after = {0};
+    /* --net allow=: the proxy, last before the command (run_net.h). */
+    if (cli_run_net_begin(&net, mode, &req, &err))
+        return cli_fail(cli, &err);
     int rc = ops->run(&req, &status, &after, &err);
+    cli_run_net_end(cli, &net, state_dir);
     for (size_t i = 0; i < after.n; i++)
         fprintf(stderr, "sbx run: warning: %s\n", after.text[i]);
     if (rc) {

@@ -29,6 +29,7 @@ LAYERS = [
     ("modes/common", 2),
     ("modes/os", 3),
     ("modes/confine", 3),
+    ("modes/net", 3),
     ("modes/launcher", 4),
     ("migrate", 5),
     ("modes", 5),  # mode.h, select.c, unelevated/, elevated/

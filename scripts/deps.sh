@@ -7,6 +7,8 @@ set -euo pipefail
 pkgs=(build-essential cmake pkg-config libsqlite3-dev libcmocka-dev libseccomp-dev
       libacl1-dev libnftables-dev nftables acl git passwd util-linux iproute2 expect
       python3 help2man scdoc man-db libinih-dev
+      # sbx-netproxy, the allowlist proxy of --net allow= (modes/net)
+      libevent-dev
       # the workload suite (tests/workloads): the tools an agent runs, all
       # Debian's (cargo and rustc too, not a rustup in a home); Maven's
       # default plugins from /usr/share/maven-repo, as Maven Central is

@@ -26,7 +26,8 @@ if ! [[ "$seconds" =~ ^[1-9][0-9]*$ ]]; then
   exit 2
 fi
 targets=("$@")
-((${#targets[@]})) || targets=(fuzz_launch_conf fuzz_launch_args fuzz_wspath fuzz_plants_record)
+((${#targets[@]})) || targets=(fuzz_launch_conf fuzz_launch_args fuzz_wspath fuzz_plants_record fuzz_net_policy
+                                fuzz_http_head)
 for t in "${targets[@]}"; do
   if [[ ! -f "$top/tests/fuzz/$t.c" || ! -d "$top/tests/fuzz/corpus/$t" ]]; then
     echo "fuzz.sh: no target $t (tests/fuzz/$t.c and tests/fuzz/corpus/$t/)" >&2

@@ -35,6 +35,14 @@ struct sbx_run_request {
     const char *const *allow_names; /* --allow-write-name: names taken off the deny list */
     size_t n_allow_names;           /* of files tools run (modes/confine/linux/plants.h) */
     bool net;                      /* network on: IP, never host unix sockets */
+    /* --net allow=... (issue 16): the allowlist proxy's TCP port on the
+     * sandbox's loopback, the only destination the command may connect to
+     * (net is then false); 0: no proxy.  Unelevated, net_proxy_sock is the
+     * socket through which the sandbox's init hands sbx-netproxy the
+     * listening socket it made in the run's network namespace
+     * (modes/confine/linux/netns.h). */
+    unsigned net_proxy_port;
+    int net_proxy_sock;
     const char *const *allow_unix; /* --allow-unix: host unix sockets the command may */
     size_t n_allow_unix;           /* connect to (absolute paths, as given) */
     unsigned timeout_sec;          /* 0: none */

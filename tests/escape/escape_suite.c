@@ -142,8 +142,8 @@ static void run_attempt(struct suite_env *e, const struct probe_attempt *a, bool
 {
     char *direct[] = {(char *)e->probe, (char *)a->name, NULL};
     char *boxed[] = {(char *)e->sbx, "run", "--workspace", e->ws, "--net",
-                     a->net_on ? "on" : "off", "--", (char *)e->probe, (char *)a->name, NULL,
-                     NULL, NULL};
+                     a->net_on ? "on" : PROBE_NET_ALLOW(a->name) ? PROBE_NET_ALLOW_VALUE : "off",
+                     "--", (char *)e->probe, (char *)a->name, NULL, NULL, NULL};
     if (PROBE_ALLOW_UNIX(a->name)) {
         /* ... --net X --allow-unix SOCKET -- PROBE NAME */
         memmove(&boxed[8], &boxed[6], 3 * sizeof boxed[0]);
@@ -177,6 +177,8 @@ static bool sbx_refused(const struct run_out *r, const char *name)
         return false;
     if (PROBE_STATE_IN_WS(name))
         return strstr(r->text, "state directory") != NULL;
+    if (PROBE_NET_ALLOW(name))
+        return strstr(r->text, "--net allow= runs in the unelevated mode only") != NULL;
     return strstr(r->text, "symlink") || strstr(r->text, "changed while") ||
            strstr(r->text, "renamed while") || strstr(r->text, "not inside the workspaces");
 }
@@ -615,9 +617,11 @@ static void test_attempt(void **state)
     } else {
         if (result_is(&box, a->name, "escaped"))
             fail_msg("ESCAPE: %s (%s): %s", a->name, a->what, box.text);
-        /* state-*: sbx refusing the state directory is the fix */
+        /* state-*: sbx refusing the state directory is the fix; netallow-*
+         * in the elevated mode: sbx refusing --net allow= there */
         if ((box.status != 0 || !result_is(&box, a->name, "blocked")) &&
-            !(PROBE_STATE_IN_WS(a->name) && sbx_refused(&box, a->name)))
+            !((PROBE_STATE_IN_WS(a->name) || PROBE_NET_ALLOW(a->name)) &&
+              sbx_refused(&box, a->name)))
             fail_msg("%s: unexpected outcome in the sandbox (status %d): %s", a->name,
                      box.status, box.text);
     }

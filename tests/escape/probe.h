@@ -46,6 +46,13 @@ struct probe_attempt {
     int (*fn)(void);
 };
 
+/* Attempts named netallow-* run with --net allow=example.invalid: the
+ * allowlist proxy is then the run's only way out (issue 16), and a command
+ * that goes around it must get nowhere.  The elevated mode refuses such a
+ * run for now (exit 125), which blocks the attempt too. */
+#define PROBE_NET_ALLOW(name) (strncmp((name), "netallow-", 9) == 0)
+#define PROBE_NET_ALLOW_VALUE "allow=example.invalid"
+
 /* Attempts named unix-allow-* or pos-unix-allowed* run with
  * --allow-unix SBXP_UNIX_ALLOWED. */
 #define PROBE_ALLOW_UNIX(name) \

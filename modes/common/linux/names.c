@@ -169,6 +169,28 @@ int sbx_elevated_conf_path(const char *state, char *out, size_t len, struct sbx_
     return rc;
 }
 
+bool sbx_program_beside_sbx(const char *name, char *out, size_t len)
+{
+    /* Found from where this sbx is, never from a path of the build:
+     * beside it (a build tree), or in its libexec directory (installed). */
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return false;
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (!slash)
+        return false;
+    *slash = '\0';
+    static const char *const where[] = {"", "/" SBX_LIBEXEC_FROM_BIN};
+    for (size_t i = 0; i < sizeof where / sizeof where[0]; i++)
+        /* Cut short, it would name another file: not looked at. */
+        if (snprintf(out, len, "%s%s/%s", exe, where[i], name) < (int)len &&
+            access(out, F_OK) == 0)
+            return true;
+    return false;
+}
+
 int sbx_elevated_launcher_source(char *out, size_t len, struct sbx_error *err)
 {
     const char *env = secure_getenv("SBX_LAUNCHER_SOURCE");
@@ -177,24 +199,9 @@ int sbx_elevated_launcher_source(char *out, size_t len, struct sbx_error *err)
             return sbx_err_set(err, SBX_EINVAL, "SBX_LAUNCHER_SOURCE %s: path too long", env);
         return 0;
     }
-    /* Found from where this sbx is, never from a path of the build:
-     * beside it (a build tree), or in its libexec directory (installed).
-     * setup then checks the file is root's alone before copying it. */
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) {
-        exe[n] = '\0';
-        char *slash = strrchr(exe, '/');
-        if (slash) {
-            *slash = '\0';
-            static const char *const where[] = {"", "/" SBX_LIBEXEC_FROM_BIN};
-            for (size_t i = 0; i < sizeof where / sizeof where[0]; i++)
-                /* Cut short, it would name another file: not looked at. */
-                if (snprintf(out, len, "%s%s/%s", exe, where[i], SBX_LAUNCH_NAME) < (int)len &&
-                    access(out, F_OK) == 0)
-                    return 0;
-        }
-    }
+    /* setup then checks the file is root's alone before copying it. */
+    if (sbx_program_beside_sbx(SBX_LAUNCH_NAME, out, len))
+        return 0;
     return sbx_err_set(err, SBX_ENOENT,
                        "cannot find sbx-launch to install (looked next to sbx and in "
                        SBX_LIBEXEC_FROM_BIN " from it); set SBX_LAUNCHER_SOURCE to its path");

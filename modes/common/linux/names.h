@@ -68,6 +68,10 @@ int sbx_elevated_launcher_path(const char *machine_state_dir, char *out, size_t 
 int sbx_elevated_conf_path(const char *machine_state_dir, char *out, size_t len,
                            struct sbx_error *err);
 
+/* The program name beside the running sbx (a build tree) or in its
+ * libexec directory (installed), into out; false when neither exists. */
+bool sbx_program_beside_sbx(const char *name, char *out, size_t len);
+
 /* The launcher binary setup installs: $SBX_LAUNCHER_SOURCE (sbx only),
  * else sbx-launch next to the running sbx, else the build's. */
 int sbx_elevated_launcher_source(char *out, size_t len, struct sbx_error *err);

@@ -481,6 +481,15 @@ int sbx_linux_run_ex(const struct sbx_run_request *req, struct sbx_linux_report 
                        .private_dev = true, .unix_allow = req->allow_unix,
                        .n_unix_allow = req->n_allow_unix},
         };
+        /* --net allow=: TCP to the proxy's port only, in a namespace whose
+         * loopback has nothing else (netns.h). */
+        if (req->net_proxy_port) {
+            plan.proxy_port = req->net_proxy_port;
+            plan.proxy_sock = req->net_proxy_sock;
+            plan.policy.net = false;
+            plan.policy.tcp_ports = &req->net_proxy_port;
+            plan.policy.n_tcp_ports = 1;
+        }
         struct sbx_runresult res;
         rc = sbx_runner_run(&plan, &res, err);
         *status = res.status;

@@ -28,6 +28,7 @@
 #include "util/cleanup.h"
 #include "util/fds.h"
 #include "modes/confine/linux/cgroup.h"
+#include "modes/confine/linux/netns.h"
 #include "modes/confine/linux/pty_relay.h"
 #include "modes/confine/linux/stdio_relay.h"
 #include "modes/confine/linux/supervise.h"
@@ -164,12 +165,18 @@ static _Noreturn void init_main(const struct sbx_runplan *plan, int rep, int go,
     char b;
     if (read(go, &b, 1) != 1)
         _exit(125);
-    int keep[] = {rep, ptysock};
+    int keep[] = {rep, ptysock, plan->proxy_port ? plan->proxy_sock : -1};
     /* init must not hold what the caller had open (a lock, the ledger)
      * for the whole run. */
-    if (sbx_close_fds_except(3, keep, ptysock >= 0 ? 2 : 1) < 0) {
+    if (sbx_close_fds_except(3, keep, 3) < 0) {
         sbx_err_sys(&e, SBX_EIO, errno, "close the caller's descriptors (close_range)");
         fail_child(rep, &e);
+    }
+    /* --net allow=: the proxy's port on the namespace's loopback (netns.h). */
+    if (plan->proxy_port) {
+        if (sbx_netns_expose_proxy(plan->proxy_port, plan->proxy_sock, &e) < 0)
+            fail_child(rep, &e);
+        close(plan->proxy_sock);
     }
     /* The command runs with our uid: it must not be able to ptrace init
      * (which keeps its capabilities in the namespace). */
@@ -387,8 +394,9 @@ int sbx_runner_run(const struct sbx_runplan *plan, struct sbx_runresult *res,
      * namespace of its own: SysV queues, semaphores and shared memory and
      * POSIX message queues are the machine's otherwise, shared with every
      * other process of the caller's and outliving the run. */
+    unsigned long netns = plan->proxy_port ? CLONE_NEWNET : 0; /* --net allow= */
     pid_t pid = (pid_t)syscall(SYS_clone, CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID |
-                                              CLONE_NEWIPC | SIGCHLD,
+                                              CLONE_NEWIPC | netns | SIGCHLD,
                                NULL, NULL, NULL, NULL);
     if (pid < 0) {
         int e = errno;

@@ -33,6 +33,10 @@ struct sbx_runplan {
     int landlock_abi;
     struct sbx_view view;
     struct sbx_policy policy;
+    /* --net allow=: a network namespace of the run's own, with only lo and
+     * the proxy's port on it (netns.h); proxy_port 0: none. */
+    unsigned proxy_port;
+    int proxy_sock;
 };
 
 #define SBX_RUN_MAX_NOTES 8
