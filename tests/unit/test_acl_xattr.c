@@ -5,7 +5,8 @@
  * reads), and the walk (modes/os/linux/acl_walk.h) on real trees under a
  * temporary directory, as whoever runs the test: every directory and
  * regular file gets the entries, symlinks are not followed, a removal
- * gives back the exact modes and no ACL, trees deep or wide. */
+ * gives back the exact modes and no ACL, trees deep or wide, progress
+ * from several threads. */
 #include <acl/libacl.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -431,6 +432,52 @@ static void test_walk_deep_wide(void **state)
     tree_free(&t);
 }
 
+struct progress_seen {
+    unsigned calls;
+    bool labelled;
+};
+
+static void on_progress(void *ctx, const char *what, unsigned long long done,
+                        unsigned long long total)
+{
+    struct progress_seen *seen = ctx;
+    seen->calls++;
+    seen->labelled = strcmp(what, "test") == 0 && total == 0;
+    /* One thread at a time, every 4096 objects. */
+    assert_int_equal(done % 4096, 0);
+}
+
+/* Progress from several threads: one report per 4096 objects, one at a
+ * time, labelled as asked. */
+static void test_walk_progress(void **state)
+{
+    (void)state;
+    struct tree t;
+    tree_new(&t, 0755);
+    char rel[64];
+    for (int d = 0; d < 9; d++) {
+        snprintf(rel, sizeof rel, "%d", d);
+        mk(&t, rel, 0755, true);
+        for (int f = 0; f < 1000; f++) {
+            snprintf(rel, sizeof rel, "%d/%d", d, f);
+            mk(&t, rel, 0644, false);
+        }
+    }
+    struct progress_seen seen = {0};
+    struct sbx_os os = {.progress = on_progress, .progress_ctx = &seen};
+    struct sbx_acl_edit ed = edit_of(true);
+    ed.os = &os;
+    int fd = open(t.root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    assert_true(fd >= 0);
+    unsigned long long done = 0;
+    struct sbx_error err = {0};
+    assert_int_equal(sbx_acl_walk_tree(&ed, fd, t.root, &done, &err), 0);
+    assert_int_equal(done, 9010);
+    assert_int_equal(seen.calls, 2);
+    assert_true(seen.labelled);
+    tree_free(&t);
+}
+
 /* A failure stops the walk and names the object. */
 static void test_walk_error_names_path(void **state)
 {
@@ -487,6 +534,7 @@ int main(void)
         cmocka_unit_test(test_libacl_agrees),
         cmocka_unit_test(test_walk_grant_remove),
         cmocka_unit_test(test_walk_deep_wide),
+        cmocka_unit_test(test_walk_progress),
         cmocka_unit_test(test_walk_error_names_path),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
