@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # Fuzz the launcher's configuration and command-line parsers, the
-# workspace-path checks and the records sbx and the launcher read back
-# from files (tests/fuzz/) with libFuzzer, each for a bounded time,
+# workspace-path checks, the records sbx and the launcher read back
+# from files and the ACL xattr codec (tests/fuzz/) with libFuzzer, each for a bounded time,
 # starting from the corpus committed in tests/fuzz/corpus/<target>/.
 #
 # Installs what it needs from Debian 12 (clang-14, libclang-rt-14-dev for
@@ -27,7 +27,7 @@ if ! [[ "$seconds" =~ ^[1-9][0-9]*$ ]]; then
 fi
 targets=("$@")
 ((${#targets[@]})) || targets=(fuzz_launch_conf fuzz_launch_args fuzz_wspath fuzz_plants_record fuzz_net_policy
-                                fuzz_http_head)
+                                fuzz_http_head fuzz_acl_xattr)
 for t in "${targets[@]}"; do
   if [[ ! -f "$top/tests/fuzz/$t.c" || ! -d "$top/tests/fuzz/corpus/$t" ]]; then
     echo "fuzz.sh: no target $t (tests/fuzz/$t.c and tests/fuzz/corpus/$t/)" >&2
