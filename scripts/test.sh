@@ -19,8 +19,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 "$top/scripts/check-includes.py"
 "$top/scripts/check-spdx.py" "$top"
 # The fuzz targets (launcher configuration and arguments, workspace
-# paths, records), a bounded time each on the committed corpus; clang
-# builds them in build-fuzz.
+# paths, records, the network policy and HTTP heads, raw ACLs), a bounded
+# time each on the committed corpus; clang builds them in build-fuzz.
 SBX_FUZZ_SECONDS=${SBX_FUZZ_SECONDS:-30} "$top/scripts/fuzz.sh"
 build="$top/build-test"
 cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=Debug -DSBX_SANITIZE=ON -DSBX_FAKE_OS=ON \
