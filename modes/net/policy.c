@@ -197,6 +197,17 @@ static int parse_pattern(char *text, struct rule *r, struct sbx_error *err)
                            "address literal (a name: labels of letters, digits, '-', '_'; "
                            "'*' only as the whole first label)",
                            orig_host);
+    /* An address written as a name ("127.0.0.1.", with the root's dot) is
+     * that address: as a name it would be written back without the dot
+     * and read again as a literal, a different rule (found by
+     * fuzz_net_policy).  Under "*." it names nothing. */
+    if (sbx_net_addr_parse(r->name, &r->addr)) {
+        if (r->kind == RULE_SUFFIX)
+            return sbx_err_set(err, SBX_EINVAL,
+                               "network pattern '%s': '*.' goes before a host name, not an "
+                               "address", orig_host);
+        r->kind = RULE_ADDR;
+    }
     return 0;
 }
 

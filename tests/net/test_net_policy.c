@@ -205,9 +205,17 @@ static void test_rebinding_and_literals(void **state)
     assert_int_equal(sbx_net_policy_check_addr(r, &denied, 443), SBX_NET_DENIED);
     assert_int_equal(sbx_net_policy_check_host(r, "10.0.0.1", 443), SBX_NET_LOCAL_ADDRESS);
     assert_int_equal(sbx_net_policy_check_host(r, "anything.example", 443), SBX_NET_ALLOWED);
+    /* An address written with the root's dot is that address (a name
+     * rule of it would become a literal rule once written back). */
+    struct sbx_net_policy *s = POLICY("allow=127.0.0.1.:8080");
+    assert_int_equal(sbx_net_policy_check_host(s, "127.0.0.1", 8080), SBX_NET_ALLOWED);
+    assert_int_equal(sbx_net_policy_check_addr(s, &lo, 8080), SBX_NET_ALLOWED);
+    struct sbx_error err = {0};
+    assert_int_equal(sbx_net_policy_add(s, "allow=*.127.0.0.1", &err), -SBX_EINVAL);
     sbx_net_policy_free(p);
     sbx_net_policy_free(q);
     sbx_net_policy_free(r);
+    sbx_net_policy_free(s);
 }
 
 static void test_local_networks(void **state)
