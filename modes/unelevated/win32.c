@@ -164,20 +164,10 @@ static int run(const struct sbx_run_request *req, int *status, struct sbx_mode_n
     if ((rc = sbx_win_temp_create(caps[0], temp, sizeof temp / sizeof temp[0], err)) != 0)
         goto out;
     have_temp = true;
-    char tmpenv[2][MAX_PATH * 6 + 8];
-    char utemp[MAX_PATH * 6];
-    sbx_utf8_buf(temp, utemp, sizeof utemp);
-    snprintf(tmpenv[0], sizeof tmpenv[0], "TEMP=%s", utemp);
-    snprintf(tmpenv[1], sizeof tmpenv[1], "TMP=%s", utemp);
-    const char *set[32];
-    size_t n_set = 0;
-    set[n_set++] = tmpenv[0];
-    set[n_set++] = tmpenv[1];
-    set[n_set++] = req->net ? "SBX_NET=on" : "SBX_NET=off";
-    for (size_t i = 0; !req->net && i < sbx_offline_env_len && n_set < 32; i++)
-        set[n_set++] = sbx_offline_env[i];
+    struct sbx_run_vars vars;
+    sbx_run_vars_make(&vars, temp, req->net);
     base = GetEnvironmentStringsW();
-    if ((rc = sbx_env_block_build(base, set, n_set, &env, err)) != 0)
+    if ((rc = sbx_env_block_build(base, vars.set, vars.n, &env, err)) != 0)
         goto out;
     cwd = req->cwd ? sbx_wide(req->cwd) : NULL;
     struct sbx_launch l = {

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -232,6 +233,12 @@ void run_private_state(char *out, size_t len)
     if (out[0])
         setenv("XDG_STATE_HOME", out, 1);
     unsetenv("SBX_STATE");
+}
+
+bool run_become(unsigned uid)
+{
+    return setgroups(0, NULL) == 0 && setresgid(uid, uid, uid) == 0 &&
+           setresuid(uid, uid, uid) == 0;
 }
 
 void run_rmrf(const char *path)

@@ -44,4 +44,9 @@ void run_rmrf(const char *path);
  * are the test's, removed with it (run_rmrf), never the caller's. */
 void run_private_state(char *out, size_t len);
 
+/* Become uid (its group the same number, no supplementary groups) for
+ * good: a forked child's half of a suite run as an unprivileged user.
+ * false when the kernel refused a step. */
+bool run_become(unsigned uid);
+
 #endif

@@ -8,7 +8,6 @@
  * which the sbx-netproxy of a test build honours).  With --registry, only
  * the machine's own npm registry through the proxy (outbound network).
  * Usage: run_net SBX [--registry]. */
-#include <grp.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -235,8 +234,7 @@ int main(int argc, char **argv)
             return 1;
         pid_t pid = fork();
         if (pid == 0) {
-            if (setgroups(0, NULL) != 0 || setresgid(NOBODY, NOBODY, NOBODY) != 0 ||
-                setresuid(NOBODY, NOBODY, NOBODY) != 0)
+                if (!run_become(NOBODY))
                 _exit(1);
             setenv("XDG_STATE_HOME", state, 1);
             setenv("HOME", state, 1);

@@ -219,8 +219,7 @@ struct walk {
     const char *arg;       /* as typed, for messages */
     unsigned flags;
     uid_t uid;
-    struct homes *homes;   /* homes_store, for the helpers that take it alone */
-    struct homes homes_store;
+    struct homes homes;
     char canon[PATH_MAX];  /* the path of cur, built as the walk goes */
     /* The first symlink met in a directory a sandbox could have written
      * (reported after the walk: the refusal list's reason comes first). */
@@ -311,7 +310,7 @@ static int walk(struct walk *w, struct sbx_error *err)
                 return sbx_err_set(err, SBX_EINVAL, "%s: more than %d symlinks on the way",
                                    w->arg, SBX_MAX_LINKS);
             if ((w->flags & SBX_PIN_WORKSPACE) && !w->planted_why) {
-                const char *why = symlink_untrusted(cur, w->canon, w->uid, w->homes);
+                const char *why = symlink_untrusted(cur, w->canon, w->uid, &w->homes);
                 if (why) {
                     w->planted_why = why;
                     snprintf(w->planted, sizeof w->planted, "%s%s%s", w->canon,
@@ -387,8 +386,7 @@ int sbx_path_pin(const char *arg, unsigned flags, uid_t uid, struct sbx_pin *pin
     w->arg = arg;
     w->flags = flags;
     w->uid = uid;
-    w->homes = &w->homes_store;
-    w->homes->raw_pw = raw_pw;
+    w->homes.raw_pw = raw_pw;
     sbx_autofd int fd = walk(w, err);
     if (fd < 0)
         return fd;

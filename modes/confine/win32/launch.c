@@ -2,6 +2,7 @@
 #include "modes/confine/win32/launch.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
@@ -19,6 +20,21 @@ const char *const sbx_offline_env[] = {
     "SBX_NET=off",
 };
 const size_t sbx_offline_env_len = sizeof sbx_offline_env / sizeof sbx_offline_env[0];
+
+void sbx_run_vars_make(struct sbx_run_vars *v, const wchar_t *temp, bool net)
+{
+    char utemp[MAX_PATH * 6];
+    sbx_utf8_buf(temp, utemp, sizeof utemp);
+    snprintf(v->temp[0], sizeof v->temp[0], "TEMP=%s", utemp);
+    snprintf(v->temp[1], sizeof v->temp[1], "TMP=%s", utemp);
+    size_t max = sizeof v->set / sizeof v->set[0];
+    v->n = 0;
+    v->set[v->n++] = v->temp[0];
+    v->set[v->n++] = v->temp[1];
+    v->set[v->n++] = net ? "SBX_NET=on" : "SBX_NET=off";
+    for (size_t i = 0; !net && i < sbx_offline_env_len && v->n < max; i++)
+        v->set[v->n++] = sbx_offline_env[i];
+}
 
 /* --- command line ---------------------------------------------------------- */
 

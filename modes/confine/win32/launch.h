@@ -39,6 +39,16 @@ int sbx_env_block_build(const wchar_t *base, const char *const *set, size_t n_se
 extern const char *const sbx_offline_env[];
 extern const size_t sbx_offline_env_len;
 
+/* What a run's command gets on top of the caller's variables: TEMP and
+ * TMP (its private folder), SBX_NET, and with the network off the offline
+ * hints above; set[0..n) point into the struct. */
+struct sbx_run_vars {
+    char temp[2][MAX_PATH * 6 + 8];
+    const char *set[40];
+    size_t n;
+};
+void sbx_run_vars_make(struct sbx_run_vars *v, const wchar_t *temp, bool net);
+
 /* Find argv0 as CreateProcess would not: in PATH with PATHEXT (".exe" when
  * it has no extension).  -SBX_ENOENT when there is none. */
 int sbx_exe_find(const char *argv0, wchar_t *out, size_t len, struct sbx_error *err);

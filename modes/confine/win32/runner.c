@@ -75,21 +75,12 @@ int main(void)
     if (sbx_cmdline_build(cmd, &cmdline, &err) != 0)
         return fail(&err, 125);
     wchar_t temp[MAX_PATH * 2];
-    char utemp[MAX_PATH * 6], tmpenv[2][MAX_PATH * 6 + 8];
     if (sbx_win_temp_create(argv[1], temp, sizeof temp / sizeof temp[0], &err) != 0)
         return fail(&err, 125);
-    sbx_utf8_buf(temp, utemp, sizeof utemp);
-    snprintf(tmpenv[0], sizeof tmpenv[0], "TEMP=%s", utemp);
-    snprintf(tmpenv[1], sizeof tmpenv[1], "TMP=%s", utemp);
-    const char *set[40];
-    size_t n_set = 0;
-    set[n_set++] = tmpenv[0];
-    set[n_set++] = tmpenv[1];
-    set[n_set++] = net ? "SBX_NET=on" : "SBX_NET=off";
-    for (size_t i = 0; !net && i < sbx_offline_env_len && n_set < 40; i++)
-        set[n_set++] = sbx_offline_env[i];
+    struct sbx_run_vars vars;
+    sbx_run_vars_make(&vars, temp, net);
     base = GetEnvironmentStringsW();
-    if (sbx_env_block_build(base, set, n_set, &env, &err) != 0) {
+    if (sbx_env_block_build(base, vars.set, vars.n, &env, &err) != 0) {
         sbx_win_temp_remove(temp);
         return fail(&err, 125);
     }
