@@ -474,6 +474,26 @@ static void test_workspace_resolve(void **state)
         if (!sbx_ws_danger(danger[i], "/home/alice", NULL))
             fail_msg("%s is accepted as a workspace", danger[i]);
     assert_null(sbx_ws_danger("/home/alice/.configs", "/home/alice", NULL));
+    /* ~/.ssh and ~/.config as symlinks (a dotfile manager's): where they
+     * lead is refused too, the home given as it is or through a symlink */
+    char home[400], keys[400], dots[400], homelink[400], sshlink[450], cfglink[450];
+    snprintf(home, sizeof home, "%s/home-d", c->dir);
+    snprintf(keys, sizeof keys, "%s/keys-d", c->dir);
+    snprintf(dots, sizeof dots, "%s/dots-d", c->dir);
+    snprintf(homelink, sizeof homelink, "%s/home-l", c->dir);
+    snprintf(sshlink, sizeof sshlink, "%s/.ssh", home);
+    snprintf(cfglink, sizeof cfglink, "%s/.config", home);
+    assert_int_equal(mkdir(home, 0700), 0);
+    assert_int_equal(mkdir(keys, 0700), 0);
+    assert_int_equal(mkdir(dots, 0700), 0);
+    assert_int_equal(symlink(keys, sshlink), 0);
+    assert_int_equal(symlink(dots, cfglink), 0);
+    assert_int_equal(symlink(home, homelink), 0);
+    assert_non_null(sbx_ws_danger(keys, home, NULL));
+    assert_non_null(sbx_ws_danger(dots, NULL, home));
+    assert_non_null(sbx_ws_danger(keys, homelink, NULL));
+    assert_non_null(sbx_ws_danger(dots, homelink, homelink));
+    assert_null(sbx_ws_danger(c->ws, home, home));
     /* a symlink a sandbox could have planted (in a directory that could
      * have been a workspace) is refused, wherever it leads; the real path
      * is not */

@@ -602,22 +602,22 @@ int sbx_plants_replay(int wsfd, const struct sbx_plants_opts *o,
         if (strlen(rel) >= sizeof s->rel)
             continue;
         memcpy(s->rel, rel, strlen(rel) + 1);
-        int dfd;
+        /* A hit at the root (most are) is looked up from wsfd itself. */
+        int dfd = wsfd;
         if (slash) {
             char dir[PATH_MAX];
             snprintf(dir, sizeof dir, "%.*s", (int)dir_len, rel);
             struct open_how how = {.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
                                    .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS};
             dfd = (int)syscall(SYS_openat2, wsfd, dir, &how, sizeof how);
-        } else {
-            dfd = fcntl(wsfd, F_DUPFD_CLOEXEC, 3);
         }
         if (dfd < 0) {
             rc = sbx_err_sys(err, SBX_EIO, errno, "open %s/%.*s", o->root, (int)dir_len, rel);
             break;
         }
         rc = hit(s, dfd, slash ? slash + 1 : rel, rec->hits[i].type, dir_len, err);
-        close(dfd);
+        if (dfd != wsfd)
+            close(dfd);
     }
     free(s);
     if (rc < 0) {

@@ -70,9 +70,13 @@ static const char *home_danger(const char *dir, const char *home)
             sizeof secret)
             continue;
         /* ~/.ssh may be a symlink (dotfile managers): the directory it
-         * points to holds the keys just the same. */
+         * points to holds the keys just the same.  h is canonical, so only
+         * the last component can be a link: one readlink tells (a realpath
+         * per name read every component's link, on every run). */
+        char link[8];
+        bool is_link = h == canon && readlink(secret, link, sizeof link) >= 0;
         if (sbx_path_within(dir, secret) ||
-            (realpath(secret, real) && sbx_path_within(dir, real)))
+            ((is_link || h != canon) && realpath(secret, real) && sbx_path_within(dir, real)))
             return "holds the user's keys or the configuration their tools run "
                    "(~/.ssh, ~/.gnupg, ~/.config, ~/.local)";
     }
@@ -99,7 +103,7 @@ const char *sbx_ws_danger(const char *dir, const char *home, const char *env_hom
         if (strcmp(dir, shared_roots[i]) == 0)
             return "is a shared system root";
     const char *why = home_danger(dir, home);
-    if (!why)
+    if (!why && (!home || !env_home || strcmp(home, env_home) != 0))
         why = home_danger(dir, env_home);
     return why;
 }
