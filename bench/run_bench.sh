@@ -5,8 +5,9 @@
 #   sandbox: sbx-bench-landlock); bubblewrap minimal (read-only /, one
 #   writable directory); bubblewrap equivalent (the same plus every
 #   namespace, /proc and /dev: the closest bubblewrap line to what sbx
-#   enforces); `sbx run --mode unelevated`; `sbx run` elevated (root only:
-#   a throwaway elevated setup, removed at the end).
+#   enforces); `sbx run --mode unelevated` (as root; as a throwaway user
+#   too when run as root); `sbx run` elevated (root only: a throwaway
+#   elevated setup, removed at the end).
 # Each line's median, its ratio to bubblewrap minimal, then: the cost of
 # each extra workspace, a 100,000-file workspace against a 1,000-file one,
 # and the peak RSS of `sbx run`.  Not a test: the numbers depend on the
@@ -94,7 +95,13 @@ hyperfine -N --style none --warmup 20 --runs "$RUNS" --export-json "$JSON" "$@" 
 ELEV_JSON=""
 if [ "$ELEVATED" = 1 ]; then
     ELEV_JSON=$ROOT/home/elevated.json
+    # The member's unelevated line too: an agent runs as a user, and
+    # root's runs pay for a pids cgroup (the kernel exempts root from
+    # RLIMIT_NPROC): moving the sandbox's init into it waits for an RCU
+    # grace period, milliseconds on a VM.
     as_member hyperfine -N --style none --warmup 20 --runs "$RUNS" --export-json "$ELEV_JSON" \
+        -n 'sbx run --mode unelevated (a user)' \
+        "$SBX run --mode unelevated --workspace $ROOT/home/ws -- /bin/true" \
         -n 'sbx run (elevated)' \
         "$SBX run --mode elevated --workspace $ROOT/home/ws -- /bin/true" >/dev/null
 fi
