@@ -165,10 +165,10 @@ static _Noreturn void init_main(const struct sbx_runplan *plan, int rep, int go,
     char b;
     if (read(go, &b, 1) != 1)
         _exit(125);
-    int keep[] = {rep, ptysock, plan->proxy_port ? plan->proxy_sock : -1};
+    int keep[] = {rep, ptysock, go, plan->proxy_port ? plan->proxy_sock : -1};
     /* init must not hold what the caller had open (a lock, the ledger)
      * for the whole run. */
-    if (sbx_close_fds_except(3, keep, 3) < 0) {
+    if (sbx_close_fds_except(3, keep, 4) < 0) {
         sbx_err_sys(&e, SBX_EIO, errno, "close the caller's descriptors (close_range)");
         fail_child(rep, &e);
     }
@@ -209,6 +209,11 @@ static _Noreturn void init_main(const struct sbx_runplan *plan, int rep, int go,
         sbx_err_sys(&e, SBX_EIO, errno, "signalfd in the sandbox init");
         fail_child(rep, &e);
     }
+    /* The second go: sbx has moved init into the run's pids cgroup (it
+     * did so while init built the view), so what init forks is counted. */
+    if (read(go, &b, 1) != 1)
+        _exit(125);
+    close(go);
     pid_t cmd = fork();
     if (cmd < 0) {
         sbx_err_sys(&e, SBX_EIO, errno, "fork the command");
@@ -415,11 +420,16 @@ int sbx_runner_run(const struct sbx_runplan *plan, struct sbx_runresult *res,
     sbx_closep(&ptys[1]);
     sbx_stdio_parent(&io);
 
-    /* Into the cgroup before the go: init forks nothing before it. */
-    rc = sbx_cgroup_add(&cg, pid, err);
-    if (rc == 0)
-        rc = sbx_userns_write_maps(pid, err);
+    /* Two goes: the first once the user namespace has its maps (init
+     * builds the view), the second once init is in the pids cgroup (init
+     * forks nothing before it).  Moving a process into a cgroup waits for
+     * an RCU grace period, milliseconds on a VM: done while init works. */
+    rc = sbx_userns_write_maps(pid, err);
     if (rc == 0 && write(go[1], "g", 1) != 1)
+        rc = sbx_err_sys(err, SBX_EIO, errno, "start the sandbox (the go pipe)");
+    if (rc == 0)
+        rc = sbx_cgroup_add(&cg, pid, err);
+    if (rc == 0 && write(go[1], "f", 1) != 1)
         rc = sbx_err_sys(err, SBX_EIO, errno, "start the sandbox (the go pipe)");
     sbx_closep(&go[1]);
     if (rc == 0 && use_pty) {
