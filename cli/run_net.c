@@ -16,6 +16,7 @@
 #include "util/limits.h"
 
 #ifndef _WIN32
+#include "modes/common/proxy_env.h"
 #include "modes/net/policy.h"
 #include "modes/net/spawn.h"
 #endif
@@ -27,7 +28,13 @@ int cli_run_net_option(struct cli_run_net *n, const char *value, struct sbx_erro
         return 0;
     }
 #ifdef _WIN32
-    return sbx_err_set(err, SBX_ENOTSUP, "--net %.64s: only off and on on Windows yet", value);
+    /* The proxy itself would run; what is missing is the guarantee that
+     * it is the only way out (Linux: a network namespace of the run's). */
+    return sbx_err_set(err, SBX_ENOTSUP,
+                       "--net %.64s: only off and on on Windows yet (issue 16: the firewall "
+                       "rule that would leave the allowlist proxy the command's only way out "
+                       "is not built there)",
+                       value);
 #else
     if (strncmp(value, "allow=", 6) != 0 && strncmp(value, "deny=", 5) != 0 &&
         strcmp(value, "limited") != 0)
@@ -74,11 +81,12 @@ int cli_run_net_begin(struct cli_run_net *n, enum sbx_mode_kind mode,
 #else
     if (!n->policy || n->on == 1)
         return 0;
-    if (mode != SBX_MODE_UNELEVATED)
-        return sbx_err_set(err, SBX_ENOTSUP,
-                           "--net allow= runs in the unelevated mode only so far (issue 16: the "
-                           "elevated mode's firewall rule for the proxy's port is not built "
-                           "yet): add --mode unelevated");
+    /* Both modes: the proxy runs as the caller, outside; the run's network
+     * namespace (made by the runner, or by the launcher as root) has only
+     * loopback and the proxy's port on it. */
+    if (mode != SBX_MODE_UNELEVATED && mode != SBX_MODE_ELEVATED)
+        return sbx_err_set(err, SBX_ENOTSUP, "--net allow= needs the unelevated or the "
+                                             "elevated mode");
     n->proc = calloc(1, sizeof(*n->proc));
     if (!n->proc)
         return sbx_err_set(err, SBX_ENOMEM, "out of memory");
@@ -89,16 +97,15 @@ int cli_run_net_begin(struct cli_run_net *n, enum sbx_mode_kind mode,
     req->net = false;
     req->net_proxy_port = n->proc->port;
     req->net_proxy_sock = n->proc->sock;
-    /* Every tool's spelling; NO_PROXY empty, or a host it names would be
-     * tried directly and fail. */
-    char url[64];
-    snprintf(url, sizeof url, "http://127.0.0.1:%u", n->proc->port);
-    static const char *const names[] = {"HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY",
-                                        "http_proxy", "https_proxy", "all_proxy"};
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        setenv(names[i], url, 1);
-    setenv("NO_PROXY", "", 1);
-    setenv("no_proxy", "", 1);
+    /* The unelevated command gets sbx's environment; the launcher sets
+     * the same variables itself (it builds the command's environment). */
+    char vars[SBX_PROXY_ENV_N][SBX_PROXY_ENV_LEN];
+    sbx_proxy_env(n->proc->port, vars);
+    for (size_t i = 0; i < SBX_PROXY_ENV_N; i++) {
+        char *eq = strchr(vars[i], '=');
+        *eq = '\0';
+        setenv(vars[i], eq + 1, 1);
+    }
     return 0;
 #endif
 }

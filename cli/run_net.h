@@ -2,7 +2,8 @@
 /* sbx run's --net values beyond off and on (issue 16): allow=, deny= and
  * limited make a policy (modes/net/policy.h) that sbx-netproxy enforces
  * for the run, outside the sandbox, as the caller; the command's only way
- * out is that proxy (unelevated: a network namespace with nothing else). */
+ * out is that proxy (a network namespace with nothing else: the runner's
+ * in the unelevated mode, the launcher's in the elevated one). */
 #ifndef SBX_CLI_RUN_NET_H
 #define SBX_CLI_RUN_NET_H
 

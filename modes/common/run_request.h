@@ -37,9 +37,10 @@ struct sbx_run_request {
     bool net;                      /* network on: IP, never host unix sockets */
     /* --net allow=... (issue 16): the allowlist proxy's TCP port on the
      * sandbox's loopback, the only destination the command may connect to
-     * (net is then false); 0: no proxy.  Unelevated, net_proxy_sock is the
-     * socket through which the sandbox's init hands sbx-netproxy the
-     * listening socket it made in the run's network namespace
+     * (net is then false); 0: no proxy.  net_proxy_sock is the socket
+     * through which the sandbox's init (unelevated) or the launcher
+     * (elevated, --net-proxy-fd) hands sbx-netproxy the listening socket
+     * it made in the run's network namespace
      * (modes/confine/linux/netns.h). */
     unsigned net_proxy_port;
     int net_proxy_sock;

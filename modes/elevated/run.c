@@ -8,7 +8,11 @@
  * launcher reports why it refused on a pipe, which becomes sbx's error
  * message.  The launcher's stdio, and so the command's, are pipes sbx made
  * and relays (stdio_relay.h) and the run's pty for the caller's terminals:
- * the account's command never holds a descriptor of the caller's. */
+ * the account's command never holds a descriptor of the caller's.  With
+ * --net allow= the launcher also gets the socket to the caller's
+ * allowlist proxy (sbx-netproxy, started by sbx as the caller before the
+ * launcher) as fd 4, hands the proxy the listening socket of the run's
+ * own network namespace through it, and closes it. */
 #include <errno.h>
 #include <sys/stat.h>
 #include <fcntl.h>
@@ -33,6 +37,9 @@
 extern char **environ;
 
 #define MAX_ARGS 4096
+/* The descriptors the launcher gets beside its stdio. */
+#define REPORT_FD 3
+#define PROXY_FD 4
 #define SBX_ELEVATED_WATCH_MAX 32 /* workspaces looked at (the launcher takes 32) */
 
 static int build_argv(const struct sbx_run_request *req, const char *launcher,
@@ -44,7 +51,7 @@ static int build_argv(const struct sbx_run_request *req, const char *launcher,
     av[n++] = "--account";
     av[n++] = account;
     av[n++] = "--report-fd";
-    av[n++] = "3";
+    av[n++] = "3"; /* REPORT_FD */
     av[n++] = "--pids";
     av[n++] = pids;
     av[n++] = "--tmp";
@@ -55,6 +62,10 @@ static int build_argv(const struct sbx_run_request *req, const char *launcher,
         av[n++] = "--no-cache";
     if (tty)
         av[n++] = "--tty";
+    if (req->net_proxy_port) {
+        av[n++] = "--net-proxy-fd";
+        av[n++] = "4"; /* PROXY_FD */
+    }
     /* The repeated options, one pair of slots per value (the launcher
      * takes at most SBX_LAUNCH_MAX_ARGS of each and says so). */
     const struct {
@@ -112,6 +123,14 @@ static void git_safe_workspaces(void)
     setenv("GIT_CONFIG_COUNT", v, 1);
 }
 
+/* fd (close-on-exec) at number to, open across exec: first out of the
+ * way (F_DUPFD_CLOEXEC above both), so that no dup2 lands on a source
+ * still needed, or on itself (which would keep its close-on-exec). */
+static int fd_move(int fd, int floor)
+{
+    return fd < 0 ? -1 : fcntl(fd, F_DUPFD_CLOEXEC, floor);
+}
+
 static _Noreturn void child(const struct sbx_run_request *req, const char *const *av,
                             int report_w, const struct sbx_stdio *io, int slave,
                             const sigset_t *old)
@@ -127,6 +146,11 @@ static _Noreturn void child(const struct sbx_run_request *req, const char *const
     int io_errno = errno;
     git_safe_workspaces();
     const char *cwd = req->cwd ? req->cwd : req->workspaces[0];
+    /* The report pipe at REPORT_FD and the proxy's socket at PROXY_FD,
+     * wherever they were. */
+    int rep = fd_move(report_w, 10);
+    int proxy = req->net_proxy_port ? fd_move(req->net_proxy_sock, 10) : -1;
+    int out = rep >= 0 ? rep : report_w;
     char msg[PIPE_BUF];
     int n;
     if (!io_ok) {
@@ -135,17 +159,19 @@ static _Noreturn void child(const struct sbx_run_request *req, const char *const
     } else if (chdir(cwd) != 0) {
         n = snprintf(msg, sizeof msg, "E%d working directory %s: %s\n", SBX_EINVAL, cwd,
                      strerror(errno));
-    } else if (report_w != 3 && (dup2(report_w, 3) < 0 || fcntl(3, F_SETFD, 0) != 0)) {
-        n = snprintf(msg, sizeof msg, "E%d dup2: %s\n", SBX_EIO, strerror(errno));
+    } else if (rep < 0 || (req->net_proxy_port && proxy < 0) ||
+               dup2(rep, REPORT_FD) != REPORT_FD ||
+               (proxy >= 0 && dup2(proxy, PROXY_FD) != PROXY_FD)) {
+        n = snprintf(msg, sizeof msg, "E%d dup2 (the launcher's descriptors): %s\n", SBX_EIO,
+                     strerror(errno));
     } else {
-        if (report_w == 3)
-            fcntl(3, F_SETFD, 0);
+        out = REPORT_FD;
         execve(av[0], (char *const *)av, environ);
         n = snprintf(msg, sizeof msg, "E%d cannot start the launcher %s: %s (is the elevated "
                                       "mode set up? run `sbx setup` as root)\n",
                      errno == ENOENT ? SBX_ENOENT : SBX_EPERM, av[0], strerror(errno));
     }
-    if (write(report_w == 3 ? 3 : report_w, msg, (size_t)n) < 0)
+    if (write(out, msg, (size_t)n) < 0)
         _exit(125);
     _exit(125);
 }

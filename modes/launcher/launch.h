@@ -4,7 +4,8 @@
  * drives the run; launch_view.c builds the run's mount view (workspaces by
  * descriptor, the files tools run, the home skeleton, the credentials, the
  * private home and its cache); launch_run.c starts the command under init
- * and supervises it.  Every refusal goes through die(), which reports on
+ * and supervises it; launch_net.c gives a run with the allowlist proxy
+ * its network namespace.  Every refusal goes through die(), which reports on
  * the report pipe and exits: the launcher is a program of its own. */
 #ifndef SBX_LAUNCHER_LAUNCH_H
 #define SBX_LAUNCHER_LAUNCH_H
@@ -63,6 +64,8 @@ struct launch {
     uid_t caller;
     gid_t caller_gid;
     bool net;
+    int proxy_fd;               /* --net-proxy-fd, checked; -1 without, or once handed over */
+    unsigned proxy_port;        /* in the run's network namespace; 0: no proxy */
 };
 
 /* launcher.c */
@@ -85,6 +88,10 @@ void build_skeleton(struct launch *l);
 void mount_workspaces(struct launch *l);
 void hide_credentials(struct launch *l);
 void private_home(struct launch *l);
+
+/* launch_net.c: --net-proxy-fd (`sbx run --net allow=`) */
+void net_proxy_check(struct launch *l);
+void net_proxy_expose(struct launch *l);
 
 /* launch_run.c */
 void start_connector(const struct launch *l, int sig_w, int cwd_fd);

@@ -65,7 +65,7 @@ static bool add(const char **list, size_t *n, size_t room, const char *v)
 int sbx_launch_args_parse(int argc, char **argv, struct sbx_launch_args *a,
                           struct sbx_error *err)
 {
-    *a = (struct sbx_launch_args){.report_fd = -1, .max_pids = SBX_RUN_DEFAULT_PIDS,
+    *a = (struct sbx_launch_args){.report_fd = -1, .net_proxy_fd = -1, .max_pids = SBX_RUN_DEFAULT_PIDS,
                                   .tmp_bytes = SBX_RUN_DEFAULT_TMP};
     int i = 1;
     for (; i < argc; i++) {
@@ -105,6 +105,11 @@ int sbx_launch_args_parse(int argc, char **argv, struct sbx_launch_args *a,
             if (!decimal(v, SBX_LAUNCH_MAX_REPORT_FD, &n) || n < 3)
                 return bad(err, o, v, "not a descriptor number in 3..%d", SBX_LAUNCH_MAX_REPORT_FD);
             a->report_fd = (int)n;
+        } else if (strcmp(o, "--net-proxy-fd") == 0) {
+            if (a->net_proxy_fd >= 0 || !decimal(v, SBX_LAUNCH_MAX_REPORT_FD, &n) || n < 3)
+                return bad(err, o, v, "not a descriptor number in 3..%d, or given twice",
+                           SBX_LAUNCH_MAX_REPORT_FD);
+            a->net_proxy_fd = (int)n;
         } else if (strcmp(o, "--workspace") == 0) {
             if (!add(a->ws, &a->n_ws, SBX_LAUNCH_MAX_ARGS, v))
                 return bad(err, o, v, "more than %d workspaces", SBX_LAUNCH_MAX_ARGS);
@@ -144,7 +149,8 @@ int sbx_launch_args_parse(int argc, char **argv, struct sbx_launch_args *a,
     if (a->cache_op != SBX_LAUNCH_RUN) {
         /* Nothing of a run goes with it: no option is ignored quietly. */
         if (a->n_ws || a->n_protect || a->n_allow_read || a->n_hide || a->n_allow_names ||
-            a->n_unix || a->allow_git || a->tty || a->no_cache || i < argc ||
+            a->n_unix || a->allow_git || a->tty || a->no_cache || a->net_proxy_fd >= 0 ||
+            i < argc ||
             a->max_pids != SBX_RUN_DEFAULT_PIDS || a->tmp_bytes != SBX_RUN_DEFAULT_TMP)
             return sbx_err_set(err, SBX_EINVAL, "--cache runs nothing: it takes --account and "
                                                 "--report-fd only; " SBX_LAUNCH_USAGE);
@@ -152,6 +158,11 @@ int sbx_launch_args_parse(int argc, char **argv, struct sbx_launch_args *a,
     }
     if (a->n_ws == 0)
         return sbx_err_set(err, SBX_EINVAL, "no --workspace given; " SBX_LAUNCH_USAGE);
+    /* One descriptor can't be both: the report pipe is written, the
+     * proxy's socket handed a listening socket. */
+    if (a->net_proxy_fd >= 0 && a->net_proxy_fd == a->report_fd)
+        return sbx_err_set(err, SBX_EINVAL, "--net-proxy-fd %d is the --report-fd; "
+                           SBX_LAUNCH_USAGE, a->net_proxy_fd);
     if (i >= argc || !argv[i] || !argv[i][0])
         return sbx_err_set(err, SBX_EINVAL, "no command after --; " SBX_LAUNCH_USAGE);
     a->argv = argv + i;

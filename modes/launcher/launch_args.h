@@ -8,12 +8,18 @@
  *   sbx-launch --account offline|online [--report-fd N] [--allow-git] [--tty]
  *              [--protect PATH]... [--allow-read PATH]... [--hide PATH]...
  *              [--allow-write-name NAME]... [--allow-unix SOCKET]...
- *              [--pids N] [--tmp BYTES] [--no-cache] --workspace DIR... -- CMD [ARG...]
+ *              [--pids N] [--tmp BYTES] [--no-cache] [--net-proxy-fd N]
+ *              --workspace DIR... -- CMD [ARG...]
  *   sbx-launch --account offline|online [--report-fd N] --cache size|clear
  *
  * The second form runs nothing: it measures or empties the account's
  * cache (modes/common/cache_env.h) as that account, for `sbx status` and
  * `sbx cache clear`.
+ *
+ * --net-proxy-fd N (`sbx run --net allow=`): N is the caller's end of a
+ * unix socket to the allowlist proxy the caller started; the run gets a
+ * network namespace of its own, whose listening socket on the proxy's
+ * port goes out through it (modes/confine/linux/netns.h).
  *
  * Only the syntax is checked here; what the values name (the account, the
  * workspaces, the report pipe) the launcher checks afterwards, as root
@@ -31,7 +37,8 @@
  * --allow-read, --hide, --allow-write-name); --allow-unix at most
  * SBX_UNIX_MAX_ALLOW.  One more is a usage error. */
 #define SBX_LAUNCH_MAX_ARGS 32
-/* Highest --report-fd taken (a descriptor number, not a count). */
+/* Highest --report-fd and --net-proxy-fd taken (a descriptor number, not
+ * a count). */
 #define SBX_LAUNCH_MAX_REPORT_FD (1 << 20)
 
 /* What every refusal ends with. */
@@ -39,7 +46,8 @@
     "usage: sbx-launch --account offline|online [--report-fd N] [--allow-git] [--tty] "      \
     "[--protect PATH]... [--allow-read PATH]... [--hide PATH]... "                           \
     "[--allow-write-name NAME]... [--allow-unix SOCKET]... [--pids N] [--tmp BYTES] "        \
-    "[--no-cache] --workspace DIR... -- CMD [ARG...] | sbx-launch --account offline|online "   \
+    "[--no-cache] [--net-proxy-fd N] --workspace DIR... -- CMD [ARG...] | "                 \
+    "sbx-launch --account offline|online "                                                   \
     "[--report-fd N] --cache size|clear"
 
 enum sbx_launch_cache_op {
@@ -52,6 +60,9 @@ enum sbx_launch_cache_op {
 struct sbx_launch_args {
     const char *account;          /* --account, as given (required) */
     int report_fd;                /* --report-fd, 3..SBX_LAUNCH_MAX_REPORT_FD; -1 without */
+    /* --net-proxy-fd, 3..SBX_LAUNCH_MAX_REPORT_FD and not report_fd; -1
+     * without.  What it is (a unix socket) the launcher checks. */
+    int net_proxy_fd;
     bool allow_git;
     bool tty;                     /* a pty sbx made for this run is among 0-2 */
     bool no_cache;                /* --no-cache: no cache bound, no variables */

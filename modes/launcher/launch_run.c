@@ -211,6 +211,13 @@ _Noreturn void run_init(struct launch *l, int sig_r, int cwd_fd)
                              .tcp_ports = l->net ? NULL : l->conf.ports,
                              .n_tcp_ports = l->net ? 0 : l->conf.n_ports,
                              .unix_remote = l->n_unix > 0 ? &remote : NULL};
+    /* --net allow=: TCP connect() to the proxy's port alone, in a namespace
+     * where it is the one thing listening (launch_net.c); the loopback
+     * ports of the host's namespace are not there to reach. */
+    if (l->proxy_port) {
+        pol.tcp_ports = &l->proxy_port;
+        pol.n_tcp_ports = 1;
+    }
     struct sbx_error err = {0};
     if (sbx_policy_apply(&pol, sbx_landlock_abi(), &err) != 0)
         die(l, 125, err.code, "confine the command: %s", err.msg);

@@ -4,7 +4,8 @@
  *   sbx-launch --account offline|online [--report-fd N] [--allow-git]
  *              [--allow-unix SOCKET]... [--allow-read PATH]... [--hide PATH]...
  *              [--allow-write-name NAME]... [--tty] [--pids N] [--tmp BYTES]
- *              [--no-cache] --workspace DIR [--workspace DIR]... -- CMD [ARG...]
+ *              [--no-cache] [--net-proxy-fd N]
+ *              --workspace DIR [--workspace DIR]... -- CMD [ARG...]
  *   sbx-launch --account offline|online [--report-fd N] --cache size|clear
  *
  * Runs CMD as one of sbx's sandbox accounts, from the caller's current
@@ -34,7 +35,10 @@
  * no unix socket of the host's; each --allow-unix socket is opened now as
  * the caller (fsuid) and held by a connector process of the caller's, which
  * connects to it for the run's broker (unix_broker.h), and to nothing
- * else.  The launcher itself drops to the caller and waits, forwarding
+ * else.  With --net-proxy-fd (`sbx run --net allow=`, the offline account
+ * only) the run gets a network namespace of its own whose one listening
+ * socket, on its loopback, goes to the caller's allowlist proxy
+ * (launch_net.c).  The launcher itself drops to the caller and waits, forwarding
  * signals; when it dies, init and everything in the namespace die with it
  * (SIGKILL).  Exit status: CMD's, 128+N for signal N, 125 refused or
  * failed, 126/127 CMD not executable / not found.
@@ -75,6 +79,7 @@
 #include <unistd.h>
 
 #include "modes/common/linux/launch_conf.h"
+#include "modes/common/proxy_env.h"
 #include "modes/common/run_request.h"
 #include "modes/common/secret_paths.h"
 #include "modes/confine/linux/landlock.h"
@@ -151,6 +156,7 @@ static void parse_args(struct launch *l, int argc, char **argv)
     l->max_pids = a.max_pids;
     l->tmp_bytes = a.tmp_bytes;
     l->argv = a.argv;
+    l->proxy_fd = a.net_proxy_fd;
 #define TAKE(list, n) (memcpy(l->list, a.list, sizeof l->list), l->n = a.n)
     TAKE(ws, n_ws);
     TAKE(protect, n_protect);
@@ -165,8 +171,8 @@ static void parse_args(struct launch *l, int argc, char **argv)
  * must not reach the account. */
 static void close_stray_fds(const struct launch *l)
 {
-    int keep[] = {l->report};
-    if (sbx_close_fds_except(3, keep, 1) < 0)
+    int keep[] = {l->report, l->proxy_fd};
+    if (sbx_close_fds_except(3, keep, 2) < 0)
         die(l, 125, SBX_EIO, "close the caller's other descriptors (close_range): %s",
             strerror(errno));
 }
@@ -196,7 +202,7 @@ static void build_env(struct launch *l)
     size_t n = 0;
     for (char **e = environ; e && *e; e++)
         n++;
-    l->envp = calloc(n + 8 + SBX_CACHE_ENV_MAX, sizeof *l->envp);
+    l->envp = calloc(n + 8 + SBX_CACHE_ENV_MAX + SBX_PROXY_ENV_N, sizeof *l->envp);
     if (!l->envp)
         die(l, 125, SBX_ENOMEM, "out of memory");
     size_t k = 0;
@@ -208,7 +214,8 @@ static void build_env(struct launch *l)
         /* The cache's variables are the launcher's to set (or, with
          * --no-cache, nobody's: a path of the caller's the account can't
          * write anyway). */
-        if (!env_dropped(*e) && !sbx_cache_env_sets(*e)) {
+        if (!env_dropped(*e) && !sbx_cache_env_sets(*e) &&
+            !(l->proxy_fd >= 0 && sbx_proxy_env_sets(*e))) {
             have_path = have_path || strncmp(*e, "PATH=", 5) == 0;
             l->envp[k++] = *e;
         }
@@ -224,6 +231,14 @@ static void build_env(struct launch *l)
         /* Kept until exec: the strings are the environment's now. */
         for (size_t i = 0; i < ce.n; i++)
             l->envp[k++] = ce.v[i];
+    }
+    /* The proxy's address in the run's namespace, set here: the caller's
+     * environment may say anything (or nothing). */
+    static char proxy_vars[SBX_PROXY_ENV_N][SBX_PROXY_ENV_LEN];
+    if (l->proxy_fd >= 0) {
+        sbx_proxy_env(SBX_PROXY_NETNS_PORT, proxy_vars);
+        for (size_t i = 0; i < SBX_PROXY_ENV_N; i++)
+            l->envp[k++] = proxy_vars[i];
     }
     char *vars[5];
     if (asprintf(&vars[0], "HOME=%s", a->home) < 0 ||
@@ -309,6 +324,11 @@ static void pick_target(struct launch *l)
     if (!l->target)
         die(l, 125, SBX_EPERM, "'%s' is not one of sbx's sandbox accounts for you (%s, %s)",
             l->account, m->acct[0].name, m->acct[1].name);
+    /* The online account reaches everything: a proxy in front of it would
+     * restrict nothing, so asking for both is a mistake, not a choice. */
+    if (l->net && l->proxy_fd >= 0)
+        die(l, 125, SBX_EINVAL,
+            "--net-proxy-fd is for the offline account (--net on reaches everything)");
     const struct sbx_launch_account *a = l->target;
     char buf[16384];
     struct passwd pw, *res = NULL;
@@ -489,10 +509,12 @@ static _Noreturn void cache_op(struct launch *l)
 
 int main(int argc, char **argv)
 {
-    struct launch l = {.report = -1, .home_fd = -1, .cache_disk = -1, .cache_fd = -1};
+    struct launch l = {.report = -1, .home_fd = -1, .cache_disk = -1, .cache_fd = -1,
+                       .proxy_fd = -1};
     ensure_stdio();
     umask(077);
     parse_args(&l, argc, argv);
+    net_proxy_check(&l);
     close_stray_fds(&l);
     if (geteuid() != 0)
         die(&l, 125, SBX_EPERM, "sbx-launch is not installed setuid root; run `sbx setup` as root");
@@ -521,6 +543,7 @@ int main(int argc, char **argv)
     int cwd_fd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (cwd_fd < 0)
         die(&l, 125, SBX_EIO, "current directory: %s", strerror(errno));
+    net_proxy_expose(&l);
     int sp[2];
     if (pipe2(sp, O_CLOEXEC) != 0)
         die(&l, 125, SBX_EIO, "pipe: %s", strerror(errno));

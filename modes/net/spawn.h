@@ -9,12 +9,12 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "modes/common/proxy_env.h"
 #include "modes/net/policy.h"
 #include "util/error.h"
 
-/* The proxy's port on the sandbox's own loopback (unelevated mode: the
- * run's network namespace is private, so any port is free there). */
-#define SBX_NETPROXY_NETNS_PORT 3128
+/* The proxy's port on the sandbox's own loopback (proxy_env.h). */
+#define SBX_NETPROXY_NETNS_PORT SBX_PROXY_NETNS_PORT
 
 struct sbx_netproxy_proc {
     pid_t pid;

@@ -48,8 +48,8 @@ struct probe_attempt {
 
 /* Attempts named netallow-* run with --net allow=example.invalid: the
  * allowlist proxy is then the run's only way out (issue 16), and a command
- * that goes around it must get nowhere.  The elevated mode refuses such a
- * run for now (exit 125), which blocks the attempt too. */
+ * that goes around it must get nowhere, in either mode (the run's own
+ * network namespace: the runner's, or the launcher's). */
 #define PROBE_NET_ALLOW(name) (strncmp((name), "netallow-", 9) == 0)
 #define PROBE_NET_ALLOW_VALUE "allow=example.invalid"
 

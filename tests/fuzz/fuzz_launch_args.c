@@ -30,13 +30,16 @@
  *       at most SBX_UNIX_MAX_ALLOW), --allow-read and --hide absolute,
  *       --allow-write-name on plants.h's deny list, --pids in
  *       1..SBX_RUN_MAX_PIDS, --tmp in SBX_RUN_MIN_TMP..SBX_RUN_MAX_TMP,
- *       --report-fd in 3..SBX_LAUNCH_MAX_REPORT_FD, each number written as
- *       decimal digits only and equal to its value; an option not given
- *       leaves its default (-1, SBX_RUN_DEFAULT_PIDS, SBX_RUN_DEFAULT_TMP).
+ *       --report-fd and --net-proxy-fd in 3..SBX_LAUNCH_MAX_REPORT_FD, each
+ *       number written as decimal digits only and equal to its value; an
+ *       option not given leaves its default (-1, SBX_RUN_DEFAULT_PIDS,
+ *       SBX_RUN_DEFAULT_TMP);
+ *   A4  --net-proxy-fd came at most once, and is not the --report-fd.
  * Accepted with --cache (the second form of the synopsis):
  *   C1  the last --cache value was "size" or "clear" and cache_op says
  *       which; --account came; nothing of a run did (no list, no flag,
- *       --pids and --tmp at their defaults, no command: argv NULL);
+ *       --pids and --tmp at their defaults, no --net-proxy-fd, no command:
+ *       argv NULL);
  *       --report-fd as in A3.
  *
  * Any broken invariant aborts, so libFuzzer keeps the input as a crash
@@ -121,7 +124,7 @@ static void check_cache_op(int argc, char **argv, const struct sbx_launch_args *
     CHECK(account && a->account == account, "C1: --account is not its last value");
     CHECK(!a->argv && !a->n_ws && !a->n_protect && !a->n_allow_read && !a->n_hide &&
               !a->n_allow_names && !a->n_unix && !a->allow_git && !a->tty && !a->no_cache &&
-              a->max_pids == SBX_RUN_DEFAULT_PIDS && a->tmp_bytes == SBX_RUN_DEFAULT_TMP,
+              a->net_proxy_fd == -1 && a->max_pids == SBX_RUN_DEFAULT_PIDS && a->tmp_bytes == SBX_RUN_DEFAULT_TMP,
           "C1: --cache accepted with something of a run");
     CHECK(a->report_fd == -1 || (a->report_fd >= 3 && a->report_fd <= SBX_LAUNCH_MAX_REPORT_FD),
           "C1: report fd %d", a->report_fd);
@@ -153,7 +156,8 @@ static void check_accepted(int argc, char **argv, const struct sbx_launch_args *
         {"--allow-unix", a->unix_path, a->n_unix, SBX_UNIX_MAX_ALLOW},
     };
     size_t seen[sizeof lists / sizeof lists[0]] = {0};
-    const char *account = NULL, *pids = NULL, *tmp = NULL, *report = NULL;
+    const char *account = NULL, *pids = NULL, *tmp = NULL, *report = NULL, *proxy = NULL;
+    int n_proxy = 0;
     bool git = false, tty = false, no_cache = false;
     for (i = 1; i < end;) {
         const char *o = argv[i];
@@ -174,6 +178,8 @@ static void check_accepted(int argc, char **argv, const struct sbx_launch_args *
             tmp = v;
         else if (strcmp(o, "--report-fd") == 0)
             report = v;
+        else if (strcmp(o, "--net-proxy-fd") == 0)
+            proxy = v, n_proxy++;
         else
             known = false;
         for (size_t k = 0; !known && k < sizeof lists / sizeof lists[0]; k++) {
@@ -218,6 +224,14 @@ static void check_accepted(int argc, char **argv, const struct sbx_launch_args *
           "A3: --report-fd '%s' gave %d", report ? report : "(none)", a->report_fd);
     CHECK(!report || (a->report_fd >= 3 && a->report_fd <= SBX_LAUNCH_MAX_REPORT_FD),
           "A3: report fd %d", a->report_fd);
+    CHECK(proxy ? number_is(proxy, (unsigned long long)a->net_proxy_fd) : a->net_proxy_fd == -1,
+          "A3: --net-proxy-fd '%s' gave %d", proxy ? proxy : "(none)", a->net_proxy_fd);
+    CHECK(!proxy || (a->net_proxy_fd >= 3 && a->net_proxy_fd <= SBX_LAUNCH_MAX_REPORT_FD),
+          "A3: proxy fd %d", a->net_proxy_fd);
+    /* A4 */
+    CHECK(n_proxy <= 1, "A4: --net-proxy-fd accepted %d times", n_proxy);
+    CHECK(a->net_proxy_fd == -1 || a->net_proxy_fd != a->report_fd,
+          "A4: --net-proxy-fd and --report-fd are both %d", a->net_proxy_fd);
 }
 
 static bool same_list(const char *const *x, size_t nx, const char *const *y, size_t ny)
@@ -229,6 +243,7 @@ static bool same_list(const char *const *x, size_t nx, const char *const *y, siz
 static bool same(const struct sbx_launch_args *x, const struct sbx_launch_args *y)
 {
     return x->account == y->account && x->report_fd == y->report_fd &&
+           x->net_proxy_fd == y->net_proxy_fd &&
            x->allow_git == y->allow_git && x->tty == y->tty && x->no_cache == y->no_cache &&
            x->cache_op == y->cache_op && x->max_pids == y->max_pids &&
            x->tmp_bytes == y->tmp_bytes && x->argv == y->argv &&

@@ -17,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -68,6 +70,9 @@ struct launch {
     const char *const *argv;      /* after the launcher's path */
     const char *const *envp;      /* NULL: a plain one */
     int leak_fd;                  /* open the caller's key here first, or 0 */
+    int sock_fd;                  /* an end of a unix socket pair here first, or 0 */
+    int sock_type;                /* the pair's type (0: SOCK_SEQPACKET) */
+    int peer;                     /* out: the pair's other end (the test's), or -1 */
     const char *exe;              /* NULL: the installed launcher */
     int status;
     char err[4096];
@@ -75,8 +80,11 @@ struct launch {
 
 static void launch(struct launch *l)
 {
-    int p[2];
+    int p[2], sp[2] = {-1, -1};
     assert_int_equal(pipe(p), 0);
+    if (l->sock_fd)
+        assert_int_equal(socketpair(AF_UNIX, (l->sock_type ? l->sock_type : SOCK_SEQPACKET) |
+                                                 SOCK_CLOEXEC, 0, sp), 0);
     fflush(NULL);
     pid_t pid = fork();
     assert_true(pid >= 0);
@@ -96,6 +104,9 @@ static void launch(struct launch *l)
             if (fd < 0 || dup2(fd, l->leak_fd) < 0)
                 _exit(98);
         }
+        /* (dup2 onto itself would keep the close-on-exec) */
+        if (l->sock_fd && (dup2(sp[0], l->sock_fd) < 0 || fcntl(l->sock_fd, F_SETFD, 0) < 0))
+            _exit(98);
         const char *argv[64] = {l->exe ? l->exe : launcher};
         for (size_t i = 0; l->argv[i] && i < 62; i++)
             argv[i + 1] = l->argv[i];
@@ -104,6 +115,9 @@ static void launch(struct launch *l)
         _exit(97);
     }
     close(p[1]);
+    if (sp[0] >= 0)
+        close(sp[0]);
+    l->peer = sp[1];
     size_t got = 0;
     ssize_t n;
     while ((n = read(p[0], l->err + got, sizeof l->err - 1 - got)) > 0)
@@ -315,6 +329,86 @@ static void test_leaked_fds_closed(void **state)
     expect_refused(&l2, "usage");
 }
 
+/* --net-proxy-fd (`sbx run --net allow=`): only an open unix seqpacket
+ * socket, only for the offline account; given one, the launcher hands the
+ * proxy (here: the test) a socket listening on 127.0.0.1:3128 in the run's
+ * own network namespace, sets the proxy variables itself whatever the
+ * caller's say, and the command holds nothing of it. */
+static void test_net_proxy_fd(void **state)
+{
+    (void)state;
+    const char *off[] = {"--net-proxy-fd", "7", "--account", "offline", "--workspace", env.ws,
+                         "--", "/bin/true", NULL};
+    struct launch file = {.uid = env.caller_uid, .gid = env.caller_gid, .cwd = env.ws,
+                          .argv = off, .leak_fd = 7};
+    expect_refused(&file, "not an open unix socket");
+    struct launch closed = {.uid = env.caller_uid, .gid = env.caller_gid, .cwd = env.ws,
+                            .argv = off};
+    expect_refused(&closed, "not an open unix socket");
+    struct launch stream = {.uid = env.caller_uid, .gid = env.caller_gid, .cwd = env.ws,
+                            .argv = off, .sock_fd = 7, .sock_type = SOCK_STREAM};
+    expect_refused(&stream, "not an open unix socket");
+    close(stream.peer);
+    const char *on[] = {"--net-proxy-fd", "7", "--account", "online", "--workspace", env.ws,
+                        "--", "/bin/true", NULL};
+    struct launch online = {.uid = env.caller_uid, .gid = env.caller_gid, .cwd = env.ws,
+                            .argv = on, .sock_fd = 7};
+    expect_refused(&online, "for the offline account");
+    close(online.peer);
+
+    const char *envp[] = {"HTTP_PROXY=http://evil.test:1", "no_proxy=*", "PATH=/usr/bin:/bin",
+                          NULL};
+    const char *run[] = {"--net-proxy-fd", "7", "--account", "offline", "--workspace", env.ws,
+                         "--", "/bin/sh", "-c",
+                         "env > env.txt; ls -l /proc/self/fd/ > fds.txt; "
+                         "tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' ' > ifaces.txt",
+                         NULL};
+    struct launch ok = {.uid = env.caller_uid, .gid = env.caller_gid, .cwd = env.ws,
+                        .argv = run, .envp = envp, .sock_fd = 7};
+    launch(&ok);
+    if (ok.status != 0)
+        fail_msg("--net-proxy-fd with a seqpacket socket: %d: %s", ok.status, ok.err);
+    /* What came through: a TCP socket listening on 127.0.0.1:3128. */
+    char byte, cbuf[CMSG_SPACE(sizeof(int))];
+    struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+                        .msg_controllen = sizeof cbuf};
+    assert_int_equal(recvmsg(ok.peer, &mh, MSG_DONTWAIT), 1);
+    struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+    assert_non_null(cm);
+    assert_int_equal(cm->cmsg_type, SCM_RIGHTS);
+    int lfd;
+    memcpy(&lfd, CMSG_DATA(cm), sizeof lfd);
+    struct sockaddr_in sin;
+    socklen_t len = sizeof sin;
+    int listening = 0;
+    socklen_t ilen = sizeof listening;
+    assert_int_equal(getsockname(lfd, (struct sockaddr *)&sin, &len), 0);
+    assert_int_equal(getsockopt(lfd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &ilen), 0);
+    assert_int_equal(sin.sin_family, AF_INET);
+    assert_int_equal(ntohs(sin.sin_port), 3128);
+    assert_int_equal(ntohl(sin.sin_addr.s_addr), INADDR_LOOPBACK);
+    assert_int_equal(listening, 1);
+    close(lfd);
+    close(ok.peer);
+    char buf[8192], path[600];
+    snprintf(path, sizeof path, "%s/env.txt", env.ws);
+    elev_read(path, buf, sizeof buf);
+    unlink(path);
+    assert_non_null(strstr(buf, "HTTP_PROXY=http://127.0.0.1:3128\n"));
+    assert_non_null(strstr(buf, "\nno_proxy=\n"));
+    assert_null(strstr(buf, "evil.test"));
+    snprintf(path, sizeof path, "%s/fds.txt", env.ws);
+    elev_read(path, buf, sizeof buf);
+    unlink(path);
+    if (strstr(buf, "socket:"))
+        fail_msg("the command holds a socket: %s", buf);
+    snprintf(path, sizeof path, "%s/ifaces.txt", env.ws);
+    elev_read(path, buf, sizeof buf);
+    unlink(path);
+    assert_string_equal(buf, "lo\n");
+}
+
 /* A launcher copy in a directory that isn't root's, with a configuration
  * naming root as an account (what a hard link into the caller's own
  * directory would give): the configuration is refused. */
@@ -407,6 +501,7 @@ int main(void)
         cmocka_unit_test(test_allow_unix_as_caller),
         cmocka_unit_test(test_preload_and_environment),
         cmocka_unit_test(test_leaked_fds_closed),
+        cmocka_unit_test(test_net_proxy_fd),
         cmocka_unit_test(test_configuration_outside_roots_dirs),
         cmocka_unit_test(test_launcher_source_not_roots),
         cmocka_unit_test(test_not_setuid),

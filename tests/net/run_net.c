@@ -1,13 +1,23 @@
 /* SPDX-License-Identifier: MIT */
-/* `sbx run --net allow=...` end to end in the unelevated mode, with the sbx
- * binary and an origin server on the host's loopback: the command reaches
- * an allowed host through the proxy and nothing else, and a command that
- * ignores the proxy variables gets nowhere (TCP and UDP straight to the
- * origin: each attempt first shown to work without sbx).  Run as root and
- * again as nobody.  Test names resolve from a hosts file (SBX_NET_HOSTS,
- * which the sbx-netproxy of a test build honours).  With --registry, only
- * the machine's own npm registry through the proxy (outbound network).
- * Usage: run_net SBX [--registry]. */
+/* `sbx run --net allow=...` end to end, with the sbx binary and an origin
+ * server on the host's loopback: the command reaches an allowed host
+ * through the proxy and nothing else, and a command that ignores the proxy
+ * variables gets nowhere (TCP and UDP straight to the origin: each attempt
+ * first shown to work without sbx); the proxy runs as the caller, and the
+ * command holds no descriptor of its.  Unelevated: run as root and again
+ * as nobody.  --elevated (root only; SBX_LAUNCHER_SOURCE names the built
+ * launcher): root sets the elevated mode up for a throwaway member with
+ * throwaway names (suite_machine.h), who runs the same suite with --mode
+ * elevated (the command then runs as the member's offline account);
+ * root's `sbx cleanup` at the end must leave nothing.  Test names resolve
+ * from a hosts file (SBX_NET_HOSTS, which the sbx-netproxy of a test
+ * build honours).  With --registry, only the machine's own npm registry
+ * through the proxy (outbound network).
+ * Usage: run_net SBX [--elevated] [--registry]. */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <pwd.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,12 +31,17 @@
 
 #include <cmocka.h>
 
+#include "tests/escape/suite_machine.h"
 #include "tests/integration/run_common.h"
 #include "tests/net/net_origin.h"
 
 #define NOBODY 65534
 
 static const char *sbx_bin;
+static const char *mode = "unelevated";
+/* --elevated: the account the command must run as (the member's offline
+ * one: the proxy is its way out, nft's rules for it stay). */
+static char offline[64];
 static struct origin origin;
 static char ws[256], state[256], hosts[300];
 
@@ -40,7 +55,7 @@ static int sh(const char *const *net, const char *script, struct run_result *r)
         argv[n++] = (char *)sbx_bin;
         argv[n++] = "run";
         argv[n++] = "--mode";
-        argv[n++] = "unelevated";
+        argv[n++] = (char *)mode;
         argv[n++] = "--workspace";
         argv[n++] = ws;
         for (; *net; net++) {
@@ -68,7 +83,7 @@ static void test_through_the_proxy(void **st)
              "curl -sS http://allowed.test:%u/inside && echo && "
              "curl -sS -p http://allowed.test:%u/tunnel && echo && "
              "curl -sS -o /dev/null -w 'other %%{http_code}\\n' http://other.test:%u/; "
-             "echo \"$HTTPS_PROXY|$no_proxy|\"",
+             "echo \"$HTTPS_PROXY|$no_proxy|\"; echo \"as $(id -un)\"",
              origin.port, origin.port, origin.port);
     struct run_result r;
     unsigned before = *origin.requests;
@@ -84,6 +99,10 @@ static void test_through_the_proxy(void **st)
              origin.port);
     assert_non_null(strstr(r.out, want));
     assert_non_null(strstr(r.out, "http://127.0.0.1:3128||"));
+    char as[80];
+    snprintf(as, sizeof as, "as %s\n", offline);
+    if (offline[0] && !strstr(r.out, as))
+        fail_msg("not run as %s: %s", offline, r.out);
     assert_int_equal(*origin.requests, before + 2);
     /* The run's summary in sbx log. */
     char *log_argv[] = {(char *)sbx_bin, "log", NULL};
@@ -125,10 +144,100 @@ static void test_bypass_fails(void **st)
         fail_msg("UDP bypass worked: %s", r.out);
     if (sh(net, direct, &r) == 0)
         fail_msg("curl --noproxy worked: %s", r.out);
+    /* The kernel's own guarantee, whatever Landlock's ABI: the run's
+     * network namespace has loopback alone (the host has more). */
+    const char *ifaces = "tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' ' | tr '\\n' ,";
+    assert_int_equal(sh(NULL, ifaces, &r), 0);
+    if (strcmp(r.out, "lo,") == 0)
+        fail_msg("the host has loopback alone: the namespace check would prove nothing");
+    if (sh(net, ifaces, &r) != 0 || strcmp(r.out, "lo,") != 0)
+        fail_msg("the run's network namespace has more than loopback: %s", r.out);
     /* Nor a name: nothing resolves inside. */
     if (sh(net, "exec getent hosts allowed.test example.org", &r) == 0)
         fail_msg("a name resolved inside: %s", r.out);
     assert_int_equal(*origin.requests, before);
+}
+
+/* The proxy is the caller's own process (never root's, never the sandbox
+ * account's), a child of sbx: looked at while the command waits for the
+ * test.  The command holds no socket: not the channel the listening
+ * socket went out through, nor the listening socket itself. */
+static void test_proxy_is_the_callers(void **st)
+{
+    (void)st;
+    char go[400], seen[400], script[2048];
+    snprintf(go, sizeof go, "%s/go-%d", ws, (int)getpid());
+    snprintf(seen, sizeof seen, "%s/fds-%d", ws, (int)getpid());
+    snprintf(script, sizeof script,
+             "{ ls -l /proc/self/fd/ /proc/$$/fd/; echo end; } > '%s'; "
+             "i=0; while [ ! -e '%s' ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done; "
+             "[ -e '%s' ]",
+             seen, go, go);
+    char *argv[] = {(char *)sbx_bin, "run", "--mode", (char *)mode, "--workspace", ws,
+                    "--net", "allow=allowed.test", "--", "sh", "-c", script, NULL};
+    pid_t sbx = run_background(ws, argv);
+    assert_true(sbx > 0);
+    /* The proxy: sbx's child of that name, found within 30 s. */
+    pid_t proxy = -1;
+    for (int tries = 0; proxy < 0 && tries < 300; tries++) {
+        DIR *d = opendir("/proc");
+        assert_non_null(d);
+        struct dirent *e;
+        while (proxy < 0 && (e = readdir(d)) != NULL) {
+            char path[300], buf[4096];
+            snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
+            FILE *f = e->d_name[0] >= '0' && e->d_name[0] <= '9' ? fopen(path, "r") : NULL;
+            if (!f)
+                continue;
+            size_t n = fread(buf, 1, sizeof buf - 1, f);
+            fclose(f);
+            buf[n] = '\0';
+            int ppid = 0;
+            char *close_paren = strrchr(buf, ')');
+            if (strstr(buf, "(sbx-netproxy)") && close_paren &&
+                sscanf(close_paren + 1, " %*c %d", &ppid) == 1 && ppid == sbx)
+                proxy = atoi(e->d_name);
+        }
+        closedir(d);
+        if (proxy < 0)
+            usleep(100 * 1000);
+    }
+    char status[4096] = "", want[128];
+    if (proxy > 0) {
+        char path[64];
+        snprintf(path, sizeof path, "/proc/%d/status", (int)proxy);
+        FILE *f = fopen(path, "r");
+        if (f) {
+            size_t n = fread(status, 1, sizeof status - 1, f);
+            status[n] = '\0';
+            fclose(f);
+        }
+    }
+    /* Let the command end whatever was found, then judge. */
+    FILE *g = fopen(go, "w");
+    assert_non_null(g);
+    fclose(g);
+    int wst = 0;
+    assert_int_equal(waitpid(sbx, &wst, 0), sbx);
+    unlink(go);
+    if (proxy < 0)
+        fail_msg("no sbx-netproxy child of sbx (pid %d) appeared", (int)sbx);
+    unsigned u = (unsigned)getuid();
+    snprintf(want, sizeof want, "\nUid:\t%u\t%u\t%u\t%u\n", u, u, u, u);
+    if (!strstr(status, want))
+        fail_msg("sbx-netproxy (pid %d) is not the caller's (uid %u): %s", (int)proxy, u,
+                 status);
+    assert_true(WIFEXITED(wst) && WEXITSTATUS(wst) == 0);
+    char fds[8192] = "";
+    FILE *f = fopen(seen, "r");
+    assert_non_null(f);
+    size_t n = fread(fds, 1, sizeof fds - 1, f);
+    fds[n] = '\0';
+    fclose(f);
+    unlink(seen);
+    assert_non_null(strstr(fds, "end"));
+    if (strstr(fds, "socket:"))
+        fail_msg("the command holds a socket it did not make: %s", fds);
 }
 
 /* The combinations sbx refuses before running anything (exit 125). */
@@ -178,6 +287,7 @@ static int suite(const char *name)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_through_the_proxy),
         cmocka_unit_test(test_bypass_fails),
+        cmocka_unit_test(test_proxy_is_the_callers),
         cmocka_unit_test(test_refused_options),
     };
     const struct CMUnitTest registry[] = {
@@ -195,14 +305,85 @@ static bool make_dirs(uid_t owner)
     return chown(ws, owner, owner) == 0 && chown(state, owner, owner) == 0;
 }
 
+/* --elevated, as root: the elevated mode set up for a throwaway member
+ * (names unique to this process, under base), who runs the suite in a
+ * child; then root's cleanup, which must leave nothing. */
+static int elevated(const char *name_of_suite)
+{
+    char base[128], user_base[160], home[200], bin[160], proxy[PATH_MAX], member[32];
+    snprintf(base, sizeof base, "/tmp/sbxt-netel-%d", (int)getpid());
+    snprintf(user_base, sizeof user_base, "%s/user", base);
+    snprintf(home, sizeof home, "%s/home", user_base);
+    snprintf(bin, sizeof bin, "%s/bin", base);
+    snprintf(member, sizeof member, "sbxt-%d", (int)getpid());
+    if (mkdir(base, 0755) != 0 || chmod(base, 0755) != 0) {
+        perror(base);
+        return 1;
+    }
+    struct suite_elev el;
+    static char bin_sbx[600];
+    char bin_proxy[600];
+    /* sbx and sbx-netproxy where the member can run them (sbx looks for
+     * the proxy beside itself). */
+    const char *slash = strrchr(sbx_bin, '/');
+    snprintf(proxy, sizeof proxy, "%.*s/sbx-netproxy", slash ? (int)(slash - sbx_bin) : 1,
+             slash ? sbx_bin : ".");
+    uid_t uid = 0;
+    gid_t gid = 0;
+    int failures = 1;
+    if (suite_elev_init(&el, base, member) == 0 &&
+        suite_copy_exec(sbx_bin, bin, bin_sbx, sizeof bin_sbx) == 0 &&
+        suite_copy_exec(proxy, bin, bin_proxy, sizeof bin_proxy) == 0 &&
+        suite_user_add(member, user_base, home, &uid, &gid) == 0) {
+        snprintf(ws, sizeof ws, "%s/ws", user_base);
+        if (mkdir(ws, 0755) == 0 && chown(ws, uid, gid) == 0 &&
+            suite_elev_setup(bin_sbx, base, member) == 0) {
+            sbx_bin = bin_sbx;
+            snprintf(offline, sizeof offline, "%s", el.offline);
+            fflush(NULL);
+            pid_t pid = fork();
+            if (pid == 0) {
+                if (suite_become(member, uid, gid, home, true) != 0)
+                    _exit(1);
+                _exit(suite(name_of_suite) ? 1 : 0);
+            }
+            int wst = 0;
+            failures = pid > 0 && waitpid(pid, &wst, 0) == pid && WIFEXITED(wst) &&
+                               WEXITSTATUS(wst) == 0
+                           ? 0
+                           : 1;
+        }
+    }
+    /* Whatever happened: root's cleanup, and nothing may be left. */
+    if (bin_sbx[0])
+        failures += suite_elev_cleanup(bin_sbx, base, &el);
+    /* (also one suite_user_add made but could not finish preparing) */
+    if (getpwnam(member) && suite_user_del(member) != 0)
+        failures++;
+    run_rmrf(base);
+    return failures;
+}
+
 int main(int argc, char **argv)
 {
-    if (argc < 2 || argc > 3 || (argc == 3 && strcmp(argv[2], "--registry") != 0)) {
-        fprintf(stderr, "usage: run_net SBX [--registry]\n");
+    bool elevated_mode = false;
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--registry") == 0 && !registry_only)
+            registry_only = true;
+        else if (strcmp(argv[i], "--elevated") == 0 && !elevated_mode)
+            elevated_mode = true;
+        else
+            argc = 0;
+    }
+    if (argc < 2) {
+        fprintf(stderr, "usage: run_net SBX [--elevated] [--registry]\n");
         return 2;
     }
-    registry_only = argc == 3;
     const char *why = run_missing_feature();
+    if (!why && elevated_mode && geteuid() != 0)
+        why = "the elevated half needs root (it creates accounts, a group and an nft table)";
+    if (!why && elevated_mode && !getenv("SBX_LAUNCHER_SOURCE"))
+        why = "SBX_LAUNCHER_SOURCE must name the built sbx-launch";
     if (why) {
         printf("SKIP: %s\n", why);
         return 77;
@@ -223,6 +404,13 @@ int main(int argc, char **argv)
         unsetenv("SBX_NET_HOSTS");
     unsetenv("SBX_STATE");
     int failures = 0;
+    if (elevated_mode) {
+        mode = "elevated";
+        failures = elevated("run_net in the elevated mode, as a throwaway member");
+        origin_stop(&origin);
+        unlink(hosts);
+        return failures ? 1 : 0;
+    }
     if (!make_dirs(geteuid()))
         return 1;
     setenv("XDG_STATE_HOME", state, 1);
@@ -234,7 +422,7 @@ int main(int argc, char **argv)
             return 1;
         pid_t pid = fork();
         if (pid == 0) {
-                if (!run_become(NOBODY))
+            if (!run_become(NOBODY))
                 _exit(1);
             setenv("XDG_STATE_HOME", state, 1);
             setenv("HOME", state, 1);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* The network namespace of a run with --net allow= (unelevated mode): only
+/* The network namespace of a run with --net allow= (both modes: the
+ * runner's init, or the setuid launcher as root before it forks init): only
  * loopback, and on it the allowlist proxy's port.  The sandbox's init,
  * new in that namespace, brings lo up, makes the listening socket on
  * 127.0.0.1:port and hands it to sbx-netproxy outside through a unix
